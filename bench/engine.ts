@@ -1,0 +1,529 @@
+/**
+ * `npm run bench`: the engine beside a hand-fused typed-array loop, in the same run.
+ *
+ *   node --expose-gc --import tsx bench/engine.ts
+ *
+ * Prints readable tables, then one JSON summary line (starts with `{"bench":"engine"`).
+ * Budgets (DESIGN.md, "Budgets"): engine ≤ 2× the fused loop; compile + run ≤ 8× one fused
+ * run; under 1 GB at 10⁶ gates.
+ */
+import { compile } from '../src/engine/compile';
+import type { Program } from '../src/engine/program';
+import { buildFused, type Fused, runFused } from './baseline';
+import { type BuiltCircuit, matmulCircuit, mlpCircuit, randomCircuit } from './circuits';
+
+const gc = (globalThis as { gc?: () => void }).gc;
+const collect = () => {
+  if (gc) {
+    gc();
+    gc();
+  }
+};
+const now = () => performance.now();
+const median = (xs: readonly number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const MB = 1024 * 1024;
+const log = (line = '') => process.stdout.write(`${line}\n`);
+const progress = (msg: string) => process.stderr.write(`  … ${msg}\n`);
+
+/** Milliseconds per call: `iters` calls back to back. */
+function sample(fn: () => void, iters: number): number {
+  const t0 = now();
+  for (let i = 0; i < iters; i++) fn();
+  return (now() - t0) / iters;
+}
+
+/** Calls fn until `ms` have passed (at least `min` times); returns ms of the last call. */
+function warmUp(fn: () => void, ms: number, min: number): number {
+  const end = now() + ms;
+  let last = 0;
+  for (let i = 0; i < min || now() < end; i++) last = sample(fn, 1);
+  return last;
+}
+
+interface Plan {
+  /** Samples per contender (medians are over these). */
+  readonly reps: number;
+  /** Minimum warm-up time per contender, ms. */
+  readonly warmMs: number;
+  /** Each sample runs long enough to be timed well, ms. */
+  readonly sampleMs: number;
+  readonly compileReps: number;
+}
+
+interface Comparison {
+  readonly exact: boolean;
+  readonly maxRel: number;
+  readonly mismatches: number;
+}
+
+/** Compares engine and fused values and gradients node by node. */
+function compare(built: BuiltCircuit, program: Program, fused: Fused): Comparison {
+  const ev = program.run();
+  runFused(fused);
+  const nodes = built.circuit.nodes;
+  let exact = true;
+  let maxRel = 0;
+  let mismatches = 0;
+  for (let i = 0; i < nodes.length; i++) {
+    const slot = program.slot(nodes[i].id);
+    const off = program.offsets[slot];
+    const f = fused.slotOfNode[i];
+    for (const [x, y] of [
+      [ev.values[off], fused.values[f]],
+      [ev.grads[off], fused.grads[f]],
+    ]) {
+      if (Object.is(x, y)) continue;
+      exact = false;
+      const rel = Math.abs(x - y) / Math.max(Math.abs(x), Math.abs(y), Number.MIN_VALUE);
+      if (!(rel <= 1e-12)) mismatches++;
+      if (!(rel <= maxRel)) maxRel = rel;
+    }
+  }
+  return { exact, maxRel, mismatches };
+}
+
+interface GradStats {
+  readonly zero: number;
+  readonly nonFinite: number;
+  readonly maxAbs: number;
+  readonly reach: number;
+}
+
+function gradStats(program: Program, fused: Fused): GradStats {
+  let zero = 0;
+  let nonFinite = 0;
+  let maxAbs = 0;
+  for (const g of fused.grads) {
+    if (g === 0) zero++;
+    else if (!Number.isFinite(g)) nonFinite++;
+    else maxAbs = Math.max(maxAbs, Math.abs(g));
+  }
+  return { zero, nonFinite, maxAbs, reach: program.backwardGates.length / program.gates.length };
+}
+
+interface CircuitResult {
+  readonly name: string;
+  readonly gates: number;
+  readonly inputs: number;
+  readonly runs: number;
+  readonly buildMs: number;
+  readonly compileMs: number;
+  readonly engineNs: number;
+  readonly engineInPlaceNs: number;
+  readonly fusedNs: number;
+  readonly fusedRunMs: number;
+  readonly engineRunMs: number;
+  readonly ratio: number;
+  readonly compileRunRatio: number;
+  readonly grads: Comparison;
+  readonly stats: GradStats;
+  readonly memory?: {
+    readonly rssMB: number;
+    readonly heapUsedMB: number;
+    readonly peakRssMB: number;
+  };
+}
+
+function benchCircuit(make: () => BuiltCircuit, plan: Plan, measureMemory: boolean): CircuitResult {
+  collect();
+  let t0 = now();
+  const built = make();
+  const buildMs = now() - t0;
+  progress(`${built.name}: built ${built.gates} gates in ${buildMs.toFixed(0)} ms`);
+
+  // Compile: the first call is kept, later ones are timed too and dropped straight away.
+  const compileTimes: number[] = [];
+  t0 = now();
+  let program: Program = compile(built.circuit);
+  compileTimes.push(now() - t0);
+  for (let r = 1; r < plan.compileReps; r++) {
+    collect();
+    t0 = now();
+    const p = compile(built.circuit);
+    compileTimes.push(now() - t0);
+    if (r === plan.compileReps - 1) program = p;
+  }
+  // With several compiles, the first (cold JIT) is left out of the median.
+  const compileMs = median(compileTimes.length > 2 ? compileTimes.slice(1) : compileTimes);
+  progress(`${built.name}: compile ${compileTimes.map((t) => t.toFixed(1)).join(', ')} ms`);
+
+  const fused = buildFused(built.circuit);
+  const grads = compare(built, program, fused);
+  const stats = gradStats(program, fused);
+
+  const init = program.initialArray();
+  const v = new Float64Array(program.size);
+  const gr = new Float64Array(program.size);
+  const engineRun = () => {
+    program.run();
+  };
+  const engineInPlace = () => {
+    v.set(init);
+    gr.fill(0);
+    program.forward(v);
+    program.backward(v, gr);
+  };
+  const fusedRun = () => runFused(fused);
+
+  collect();
+  const contenders = [engineRun, engineInPlace, fusedRun];
+  const iters = contenders.map((fn) => {
+    const last = warmUp(fn, plan.warmMs, 3);
+    return Math.max(1, Math.round(plan.sampleMs / Math.max(last, 1e-3)));
+  });
+  const times: number[][] = [[], [], []];
+  // Interleaved, so drift in machine load hits every contender alike.
+  for (let r = 0; r < plan.reps; r++) {
+    for (let c = 0; c < contenders.length; c++) times[c].push(sample(contenders[c], iters[c]));
+  }
+  const [engineRunMs, engineInPlaceMs, fusedRunMs] = times.map(median);
+  const ns = (ms: number) => (ms * 1e6) / built.gates;
+
+  let memory: CircuitResult['memory'];
+  if (measureMemory) {
+    collect();
+    const m = process.memoryUsage();
+    memory = {
+      rssMB: m.rss / MB,
+      heapUsedMB: m.heapUsed / MB,
+      peakRssMB: process.resourceUsage().maxRSS / 1024,
+    };
+  }
+
+  return {
+    name: built.name,
+    gates: built.gates,
+    inputs: built.inputs,
+    runs: plan.reps,
+    buildMs,
+    compileMs,
+    engineNs: ns(engineRunMs),
+    engineInPlaceNs: ns(engineInPlaceMs),
+    fusedNs: ns(fusedRunMs),
+    fusedRunMs,
+    engineRunMs,
+    ratio: engineRunMs / fusedRunMs,
+    compileRunRatio: (compileMs + engineRunMs) / fusedRunMs,
+    grads,
+    stats,
+    memory,
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Matmul: 256×256 · 256×64, forward + dW + dX.
+
+interface MatmulResult {
+  readonly engineMs: number;
+  readonly naiveMs: number;
+  readonly compileMs: number;
+  readonly maxRel: number;
+  readonly exact: boolean;
+}
+
+/** Naive triple loops: D = W·X, f = ΣD, dW = dD·Xᵀ, dX = Wᵀ·dD with dD = 1. */
+function naiveMatmul(
+  W: Float64Array,
+  X: Float64Array,
+  m: number,
+  k: number,
+  n: number,
+  out: { D: Float64Array; dW: Float64Array; dX: Float64Array },
+): number {
+  const { D, dW, dX } = out;
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) s += W[i * k + p] * X[p * n + j];
+      D[i * n + j] = s;
+    }
+  }
+  let f = 0;
+  for (let i = 0; i < m * n; i++) f += D[i];
+  const dD = new Float64Array(m * n).fill(1);
+  for (let i = 0; i < m; i++) {
+    for (let p = 0; p < k; p++) {
+      let s = 0;
+      for (let j = 0; j < n; j++) s += dD[i * n + j] * X[p * n + j];
+      dW[i * k + p] = s;
+    }
+  }
+  for (let p = 0; p < k; p++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let i = 0; i < m; i++) s += W[i * k + p] * dD[i * n + j];
+      dX[p * n + j] = s;
+    }
+  }
+  return f;
+}
+
+function benchMatmul(reps: number): MatmulResult {
+  const m = 256;
+  const k = 256;
+  const n = 64;
+  const circuit = matmulCircuit(m, k, n, 7);
+  let t0 = now();
+  const program = compile(circuit);
+  const compileMs = now() - t0;
+  const W = (circuit.nodes[0].value as { data: Float64Array }).data;
+  const X = (circuit.nodes[1].value as { data: Float64Array }).data;
+  const out = {
+    D: new Float64Array(m * n),
+    dW: new Float64Array(m * k),
+    dX: new Float64Array(k * n),
+  };
+
+  const ev = program.run();
+  naiveMatmul(W, X, m, k, n, out);
+  let maxRel = 0;
+  let exact = true;
+  const check = (engine: Float64Array, naive: Float64Array) => {
+    for (let i = 0; i < naive.length; i++) {
+      if (Object.is(engine[i], naive[i])) continue;
+      exact = false;
+      const rel = Math.abs(engine[i] - naive[i]) / Math.max(Math.abs(engine[i]), Math.abs(naive[i]));
+      if (!(rel <= maxRel)) maxRel = rel;
+    }
+  };
+  const view = (id: string, arr: Float64Array) => program.view(program.slot(id), arr).data;
+  check(view('D', ev.values), out.D);
+  check(view('W', ev.grads), out.dW);
+  check(view('X', ev.grads), out.dX);
+
+  const engine = () => {
+    program.run();
+  };
+  const naive = () => {
+    naiveMatmul(W, X, m, k, n, out);
+  };
+  warmUp(engine, 300, 5);
+  warmUp(naive, 300, 5);
+  const te: number[] = [];
+  const tn: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    collect();
+    te.push(sample(engine, 1));
+    tn.push(sample(naive, 1));
+  }
+  return { engineMs: median(te), naiveMs: median(tn), compileMs, maxRel, exact };
+}
+
+// ---------------------------------------------------------------------------------------
+// Output.
+
+function table(head: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+  const line = (cells: readonly string[]) =>
+    `| ${cells.map((x, c) => (c === 0 ? x.padEnd(widths[c]) : x.padStart(widths[c]))).join(' | ')} |`;
+  const rule = `|${widths.map((w, c) => (c === 0 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
+  return [line(head), rule, ...rows.map(line)].join('\n');
+}
+
+const fmt = (x: number, digits = 1) =>
+  x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
+const gradText = (c: Comparison) =>
+  c.mismatches > 0
+    ? `MISMATCH (${c.mismatches}, max rel ${c.maxRel.toExponential(1)})`
+    : c.exact
+      ? 'gradients match (exact)'
+      : `gradients match (max rel ${c.maxRel.toExponential(1)})`;
+
+const RATIO_TARGET = 2;
+const COMPILE_RUN_TARGET = 8;
+const MEMORY_TARGET_MB = 1024;
+
+function main(): void {
+  const started = now();
+  if (!gc) log('note: run with --expose-gc (npm run bench does) for stable memory figures');
+  log(`Backprop Circuits engine benchmark — Node ${process.version}, ${process.arch}`);
+  log('');
+
+  const results: CircuitResult[] = [];
+  const small: Plan = { reps: 15, warmMs: 400, sampleMs: 40, compileReps: 7 };
+  results.push(benchCircuit(() => randomCircuit(1_000, 1), small, false));
+  results.push(benchCircuit(() => randomCircuit(10_000, 2), small, false));
+  results.push(
+    benchCircuit(
+      () => randomCircuit(100_000, 3),
+      { reps: 11, warmMs: 500, sampleMs: 40, compileReps: 4 },
+      false,
+    ),
+  );
+  results.push(
+    benchCircuit(
+      () => randomCircuit(1_000_000, 4),
+      { reps: 5, warmMs: 600, sampleMs: 1, compileReps: 3 },
+      true,
+    ),
+  );
+  collect();
+  results.push(
+    benchCircuit(
+      () => mlpCircuit([64, 128, 128, 128, 64, 1], 5),
+      { reps: 11, warmMs: 500, sampleMs: 40, compileReps: 4 },
+      false,
+    ),
+  );
+  collect();
+  const mm = benchMatmul(15);
+
+  log('Forward + backward, ns per gate (median; the same circuit, the same run)');
+  log(
+    table(
+      [
+        'circuit',
+        'gates',
+        'inputs',
+        'runs',
+        'engine run()',
+        'engine in place',
+        'fused loop',
+        'engine ÷ fused',
+        `≤ ${RATIO_TARGET}×`,
+        'check',
+      ],
+      results.map((r) => [
+        r.name,
+        r.gates.toLocaleString('en-US'),
+        r.inputs.toLocaleString('en-US'),
+        String(r.runs),
+        fmt(r.engineNs),
+        fmt(r.engineInPlaceNs),
+        fmt(r.fusedNs),
+        `${fmt(r.ratio, 2)}×`,
+        verdict(r.ratio <= RATIO_TARGET),
+        gradText(r.grads),
+      ]),
+    ),
+  );
+  log('');
+  log(
+    'engine run() = program.run(): copies the inputs, allocates values and gradients, forward, backward.',
+  );
+  log(
+    'engine in place = forward(v) + backward(v, g) on preallocated arrays (reset each run), like the fused loop.',
+  );
+  log('');
+  log('Compile + one run, against one fused run');
+  log(
+    table(
+      [
+        'circuit',
+        'build circuit ms',
+        'compile ms',
+        'compile ns/gate',
+        'engine run ms',
+        'fused run ms',
+        '(compile + run) ÷ fused',
+        `≤ ${COMPILE_RUN_TARGET}×`,
+      ],
+      results.map((r) => [
+        r.name,
+        fmt(r.buildMs),
+        fmt(r.compileMs, 2),
+        fmt((r.compileMs * 1e6) / r.gates, 0),
+        fmt(r.engineRunMs, 3),
+        fmt(r.fusedRunMs, 3),
+        `${fmt(r.compileRunRatio, 2)}×`,
+        verdict(r.compileRunRatio <= COMPILE_RUN_TARGET),
+      ]),
+    ),
+  );
+  log('');
+  log('Gradients (fused loop; the engine matches): share of gates in the backward pass, range');
+  log(
+    table(
+      ['circuit', 'gates reaching f', 'zero gradients', 'non-finite', 'max |gradient|'],
+      results.map((r) => [
+        r.name,
+        `${fmt(r.stats.reach * 100)}%`,
+        r.stats.zero.toLocaleString('en-US'),
+        String(r.stats.nonFinite),
+        r.stats.maxAbs.toExponential(2),
+      ]),
+    ),
+  );
+  log('');
+  const big = results.find((r) => r.memory) as CircuitResult;
+  const mem = big.memory as NonNullable<CircuitResult['memory']>;
+  const memoryOk = mem.peakRssMB < MEMORY_TARGET_MB;
+  log(`Memory at ${big.gates.toLocaleString('en-US')} gates (circuit, program and fused arrays alive, after gc)`);
+  log(
+    table(
+      ['rss MB', 'heapUsed MB', 'peak rss MB (maxRSS so far)', '< 1 GB'],
+      [[fmt(mem.rssMB, 0), fmt(mem.heapUsedMB, 0), fmt(mem.peakRssMB, 0), verdict(memoryOk)]],
+    ),
+  );
+  log('');
+  log('Matmul 256×256 · 256×64: forward + dW + dX (median of 15)');
+  log(
+    table(
+      ['contender', 'ms', 'check'],
+      [
+        [
+          'engine (matmul → sum, program.run())',
+          fmt(mm.engineMs, 2),
+          mm.exact ? 'gradients match (exact)' : `max rel ${mm.maxRel.toExponential(1)}`,
+        ],
+        ['naive triple-loop JS', fmt(mm.naiveMs, 2), ''],
+        ['engine ÷ naive', `${fmt(mm.engineMs / mm.naiveMs, 2)}×`, 'no target'],
+      ],
+    ),
+  );
+  log('');
+  const ratioOk = results.every((r) => r.ratio <= RATIO_TARGET);
+  const compileOk = results.every((r) => r.compileRunRatio <= COMPILE_RUN_TARGET);
+  const gradsOk = results.every((r) => r.grads.mismatches === 0) && mm.maxRel <= 1e-12;
+  log('Targets');
+  log(
+    table(
+      ['target', 'result'],
+      [
+        [`engine ÷ fused ≤ ${RATIO_TARGET}× (every circuit)`, verdict(ratioOk)],
+        [`(compile + run) ÷ fused ≤ ${COMPILE_RUN_TARGET}× (every circuit)`, verdict(compileOk)],
+        ['peak memory at 10^6 gates < 1 GB', verdict(memoryOk)],
+        ['engine gradients equal the fused loop’s', gradsOk ? 'met' : 'MISSED'],
+      ],
+    ),
+  );
+  log('');
+  log(`total ${fmt((now() - started) / 1000)} s`);
+
+  const round = (x: number, d = 3) => Number(x.toFixed(d));
+  const summary = {
+    bench: 'engine',
+    node: process.version,
+    circuits: results.map((r) => ({
+      name: r.name,
+      gates: r.gates,
+      inputs: r.inputs,
+      engineNsPerGate: round(r.engineNs, 2),
+      engineInPlaceNsPerGate: round(r.engineInPlaceNs, 2),
+      fusedNsPerGate: round(r.fusedNs, 2),
+      ratio: round(r.ratio),
+      compileMs: round(r.compileMs),
+      compileRunOverFused: round(r.compileRunRatio),
+      gradientsMatch: r.grads.mismatches === 0,
+      gradientsExact: r.grads.exact,
+    })),
+    memory: { gates: big.gates, ...Object.fromEntries(Object.entries(mem).map(([k, v]) => [k, round(v, 1)])) },
+    matmul: {
+      engineMs: round(mm.engineMs),
+      naiveMs: round(mm.naiveMs),
+      compileMs: round(mm.compileMs),
+      gradientsExact: mm.exact,
+      maxRel: mm.maxRel,
+    },
+    targets: { ratio: ratioOk, compileRun: compileOk, memory: memoryOk, gradients: gradsOk },
+    seconds: round((now() - started) / 1000, 1),
+  };
+  log(JSON.stringify(summary));
+}
+
+main();

@@ -1,0 +1,104 @@
+import type { Evaluation, InputValues, Program } from './program';
+import { toValue } from './tensor';
+import type { NodeId, Value } from './types';
+
+/** Analytic against numerical gradient for one input. */
+export interface GradientCheck {
+  readonly node: NodeId;
+  readonly analytic: Value;
+  /** Centered difference (f(x+h) − f(x−h)) / 2h, entry by entry. */
+  readonly numeric: Value;
+  /** The largest relative error |a − n| / max(|a| + |n|, tiny) over the entries. */
+  readonly relError: number;
+  /** A routing gate (max, relu, abs…) changed its winner between x − h and x + h. */
+  readonly nearKink: boolean;
+  /**
+   * `ok` ≤ 1e-7; `suspicious` up to 1e-4; `wrong` above; `kink` when the error is above
+   * 1e-7 but a kink lies within ±h, so the difference quotient is not to be trusted.
+   */
+  readonly verdict: 'ok' | 'suspicious' | 'wrong' | 'kink';
+}
+
+const TINY = 1e-300;
+
+export function relativeError(a: number, n: number): number {
+  if (a === n) return 0;
+  return Math.abs(a - n) / Math.max(Math.abs(a) + Math.abs(n), TINY);
+}
+
+/**
+ * Checks every input's analytic gradient against centered differences. f is the sum of the
+ * output's entries (a tensor output is seeded with ones). `h` defaults to 1e-5.
+ */
+export function numericalGradient(
+  program: Program,
+  inputs?: InputValues,
+  options: { readonly h?: number; readonly evaluation?: Evaluation } = {},
+): GradientCheck[] {
+  const h = options.h ?? 1e-5;
+  const evaluation = options.evaluation ?? program.run(inputs);
+  if (program.output < 0) return [];
+  const base = program.initialArray(inputs);
+  const o0 = program.offsets[program.output];
+  const o1 = program.offsets[program.output + 1];
+  const f = (values: Float64Array) => {
+    program.forward(values);
+    let s = 0;
+    for (let i = o0; i < o1; i++) s += values[i];
+    return s;
+  };
+  const routing = program.gates.filter((slot) => {
+    const op = program.ops[slot];
+    return op.kind !== 'source' && op.branch !== undefined;
+  });
+  const branches = (values: Float64Array) =>
+    Array.from(routing, (slot) => branchOf(program, slot, values)).join(',');
+
+  return program.inputs.map((slot) => {
+    const start = program.offsets[slot];
+    const end = program.offsets[slot + 1];
+    const numeric = new Float64Array(end - start);
+    let relError = 0;
+    let nearKink = false;
+    for (let i = start; i < end; i++) {
+      const plus = base.slice();
+      plus[i] += h;
+      const fPlus = f(plus);
+      const minus = base.slice();
+      minus[i] -= h;
+      const fMinus = f(minus);
+      numeric[i - start] = (fPlus - fMinus) / (2 * h);
+      if (routing.length > 0 && branches(plus) !== branches(minus)) nearKink = true;
+      relError = Math.max(relError, relativeError(evaluation.grads[i], numeric[i - start]));
+    }
+    const verdict =
+      relError <= 1e-7 ? 'ok' : nearKink ? 'kink' : relError <= 1e-4 ? 'suspicious' : 'wrong';
+    return {
+      node: program.ids[slot],
+      analytic: toValue({ shape: program.shapes[slot], data: evaluation.grads.slice(start, end) }),
+      numeric: toValue({ shape: program.shapes[slot], data: numeric }),
+      relError,
+      nearKink,
+      verdict,
+    };
+  });
+}
+
+function branchOf(program: Program, slot: number, values: Float64Array): string {
+  const op = program.ops[slot];
+  const src = program.sources[slot];
+  const x = program.view(src[0], values).data;
+  if (op.kind === 'unary' && op.branch) return Array.from(x, op.branch).join(' ');
+  if (op.kind === 'binary' && op.branch) {
+    const b = program.view(src[1], values).data;
+    const n = Math.max(x.length, b.length);
+    const out: number[] = [];
+    for (let i = 0; i < n; i++)
+      out.push(op.branch(x[x.length === 1 ? 0 : i], b[b.length === 1 ? 0 : i]));
+    return out.join(' ');
+  }
+  if (op.kind === 'tensor' && op.branch) {
+    return String(op.branch(Array.from(src, (s) => program.view(s, values))));
+  }
+  return '';
+}

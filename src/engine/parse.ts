@@ -1,0 +1,781 @@
+/**
+ * The expression language: a few lines of text in, a circuit out.
+ *
+ * ```
+ * x = 3                 # a bare number, array or randn(r, c) declares an input
+ * y = 4
+ * sigy = sigmoid(y)     # any other right-hand side builds gates; the name labels the last one
+ * f = (x + sigy) / (sigmoid(x) + (x + y)^2)   # the last assignment is the output
+ * ```
+ *
+ * The parser is a hand-written lexer plus a recursive-descent parser that builds circuit nodes
+ * as it goes (no syntax tree), so a long left-associative chain such as `a + b + c + …` is a
+ * loop, not a recursion. Only genuine nesting (parentheses, brackets, calls, unary signs,
+ * exponents) recurses, and that is capped at `MAX_NESTING` levels so a hostile link cannot
+ * overflow the stack. Every error is a `ParseError` at the 1-based line and column of the
+ * token that broke the rule, saying what was expected there.
+ */
+import { ParseError } from './errors';
+import { getOp } from './ops';
+import { fromNested, randn, scalar } from './tensor';
+import {
+  type Circuit,
+  type CircuitNode,
+  type NodeId,
+  nodeId,
+  type PortName,
+  type Tensor,
+  type Wire,
+} from './types';
+
+/** What `parse` returns: the circuit, plus the names a UI lists beside it. */
+export interface ParsedProgram {
+  /** Nodes and wires (no positions: the UI lays them out); the output is the last assignment. */
+  readonly circuit: Circuit;
+  /** Every input node, declared (`x = 3`) or implicit (used, never assigned), by first appearance. */
+  readonly inputs: readonly NodeId[];
+  /** Every assigned name, in statement order. Each is the id of the node it names. */
+  readonly named: readonly NodeId[];
+}
+
+/** Deeper nesting than this (parentheses, brackets, signs, exponents) is refused. */
+const MAX_NESTING = 500;
+/** `randn(r, c)` may make at most this many entries (8 MB of doubles). */
+const MAX_RANDN_ENTRIES = 1_000_000;
+/** Seed of the first `randn` declaration; the k-th (0-based) uses `RANDN_SEED + k`. */
+const RANDN_SEED = 42;
+
+/** The callable functions, and the op each one becomes for a given number of arguments. */
+interface FunctionDef {
+  readonly byArity: Readonly<Partial<Record<1 | 2, string>>>;
+  /** How many arguments it takes, in words, for the arity error. */
+  readonly expects: string;
+}
+
+const unary = (op: string): FunctionDef => ({ byArity: { 1: op }, expects: '1 argument' });
+
+const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, FunctionDef>([
+  ['sigmoid', unary('sigmoid')],
+  ['exp', unary('exp')],
+  ['log', unary('log')],
+  ['tanh', unary('tanh')],
+  ['relu', unary('relu')],
+  ['abs', unary('abs')],
+  ['sqrt', unary('sqrt')],
+  ['sin', unary('sin')],
+  ['cos', unary('cos')],
+  ['transpose', unary('transpose')],
+  ['sum', unary('sum')],
+  ['mean', unary('mean')],
+  [
+    'max',
+    {
+      byArity: { 1: 'reducemax', 2: 'max' },
+      expects: '1 argument (the largest entry of a tensor) or 2 (the larger of two values)',
+    },
+  ],
+  [
+    'min',
+    {
+      byArity: { 1: 'reducemin', 2: 'min' },
+      expects: '1 argument (the smallest entry of a tensor) or 2 (the smaller of two values)',
+    },
+  ],
+  ['pow', { byArity: { 2: 'pow' }, expects: '2 arguments' }],
+]);
+
+/** `randn` is not a gate: it may only be the whole right-hand side of a declaration. */
+const RANDN = 'randn';
+const RANDN_USAGE =
+  'randn(…) makes a random input, so it must be a whole right-hand side, as in W = randn(5, 10); then use W in expressions';
+
+/** Every name that cannot be a variable. */
+const RESERVED: ReadonlySet<string> = new Set([...FUNCTIONS.keys(), RANDN]);
+
+// ---------------------------------------------------------------------------------------------
+// Lexer
+
+type TokenKind = 'name' | 'number' | 'symbol' | 'newline' | 'end';
+
+interface Token {
+  readonly kind: TokenKind;
+  /** The source text (`'\n'` for a newline, `''` at the end). */
+  readonly text: string;
+  /** The value of a number token. */
+  readonly value: number;
+  readonly line: number;
+  readonly column: number;
+  /** Offsets into the source, for quoting a statement back in a message. */
+  readonly start: number;
+  readonly end: number;
+}
+
+/** One-character symbols; `**` is recognised separately. */
+const SYMBOLS = new Set(['+', '-', '*', '/', '^', '@', '(', ')', '[', ']', ',', '=', ';']);
+
+/** Characters people paste from typeset math, and what to write instead. */
+const LOOKALIKES: Readonly<Record<string, string>> = {
+  '×': '*',
+  '·': '*',
+  '⋅': '*',
+  '−': '-',
+  '÷': '/',
+  '²': '^2',
+  '³': '^3',
+};
+
+const NUMBER = /(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/y;
+const NAME = /[A-Za-z_][A-Za-z0-9_]*/y;
+// What directly follows a number but cannot belong to one: `2x`, `1e`, `1.2.3`.
+const NUMBER_TAIL = /[A-Za-z0-9_.]+/y;
+
+function matchAt(re: RegExp, text: string, at: number): string | undefined {
+  re.lastIndex = at;
+  return re.exec(text)?.[0];
+}
+
+/**
+ * Splits the text into tokens. Whitespace and `#` comments vanish; newlines stay as tokens
+ * (the parser decides whether a newline ends a statement). Always ends with an `end` token.
+ */
+function tokenize(text: string): Token[] {
+  const tokens: Token[] = [];
+  let i = 0;
+  let line = 1;
+  let lineStart = 0;
+  const push = (kind: TokenKind, tokenText: string, value = 0) => {
+    tokens.push({
+      kind,
+      text: tokenText,
+      value,
+      line,
+      column: i - lineStart + 1,
+      start: i,
+      end: i + tokenText.length,
+    });
+    i += tokenText.length;
+  };
+  const fail = (message: string): never => {
+    throw new ParseError(message, line, i - lineStart + 1);
+  };
+
+  while (i < text.length) {
+    const ch = text[i];
+    if (ch === '\n') {
+      push('newline', '\n');
+      line++;
+      lineStart = i;
+    } else if (ch === ' ' || ch === '\t' || ch === '\r' || ch === '\f' || ch === '\v') {
+      i++;
+    } else if (ch === '#') {
+      while (i < text.length && text[i] !== '\n') i++;
+    } else if ((ch >= '0' && ch <= '9') || ch === '.') {
+      const num = matchAt(NUMBER, text, i);
+      if (num === undefined) fail(`unexpected '.': a number needs a digit, as in .5 or 0.5`);
+      const digits = num as string;
+      const tail = matchAt(NUMBER_TAIL, text, i + digits.length);
+      if (tail !== undefined) {
+        if (/^[eE]$/.test(tail)) {
+          fail(`'${digits}${tail}' is not a number: an exponent needs digits, as in 1e-3`);
+        }
+        if (/^[A-Za-z_]/.test(tail)) {
+          fail(
+            `'${digits}${tail}' is not a number or a name: to multiply, write ${digits} * ${tail}`,
+          );
+        }
+        fail(`'${digits}${tail}' is not a number`);
+      }
+      const value = Number(digits);
+      if (!Number.isFinite(value)) fail(`the number ${digits} is too large`);
+      push('number', digits, value);
+    } else if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch === '_') {
+      push('name', matchAt(NAME, text, i) as string);
+    } else if (SYMBOLS.has(ch)) {
+      push('symbol', ch === '*' && text[i + 1] === '*' ? '**' : ch);
+    } else {
+      const char = String.fromCodePoint(text.codePointAt(i) as number);
+      const instead = LOOKALIKES[char];
+      fail(`unexpected character '${char}'${instead ? `: write ${instead} instead` : ''}`);
+    }
+  }
+  push('end', '');
+  return tokens;
+}
+
+const isSymbol = (t: Token, s: string) => t.kind === 'symbol' && t.text === s;
+const endsStatement = (t: Token) => t.kind === 'newline' || t.kind === 'end' || isSymbol(t, ';');
+
+/** A token as a message names it: `'*'`, `'sigmoid'`, "the end of the line". */
+function tokenName(t: Token): string {
+  if (t.kind === 'newline') return 'the end of the line';
+  if (t.kind === 'end') return 'the end of the input';
+  return `'${t.text}'`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Names and suggestions
+
+/** Levenshtein distance (insertions, deletions, substitutions), two rows at a time. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitute = previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min(previous[j] + 1, current[j - 1] + 1, substitute));
+    }
+    previous = current;
+  }
+  return previous[b.length];
+}
+
+/**
+ * The known functions closest to a misspelled one, within distance 2 (and within half the
+ * name's length, so `x(…)` is not "corrected" to `exp`). Case is ignored: `Sigmoid` → sigmoid.
+ */
+function suggest(name: string): string[] {
+  const lower = name.toLowerCase();
+  const limit = Math.min(2, Math.floor(name.length / 2));
+  let best = limit + 1;
+  let found: string[] = [];
+  for (const known of FUNCTIONS.keys()) {
+    const d = editDistance(lower, known);
+    if (d < best) {
+      best = d;
+      found = [known];
+    } else if (d === best) {
+      found.push(known);
+    }
+  }
+  return best <= limit ? found : [];
+}
+
+/** Where something is, for a message that names two places: the line, or line and column. */
+interface Place {
+  readonly line: number;
+  readonly column: number;
+}
+
+/** "line 1 and line 3", or with columns when both are on the same line. */
+function placePair(a: Place, b: Place): [string, string] {
+  if (a.line !== b.line) return [`line ${a.line}`, `line ${b.line}`];
+  return [`line ${a.line}, column ${a.column}`, `line ${b.line}, column ${b.column}`];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parser
+
+/** A node under construction. `id` stays undefined until its statement ends. */
+interface Draft {
+  id: string | undefined;
+  op: string;
+  value?: Tensor;
+  label?: string;
+}
+
+interface DraftWire {
+  readonly from: number;
+  readonly to: number;
+  readonly port: PortName;
+}
+
+/** A name's node and where the name was first bound (assigned, or used as an implicit input). */
+interface Binding extends Place {
+  readonly node: number;
+}
+
+/**
+ * Parses a program in the expression language into a circuit.
+ *
+ * A right-hand side that is only a number (optionally signed), a nested array of numbers or
+ * `randn(r, c)` declares an input whose id is the assigned name. Any other right-hand side
+ * becomes gates; the gate that computes the whole of it takes the assigned name as its id
+ * (`a = x` makes an identity gate), the others get ids such as `mul#3` that no name can equal.
+ * Numbers inside expressions become `const#N` nodes, one per occurrence. A name that is used but
+ * never assigned is an input with value 1.
+ *
+ * @throws ParseError at the offending token's line and column.
+ */
+export function parse(text: string): ParsedProgram {
+  return new Parser(text).program();
+}
+
+class Parser {
+  private readonly text: string;
+  private readonly tokens: Token[];
+  private pos = 0;
+  /** The last token consumed, for "after '+'" and for where a missing ')' belongs. */
+  private prev: Token;
+  /** Open `(` and `[`: inside them a newline is only whitespace. */
+  private brackets = 0;
+  /** Current recursion depth, checked against MAX_NESTING. */
+  private nesting = 0;
+
+  private readonly nodes: Draft[] = [];
+  private readonly wires: DraftWire[] = [];
+  private readonly assigned = new Map<string, Binding>();
+  private readonly implicit = new Map<string, Binding>();
+  private readonly inputs: number[] = [];
+  private readonly named: string[] = [];
+  private randnCount = 0;
+  private generated = 0;
+
+  constructor(text: string) {
+    this.text = text;
+    this.tokens = tokenize(text);
+    this.prev = this.tokens[0];
+  }
+
+  program(): ParsedProgram {
+    for (;;) {
+      const t = this.peek();
+      if (t.kind === 'end') break;
+      if (endsStatement(t)) {
+        this.next();
+        continue;
+      }
+      this.statementAt(t);
+    }
+    if (this.named.length === 0) {
+      throw new ParseError(
+        'there is nothing to compute: write at least one assignment, such as f = x * y',
+        1,
+        1,
+      );
+    }
+    const ids = this.nodes.map((d) => nodeId(d.id as string));
+    const nodes: CircuitNode[] = this.nodes.map((d, i) => {
+      const node: { id: NodeId; op: string; label?: string; value?: Tensor } = {
+        id: ids[i],
+        op: d.op,
+      };
+      if (d.label !== undefined) node.label = d.label;
+      if (d.value !== undefined) node.value = d.value;
+      return node;
+    });
+    const wires: Wire[] = this.wires.map((w) => ({
+      from: ids[w.from],
+      to: ids[w.to],
+      port: w.port,
+    }));
+    return {
+      circuit: { nodes, wires, output: nodeId(this.named[this.named.length - 1]) },
+      inputs: this.inputs.map((i) => ids[i]),
+      named: this.named.map(nodeId),
+    };
+  }
+
+  // --- tokens -------------------------------------------------------------------------------
+
+  /** The next token; inside brackets, newlines are skipped as whitespace. */
+  private peek(): Token {
+    if (this.brackets > 0) {
+      while (this.tokens[this.pos].kind === 'newline') this.pos++;
+    }
+    return this.tokens[this.pos];
+  }
+
+  private next(): Token {
+    const t = this.peek();
+    if (t.kind !== 'end') this.pos++;
+    this.prev = t;
+    return t;
+  }
+
+  private error(at: Place, message: string): ParseError {
+    return new ParseError(message, at.line, at.column);
+  }
+
+  /** Runs one level of nesting, refusing to go deeper than MAX_NESTING. */
+  private nest<T>(at: Token, inner: () => T): T {
+    if (++this.nesting > MAX_NESTING) {
+      throw this.error(
+        at,
+        `the expression is too deeply nested (more than ${MAX_NESTING} levels): split it into named steps`,
+      );
+    }
+    try {
+      return inner();
+    } finally {
+      this.nesting--;
+    }
+  }
+
+  /** Consumes the `)` or `]` that closes `open`, or says where it was expected. */
+  private expectClose(close: ')' | ']', open: Token): void {
+    const t = this.peek();
+    if (isSymbol(t, close)) {
+      this.next();
+      return;
+    }
+    // When the expression simply stops at the end of a line, the closer belongs right there.
+    const at =
+      t.line > this.prev.line
+        ? { line: this.prev.line, column: this.prev.column + this.prev.text.length }
+        : t;
+    const opened =
+      at.line === open.line ? `column ${open.column}` : `line ${open.line}, column ${open.column}`;
+    const found = at === t ? `, found ${tokenName(t)}` : '';
+    throw this.error(at, `expected '${close}' to close '${open.text}' opened at ${opened}${found}`);
+  }
+
+  // --- building -----------------------------------------------------------------------------
+
+  private addNode(draft: Draft): number {
+    this.nodes.push(draft);
+    return this.nodes.length - 1;
+  }
+
+  /** A gate of op `op` fed by `args`, in port order. */
+  private gate(op: string, args: readonly number[]): number {
+    const def = getOp(op);
+    if (!def || def.ports.length !== args.length) {
+      throw new Error(`parse: op '${op}' is missing or does not take ${args.length} inputs`);
+    }
+    const to = this.addNode({ id: undefined, op });
+    args.forEach((from, p) => {
+      this.wires.push({ from, to, port: def.ports[p] });
+    });
+    return to;
+  }
+
+  private constant(value: Tensor): number {
+    return this.addNode({ id: undefined, op: 'const', value });
+  }
+
+  // --- statements ---------------------------------------------------------------------------
+
+  private statementAt(first: Token): void {
+    const second = this.tokens[this.pos + 1];
+    if (first.kind === 'name' && isSymbol(second, '=')) {
+      this.assignment();
+      return;
+    }
+    if (isSymbol(first, '=')) throw this.error(first, `expected a name before '='`);
+
+    // Not `name = …`: find out whether it has an '=' at all, to say the right thing.
+    let depth = 0;
+    let last = first;
+    for (let k = this.pos; ; k++) {
+      const t = this.tokens[k];
+      if (t.kind === 'end' || isSymbol(t, ';') || (t.kind === 'newline' && depth <= 0)) break;
+      if (isSymbol(t, '(') || isSymbol(t, '[')) depth++;
+      if (isSymbol(t, ')') || isSymbol(t, ']')) depth--;
+      if (isSymbol(t, '=') && depth <= 0) {
+        throw this.error(
+          first,
+          `expected a name before '=': the left side of an assignment is a single name, such as f`,
+        );
+      }
+      if (t.kind !== 'newline') last = t;
+    }
+    const source = this.text.slice(first.start, last.end).replace(/\s+/g, ' ');
+    const shown = source.length <= 40 && !source.includes('#') ? source : '…';
+    throw this.error(first, `this expression is not assigned to a name: write f = ${shown}`);
+  }
+
+  /** `name = rhs`: an input declaration or a named wire. */
+  private assignment(): void {
+    const nameTok = this.next();
+    const name = nameTok.text;
+    this.next(); // '='
+    if (RESERVED.has(name)) {
+      throw this.error(
+        nameTok,
+        `${name} is the name of a function and cannot be assigned: choose another name, such as ${name}_`,
+      );
+    }
+    const earlier = this.assigned.get(name);
+    if (earlier) {
+      const [a, b] = placePair(earlier, nameTok);
+      throw this.error(nameTok, `${name} is assigned twice: on ${a} and ${b}`);
+    }
+    const used = this.implicit.get(name);
+    if (used) {
+      const [a, b] = placePair(used, nameTok);
+      throw this.error(used, `${name} is used on ${a} before it is assigned on ${b}`);
+    }
+
+    const first = this.nodes.length;
+    const start = this.peek();
+    let root: number;
+    let isInput: boolean;
+    if (start.kind === 'name' && start.text === RANDN && isSymbol(this.tokens[this.pos + 1], '(')) {
+      root = this.addNode({ id: undefined, op: 'input', value: this.randnDeclaration() });
+      isInput = true;
+      if (!endsStatement(this.peek())) throw this.error(start, RANDN_USAGE);
+    } else {
+      root = this.expression();
+      // Only a literal (signed, maybe parenthesized) leaves a const at the root.
+      isInput = this.nodes[root].op === 'const';
+      if (isInput) this.nodes[root].op = 'input';
+    }
+    this.expectStatementEnd();
+
+    const self = this.implicit.get(name);
+    if (self) {
+      throw this.error(
+        self,
+        `${name} is used in its own definition on line ${nameTok.line}: a wire cannot feed itself (use a new name, such as ${name}2 = … ${name} …)`,
+      );
+    }
+
+    // `a = x`, `a = (x)`, `a = +x`: the root is an existing node, so the name gets a copy gate.
+    if (this.nodes[root].id !== undefined) root = this.gate('identity', [root]);
+    const draft = this.nodes[root];
+    draft.id = name;
+    draft.label = name;
+    for (let i = first; i < this.nodes.length; i++) {
+      const d = this.nodes[i];
+      if (d.id === undefined) d.id = `${d.op}#${++this.generated}`;
+    }
+    if (isInput) this.inputs.push(root);
+    this.assigned.set(name, { node: root, line: nameTok.line, column: nameTok.column });
+    this.named.push(name);
+  }
+
+  private expectStatementEnd(): void {
+    const t = this.peek();
+    if (endsStatement(t)) return;
+    if (isSymbol(t, ')') || isSymbol(t, ']')) {
+      throw this.error(
+        t,
+        `unexpected '${t.text}': there is no '${t.text === ')' ? '(' : '['}' for it to close`,
+      );
+    }
+    if (isSymbol(t, '=')) {
+      throw this.error(t, `unexpected '=': a statement assigns one name, as in f = x * y`);
+    }
+    throw this.error(
+      t,
+      `unexpected ${tokenName(t)}: expected an operator (such as * to multiply) or the end of the statement`,
+    );
+  }
+
+  /** `randn(r, c)` as a whole right-hand side: a seeded r×c matrix of normal samples. */
+  private randnDeclaration(): Tensor {
+    const fn = this.next();
+    const open = this.next();
+    this.brackets++;
+    const args: Token[] = [];
+    if (!isSymbol(this.peek(), ')')) {
+      for (;;) {
+        const t = this.next();
+        if (t.kind !== 'number') {
+          throw this.error(
+            t,
+            `randn takes its rows and columns as whole numbers, such as randn(5, 10); found ${tokenName(t)}`,
+          );
+        }
+        args.push(t);
+        if (!isSymbol(this.peek(), ',')) break;
+        this.next();
+      }
+    }
+    this.expectClose(')', open);
+    this.brackets--;
+    if (args.length !== 2) {
+      throw this.error(fn, `randn takes 2 arguments (rows and columns), got ${args.length}`);
+    }
+    for (const t of args) {
+      if (!Number.isInteger(t.value) || t.value < 1) {
+        throw this.error(
+          t,
+          `randn needs whole numbers ≥ 1 for its rows and columns, got ${t.text}`,
+        );
+      }
+    }
+    const [rows, cols] = args.map((t) => t.value);
+    if (rows * cols > MAX_RANDN_ENTRIES) {
+      throw this.error(
+        fn,
+        `randn(${rows}, ${cols}) would have ${rows * cols} entries; the limit is ${MAX_RANDN_ENTRIES}`,
+      );
+    }
+    return randn(rows, cols, RANDN_SEED + this.randnCount++);
+  }
+
+  // --- expressions, lowest precedence first -------------------------------------------------
+
+  /** `+` and `-`, left to right. */
+  private expression(): number {
+    let left = this.term();
+    for (;;) {
+      const t = this.peek();
+      if (isSymbol(t, '+') || isSymbol(t, '-')) {
+        this.next();
+        left = this.gate(t.text === '+' ? 'add' : 'sub', [left, this.term()]);
+      } else {
+        return left;
+      }
+    }
+  }
+
+  /** `*`, `/` and `@`, left to right. */
+  private term(): number {
+    let left = this.unary();
+    for (;;) {
+      const t = this.peek();
+      const op = isSymbol(t, '*')
+        ? 'mul'
+        : isSymbol(t, '/')
+          ? 'div'
+          : isSymbol(t, '@')
+            ? 'matmul'
+            : undefined;
+      if (!op) return left;
+      this.next();
+      left = this.gate(op, [left, this.unary()]);
+    }
+  }
+
+  /**
+   * A leading `-` or `+`. A minus directly on a literal (`-2`, `-[1, 2]`) folds into a negative
+   * constant; on anything else it is a `neg` gate. `+` changes nothing.
+   */
+  private unary(): number {
+    const t = this.peek();
+    if (!isSymbol(t, '-') && !isSymbol(t, '+')) return this.power();
+    this.next();
+    const operand = this.nest(t, () => this.unary());
+    if (t.text === '+') return operand;
+    const draft = this.nodes[operand];
+    if (draft.op === 'const' && draft.value) {
+      draft.value = { shape: draft.value.shape, data: draft.value.data.map((v) => -v) };
+      return operand;
+    }
+    return this.gate('neg', [operand]);
+  }
+
+  /** `^` and `**`: tighter than a leading minus, grouping right to left; `2^-1` is allowed. */
+  private power(): number {
+    const base = this.primary();
+    const t = this.peek();
+    if (!isSymbol(t, '^') && !isSymbol(t, '**')) return base;
+    this.next();
+    const exponent = this.nest(t, () => this.unary());
+    return this.gate('pow', [base, exponent]);
+  }
+
+  /** A number, a name, a call, a parenthesized expression or an array literal. */
+  private primary(): number {
+    const t = this.peek();
+    if (t.kind === 'number') {
+      this.next();
+      return this.constant(scalar(t.value));
+    }
+    if (t.kind === 'name') return this.nameOrCall();
+    if (isSymbol(t, '(')) {
+      this.next();
+      this.brackets++;
+      const inner = this.nest(t, () => this.expression());
+      this.expectClose(')', t);
+      this.brackets--;
+      return inner;
+    }
+    if (isSymbol(t, '[')) {
+      this.next();
+      const value = fromNested(this.nest(t, () => this.arrayItems(t, 1)));
+      if (typeof value === 'string') throw this.error(t, value);
+      return this.constant(value);
+    }
+    const expected = `expected a number, a name or '('`;
+    if (endsStatement(t) || isSymbol(t, ',')) {
+      const after = this.prev.kind === 'symbol' ? ` after '${this.prev.text}'` : '';
+      throw this.error(t, `${expected}${after}, found ${tokenName(t)}`);
+    }
+    throw this.error(t, `unexpected ${tokenName(t)}: ${expected}`);
+  }
+
+  private nameOrCall(): number {
+    const t = this.next();
+    const name = t.text;
+    const opensCall = isSymbol(this.peek(), '(');
+    if (name === RANDN) throw this.error(t, RANDN_USAGE);
+    const fn = FUNCTIONS.get(name);
+    if (fn) {
+      if (!opensCall) throw this.error(t, `${name} is a function: call it as ${name}(x)`);
+      return this.call(t, fn);
+    }
+    if (opensCall) {
+      const close = suggest(name);
+      if (close.length > 0) {
+        throw this.error(t, `unknown function '${name}': did you mean ${close.join(' or ')}?`);
+      }
+      throw this.error(
+        t,
+        `unknown function '${name}' (the functions are ${[...FUNCTIONS.keys()].join(', ')}); to multiply, write ${name} * (…)`,
+      );
+    }
+    return this.variable(t);
+  }
+
+  /** A name in an expression: an assigned name, or else an implicit input with value 1. */
+  private variable(t: Token): number {
+    const bound = this.assigned.get(t.text) ?? this.implicit.get(t.text);
+    if (bound) return bound.node;
+    const node = this.addNode({ id: t.text, op: 'input', value: scalar(1), label: t.text });
+    this.implicit.set(t.text, { node, line: t.line, column: t.column });
+    this.inputs.push(node);
+    return node;
+  }
+
+  private call(fnTok: Token, fn: FunctionDef): number {
+    const open = this.next();
+    this.brackets++;
+    const args = this.nest(open, () => {
+      const list: number[] = [];
+      if (isSymbol(this.peek(), ')')) return list;
+      for (;;) {
+        list.push(this.expression());
+        if (!isSymbol(this.peek(), ',')) return list;
+        this.next();
+      }
+    });
+    this.expectClose(')', open);
+    this.brackets--;
+    const op = args.length === 1 || args.length === 2 ? fn.byArity[args.length] : undefined;
+    if (!op) {
+      throw this.error(fnTok, `${fnTok.text} takes ${fn.expects}, got ${args.length}`);
+    }
+    return this.gate(op, args);
+  }
+
+  /**
+   * The items of an array literal after its `[`, through the closing `]`: signed numbers or
+   * rows (at most two levels). A trailing comma is allowed; shape checks are `fromNested`'s.
+   */
+  private arrayItems(open: Token, level: number): (number | unknown[])[] {
+    this.brackets++;
+    const items: (number | unknown[])[] = [];
+    while (!isSymbol(this.peek(), ']')) {
+      const t = this.next();
+      if (isSymbol(t, '[')) {
+        if (level >= 2) throw this.error(t, 'values have at most two dimensions (a matrix)');
+        items.push(this.nest(t, () => this.arrayItems(t, level + 1)));
+      } else if (t.kind === 'number') {
+        items.push(t.value);
+      } else if ((isSymbol(t, '-') || isSymbol(t, '+')) && this.peek().kind === 'number') {
+        const v = this.next().value;
+        items.push(t.text === '-' ? -v : v);
+      } else {
+        throw this.error(
+          t,
+          `an array holds only numbers (or rows of numbers), found ${tokenName(t)}; use names outside arrays`,
+        );
+      }
+      if (!isSymbol(this.peek(), ',')) break;
+      this.next();
+    }
+    const t = this.peek();
+    if (!isSymbol(t, ']') && !endsStatement(t) && t.line === this.prev.line) {
+      throw this.error(
+        t,
+        `expected ',' or ']' in the array opened at column ${open.column}, found ${tokenName(t)}`,
+      );
+    }
+    this.expectClose(']', open);
+    this.brackets--;
+    return items;
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * A small JSON writer for the file format. It lays text out like `JSON.stringify(x, null, 2)`
+ * with two differences:
+ * - `-0` is written as `-0` (JSON.stringify writes `0`); `JSON.parse('-0')` reads it back as -0,
+ *   so a saved circuit keeps the sign of its zeros.
+ * - an array holding only numbers and strings (a vector, or one row of a matrix) stays on one
+ *   line, so a matrix reads as a grid instead of one number per line.
+ *
+ * It takes plain data only: objects, arrays, strings, finite numbers, booleans and null.
+ * Non-finite numbers become `null`, as JSON.stringify does; the codec encodes them before
+ * they get here. Keys whose value is `undefined` are left out.
+ */
+export function writeJson(value: unknown, indent = '  '): string {
+  return write(value, '', indent);
+}
+
+function write(value: unknown, pad: string, indent: string): string {
+  if (value === null || value === undefined) return 'null';
+  switch (typeof value) {
+    case 'number':
+      if (Object.is(value, -0)) return '-0';
+      return Number.isFinite(value) ? String(value) : 'null';
+    case 'string':
+      return JSON.stringify(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object':
+      break;
+    default:
+      return 'null';
+  }
+  const inner = pad + indent;
+  if (Array.isArray(value)) {
+    if (value.length === 0) return '[]';
+    const items = value.map((item) => write(item, inner, indent));
+    if (value.every(isLeaf)) return `[${items.join(', ')}]`;
+    return `[\n${inner}${items.join(`,\n${inner}`)}\n${pad}]`;
+  }
+  const entries: string[] = [];
+  for (const [key, item] of Object.entries(value)) {
+    if (item === undefined) continue;
+    entries.push(`${JSON.stringify(key)}: ${write(item, inner, indent)}`);
+  }
+  if (entries.length === 0) return '{}';
+  return `{\n${inner}${entries.join(`,\n${inner}`)}\n${pad}}`;
+}
+
+function isLeaf(item: unknown): boolean {
+  return typeof item === 'number' || typeof item === 'string';
+}

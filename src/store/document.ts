@@ -1,0 +1,134 @@
+import type { Circuit, NodeId, PortName, Position, Tensor, Wire } from '../engine';
+import { getOp } from '../engine';
+
+/** A node as the editor keeps it: what it is. Where it is and its value live beside it. */
+export interface DocNode {
+  readonly id: NodeId;
+  readonly op: string;
+  readonly label?: string;
+}
+
+/**
+ * The document the user edits, and the only state undo/redo tracks. It is split so that a
+ * change can be classified by reference: a new `nodes`, `wires` or `output` is a change of
+ * structure (recompile); a new `values` alone re-runs the compiled program; a new
+ * `positions` alone changes nothing but the picture.
+ */
+export interface Doc {
+  readonly nodes: readonly DocNode[];
+  readonly wires: readonly Wire[];
+  readonly output: NodeId | null;
+  readonly positions: Readonly<Record<string, Position>>;
+  /** Values of inputs and constants, by node id. */
+  readonly values: Readonly<Record<string, Tensor>>;
+  /** The program text the circuit was made from, while it is unchanged; otherwise null. */
+  readonly expression: string | null;
+}
+
+export const EMPTY_DOC: Doc = {
+  nodes: [],
+  wires: [],
+  output: null,
+  positions: {},
+  values: {},
+  expression: null,
+};
+
+export function docFromCircuit(circuit: Circuit, expression: string | null = null): Doc {
+  const positions: Record<string, Position> = {};
+  const values: Record<string, Tensor> = {};
+  for (const node of circuit.nodes) {
+    if (node.position) positions[node.id] = node.position;
+    if (node.value) values[node.id] = node.value;
+  }
+  return {
+    nodes: circuit.nodes.map(({ id, op, label }) =>
+      label === undefined ? { id, op } : { id, op, label },
+    ),
+    wires: circuit.wires,
+    output: circuit.output,
+    positions,
+    values,
+    expression,
+  };
+}
+
+export function docToCircuit(doc: Doc): Circuit {
+  return {
+    nodes: doc.nodes.map((node) => ({
+      ...node,
+      ...(doc.positions[node.id] ? { position: doc.positions[node.id] } : {}),
+      ...(doc.values[node.id] ? { value: doc.values[node.id] } : {}),
+    })),
+    wires: doc.wires,
+    output: doc.output,
+  };
+}
+
+/** The key React Flow uses for a wire: one port takes one wire, so target + port is unique. */
+export function wireKey(wire: { readonly to: string; readonly port: string }): string {
+  return `${wire.to}:${wire.port}`;
+}
+
+/** A fresh id for a new node of this op: `mul1`, `mul2`, … skipping ids in use. */
+export function freshId(doc: Doc, base: string): NodeId {
+  const taken = new Set<string>(doc.nodes.map((n) => n.id));
+  for (let i = 1; ; i++) {
+    const id = `${base}${i}`;
+    if (!taken.has(id)) return id as NodeId;
+  }
+}
+
+/** Whether a wire from → to would close a loop (is `from` reachable from `to`?). */
+export function wouldCycle(doc: Doc, from: string, to: string): boolean {
+  if (from === to) return true;
+  const consumers = new Map<string, string[]>();
+  for (const w of doc.wires) {
+    const list = consumers.get(w.from);
+    if (list) list.push(w.to);
+    else consumers.set(w.from, [w.to]);
+  }
+  const seen = new Set<string>([to]);
+  const stack = [to];
+  while (stack.length > 0) {
+    const v = stack.pop() as string;
+    for (const w of consumers.get(v) ?? []) {
+      if (w === from) return true;
+      if (!seen.has(w)) {
+        seen.add(w);
+        stack.push(w);
+      }
+    }
+  }
+  return false;
+}
+
+/**
+ * Why a new wire from `from` into port `port` of `to` is refused, or undefined if it is fine.
+ */
+export function connectionProblem(
+  doc: Doc,
+  from: string,
+  to: string,
+  port: string,
+): string | undefined {
+  const target = doc.nodes.find((n) => n.id === to);
+  const source = doc.nodes.find((n) => n.id === from);
+  if (!target || !source) return 'that node no longer exists';
+  const op = getOp(target.op);
+  if (!op?.ports.includes(port as PortName)) {
+    return `${to} has no input port '${port}'`;
+  }
+  if (doc.wires.some((w) => w.to === to && w.port === port)) {
+    return `port ${port} of ${to} already has a wire: delete it first`;
+  }
+  if (wouldCycle(doc, from, to)) {
+    return `a wire from ${from} to ${to} would make a loop: a circuit computes in one direction`;
+  }
+  return undefined;
+}
+
+/** True if only positions differ: nothing to recompute. */
+export function sameStructure(a: Doc, b: Doc): boolean {
+  return a.nodes === b.nodes && a.wires === b.wires && a.output === b.output;
+}

@@ -1,0 +1,124 @@
+import dagre from '@dagrejs/dagre';
+import { getOp, type Position } from '../engine';
+import type { DocNode } from './document';
+
+/** Every node has a fixed size, so React Flow can draw it before measuring it. */
+const NODE_GAP = 36;
+
+export const NODE_SIZE = {
+  input: { width: 168, height: 84 },
+  const: { width: 72, height: 44 },
+  gate: { width: 96, height: 64 },
+} as const;
+
+export function nodeSize(op: string): { width: number; height: number } {
+  if (op === 'input') return NODE_SIZE.input;
+  if (op === 'const') return NODE_SIZE.const;
+  return NODE_SIZE.gate;
+}
+
+/**
+ * Left-to-right layered layout: inputs on the left, the output on the right, room between
+ * layers for the value and gradient written on each wire. Returns top-left positions.
+ */
+export function layoutCircuit(
+  nodes: readonly DocNode[],
+  wires: readonly { readonly from: string; readonly to: string; readonly port?: string }[],
+): Record<string, Position> {
+  const g = new dagre.graphlib.Graph();
+  g.setGraph({ rankdir: 'LR', nodesep: NODE_GAP, ranksep: 120, marginx: 20, marginy: 20 });
+  g.setDefaultEdgeLabel(() => ({}));
+  for (const node of nodes) {
+    const { width, height } = nodeSize(node.op);
+    g.setNode(node.id, { width, height });
+  }
+  for (const w of wires) g.setEdge(w.from, w.to);
+  dagre.layout(g);
+  const centers = new Map<string, { x: number; y: number }>();
+  for (const node of nodes) {
+    const placed = g.node(node.id);
+    centers.set(node.id, { x: placed.x, y: placed.y });
+  }
+  orderByPorts(nodes, wires, centers);
+  const positions: Record<string, Position> = {};
+  for (const node of nodes) {
+    const c = centers.get(node.id) as { x: number; y: number };
+    const { width, height } = nodeSize(node.op);
+    positions[node.id] = { x: Math.round(c.x - width / 2), y: Math.round(c.y - height / 2) };
+  }
+  return positions;
+}
+
+/**
+ * Dagre does not know that port a sits above port b, so wires into a gate can cross. Going
+ * from the output side to the input side, re-stack each column so that every node sits in
+ * the order of the ports it feeds (the average height of the ports it feeds decides).
+ */
+function orderByPorts(
+  nodes: readonly DocNode[],
+  wires: readonly { readonly from: string; readonly to: string; readonly port?: string }[],
+  centers: Map<string, { x: number; y: number }>,
+): void {
+  const opOf = new Map(nodes.map((n) => [n.id as string, n.op]));
+  const columns = new Map<number, string[]>();
+  for (const node of nodes) {
+    const x = Math.round((centers.get(node.id) as { x: number }).x);
+    const column = columns.get(x);
+    if (column) column.push(node.id);
+    else columns.set(x, [node.id]);
+  }
+  const xs = [...columns.keys()].sort((a, b) => b - a);
+  for (const x of xs) {
+    const column = columns.get(x) as string[];
+    if (column.length < 2) continue;
+    const key = new Map<string, number>();
+    for (const id of column) {
+      let sum = 0;
+      let count = 0;
+      for (const w of wires) {
+        if (w.from !== id) continue;
+        const target = centers.get(w.to);
+        const op = opOf.get(w.to);
+        if (!target || !op) continue;
+        const ports = getOp(op)?.ports ?? [];
+        const index = Math.max(0, ports.indexOf(w.port as never));
+        const height = nodeSize(op).height;
+        sum += target.y - height / 2 + ((index + 1) / (ports.length + 1)) * height;
+        count++;
+      }
+      key.set(id, count > 0 ? sum / count : (centers.get(id) as { y: number }).y);
+    }
+    const byY = [...column].sort(
+      (a, b) => (centers.get(a) as { y: number }).y - (centers.get(b) as { y: number }).y,
+    );
+    const top =
+      (centers.get(byY[0]) as { y: number }).y - nodeSize(opOf.get(byY[0]) ?? '').height / 2;
+    const sorted = [...column].sort((a, b) => (key.get(a) as number) - (key.get(b) as number));
+    let y = top;
+    for (const id of sorted) {
+      const h = nodeSize(opOf.get(id) ?? '').height;
+      (centers.get(id) as { y: number }).y = y + h / 2;
+      y += h + NODE_GAP;
+    }
+  }
+}
+
+/**
+ * A free spot for a new node: in a column right of everything, below whatever was already
+ * added to that column.
+ */
+export function freeSpot(
+  nodes: readonly DocNode[],
+  positions: Readonly<Record<string, Position>>,
+): Position {
+  let maxX = -Infinity;
+  let minY = Infinity;
+  for (const n of nodes) {
+    const p = positions[n.id];
+    if (!p) continue;
+    maxX = Math.max(maxX, p.x + nodeSize(n.op).width);
+    minY = Math.min(minY, p.y);
+  }
+  if (!Number.isFinite(maxX)) return { x: 40, y: 40 };
+  return { x: Math.round(maxX + 80), y: Math.round(minY) };
+}

@@ -1,0 +1,27 @@
+import { useEffect } from 'react';
+import { useApp, useAppStore } from './StoreContext';
+
+/** Refusals and warnings, in an alert region a screen reader announces. */
+export function Notices() {
+  const notice = useApp((s) => s.notice);
+  const store = useAppStore();
+  useEffect(() => {
+    if (!notice) return undefined;
+    const timer = window.setTimeout(() => store.getState().dismissNotice(), 6000);
+    return () => window.clearTimeout(timer);
+  }, [notice, store]);
+  if (!notice) return null;
+  return (
+    <div className={`notice notice--${notice.kind}`} role="alert" key={notice.serial}>
+      <span>{notice.text}</span>
+      <button
+        type="button"
+        className="notice-close"
+        aria-label="Dismiss message"
+        onClick={() => store.getState().dismissNotice()}
+      >
+        ×
+      </button>
+    </div>
+  );
+}

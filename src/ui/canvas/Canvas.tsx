@@ -1,0 +1,174 @@
+import {
+  Background,
+  type Connection,
+  Controls,
+  type EdgeChange,
+  MiniMap,
+  type NodeChange,
+  ReactFlow,
+  useReactFlow,
+} from '@xyflow/react';
+import { useCallback, useEffect, useMemo } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import type { Position } from '../../engine';
+import { wireKey } from '../../store/document';
+import { nodeSize } from '../../store/layout';
+import { useApp, useAppStore } from '../StoreContext';
+import { ConstNode } from './ConstNode';
+import { GateNode } from './GateNode';
+import { InputNode } from './InputNode';
+import { WireEdge } from './WireEdge';
+
+// Module scope: React Flow re-mounts every node when these objects change identity.
+const nodeTypes = { gate: GateNode, inputNode: InputNode, constNode: ConstNode };
+const edgeTypes = { wire: WireEdge };
+// The right padding leaves room for the output's value and gradient, drawn beside it.
+const FIT_OPTIONS = {
+  padding: { top: '48px', bottom: '40px', left: '40px', right: '150px' },
+  includeHiddenNodes: true,
+  maxZoom: 1.6,
+} as const;
+/** Above this many nodes, only what is on screen is in the DOM. */
+const VIRTUALIZE_ABOVE = 300;
+
+export function Canvas() {
+  const store = useAppStore();
+  const {
+    nodes: docNodes,
+    positions,
+    wires,
+  } = useApp(
+    useShallow((s) => ({ nodes: s.doc.nodes, positions: s.doc.positions, wires: s.doc.wires })),
+  );
+  const dragPositions = useApp((s) => s.dragPositions);
+  const selectedNodes = useApp((s) => s.selectedNodes);
+  const selectedWires = useApp((s) => s.selectedWires);
+  const fitRequest = useApp((s) => s.fitRequest);
+  const { fitView } = useReactFlow();
+
+  const nodes = useMemo(() => {
+    const chosen = new Set(selectedNodes);
+    return docNodes.map((node) => {
+      const size = nodeSize(node.op);
+      const type = node.op === 'input' ? 'inputNode' : node.op === 'const' ? 'constNode' : 'gate';
+      return {
+        id: node.id,
+        type,
+        position: dragPositions?.[node.id] ?? positions[node.id] ?? { x: 0, y: 0 },
+        data: node.label === undefined ? { op: node.op } : { op: node.op, label: node.label },
+        width: size.width,
+        height: size.height,
+        selected: chosen.has(node.id),
+        ariaLabel: describeNode(node.op, node.label ?? node.id),
+      };
+    });
+  }, [docNodes, positions, dragPositions, selectedNodes]);
+
+  const edges = useMemo(() => {
+    const chosen = new Set(selectedWires);
+    return wires.map((w) => {
+      const id = wireKey(w);
+      return {
+        id,
+        source: w.from,
+        target: w.to,
+        sourceHandle: 'out',
+        targetHandle: w.port,
+        type: 'wire',
+        selected: chosen.has(id),
+        ariaLabel: `wire from ${w.from} to port ${w.port} of ${w.to}`,
+      };
+    });
+  }, [wires, selectedWires]);
+
+  useEffect(() => {
+    if (fitRequest > 0) {
+      // Wait a frame so React Flow has the new nodes before fitting them.
+      const handle = requestAnimationFrame(() => void fitView(FIT_OPTIONS));
+      return () => cancelAnimationFrame(handle);
+    }
+    return undefined;
+  }, [fitRequest, fitView]);
+
+  const onNodesChange = useCallback(
+    (changes: NodeChange[]) => {
+      const state = store.getState();
+      let dragging: Record<string, Position> | null = null;
+      let dropped: Record<string, Position> | null = null;
+      let selection: Set<string> | null = null;
+      for (const change of changes) {
+        if (change.type === 'position' && change.position) {
+          const p = { x: Math.round(change.position.x), y: Math.round(change.position.y) };
+          if (change.dragging) dragging = { ...dragging, [change.id]: p };
+          else dropped = { ...dropped, [change.id]: p };
+        } else if (change.type === 'position' && !change.dragging && state.dragPositions) {
+          dropped ??= {};
+        } else if (change.type === 'select') {
+          selection ??= new Set(state.selectedNodes);
+          if (change.selected) selection.add(change.id);
+          else selection.delete(change.id);
+        }
+      }
+      if (dragging) state.setDragPositions({ ...state.dragPositions, ...dragging });
+      if (dropped) state.moveNodes({ ...state.dragPositions, ...dropped });
+      if (selection) state.select([...selection], state.selectedWires);
+    },
+    [store],
+  );
+
+  const onEdgesChange = useCallback(
+    (changes: EdgeChange[]) => {
+      const state = store.getState();
+      let selection: Set<string> | null = null;
+      for (const change of changes) {
+        if (change.type === 'select') {
+          selection ??= new Set(state.selectedWires);
+          if (change.selected) selection.add(change.id);
+          else selection.delete(change.id);
+        }
+      }
+      if (selection) state.select(state.selectedNodes, [...selection]);
+    },
+    [store],
+  );
+
+  const onConnect = useCallback(
+    (c: Connection) => {
+      if (c.source && c.target && c.targetHandle) {
+        store.getState().connect(c.source, c.target, c.targetHandle);
+      }
+    },
+    [store],
+  );
+
+  return (
+    <ReactFlow
+      nodes={nodes}
+      edges={edges}
+      nodeTypes={nodeTypes}
+      edgeTypes={edgeTypes}
+      onNodesChange={onNodesChange}
+      onEdgesChange={onEdgesChange}
+      onConnect={onConnect}
+      onNodeDragStart={() => store.getState().beginGesture()}
+      onNodeDragStop={() => store.getState().endGesture()}
+      deleteKeyCode={null}
+      fitView
+      fitViewOptions={FIT_OPTIONS}
+      minZoom={0.1}
+      maxZoom={3}
+      onlyRenderVisibleElements={docNodes.length > VIRTUALIZE_ABOVE}
+      aria-label="Circuit canvas"
+    >
+      <Background gap={24} />
+      <Controls showInteractive={false} />
+      {docNodes.length > 30 && <MiniMap pannable zoomable ariaLabel="Minimap" />}
+    </ReactFlow>
+  );
+}
+
+function describeNode(op: string, name: string): string {
+  if (op === 'input') return `input ${name}`;
+  if (op === 'const') return `constant ${name}`;
+  return `${op} gate ${name}`;
+}

@@ -1,0 +1,61 @@
+import { Handle, type Node, type NodeProps, Position } from '@xyflow/react';
+import { memo } from 'react';
+import { getOp } from '../../engine';
+import { attrValue, formatSigned, formatValue, fullText } from '../format';
+import { useApp } from '../StoreContext';
+
+export type GateNodeData = { op: string; label?: string };
+export type GateNodeType = Node<GateNodeData, 'gate'>;
+
+/** A gate: its symbol, its name if it is a named wire, and a port per input. */
+export const GateNode = memo(function GateNode({ id, data, selected }: NodeProps<GateNodeType>) {
+  const op = getOp(data.op);
+  const value = useApp((s) => s.view.values[id]);
+  const grad = useApp((s) => s.view.grads[id]);
+  const problem = useApp((s) => s.view.nodeProblems[id] ?? s.view.nonFinite[id]);
+  const isOutput = useApp((s) => s.doc.output === id);
+  const ports = op?.ports ?? [];
+  const title = op ? `${data.label ?? id}: ${op.title}${problem ? ` — ${problem}` : ''}` : id;
+  return (
+    <div
+      className={`gate${isOutput ? ' gate--output' : ''}${problem ? ' gate--problem' : ''}${selected ? ' is-selected' : ''}`}
+      data-node-id={id}
+      data-op={data.op}
+      data-value={attrValue(value)}
+      data-grad={attrValue(grad)}
+      title={title}
+    >
+      {ports.map((port, i) => (
+        <Handle
+          key={port}
+          type="target"
+          position={Position.Left}
+          id={port}
+          className="port port--in"
+          style={{ top: `${((i + 1) / (ports.length + 1)) * 100}%` }}
+          aria-label={`input ${port} of ${data.label ?? id}`}
+        >
+          {ports.length > 1 && <span className="port-name">{port}</span>}
+        </Handle>
+      ))}
+      <span className="gate-symbol">{op?.symbol ?? '?'}</span>
+      {data.label && <span className="gate-name">{data.label}</span>}
+      {problem && (
+        <span className="gate-flag" aria-hidden="true">
+          !
+        </span>
+      )}
+      {isOutput && (
+        <div className="output-readout">
+          <span className="readout-value" title={fullText(value)}>
+            {data.label ?? 'f'} = {formatValue(value)}
+          </span>
+          <span className="readout-grad" title={fullText(grad)}>
+            ∂ {typeof grad === 'number' ? formatSigned(grad) : formatValue(grad, true)}
+          </span>
+        </div>
+      )}
+      <Handle type="source" position={Position.Right} id="out" className="port port--out" />
+    </div>
+  );
+});

@@ -1,0 +1,156 @@
+import { Handle, type Node, type NodeProps, Position } from '@xyflow/react';
+import { memo, useEffect, useRef, useState } from 'react';
+import { scalar, type Tensor } from '../../engine';
+import { attrValue, formatNumber, formatSigned, formatValue, fullText } from '../format';
+import { useApp, useAppStore } from '../StoreContext';
+
+export type InputNodeType = Node<{ op: string; label?: string }, 'inputNode'>;
+
+/** Parses what a user typed: a number, with a real minus or a comma tolerated. */
+export function parseNumber(text: string): number | undefined {
+  const t = text
+    .trim()
+    .replace(/\u2212/g, '-')
+    .replace(',', '.');
+  if (t === '') return undefined;
+  if (/^[-+]?(inf|infinity|∞)$/i.test(t)) return t.startsWith('-') ? -Infinity : Infinity;
+  if (/^nan$/i.test(t)) return Number.NaN;
+  const x = Number(t);
+  return Number.isNaN(x) ? undefined : x;
+}
+
+/** An input: its name, its value (typed, scrubbed or scrolled) and its gradient. */
+export const InputNode = memo(function InputNode({ id, data, selected }: NodeProps<InputNodeType>) {
+  const value = useApp((s) => s.view.values[id]);
+  const grad = useApp((s) => s.view.grads[id]);
+  const name = data.label ?? id;
+  return (
+    <div
+      className={`input-node${selected ? ' is-selected' : ''}`}
+      data-node-id={id}
+      data-value={attrValue(value)}
+      data-grad={attrValue(grad)}
+    >
+      <div className="input-head">
+        <span className="input-name">{name}</span>
+        <span className="input-grad" title={`∂f/∂${name} = ${fullText(grad)}`}>
+          ∂ {typeof grad === 'number' ? formatSigned(grad) : formatValue(grad, true)}
+        </span>
+      </div>
+      {typeof value === 'number' || value === undefined ? (
+        <ScalarField id={id} name={name} value={typeof value === 'number' ? value : 0} />
+      ) : (
+        <MatrixPreview name={name} value={value} />
+      )}
+      <Handle type="source" position={Position.Right} id="out" className="port port--out" />
+    </div>
+  );
+});
+
+function ScalarField({ id, name, value }: { id: string; name: string; value: number }) {
+  const store = useAppStore();
+  const [text, setText] = useState(() => String(value));
+  const [editing, setEditing] = useState(false);
+  const scrub = useRef<{ x: number; start: number } | null>(null);
+
+  // Follow the value when it changes from elsewhere (undo, scrubbing, a new circuit).
+  useEffect(() => {
+    if (!editing) setText(String(value));
+  }, [value, editing]);
+
+  const set = (x: number) => store.getState().setInputValue(id, scalar(x));
+  const stepFor = (event: { shiftKey: boolean; altKey: boolean }) =>
+    event.shiftKey ? 1 : event.altKey ? 0.001 : 0.01;
+
+  return (
+    <div className="input-value nodrag nowheel">
+      <input
+        className="value-field"
+        aria-label={`Value of ${name}`}
+        value={editing ? text : formatNumber(value, 6)}
+        inputMode="decimal"
+        spellCheck={false}
+        onFocus={(e) => {
+          setEditing(true);
+          setText(String(value));
+          store.getState().beginGesture();
+          e.currentTarget.select();
+        }}
+        onBlur={() => {
+          setEditing(false);
+          store.getState().endGesture();
+        }}
+        onChange={(e) => {
+          setText(e.target.value);
+          const x = parseNumber(e.target.value);
+          if (x !== undefined) set(x);
+        }}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter' || e.key === 'Escape') e.currentTarget.blur();
+          if (e.key === 'ArrowUp' || e.key === 'ArrowDown') {
+            e.preventDefault();
+            const x = round(value + (e.key === 'ArrowUp' ? 1 : -1) * stepFor(e) * 10);
+            setText(String(x));
+            set(x);
+          }
+          e.stopPropagation();
+        }}
+        onWheel={(e) => {
+          if (document.activeElement !== e.currentTarget) return;
+          const x = round(value - Math.sign(e.deltaY) * stepFor(e) * 10);
+          setText(String(x));
+          set(x);
+        }}
+        aria-invalid={editing && parseNumber(text) === undefined}
+      />
+      <span
+        className="scrub-handle"
+        title="Drag sideways to scrub the value (Shift: faster, Alt: finer)"
+        aria-hidden="true"
+        onPointerDown={(e) => {
+          e.currentTarget.setPointerCapture(e.pointerId);
+          scrub.current = { x: e.clientX, start: value };
+          store.getState().beginGesture();
+        }}
+        onPointerMove={(e) => {
+          if (!scrub.current) return;
+          const dx = e.clientX - scrub.current.x;
+          set(round(scrub.current.start + dx * stepFor(e)));
+        }}
+        onPointerUp={() => {
+          scrub.current = null;
+          store.getState().endGesture();
+        }}
+      >
+        ⇔
+      </span>
+    </div>
+  );
+}
+
+function round(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}
+
+function MatrixPreview({ name, value }: { name: string; value: Tensor }) {
+  const rows = value.shape.length === 2 ? value.shape[0] : 1;
+  const cols = value.shape.length === 2 ? value.shape[1] : (value.shape[0] ?? 1);
+  const showR = Math.min(rows, 3);
+  const showC = Math.min(cols, 4);
+  const cells: string[] = [];
+  for (let r = 0; r < showR; r++) {
+    for (let c = 0; c < showC; c++) cells.push(formatNumber(value.data[r * cols + c], 2));
+  }
+  return (
+    <div className="matrix-preview" title={`${name}: ${value.shape.join('×')}`}>
+      <span className="matrix-shape">{value.shape.join('×')}</span>
+      <span className="matrix-grid" style={{ gridTemplateColumns: `repeat(${showC}, auto)` }}>
+        {cells.map((cell, i) => (
+          // biome-ignore lint/suspicious/noArrayIndexKey: cells are positional
+          <span key={i}>{cell}</span>
+        ))}
+      </span>
+      {(rows > showR || cols > showC) && <span className="matrix-more">…</span>}
+    </div>
+  );
+}

@@ -1,0 +1,464 @@
+/**
+ * The expression language (DESIGN.md, "The expression language"). Each program is parsed,
+ * compiled and run; values and gradients are checked against numbers derived by hand, and
+ * every error against its message and its line and column.
+ */
+import { describe, expect, it } from 'vitest';
+import { compile } from '../../src/engine/compile';
+import { ParseError } from '../../src/engine/errors';
+import { type ParsedProgram, parse } from '../../src/engine/parse';
+import type { Evaluation } from '../../src/engine/program';
+import { randn } from '../../src/engine/tensor';
+import type { Circuit, CircuitNode } from '../../src/engine/types';
+import { entries, num, shapeOf, sigma } from './helpers';
+
+function run(text: string): Evaluation {
+  return compile(parse(text).circuit).run();
+}
+
+function nodeOf(circuit: Circuit, id: string): CircuitNode {
+  const node = circuit.nodes.find((n) => n.id === id);
+  if (!node) throw new Error(`no node '${id}'`);
+  return node;
+}
+
+/** The sources of a node's ports, as `port ← from`, in wire order. */
+function feeds(circuit: Circuit, id: string): string[] {
+  return circuit.wires.filter((w) => w.to === id).map((w) => `${w.port} ← ${w.from}`);
+}
+
+function parseError(text: string): ParseError {
+  try {
+    parse(text);
+  } catch (e) {
+    if (e instanceof ParseError) return e;
+    throw e;
+  }
+  throw new Error(`expected a ParseError for ${JSON.stringify(text)}`);
+}
+
+describe('the reference circuits', () => {
+  it('f = (x + y) * z with x = -2, y = 5, z = -4', () => {
+    const ev = run('x = -2; y = 5; z = -4; f = (x + y) * z');
+    expect(num(ev.value('f'))).toBe(-12);
+    // q = x + y = 3; ∂f/∂q = z = -4 reaches x and y unchanged; ∂f/∂z = q = 3.
+    expect(num(ev.grad('x'))).toBe(-4);
+    expect(num(ev.grad('y'))).toBe(-4);
+    expect(num(ev.grad('z'))).toBe(3);
+  });
+
+  it('the staged sigmoid program keeps every named wire', () => {
+    const text = [
+      'x = 3 # example values',
+      'y = 4',
+      'sigy = sigmoid(y) # sigmoid in numerator',
+      'num = x + sigy',
+      'sigx = sigmoid(x)',
+      'xpy = x + y',
+      'xpysqr = xpy^2',
+      'den = sigx + xpysqr',
+      'invden = 1 / den',
+      'f = num * invden',
+    ].join('\n');
+    const parsed = parse(text);
+    const names = ['x', 'y', 'sigy', 'num', 'sigx', 'xpy', 'xpysqr', 'den', 'invden', 'f'];
+    expect(parsed.named).toEqual(names);
+    expect(parsed.inputs).toEqual(['x', 'y']);
+    expect(parsed.circuit.output).toBe('f');
+    expect(nodeOf(parsed.circuit, 'sigy').op).toBe('sigmoid');
+    expect(nodeOf(parsed.circuit, 'xpysqr').op).toBe('pow');
+    expect(nodeOf(parsed.circuit, 'invden').op).toBe('div');
+    for (const name of names) expect(nodeOf(parsed.circuit, name).label).toBe(name);
+
+    const ev = compile(parsed.circuit).run();
+    expect(Math.abs(num(ev.value('f')) - 0.07971588771237584)).toBeLessThan(1e-15);
+
+    // f = n / d with n = x + σ(y), d = σ(x) + (x + y)²; the quotient rule by hand.
+    const [x, y] = [3, 4];
+    const n = x + sigma(y);
+    const d = sigma(x) + (x + y) ** 2;
+    const dfdx = (d - n * (sigma(x) * (1 - sigma(x)) + 2 * (x + y))) / d ** 2;
+    const dfdy = (sigma(y) * (1 - sigma(y)) * d - n * 2 * (x + y)) / d ** 2;
+    expect(num(ev.grad('x'))).toBeCloseTo(dfdx, 14);
+    expect(num(ev.grad('y'))).toBeCloseTo(dfdy, 14);
+  });
+
+  it('the one-line form from DESIGN.md gives the same f', () => {
+    const ev = run('x = 3\ny = 4\nsigy = sigmoid(y)\nf = (x + sigy) / (sigmoid(x) + (x + y)^2)');
+    expect(num(ev.value('f'))).toBeCloseTo(0.07971588771237584, 15);
+  });
+});
+
+describe('precedence and associativity', () => {
+  const value = (text: string) => num(run(text).outputValue);
+
+  it('^ binds tighter than unary minus: -x^2 is -(x^2)', () => {
+    const parsed = parse('x = 3; f = -x^2');
+    expect(nodeOf(parsed.circuit, 'f').op).toBe('neg');
+    const ev = compile(parsed.circuit).run();
+    expect(num(ev.value('f'))).toBe(-9);
+    expect(num(ev.grad('x'))).toBe(-6);
+    expect(value('f = -2^2')).toBe(-4);
+    expect(value('f = (-2)^2')).toBe(4);
+  });
+
+  it('^ and ** group right to left', () => {
+    expect(value('f = 2^3^2')).toBe(512);
+    expect(value('f = 2**3**2')).toBe(512);
+    expect(value('f = 2^3**2')).toBe(512);
+    expect(value('f = (2^3)^2')).toBe(64);
+    expect(value('x = 3; f = -x**2')).toBe(-9);
+  });
+
+  it('an exponent may carry its own sign', () => {
+    expect(value('f = 2^-1')).toBe(0.5);
+    expect(value('f = 2 ** -2')).toBe(0.25);
+  });
+
+  it('- and / group left to right', () => {
+    expect(value('a = 10; b = 3; c = 2; f = a - b - c')).toBe(5);
+    expect(value('f = 8 / 4 / 2')).toBe(1);
+    expect(value('f = 8 - 4 + 2')).toBe(6);
+  });
+
+  it('* / @ bind tighter than + -, and parentheses override', () => {
+    expect(value('f = 2 + 3 * 4')).toBe(14);
+    expect(value('f = (2 + 3) * 4')).toBe(20);
+    expect(value('f = 2 * 3 - 12 / 4')).toBe(3);
+    expect(value('f = sum([1, 2] @ [3, 4] + 1)')).toBe(12);
+  });
+
+  it('unary minus binds tighter than *', () => {
+    expect(value('x = 2; f = -x * 3')).toBe(-6);
+    expect(value('x = 2; f = 3 - -x')).toBe(5);
+    expect(value('f = - - 4')).toBe(4);
+    expect(value('f = +4 * +2')).toBe(8);
+  });
+});
+
+describe('inputs, constants and named wires', () => {
+  it('a bare number declares an input with that value', () => {
+    const parsed = parse('x = -2\ny = 1e-3\nz = .5\nw = +7\nv = (3)');
+    expect(parsed.circuit.nodes.map((n) => [n.id, n.op, n.label, num(entries(n.value)[0])])).toEqual([
+      ['x', 'input', 'x', -2],
+      ['y', 'input', 'y', 0.001],
+      ['z', 'input', 'z', 0.5],
+      ['w', 'input', 'w', 7],
+      ['v', 'input', 'v', 3],
+    ]);
+    expect(parsed.circuit.wires).toEqual([]);
+    expect(parsed.inputs).toEqual(['x', 'y', 'z', 'w', 'v']);
+    expect(parsed.circuit.output).toBe('v');
+  });
+
+  it('a nested array declares a vector or matrix input', () => {
+    const parsed = parse('A = [[1, -2], [3, 4]]\nv = [1, 2, -3.5]');
+    expect(nodeOf(parsed.circuit, 'A').value?.shape).toEqual([2, 2]);
+    expect(Array.from(nodeOf(parsed.circuit, 'A').value?.data ?? [])).toEqual([1, -2, 3, 4]);
+    expect(nodeOf(parsed.circuit, 'v').value?.shape).toEqual([3]);
+    expect(Array.from(nodeOf(parsed.circuit, 'v').value?.data ?? [])).toEqual([1, 2, -3.5]);
+    expect(parsed.inputs).toEqual(['A', 'v']);
+  });
+
+  it('a minus directly on a literal folds into a negative constant', () => {
+    const parsed = parse('f = -2 * y');
+    expect(parsed.circuit.nodes.map((n) => n.op)).toEqual(['const', 'input', 'mul']);
+    expect(entries(parsed.circuit.nodes[0].value)).toEqual([-2]);
+    expect(nodeOf(parsed.circuit, 'f').op).toBe('mul');
+    expect(parse('f = -y').circuit.nodes.map((n) => n.op)).toEqual(['input', 'neg']);
+  });
+
+  it('constant arithmetic is not folded, and every literal is its own const node', () => {
+    const parsed = parse('f = 2 * 3 + 2');
+    expect(parsed.circuit.nodes.map((n) => n.op)).toEqual(['const', 'const', 'mul', 'const', 'add']);
+    expect(parsed.circuit.nodes.map((n) => n.id)).toEqual([
+      'const#1',
+      'const#2',
+      'mul#3',
+      'const#4',
+      'f',
+    ]);
+    expect(num(compile(parsed.circuit).run().value('f'))).toBe(8);
+  });
+
+  it('the gate computing the whole right-hand side takes the name; the others get # ids', () => {
+    const parsed = parse('f = x * y + z');
+    const { circuit } = parsed;
+    expect(circuit.nodes.map((n) => [n.id, n.op])).toEqual([
+      ['x', 'input'],
+      ['y', 'input'],
+      ['mul#1', 'mul'],
+      ['z', 'input'],
+      ['f', 'add'],
+    ]);
+    expect(feeds(circuit, 'mul#1')).toEqual(['a ← x', 'b ← y']);
+    expect(feeds(circuit, 'f')).toEqual(['a ← mul#1', 'b ← z']);
+    expect(nodeOf(circuit, 'mul#1').label).toBeUndefined();
+  });
+
+  it('generated ids never collide with names, across statements', () => {
+    const parsed = parse('mul1 = a * b * c\nadd_2 = mul1 + 1 + 2\nf = -(add_2 * 2)');
+    const ids = parsed.circuit.nodes.map((n) => n.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) {
+      if (!['a', 'b', 'c', 'mul1', 'add_2', 'f'].includes(id)) expect(id).toMatch(/^[a-z]+#\d+$/);
+    }
+    expect(num(compile(parsed.circuit).run().value('f'))).toBe(-8);
+  });
+
+  it('a name on its own makes an identity gate', () => {
+    const parsed = parse('x = 3\na = x');
+    expect(nodeOf(parsed.circuit, 'a').op).toBe('identity');
+    expect(feeds(parsed.circuit, 'a')).toEqual(['x ← x']);
+    const ev = compile(parsed.circuit).run();
+    expect(num(ev.value('a'))).toBe(3);
+    expect(num(ev.grad('x'))).toBe(1);
+    expect(nodeOf(parse('x = 3\na = (+x)').circuit, 'a').op).toBe('identity');
+  });
+
+  it('a name used but never assigned is an input with value 1', () => {
+    const parsed = parse('a = 2\nf = z * a + b');
+    expect(parsed.inputs).toEqual(['a', 'z', 'b']);
+    expect(parsed.named).toEqual(['a', 'f']);
+    const z = nodeOf(parsed.circuit, 'z');
+    expect(z.op).toBe('input');
+    expect(z.label).toBe('z');
+    expect(entries(z.value)).toEqual([1]);
+    const ev = compile(parsed.circuit).run();
+    expect(num(ev.value('f'))).toBe(3);
+    expect(num(ev.grad('z'))).toBe(2);
+    expect(num(ev.grad('b'))).toBe(1);
+  });
+
+  it('the output is the last assignment, even when it is an input', () => {
+    expect(parse('f = x * 2\ng = f + 1').circuit.output).toBe('g');
+    expect(parse('f = x * 2\nx2 = 5').circuit.output).toBe('x2');
+  });
+});
+
+describe('layout of the text', () => {
+  it('statements end at newlines or semicolons; blank lines and stray ; are fine', () => {
+    const text = '\n\nx = 1;; y = 2;\n\n  \nf = x + y;\n';
+    expect(parse(text).named).toEqual(['x', 'y', 'f']);
+    expect(num(run(text).value('f'))).toBe(3);
+  });
+
+  it('# starts a comment that runs to the end of the line', () => {
+    const text = '# a comment\nx = 2 # two\n# f = 100\nf = x * 3 # six';
+    expect(parse(text).named).toEqual(['x', 'f']);
+    expect(num(run(text).value('f'))).toBe(6);
+  });
+
+  it('Windows line endings and tabs are whitespace', () => {
+    expect(num(run('x = 2\r\n\tf = x * x\r\n').value('f'))).toBe(4);
+  });
+
+  it('newlines inside parentheses and brackets are whitespace', () => {
+    const text = [
+      'A = [[1, 2],   # first row',
+      '     [3, 4]]',
+      'f = sum(',
+      '  A',
+      ') + (1 +',
+      '  2)',
+    ].join('\n');
+    expect(num(run(text).value('f'))).toBe(13);
+  });
+});
+
+describe('functions', () => {
+  it.each([
+    ['sigmoid(0)', 'sigmoid', 0.5],
+    ['exp(0)', 'exp', 1],
+    ['log(1)', 'log', 0],
+    ['tanh(0)', 'tanh', 0],
+    ['relu(-3)', 'relu', 0],
+    ['abs(-3)', 'abs', 3],
+    ['sqrt(9)', 'sqrt', 3],
+    ['sin(0)', 'sin', 0],
+    ['cos(0)', 'cos', 1],
+    ['max(2, 5)', 'max', 5],
+    ['min(2, 5)', 'min', 2],
+    ['pow(2, 10)', 'pow', 1024],
+    ['max([1, 7, 3])', 'reducemax', 7],
+    ['min([[1, 7], [-3, 2]])', 'reducemin', -3],
+    ['sum([[1, 2], [3, 4]])', 'sum', 10],
+    ['mean([1, 2, 3, 6])', 'mean', 3],
+  ])('f = %s is op %s with value %d', (call, op, expected) => {
+    const parsed = parse(`f = ${call}`);
+    expect(nodeOf(parsed.circuit, 'f').op).toBe(op);
+    expect(num(compile(parsed.circuit).run().value('f'))).toBe(expected);
+  });
+
+  it('transpose flips a matrix', () => {
+    const ev = run('A = [[1, 2, 3], [4, 5, 6]]\nf = transpose(A)');
+    expect(shapeOf(ev.value('f'))).toEqual([3, 2]);
+    expect(entries(ev.value('f'))).toEqual([1, 4, 2, 5, 3, 6]);
+  });
+
+  it('unary functions feed port x, two-argument ones ports a and b', () => {
+    const { circuit } = parse('f = max(sigmoid(x), y)');
+    expect(feeds(circuit, 'sigmoid#1')).toEqual(['x ← x']);
+    expect(feeds(circuit, 'f')).toEqual(['a ← sigmoid#1', 'b ← y']);
+  });
+
+  it('arguments may be whole expressions', () => {
+    expect(num(run('x = 2\nf = pow(x + 1, 2 * x - 2)').value('f'))).toBe(9);
+  });
+});
+
+describe('matrices', () => {
+  it('A @ B with gradients dA = dD Bᵀ and dB = Aᵀ dD', () => {
+    const ev = run('A = [[1, 2], [3, 4]]\nB = [[5, 6], [7, 8]]\nf = sum(A @ B)');
+    // A @ B = [[19, 22], [43, 50]].
+    expect(num(ev.value('f'))).toBe(134);
+    // dD is all ones: dA[i][k] = Σ_j B[k][j], dB[k][j] = Σ_i A[i][k].
+    expect(entries(ev.grad('A'))).toEqual([11, 15, 11, 15]);
+    expect(entries(ev.grad('B'))).toEqual([4, 4, 6, 6]);
+  });
+
+  it('randn declares seeded inputs of the given shape, a different seed per declaration', () => {
+    const text = 'W = randn(5, 10)\nX = randn(10, 3)\nD = W @ X';
+    const parsed = parse(text);
+    const w = nodeOf(parsed.circuit, 'W');
+    const x = nodeOf(parsed.circuit, 'X');
+    expect(w.op).toBe('input');
+    expect(w.value?.shape).toEqual([5, 10]);
+    expect(x.value?.shape).toEqual([10, 3]);
+    expect(Array.from(w.value?.data ?? [])).toEqual(Array.from(randn(5, 10, 42).data));
+    expect(Array.from(x.value?.data ?? [])).toEqual(Array.from(randn(10, 3, 43).data));
+    expect(x.value?.data[0]).not.toBe(w.value?.data[0]);
+    expect(parsed.inputs).toEqual(['W', 'X']);
+
+    const first = compile(parsed.circuit).run();
+    expect(shapeOf(first.value('D'))).toEqual([5, 3]);
+    expect(shapeOf(first.grad('W'))).toEqual([5, 10]);
+    const again = compile(parse(text).circuit).run();
+    expect(entries(again.value('D'))).toEqual(entries(first.value('D')));
+  });
+
+  it('array literals inside expressions are constants', () => {
+    const parsed = parse('f = sum([1, 2] * x)');
+    const c = parsed.circuit.nodes.find((n) => n.op === 'const');
+    expect(c?.value?.shape).toEqual([2]);
+    expect(parsed.inputs).toEqual(['x']);
+    expect(num(compile(parsed.circuit).run().grad('x'))).toBe(3);
+    expect(entries(run('f = -[1, 2]').value('f'))).toEqual([-1, -2]);
+    expect(entries(run('f = [1, 2,]').value('f'))).toEqual([1, 2]);
+  });
+});
+
+describe('size and depth', () => {
+  it('a long chain of statements parses without recursion', () => {
+    const lines = ['x0 = 1'];
+    for (let i = 1; i < 20_000; i++) lines.push(`x${i} = x${i - 1} + 1`);
+    const parsed: ParsedProgram = parse(lines.join('\n'));
+    expect(parsed.named.length).toBe(20_000);
+    expect(num(compile(parsed.circuit).run().value('x19999'))).toBe(20_000);
+  });
+
+  it('a long left-associative expression is a loop, not a recursion', () => {
+    const text = `f = ${Array.from({ length: 20_000 }, (_, i) => `x${i}`).join(' + ')}`;
+    const ev = run(text);
+    expect(num(ev.value('f'))).toBe(20_000);
+    expect(num(ev.grad('x123'))).toBe(1);
+  });
+
+  it('500 levels of nesting are fine', () => {
+    expect(num(run(`f = ${'('.repeat(500)}x${')'.repeat(500)}`).value('f'))).toBe(1);
+  });
+
+  it.each([
+    ['parentheses', `f = ${'('.repeat(10_000)}x${')'.repeat(10_000)}`],
+    ['unary minus', `f = ${'-'.repeat(10_000)}x`],
+    ['exponents', `f = ${'2^'.repeat(10_000)}2`],
+    ['calls', `f = ${'exp('.repeat(10_000)}x${')'.repeat(10_000)}`],
+  ])('deeper nesting (%s) is a ParseError, not a stack overflow', (_, text) => {
+    const e = parseError(text);
+    expect(e.message).toContain('too deeply nested');
+    expect(e.line).toBe(1);
+  });
+
+  it('501 nested parentheses are refused at the 501st', () => {
+    const e = parseError(`f = ${'('.repeat(501)}x${')'.repeat(501)}`);
+    expect(e.message).toContain('too deeply nested');
+    expect(e.column).toBe(5 + 500);
+  });
+});
+
+describe('errors name the problem and the place', () => {
+  it.each([
+    // [program, message fragment, line, column]
+    ['x = 1\ny = 2\nx = 3', 'x is assigned twice: on line 1 and line 3', 3, 1],
+    ['x = 1; x = 2', 'x is assigned twice: on line 1, column 1 and line 1, column 8', 1, 8],
+    ['x = 1\nf = x * y\nz = 2\ny = 3', 'y is used on line 2 before it is assigned on line 4', 2, 9],
+    ['x = x + 1', 'x is used in its own definition on line 1', 1, 5],
+    ['', 'write at least one assignment, such as f = x * y', 1, 1],
+    ['# only a comment\n\n', 'write at least one assignment, such as f = x * y', 1, 1],
+    ['x * y', 'this expression is not assigned to a name: write f = x * y', 1, 1],
+    ['x = 1\n  x + 2', 'write f = x + 2', 2, 3],
+    ['= 3', "expected a name before '='", 1, 1],
+    ['2 = x', "expected a name before '='", 1, 1],
+    ['f(x) = x^2', "expected a name before '='", 1, 1],
+    ['f = (x + 1', "expected ')' to close '(' opened at column 5, found the end of the input", 1, 11],
+    ['f = (x + 1\ng = 2', "expected ')' to close '(' opened at column 5", 1, 11],
+    ['f = (x + 1]', "expected ')' to close '(' opened at column 5, found ']'", 1, 11],
+    ['f = sigmoid(x', "expected ')' to close '(' opened at column 12", 1, 14],
+    ['f = [1, 2', "expected ']' to close '[' opened at column 5", 1, 10],
+    ['f = x * * y', "unexpected '*': expected a number, a name or '('", 1, 9],
+    ['f = x +', "expected a number, a name or '(' after '+', found the end of the input", 1, 8],
+    ['f =\ng = 1', "expected a number, a name or '(' after '=', found the end of the line", 1, 4],
+    ['f = ()', "unexpected ')'", 1, 6],
+    ['f = x y', "unexpected 'y': expected an operator (such as * to multiply)", 1, 7],
+    ['f = x)', "unexpected ')': there is no '(' for it to close", 1, 6],
+    ['f = x = 3', "unexpected '='", 1, 7],
+    ['exp = 3', 'exp is the name of a function and cannot be assigned', 1, 1],
+    ['randn = 3', 'randn is the name of a function and cannot be assigned', 1, 1],
+    ['f = exp + 1', 'exp is a function: call it as exp(x)', 1, 5],
+    ['f = sigmod(x)', "unknown function 'sigmod': did you mean sigmoid?", 1, 5],
+    ['f = Tanh(x)', "unknown function 'Tanh': did you mean tanh?", 1, 5],
+    ['x = 1\nf = 2 * foo(x)', "unknown function 'foo' (the functions are sigmoid, exp,", 2, 9],
+    ['f = x(2)', 'to multiply, write x * (…)', 1, 5],
+    ['f = sigmoid(x, y)', 'sigmoid takes 1 argument, got 2', 1, 5],
+    ['f = exp()', 'exp takes 1 argument, got 0', 1, 5],
+    ['f = pow(x)', 'pow takes 2 arguments, got 1', 1, 5],
+    ['f = max(1, 2, 3)', 'max takes 1 argument (the largest entry of a tensor) or 2', 1, 5],
+    ['f = min()', 'min takes 1 argument (the smallest entry of a tensor) or 2', 1, 5],
+    ['f = 2 * randn(2, 2)', 'as in W = randn(5, 10)', 1, 9],
+    ['W = randn(2, 2) + 1', 'must be a whole right-hand side, as in W = randn(5, 10)', 1, 5],
+    ['W = -randn(2, 2)', 'as in W = randn(5, 10)', 1, 6],
+    ['W = randn', 'as in W = randn(5, 10)', 1, 5],
+    ['W = randn(2)', 'randn takes 2 arguments (rows and columns), got 1', 1, 5],
+    ['W = randn(0, 3)', 'randn needs whole numbers ≥ 1 for its rows and columns, got 0', 1, 11],
+    ['W = randn(2, 1.5)', 'randn needs whole numbers ≥ 1 for its rows and columns, got 1.5', 1, 14],
+    ['W = randn(n, 3)', 'randn takes its rows and columns as whole numbers', 1, 11],
+    ['W = randn(100000, 100000)', 'the limit is 1000000', 1, 5],
+    ['f = [[1, 2], [3]]', 'row 2 has 1 numbers but row 1 has 2', 1, 5],
+    ['f = [1, [2]]', 'either numbers or rows of numbers', 1, 5],
+    ['f = []', 'must not be empty', 1, 5],
+    ['f = [[[1]]]', 'at most two dimensions', 1, 7],
+    ['f = [1, x]', 'an array holds only numbers (or rows of numbers), found', 1, 9],
+    ['f = [1 2]', "expected ',' or ']' in the array opened at column 5, found '2'", 1, 8],
+    ['f = 3 × x', "unexpected character '×': write * instead", 1, 7],
+    ['f = x $ y', "unexpected character '$'", 1, 7],
+    ['f = 2x', "'2x' is not a number or a name: to multiply, write 2 * x", 1, 5],
+    ['f = 1e + 2', "'1e' is not a number: an exponent needs digits", 1, 5],
+    ['f = 1.2.3', "'1.2.3' is not a number", 1, 5],
+    ['f = 1e999', 'the number 1e999 is too large', 1, 5],
+  ])('%j → %s', (text, fragment, line, column) => {
+    const e = parseError(text);
+    expect(e.message).toContain(fragment);
+    expect([e.line, e.column]).toEqual([line, column]);
+    expect(e.message.startsWith(`line ${line}, column ${column}: `)).toBe(true);
+  });
+
+  it('a misspelling close to two functions suggests both', () => {
+    expect(parseError('f = mn(x, y)').message).toContain('did you mean min?');
+    expect(parseError('f = mix(x, y)').message).toContain('did you mean max or min?');
+  });
+
+  it('an error in a later statement reports that statement’s line', () => {
+    const e = parseError('x = 1\ny = 2\n\nf = x + * y');
+    expect([e.line, e.column]).toEqual([4, 9]);
+  });
+});

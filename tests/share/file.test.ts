@@ -1,0 +1,862 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ALL_OPS, getOp, isSource } from '../../src/engine/ops';
+import type { Circuit, CircuitNode, Shape, Tensor, Wire } from '../../src/engine/types';
+import { nodeId, portName } from '../../src/engine/types';
+import {
+  type CircuitFileV1,
+  type Decoded,
+  decodeCircuitObject,
+  FILE_FORMAT,
+  FILE_VERSION,
+  MAX_ID_LENGTH,
+  MAX_LABEL_LENGTH,
+  MAX_NODES,
+  MAX_VALUE_ENTRIES,
+  MAX_WIRES,
+  parseCircuitFile,
+  serializeCircuit,
+  toFileObject,
+} from '../../src/share/file';
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+const t = (shape: Shape, data: number[]): Tensor => ({ shape, data: Float64Array.from(data) });
+
+function node(
+  id: string,
+  op: string,
+  extra: { label?: string; position?: { x: number; y: number }; value?: Tensor } = {},
+): CircuitNode {
+  return { id: nodeId(id), op, ...extra };
+}
+
+function wire(from: string, to: string, port: string): Wire {
+  return { from: nodeId(from), to: nodeId(to), port: portName(port) };
+}
+
+/** Asserts two circuits are identical, comparing every number with Object.is. */
+function expectSameCircuit(actual: Circuit, expected: Circuit): void {
+  expect(actual.output).toBe(expected.output);
+  expect(actual.nodes.length).toBe(expected.nodes.length);
+  expected.nodes.forEach((want, i) => {
+    const got = actual.nodes[i];
+    expect(Object.keys(got).sort()).toEqual(Object.keys(want).sort());
+    expect(got.id).toBe(want.id);
+    expect(got.op).toBe(want.op);
+    expect(got.label).toBe(want.label);
+    if (want.position) {
+      expect(Object.is(got.position?.x, want.position.x)).toBe(true);
+      expect(Object.is(got.position?.y, want.position.y)).toBe(true);
+    }
+    if (want.value) {
+      expect(got.value?.shape).toEqual(want.value.shape);
+      expect(got.value?.data).toBeInstanceOf(Float64Array);
+      expect(got.value?.data.length).toBe(want.value.data.length);
+      want.value.data.forEach((x, j) => {
+        if (!Object.is(got.value?.data[j], x)) {
+          throw new Error(`node ${want.id} value[${j}]: expected ${x}, got ${got.value?.data[j]}`);
+        }
+      });
+    }
+  });
+  expect(actual.wires).toEqual(expected.wires);
+}
+
+function expectOk(decoded: Decoded): { circuit: Circuit; warnings: string[] } {
+  if (!decoded.ok) throw new Error(`expected a circuit, got the error: ${decoded.error}`);
+  return decoded;
+}
+
+function expectError(decoded: Decoded): string {
+  if (decoded.ok) throw new Error('expected an error, got a circuit');
+  return decoded.error;
+}
+
+/** A minimal valid file object whose parts a test can replace. */
+function file(parts: Partial<Record<keyof CircuitFileV1, unknown>> = {}): Record<string, unknown> {
+  return {
+    format: FILE_FORMAT,
+    version: FILE_VERSION,
+    nodes: [
+      { id: 'x', op: 'input', value: 2 },
+      { id: 'y', op: 'input', value: -3 },
+      { id: 'f', op: 'mul' },
+    ],
+    wires: [
+      { from: 'x', to: 'f', port: 'a' },
+      { from: 'y', to: 'f', port: 'b' },
+    ],
+    output: 'f',
+    ...parts,
+  };
+}
+
+/** The decoder's error for `file()` with the node at `index` replaced. */
+function nodeError(index: number, replacement: unknown): string {
+  const nodes = [...(file().nodes as unknown[])];
+  nodes[index] = replacement;
+  return expectError(decodeCircuitObject(file({ nodes })));
+}
+
+function wireError(replacement: unknown): string {
+  return expectError(
+    decodeCircuitObject(file({ wires: [{ from: 'x', to: 'f', port: 'a' }, replacement] })),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hand-built circuits
+
+const classic: Circuit = {
+  nodes: [
+    node('x', 'input', { label: 'x', position: { x: 0, y: 0 }, value: t([], [-2]) }),
+    node('y', 'input', { label: 'y', position: { x: 0, y: 120 }, value: t([], [5]) }),
+    node('z', 'input', { label: 'z', position: { x: 0, y: 240 }, value: t([], [-4]) }),
+    node('q', 'add', { position: { x: 200, y: 60 } }),
+    node('f', 'mul', { label: 'f', position: { x: 400, y: 150 } }),
+  ],
+  wires: [wire('x', 'q', 'a'), wire('y', 'q', 'b'), wire('q', 'f', 'a'), wire('z', 'f', 'b')],
+  output: nodeId('f'),
+};
+
+const awkwardNumbers: Circuit = {
+  nodes: [
+    node('nan', 'input', { value: t([], [Number.NaN]) }),
+    node('negzero', 'const', { value: t([], [-0]), position: { x: -0, y: 5e-324 } }),
+    node('vec', 'input', {
+      value: t([6], [5e-324, -5e-324, 1.7976931348623157e308, -0, 0, 0.1 + 0.2]),
+    }),
+    node('mat', 'input', {
+      value: t([2, 3], [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -0, 1, -1]),
+    }),
+    node('one', 'const', { value: t([1], [-0]) }),
+    node('cell', 'const', { value: t([1, 1], [Number.NEGATIVE_INFINITY]) }),
+    node('row', 'const', { value: t([1, 3], [1, 2, 3]) }),
+    node('col', 'const', { value: t([3, 1], [1, 2, 3]) }),
+    node('m', 'matmul', { label: '' }),
+  ],
+  wires: [wire('vec', 'm', 'a'), wire('mat', 'm', 'b')],
+  output: null,
+};
+
+const trickyIds: Circuit = {
+  nodes: [
+    node('__proto__', 'input', { value: t([], [1]) }),
+    node('constructor', 'input', { value: t([], [2]) }),
+    node('toString', 'add', { label: '__proto__' }),
+    node('"quoted"\n\\ é 😀 \u0000', 'neg'),
+  ],
+  wires: [
+    wire('__proto__', 'toString', 'a'),
+    wire('constructor', 'toString', 'b'),
+    wire('toString', '"quoted"\n\\ é 😀 \u0000', 'x'),
+  ],
+  output: nodeId('"quoted"\n\\ é 😀 \u0000'),
+};
+
+const empty: Circuit = { nodes: [], wires: [], output: null };
+
+describe('round trip of hand-built circuits', () => {
+  it.each([
+    ['classic', classic],
+    ['awkward numbers', awkwardNumbers],
+    ['tricky ids', trickyIds],
+    ['empty', empty],
+  ])('%s survives text and object round trips exactly', (_name, circuit) => {
+    const text = serializeCircuit(circuit);
+    const fromText = expectOk(parseCircuitFile(text));
+    expectSameCircuit(fromText.circuit, circuit);
+    expect(fromText.warnings).toEqual([]);
+    expect(serializeCircuit(fromText.circuit)).toBe(text);
+
+    const fromObject = expectOk(decodeCircuitObject(toFileObject(circuit)));
+    expectSameCircuit(fromObject.circuit, circuit);
+  });
+
+  it('writes the documented JSON, with -0 that JSON.parse reads back', () => {
+    const text = serializeCircuit(awkwardNumbers);
+    const data = JSON.parse(text);
+    expect(data.format).toBe('backprop-circuit');
+    expect(data.version).toBe(1);
+    expect(Object.is(data.nodes[1].value, -0)).toBe(true);
+    expect(data.nodes[0].value).toBe('NaN');
+    expect(data.nodes[3].value).toEqual([
+      ['NaN', 'Infinity', '-Infinity'],
+      [-0, 1, -1],
+    ]);
+    expect(data.nodes[2].value[0]).toBe(5e-324);
+    expect(data.nodes[2].value[2]).toBe(1.7976931348623157e308);
+    // Each matrix row on its own line, so the text reads as a grid.
+    expect(text).toContain('"value": [\n        [1, 2, 3]\n      ]');
+    expect(text).toContain('"value": [\n        [1],\n        [2],\n        [3]\n      ]');
+    expect(text).toContain(
+      '"value": [5e-324, -5e-324, 1.7976931348623157e+308, -0, 0, 0.30000000000000004]',
+    );
+    expect(text.endsWith('}\n')).toBe(true);
+  });
+
+  it('lays text out with two-space indents', () => {
+    const text = serializeCircuit(classic);
+    expect(
+      text.startsWith('{\n  "format": "backprop-circuit",\n  "version": 1,\n  "nodes": [\n'),
+    ).toBe(true);
+    expect(JSON.parse(text)).toEqual(toFileObject(classic));
+    expect(toFileObject(classic).nodes[3]).toEqual({
+      id: 'q',
+      op: 'add',
+      position: { x: 200, y: 60 },
+    });
+  });
+
+  it('leaves out the value of a node whose op takes none', () => {
+    const odd: Circuit = {
+      nodes: [node('g', 'sigmoid', { value: t([], [1]) })],
+      wires: [],
+      output: null,
+    };
+    expect(toFileObject(odd).nodes[0]).toEqual({ id: 'g', op: 'sigmoid' });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Random circuits
+
+const anyNumber = fc.double(); // includes NaN, ±Infinity, -0, subnormals and the extremes
+const finite = fc.double({ noNaN: true, noDefaultInfinity: true });
+
+const tensorArb: fc.Arbitrary<Tensor> = fc.oneof(
+  anyNumber.map((x) => t([], [x])),
+  fc.array(anyNumber, { minLength: 1, maxLength: 6 }).map((xs) => t([xs.length], xs)),
+  fc
+    .tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }))
+    .chain(([rows, cols]) =>
+      fc
+        .array(anyNumber, { minLength: rows * cols, maxLength: rows * cols })
+        .map((xs) => t([rows, cols], xs)),
+    ),
+);
+
+const idArb = fc.oneof(
+  fc.string({ minLength: 1, maxLength: 12 }),
+  fc.string({ minLength: 1, maxLength: MAX_ID_LENGTH / 2, unit: 'binary' }),
+  fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty'),
+);
+
+const opNames = ALL_OPS.map((op) => op.name);
+
+const nodeArb = fc.record(
+  {
+    id: idArb,
+    op: fc.constantFrom(...opNames),
+    label: fc.string({ maxLength: MAX_LABEL_LENGTH / 2, unit: 'binary' }),
+    position: fc.record({ x: finite, y: finite }),
+    value: tensorArb,
+  },
+  { requiredKeys: ['id', 'op', 'value'] },
+);
+
+const circuitArb: fc.Arbitrary<Circuit> = fc
+  .uniqueArray(nodeArb, { selector: (n) => n.id, maxLength: 12 })
+  .chain((raw) => {
+    const nodes: CircuitNode[] = raw.map(({ value, ...rest }) => ({
+      ...rest,
+      id: nodeId(rest.id),
+      ...(isSource(rest.op) ? { value } : {}),
+    }));
+    const targets = nodes.filter((n) => (getOp(n.op)?.ports.length ?? 0) > 0);
+    const wires =
+      nodes.length === 0 || targets.length === 0
+        ? fc.constant([] as Wire[])
+        : fc.array(
+            fc.tuple(fc.nat(), fc.nat(), fc.nat()).map(([a, b, c]): Wire => {
+              const to = targets[b % targets.length];
+              const ports = getOp(to.op)?.ports ?? [];
+              return { from: nodes[a % nodes.length].id, to: to.id, port: ports[c % ports.length] };
+            }),
+            { maxLength: 20 },
+          );
+    const output =
+      nodes.length === 0
+        ? fc.constant(null)
+        : fc.option(fc.nat().map((i) => nodes[i % nodes.length].id));
+    return fc.record({ nodes: fc.constant(nodes), wires, output });
+  });
+
+describe('round trip of random circuits', () => {
+  it('parseCircuitFile(serializeCircuit(c)) gives back c exactly', () => {
+    fc.assert(
+      fc.property(circuitArb, (circuit) => {
+        const text = serializeCircuit(circuit);
+        const decoded = expectOk(parseCircuitFile(text));
+        expectSameCircuit(decoded.circuit, circuit);
+        expect(decoded.warnings).toEqual([]);
+        expect(serializeCircuit(decoded.circuit)).toBe(text);
+      }),
+      { seed: 42, numRuns: 2000 },
+    );
+  });
+
+  it('decodeCircuitObject(toFileObject(c)) gives back c exactly', () => {
+    fc.assert(
+      fc.property(circuitArb, (circuit) => {
+        expectSameCircuit(expectOk(decodeCircuitObject(toFileObject(circuit))).circuit, circuit);
+      }),
+      { seed: 42, numRuns: 2000 },
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+describe('the envelope', () => {
+  it('accepts the minimal file', () => {
+    const { circuit, warnings } = expectOk(decodeCircuitObject(file()));
+    expect(circuit.nodes.map((n) => n.id)).toEqual(['x', 'y', 'f']);
+    expect(circuit.output).toBe('f');
+    expect(warnings).toEqual([]);
+  });
+
+  it('rejects anything but an object', () => {
+    expect(expectError(decodeCircuitObject(42))).toBe(
+      'a circuit file must be a JSON object, got the number 42',
+    );
+    expect(expectError(decodeCircuitObject(null))).toBe(
+      'a circuit file must be a JSON object, got null',
+    );
+    expect(expectError(decodeCircuitObject([file()]))).toBe(
+      'a circuit file must be a JSON object, got an array',
+    );
+    expect(expectError(decodeCircuitObject('{}'))).toBe(
+      "a circuit file must be a JSON object, got the text '{}'",
+    );
+  });
+
+  it('needs the format marker', () => {
+    const message = 'this is not a Backprop Circuits file ("format" must be "backprop-circuit")';
+    expect(expectError(decodeCircuitObject(file({ format: undefined })))).toBe(message);
+    expect(expectError(decodeCircuitObject(file({ format: 'excalidraw' })))).toBe(message);
+  });
+
+  it('needs a whole-number version', () => {
+    expect(expectError(decodeCircuitObject(file({ version: undefined })))).toBe(
+      '"version" must be a whole number, got nothing',
+    );
+    expect(expectError(decodeCircuitObject(file({ version: '1' })))).toBe(
+      '"version" must be a whole number, got the text \'1\'',
+    );
+    expect(expectError(decodeCircuitObject(file({ version: 1.5 })))).toBe(
+      '"version" must be a whole number, got the number 1.5',
+    );
+    expect(expectError(decodeCircuitObject(file({ version: Number.NaN })))).toBe(
+      '"version" must be a whole number, got the number NaN',
+    );
+  });
+
+  it('explains a file from a newer version', () => {
+    expect(expectError(decodeCircuitObject(file({ version: 2 })))).toBe(
+      'this file was made by a newer version of Backprop Circuits (format version 2); ' +
+        'this app reads version 1',
+    );
+    expect(expectError(parseCircuitFile(JSON.stringify(file({ version: 17 }))))).toContain(
+      '(format version 17); this app reads version 1',
+    );
+  });
+
+  it('rejects versions before the first', () => {
+    expect(expectError(decodeCircuitObject(file({ version: 0 })))).toBe(
+      'format version 0 does not exist; versions start at 1',
+    );
+    expect(expectError(decodeCircuitObject(file({ version: -3 })))).toBe(
+      'format version -3 does not exist; versions start at 1',
+    );
+  });
+
+  it('needs a nodes array and, if present, a wires array', () => {
+    expect(expectError(decodeCircuitObject(file({ nodes: undefined })))).toBe(
+      '"nodes" must be an array, got nothing',
+    );
+    expect(expectError(decodeCircuitObject(file({ nodes: {} })))).toBe(
+      '"nodes" must be an array, got an object',
+    );
+    expect(expectError(decodeCircuitObject(file({ wires: 'x→f' })))).toBe(
+      '"wires" must be an array, got the text \'x→f\'',
+    );
+  });
+
+  it('fills defaults for missing wires and output', () => {
+    const { circuit, warnings } = expectOk(
+      decodeCircuitObject(file({ wires: undefined, output: undefined })),
+    );
+    expect(circuit.wires).toEqual([]);
+    expect(circuit.output).toBeNull();
+    expect(warnings).toEqual([]);
+  });
+
+  it('checks the output', () => {
+    expect(expectOk(decodeCircuitObject(file({ output: null }))).circuit.output).toBeNull();
+    expect(expectError(decodeCircuitObject(file({ output: 'nope' })))).toBe(
+      '"output" names no node: \'nope\'',
+    );
+    expect(expectError(decodeCircuitObject(file({ output: 3 })))).toBe(
+      '"output" must be a node id or null, got the number 3',
+    );
+  });
+
+  it('ignores unknown fields everywhere', () => {
+    const decoded = expectOk(
+      decodeCircuitObject({
+        ...file({
+          nodes: [
+            { id: 'x', op: 'input', value: 1, colour: 'red', position: { x: 1, y: 2, z: 3 } },
+            { id: 'f', op: 'neg', extra: { deep: true } },
+          ],
+          wires: [{ from: 'x', to: 'f', port: 'x', weight: 9 }],
+        }),
+        author: 'someone',
+        view: { zoom: 2 },
+      }),
+    );
+    expect(decoded.warnings).toEqual([]);
+    expect(decoded.circuit.nodes[0]).toEqual({
+      id: 'x',
+      op: 'input',
+      position: { x: 1, y: 2 },
+      value: t([], [1]),
+    });
+    expect(decoded.circuit.nodes[1]).toEqual({ id: 'f', op: 'neg' });
+    expect(decoded.circuit.wires[0]).toEqual({ from: 'x', to: 'f', port: 'x' });
+  });
+});
+
+describe('limits', () => {
+  it('allows at most MAX_NODES nodes', () => {
+    const nodes = Array.from({ length: MAX_NODES + 1 }, (_, i) => ({ id: `n${i}`, op: 'neg' }));
+    expect(expectError(decodeCircuitObject(file({ nodes, wires: [], output: null })))).toBe(
+      'the circuit has 5001 nodes; the limit is 5000',
+    );
+    const ok = expectOk(
+      decodeCircuitObject(file({ nodes: nodes.slice(0, MAX_NODES), wires: [], output: null })),
+    );
+    expect(ok.circuit.nodes.length).toBe(MAX_NODES);
+  });
+
+  it('allows at most MAX_WIRES wires', () => {
+    const wires = Array.from({ length: MAX_WIRES + 1 }, () => ({ from: 'x', to: 'f', port: 'a' }));
+    expect(expectError(decodeCircuitObject(file({ wires })))).toBe(
+      'the circuit has 20001 wires; the limit is 20000',
+    );
+  });
+
+  it('limits ids and labels to 200 characters', () => {
+    expect(nodeError(0, { id: 'i'.repeat(MAX_ID_LENGTH + 1), op: 'input', value: 1 })).toBe(
+      'node 1: id has 201 characters; the limit is 200',
+    );
+    expect(
+      nodeError(0, { id: 'x', op: 'input', value: 1, label: 'l'.repeat(MAX_LABEL_LENGTH + 1) }),
+    ).toBe("node 1 (id 'x'): label has 201 characters; the limit is 200");
+    const longest = 'i'.repeat(MAX_ID_LENGTH);
+    expectOk(
+      decodeCircuitObject(
+        file({
+          nodes: [{ id: longest, op: 'input', value: 1, label: 'l'.repeat(MAX_LABEL_LENGTH) }],
+          wires: [],
+          output: longest,
+        }),
+      ),
+    );
+  });
+
+  it('limits a value to MAX_VALUE_ENTRIES numbers', () => {
+    const vector = new Array(MAX_VALUE_ENTRIES + 1).fill(0);
+    expect(nodeError(0, { id: 'x', op: 'input', value: vector })).toBe(
+      "node 1 (id 'x'): value has 100001 numbers; the limit is 100000",
+    );
+    const matrix = Array.from({ length: 317 }, () => new Array(317).fill(1));
+    expect(nodeError(0, { id: 'x', op: 'input', value: matrix })).toBe(
+      "node 1 (id 'x'): value has 100489 numbers; the limit is 100000",
+    );
+    // A first row within bounds cannot hide a long later row.
+    const sneaky = [[1], new Array(MAX_VALUE_ENTRIES * 10).fill(1)];
+    expect(nodeError(0, { id: 'x', op: 'input', value: sneaky })).toBe(
+      "node 1 (id 'x'): value row 2 has 1000000 numbers but row 1 has 1",
+    );
+    const full = expectOk(
+      decodeCircuitObject(
+        file({
+          nodes: [{ id: 'x', op: 'input', value: vector.slice(1) }],
+          wires: [],
+          output: null,
+        }),
+      ),
+    );
+    expect(full.circuit.nodes[0].value?.shape).toEqual([MAX_VALUE_ENTRIES]);
+  });
+});
+
+describe('nodes', () => {
+  it('must be objects', () => {
+    expect(nodeError(1, 'y')).toBe("node 2: expected an object, got the text 'y'");
+    expect(nodeError(2, null)).toBe('node 3: expected an object, got null');
+  });
+
+  it('need a non-empty, unique string id', () => {
+    expect(nodeError(1, { op: 'input', value: 1 })).toBe(
+      'node 2: id must be a non-empty string, got nothing',
+    );
+    expect(nodeError(1, { id: '', op: 'input', value: 1 })).toBe(
+      "node 2: id must be a non-empty string, got the text ''",
+    );
+    expect(nodeError(1, { id: 7, op: 'input', value: 1 })).toBe(
+      'node 2: id must be a non-empty string, got the number 7',
+    );
+    expect(nodeError(2, { id: 'x', op: 'mul' })).toBe("node 3: id 'x' is already used by node 1");
+  });
+
+  it('need an op the registry knows', () => {
+    expect(nodeError(2, { id: 'f', op: 'frobnicate' })).toBe(
+      "node 3 (id 'f'): unknown op 'frobnicate'",
+    );
+    expect(nodeError(2, { id: 'f', op: '__proto__' })).toBe(
+      "node 3 (id 'f'): unknown op '__proto__'",
+    );
+    expect(nodeError(2, { id: 'f' })).toBe("node 3 (id 'f'): op must be a string, got nothing");
+  });
+
+  it('take an optional string label', () => {
+    expect(nodeError(2, { id: 'f', op: 'mul', label: 3 })).toBe(
+      "node 3 (id 'f'): label must be a string, got the number 3",
+    );
+    expect(
+      expectOk(
+        decodeCircuitObject(
+          file({
+            nodes: [{ id: 'x', op: 'input', value: 1, label: 'x₁' }],
+            wires: [],
+            output: null,
+          }),
+        ),
+      ).circuit.nodes[0].label,
+    ).toBe('x₁');
+  });
+
+  it('drop a bad position with a warning', () => {
+    const bad = [
+      null,
+      'here',
+      [1, 2],
+      { x: 1 },
+      { x: '1', y: 2 },
+      { x: Number.NaN, y: 0 },
+      { x: 0, y: Number.POSITIVE_INFINITY },
+    ];
+    for (const position of bad) {
+      const decoded = expectOk(
+        decodeCircuitObject(
+          file({
+            nodes: [{ id: 'x', op: 'input', value: 1, position }],
+            wires: [],
+            output: null,
+          }),
+        ),
+      );
+      expect(decoded.circuit.nodes[0]).toEqual({ id: 'x', op: 'input', value: t([], [1]) });
+      expect(decoded.warnings).toEqual([
+        "node 1 (id 'x'): position dropped (it needs finite numbers x and y); the node will be placed",
+      ]);
+    }
+  });
+
+  it('of op input or const need a value', () => {
+    expect(nodeError(0, { id: 'x', op: 'input' })).toBe(
+      "node 1 (id 'x'): an input node needs a value",
+    );
+    expect(nodeError(0, { id: 'c', op: 'const' })).toBe(
+      "node 1 (id 'c'): a const node needs a value",
+    );
+  });
+
+  it('of other ops have their value ignored with a warning', () => {
+    const nodes = [...(file().nodes as unknown[])];
+    nodes[2] = { id: 'f', op: 'mul', value: [[1, 2]] };
+    const decoded = expectOk(decodeCircuitObject(file({ nodes })));
+    expect(decoded.circuit.nodes[2]).toEqual({ id: 'f', op: 'mul' });
+    expect(decoded.warnings).toEqual([
+      "node 3 (id 'f'): a mul node takes no value; its value was ignored",
+    ]);
+  });
+});
+
+describe('values', () => {
+  const valueError = (value: unknown) => nodeError(2, { id: 'v', op: 'const', value });
+
+  it('read numbers, vectors, matrices and the three names', () => {
+    const read = (value: unknown) =>
+      expectOk(
+        decodeCircuitObject(
+          file({ nodes: [{ id: 'v', op: 'const', value }], wires: [], output: null }),
+        ),
+      ).circuit.nodes[0].value;
+    expect(read(3)).toEqual(t([], [3]));
+    expect(read('-Infinity')).toEqual(t([], [Number.NEGATIVE_INFINITY]));
+    expect(Object.is(read('NaN')?.data[0], Number.NaN)).toBe(true);
+    expect(read([1, 'Infinity'])).toEqual(t([2], [1, Number.POSITIVE_INFINITY]));
+    expect(
+      read([
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ]),
+    ).toEqual(t([3, 2], [1, 2, 3, 4, 5, 6]));
+  });
+
+  it('name the row that is ragged', () => {
+    expect(
+      valueError([
+        [1, 2],
+        [3, 4, 5],
+      ]),
+    ).toBe("node 3 (id 'v'): value row 2 has 3 numbers but row 1 has 2");
+  });
+
+  it('reject anything that is not a number', () => {
+    expect(valueError('nan')).toBe(
+      "node 3 (id 'v'): value must be a number or an array of numbers, got the text 'nan'",
+    );
+    expect(valueError(null)).toBe(
+      "node 3 (id 'v'): value must be a number or an array of numbers, got null",
+    );
+    expect(valueError({ 0: 1 })).toBe(
+      "node 3 (id 'v'): value must be a number or an array of numbers, got an object",
+    );
+    expect(valueError([1, true])).toBe("node 3 (id 'v'): value entry 2 is not a number (got true)");
+    expect(
+      valueError([
+        [1, 2],
+        [3, 'four'],
+      ]),
+    ).toBe("node 3 (id 'v'): value row 2, column 2 is not a number (got the text 'four')");
+  });
+
+  it('reject empty arrays, mixed nesting and more than two dimensions', () => {
+    expect(valueError([])).toBe("node 3 (id 'v'): value must not be an empty array");
+    expect(valueError([[]])).toBe("node 3 (id 'v'): value row 1 is empty");
+    expect(valueError([1, [2]])).toBe(
+      "node 3 (id 'v'): value mixes numbers and rows; a matrix must be rows only",
+    );
+    expect(valueError([[1], 2])).toBe(
+      "node 3 (id 'v'): value mixes rows and numbers; a matrix must be rows only",
+    );
+    expect(valueError([[[1]]])).toBe(
+      "node 3 (id 'v'): value has more than 2 dimensions; the most is a matrix",
+    );
+  });
+});
+
+describe('wires', () => {
+  it('must be objects', () => {
+    expect(wireError(['y', 'f', 'b'])).toBe('wire 2: expected an object, got an array');
+  });
+
+  it('must join existing nodes', () => {
+    expect(wireError({ from: 'q', to: 'f', port: 'b' })).toBe("wire 2: from names no node: 'q'");
+    expect(wireError({ from: 'y', to: 'g', port: 'b' })).toBe("wire 2: to names no node: 'g'");
+    expect(wireError({ to: 'f', port: 'b' })).toBe('wire 2: from must be a node id, got nothing');
+    expect(wireError({ from: 'y', to: ['f'], port: 'b' })).toBe(
+      'wire 2: to must be a node id, got an array',
+    );
+  });
+
+  it("must enter one of the target op's ports", () => {
+    expect(wireError({ from: 'y', to: 'f', port: 'c' })).toBe(
+      "wire 2: node 'f' (mul) has no port 'c'; its ports are 'a', 'b'",
+    );
+    expect(wireError({ from: 'y', to: 'f' })).toBe('wire 2: port must be a string, got nothing');
+    expect(wireError({ from: 'y', to: 'x', port: 'a' })).toBe(
+      "wire 2: node 'x' (input) takes no wires, so it has no port 'a'",
+    );
+  });
+});
+
+describe('parseCircuitFile', () => {
+  it('reports text that is not JSON', () => {
+    expect(expectError(parseCircuitFile(''))).toBe('the file is empty');
+    expect(expectError(parseCircuitFile('  \n'))).toBe('the file is empty');
+    expect(expectError(parseCircuitFile('{"format": '))).toMatch(/^the file is not valid JSON \(/);
+    expect(expectError(parseCircuitFile('NaN'))).toMatch(/^the file is not valid JSON \(/);
+  });
+
+  it('accepts a byte order mark', () => {
+    expectOk(parseCircuitFile(`\uFEFF${serializeCircuit(classic)}`));
+  });
+
+  it('shortens long untrusted text in messages', () => {
+    const id = 'z'.repeat(150);
+    expect(expectError(decodeCircuitObject(file({ output: id })))).toBe(
+      `"output" names no node: '${'z'.repeat(40)}…'`,
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Untrusted input
+
+describe('prototype pollution', () => {
+  const hostile = `{
+    "__proto__": { "polluted": "top", "format": "backprop-circuit", "version": 1 },
+    "constructor": { "prototype": { "polluted": "ctor" } },
+    "format": "backprop-circuit",
+    "version": 1,
+    "nodes": [
+      { "__proto__": { "polluted": "node" }, "id": "__proto__", "op": "input", "value": 1,
+        "position": { "__proto__": { "polluted": "pos" }, "x": 1, "y": 2 },
+        "constructor": { "prototype": { "polluted": "node ctor" } } },
+      { "id": "constructor", "op": "input", "value": [1, 2] },
+      { "id": "prototype", "op": "add", "label": "__proto__" }
+    ],
+    "wires": [
+      { "__proto__": { "polluted": "wire" }, "from": "__proto__", "to": "prototype", "port": "a" },
+      { "from": "constructor", "to": "prototype", "port": "b" }
+    ],
+    "output": "__proto__"
+  }`;
+
+  it('keys such as __proto__ and constructor have no effect', () => {
+    const decoded = expectOk(parseCircuitFile(hostile));
+    const plain: Record<string, unknown> = {};
+    expect(plain.polluted).toBeUndefined();
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect((Object.prototype as unknown as Record<string, unknown>).polluted).toBeUndefined();
+    expect(decoded.warnings).toEqual([]);
+    const { circuit } = decoded;
+    expect(circuit.nodes.map((n) => n.id)).toEqual(['__proto__', 'constructor', 'prototype']);
+    expect(circuit.output).toBe('__proto__');
+    for (const n of circuit.nodes) {
+      expect(Object.getPrototypeOf(n)).toBe(Object.prototype);
+      expect((n as unknown as Record<string, unknown>).polluted).toBeUndefined();
+      expect(Object.hasOwn(n, 'constructor')).toBe(false);
+    }
+    expect(Object.getPrototypeOf(circuit.nodes[0].position)).toBe(Object.prototype);
+    expect(circuit.nodes[0].position).toEqual({ x: 1, y: 2 });
+    for (const w of circuit.wires) expect(Object.getPrototypeOf(w)).toBe(Object.prototype);
+  });
+
+  it('never reads inherited properties', () => {
+    const inherited = Object.create(file()) as object;
+    expect(expectError(decodeCircuitObject(inherited))).toBe(
+      'this is not a Backprop Circuits file ("format" must be "backprop-circuit")',
+    );
+    const nodeWithInheritedOp = Object.assign(Object.create({ op: 'input', value: 1 }), {
+      id: 'x',
+    });
+    expect(nodeError(0, nodeWithInheritedOp)).toBe(
+      "node 1 (id 'x'): op must be a string, got nothing",
+    );
+  });
+});
+
+describe('garbage never throws', () => {
+  const neverThrows = (decoded: Decoded) => {
+    expect(typeof decoded.ok).toBe('boolean');
+    if (!decoded.ok) expect(decoded.error.length).toBeGreaterThan(0);
+  };
+
+  it('random strings', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (text) => {
+        neverThrows(parseCircuitFile(text));
+      }),
+      { seed: 42, numRuns: 1000 },
+    );
+  });
+
+  it('random JSON text and values', () => {
+    fc.assert(
+      fc.property(fc.json(), (text) => neverThrows(parseCircuitFile(text))),
+      { seed: 42, numRuns: 1000 },
+    );
+    fc.assert(
+      fc.property(
+        fc.anything({ withNullPrototype: true, withMap: true, withTypedArray: true }),
+        (v) => neverThrows(decodeCircuitObject(v)),
+      ),
+      { seed: 42, numRuns: 1000 },
+    );
+  });
+
+  it('every truncation of a real file', () => {
+    const text = serializeCircuit(awkwardNumbers).trimEnd();
+    for (let n = 0; n < text.length; n++) {
+      const decoded = parseCircuitFile(text.slice(0, n));
+      expect(decoded.ok).toBe(false);
+    }
+  });
+
+  it('numbers, null, arrays and non-strings passed as text', () => {
+    for (const v of [0, -1, Number.NaN, null, undefined, [], [1, 2], {}, true]) {
+      neverThrows(parseCircuitFile(v as unknown as string));
+      neverThrows(decodeCircuitObject(v));
+    }
+    for (const text of ['0', 'null', '[]', '[1,2]', '"backprop-circuit"', 'true', '{}']) {
+      expect(parseCircuitFile(text).ok).toBe(false);
+    }
+  });
+
+  it('random values spliced into a valid file', () => {
+    const base = toFileObject(classic);
+    const slot = fc.constantFrom(
+      'format',
+      'version',
+      'nodes',
+      'wires',
+      'output',
+      'node',
+      'node.id',
+      'node.op',
+      'node.value',
+      'node.position',
+      'wire',
+      'wire.port',
+    );
+    fc.assert(
+      fc.property(slot, fc.nat(), fc.jsonValue(), (where, index, junk) => {
+        const data = JSON.parse(JSON.stringify(base)) as Record<string, unknown>;
+        const nodes = data.nodes as Record<string, unknown>[];
+        const wires = data.wires as Record<string, unknown>[];
+        const [part, key] = where.split('.');
+        if (part === 'node' || part === 'wire') {
+          const list = part === 'node' ? nodes : wires;
+          const i = index % list.length;
+          if (key === undefined) list[i] = junk as Record<string, unknown>;
+          else list[i][key] = junk;
+        } else {
+          data[part] = junk;
+        }
+        neverThrows(decodeCircuitObject(data));
+      }),
+      { seed: 42, numRuns: 2000 },
+    );
+  });
+
+  it('hostile objects whose getters throw', () => {
+    const trap = file();
+    Object.defineProperty(trap, 'nodes', {
+      enumerable: true,
+      get() {
+        throw new Error('boom');
+      },
+    });
+    expect(expectError(decodeCircuitObject(trap))).toBe('could not read the circuit: boom');
+    const proxy = new Proxy(
+      {},
+      {
+        getOwnPropertyDescriptor() {
+          throw new Error('trapped');
+        },
+      },
+    );
+    expect(expectError(decodeCircuitObject(proxy))).toBe('could not read the circuit: trapped');
+  });
+});
