@@ -4,7 +4,7 @@
  * ```
  * x = 3                 # a bare number, array or randn(r, c) declares an input
  * y = 4
- * sigy = sigmoid(y)     # any other right-hand side builds gates; the name labels the last one
+ * sigy = sigmoid(y)     # anything else builds gates; the name goes to the last
  * f = (x + sigy) / (sigmoid(x) + (x + y)^2)   # the last assignment is the output
  * ```
  *

@@ -3,12 +3,12 @@ import { getOp, type Position } from '../engine';
 import type { DocNode } from './document';
 
 /** Every node has a fixed size, so React Flow can draw it before measuring it. */
-const NODE_GAP = 36;
+const NODE_GAP = 30;
 
 export const NODE_SIZE = {
-  input: { width: 168, height: 84 },
-  const: { width: 72, height: 44 },
-  gate: { width: 96, height: 64 },
+  input: { width: 132, height: 72 },
+  const: { width: 52, height: 36 },
+  gate: { width: 76, height: 56 },
 } as const;
 
 export function nodeSize(op: string): { width: number; height: number } {
@@ -26,7 +26,7 @@ export function layoutCircuit(
   wires: readonly { readonly from: string; readonly to: string; readonly port?: string }[],
 ): Record<string, Position> {
   const g = new dagre.graphlib.Graph();
-  g.setGraph({ rankdir: 'LR', nodesep: NODE_GAP, ranksep: 120, marginx: 20, marginy: 20 });
+  g.setGraph({ rankdir: 'LR', nodesep: NODE_GAP, ranksep: 96, marginx: 20, marginy: 20 });
   g.setDefaultEdgeLabel(() => ({}));
   for (const node of nodes) {
     const { width, height } = nodeSize(node.op);

@@ -1,23 +1,103 @@
-import { ReactFlowProvider } from '@xyflow/react';
+import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { ConnectDialog } from './ConnectDialog';
 import { Canvas } from './canvas/Canvas';
+import { COMMANDS, type CommandContext, isTyping, matches } from './commands';
+import { ExpressionBar } from './ExpressionBar';
+import { HelpDialog } from './HelpDialog';
+import { Inspector } from './Inspector';
 import { Notices } from './Notices';
+import { Palette } from './Palette';
+import { useAppStore } from './StoreContext';
+import { Toolbar } from './Toolbar';
+import { useTheme } from './theme';
 
 export function App() {
   return (
     <ReactFlowProvider>
-      <div className="app">
-        <header className="topbar">
-          <h1 className="brand">Backprop Circuits</h1>
-        </header>
-        <main className="workspace">
-          <div className="canvas-wrap">
-            <Canvas />
-            <Legend />
-          </div>
-        </main>
-        <Notices />
-      </div>
+      <Workspace />
     </ReactFlowProvider>
+  );
+}
+
+const FIT = {
+  padding: { top: '48px', bottom: '40px', left: '40px', right: '150px' },
+  duration: 200,
+} as const;
+
+function Workspace() {
+  const store = useAppStore();
+  const flow = useReactFlow();
+  const [theme, toggleTheme] = useTheme();
+  const [helpOpen, setHelpOpen] = useState(false);
+  const [connectOpen, setConnectOpen] = useState(false);
+  const expressionRef = useRef<HTMLTextAreaElement>(null);
+  const paletteRef = useRef<HTMLElement>(null);
+  const renameRef = useRef<HTMLInputElement>(null);
+
+  const fitView = useCallback(() => void flow.fitView(FIT), [flow]);
+
+  const ctx: CommandContext = useMemo(
+    () => ({
+      store,
+      fitView,
+      zoomIn: () => void flow.zoomIn({ duration: 150 }),
+      zoomOut: () => void flow.zoomOut({ duration: 150 }),
+      toggleHelp: () => setHelpOpen((o) => !o),
+      toggleTheme,
+      openConnect: () => setConnectOpen(true),
+      focusExpression: () => expressionRef.current?.focus(),
+      focusPalette: () => paletteRef.current?.querySelector('button')?.focus(),
+      focusRename: () => {
+        renameRef.current?.focus();
+        renameRef.current?.select();
+      },
+    }),
+    [store, flow, fitView, toggleTheme],
+  );
+
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (event.defaultPrevented) return;
+      if (document.querySelector('dialog[open]')) return;
+      const typing = isTyping(event.target);
+      for (const command of COMMANDS) {
+        if (typing && !command.inFields) continue;
+        if (command.keys.some((combo) => matches(combo, event))) {
+          event.preventDefault();
+          command.perform(ctx);
+          return;
+        }
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [ctx]);
+
+  return (
+    <div className="app">
+      <header className="topbar">
+        <h1 className="brand">Backprop Circuits</h1>
+        <ExpressionBar ref={expressionRef} />
+        <Toolbar
+          theme={theme}
+          onToggleTheme={toggleTheme}
+          onHelp={() => setHelpOpen(true)}
+          onFit={fitView}
+        />
+      </header>
+      <main className="workspace">
+        <Palette ref={paletteRef} />
+        <div className="canvas-wrap">
+          <Canvas colorMode={theme} />
+          <Legend />
+        </div>
+        <Inspector ref={renameRef} />
+      </main>
+      <Notices />
+      <HelpDialog open={helpOpen} onClose={() => setHelpOpen(false)} />
+      <ConnectDialog open={connectOpen} onClose={() => setConnectOpen(false)} />
+    </div>
   );
 }
 

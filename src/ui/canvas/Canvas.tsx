@@ -13,6 +13,7 @@ import { useShallow } from 'zustand/react/shallow';
 import type { Position } from '../../engine';
 import { wireKey } from '../../store/document';
 import { nodeSize } from '../../store/layout';
+import { PALETTE_MIME } from '../Palette';
 import { useApp, useAppStore } from '../StoreContext';
 import { ConstNode } from './ConstNode';
 import { GateNode } from './GateNode';
@@ -31,7 +32,7 @@ const FIT_OPTIONS = {
 /** Above this many nodes, only what is on screen is in the DOM. */
 const VIRTUALIZE_ABOVE = 300;
 
-export function Canvas() {
+export function Canvas({ colorMode }: { colorMode: 'light' | 'dark' }) {
   const store = useAppStore();
   const {
     nodes: docNodes,
@@ -44,7 +45,7 @@ export function Canvas() {
   const selectedNodes = useApp((s) => s.selectedNodes);
   const selectedWires = useApp((s) => s.selectedWires);
   const fitRequest = useApp((s) => s.fitRequest);
-  const { fitView } = useReactFlow();
+  const { fitView, screenToFlowPosition } = useReactFlow();
 
   const nodes = useMemo(() => {
     const chosen = new Set(selectedNodes);
@@ -99,8 +100,8 @@ export function Canvas() {
       for (const change of changes) {
         if (change.type === 'position' && change.position) {
           const p = { x: Math.round(change.position.x), y: Math.round(change.position.y) };
-          if (change.dragging) dragging = { ...dragging, [change.id]: p };
-          else dropped = { ...dropped, [change.id]: p };
+          if (change.dragging) dragging = { ...(dragging ?? {}), [change.id]: p };
+          else dropped = { ...(dropped ?? {}), [change.id]: p };
         } else if (change.type === 'position' && !change.dragging && state.dragPositions) {
           dropped ??= {};
         } else if (change.type === 'select') {
@@ -141,6 +142,28 @@ export function Canvas() {
     [store],
   );
 
+  const onDragOver = useCallback((event: React.DragEvent) => {
+    if (event.dataTransfer.types.includes(PALETTE_MIME)) {
+      event.preventDefault();
+      event.dataTransfer.dropEffect = 'copy';
+    }
+  }, []);
+
+  const onDrop = useCallback(
+    (event: React.DragEvent) => {
+      const op = event.dataTransfer.getData(PALETTE_MIME);
+      if (!op) return;
+      event.preventDefault();
+      const size = nodeSize(op);
+      const at = screenToFlowPosition({ x: event.clientX, y: event.clientY });
+      store.getState().addNode(op, {
+        x: Math.round(at.x - size.width / 2),
+        y: Math.round(at.y - size.height / 2),
+      });
+    },
+    [store, screenToFlowPosition],
+  );
+
   return (
     <ReactFlow
       nodes={nodes}
@@ -152,6 +175,9 @@ export function Canvas() {
       onConnect={onConnect}
       onNodeDragStart={() => store.getState().beginGesture()}
       onNodeDragStop={() => store.getState().endGesture()}
+      onDragOver={onDragOver}
+      onDrop={onDrop}
+      colorMode={colorMode}
       deleteKeyCode={null}
       fitView
       fitViewOptions={FIT_OPTIONS}

@@ -1,0 +1,29 @@
+import type { Circuit } from '../engine';
+import { decodeCircuitObject } from '../share/file';
+import addMultiply from './add-multiply.json';
+import matmul from './matmul.json';
+import neuron from './neuron.json';
+import neuronPrimitive from './neuron-primitive.json';
+import patterns from './patterns.json';
+import { EXAMPLE_SOURCES, type ExampleSource } from './sources';
+import staged from './staged.json';
+
+const FILES: Record<string, unknown> = {
+  'add-multiply': addMultiply,
+  neuron,
+  'neuron-primitive': neuronPrimitive,
+  patterns,
+  staged,
+  matmul,
+};
+
+export interface Example extends ExampleSource {
+  readonly circuit: Circuit;
+}
+
+/** The gallery, read through the same codec as any file a user opens. */
+export const GALLERY: readonly Example[] = EXAMPLE_SOURCES.map((source) => {
+  const decoded = decodeCircuitObject(FILES[source.id]);
+  if (!decoded.ok) throw new Error(`gallery example ${source.id} is broken: ${decoded.error}`);
+  return { ...source, circuit: decoded.circuit };
+});

@@ -1,0 +1,89 @@
+import { useMemo, useState } from 'react';
+import { getOp } from '../engine';
+import { connectionProblem, wireKey } from '../store/document';
+import { Dialog } from './Dialog';
+import { useApp, useAppStore } from './StoreContext';
+
+/**
+ * Wiring without a mouse: choose the node whose output to use, then a free input port.
+ * Ports that would make a loop or are taken are left out of the list.
+ */
+export function ConnectDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
+  const store = useAppStore();
+  const doc = useApp((s) => s.doc);
+  const selected = useApp((s) => s.selectedNodes);
+  const [from, setFrom] = useState<string>('');
+  const [to, setTo] = useState<string>('');
+  const source = from || selected[0] || doc.nodes[0]?.id || '';
+
+  const targets = useMemo(() => {
+    const list: { key: string; node: string; port: string; label: string }[] = [];
+    for (const node of doc.nodes) {
+      const op = getOp(node.op);
+      for (const port of op?.ports ?? []) {
+        if (connectionProblem(doc, source, node.id, port)) continue;
+        list.push({
+          key: wireKey({ to: node.id, port }),
+          node: node.id,
+          port,
+          label: `${node.label ?? node.id} (${op?.title}) — port ${port}`,
+        });
+      }
+    }
+    return list;
+  }, [doc, source]);
+  const target = targets.find((t) => t.key === to) ?? targets[0];
+
+  return (
+    <Dialog title="Connect" open={open} onClose={onClose}>
+      <form
+        className="connect-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (target && store.getState().connect(source, target.node, target.port)) onClose();
+        }}
+      >
+        <label className="field-label" htmlFor="connect-from">
+          Output of
+        </label>
+        <select
+          id="connect-from"
+          className="text-field"
+          value={source}
+          onChange={(e) => setFrom(e.target.value)}
+        >
+          {doc.nodes.map((n) => (
+            <option key={n.id} value={n.id}>
+              {n.label ?? n.id} ({getOp(n.op)?.title ?? n.op})
+            </option>
+          ))}
+        </select>
+        <label className="field-label" htmlFor="connect-to">
+          Into
+        </label>
+        <select
+          id="connect-to"
+          className="text-field"
+          value={target?.key ?? ''}
+          onChange={(e) => setTo(e.target.value)}
+          disabled={targets.length === 0}
+        >
+          {targets.length === 0 && <option value="">no free port can take it</option>}
+          {targets.map((t) => (
+            <option key={t.key} value={t.key}>
+              {t.label}
+            </option>
+          ))}
+        </select>
+        <div className="dialog-actions">
+          <button type="button" className="btn" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="btn btn-primary" disabled={!target}>
+            Connect
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

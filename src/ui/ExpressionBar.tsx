@@ -1,0 +1,101 @@
+import { forwardRef, useEffect, useState } from 'react';
+import { useApp, useAppStore } from './StoreContext';
+
+/**
+ * The Expression field: type a program, press Enter (or Ctrl+Enter) to build it. Shift+Enter
+ * starts a new line. A parse error shows under the field and the circuit stays as it was.
+ */
+export const ExpressionBar = forwardRef<HTMLTextAreaElement>(function ExpressionBar(_props, ref) {
+  const store = useAppStore();
+  const expression = useApp((s) => s.doc.expression);
+  const error = useApp((s) => s.expressionError);
+  const [text, setText] = useState(expression ?? '');
+  const [dirty, setDirty] = useState(false);
+  const [focused, setFocused] = useState(false);
+
+  // Show the program of the circuit in hand whenever it changes (gallery, undo, a link).
+  useEffect(() => {
+    if (expression !== null) {
+      setText(expression);
+      setDirty(false);
+    }
+  }, [expression]);
+
+  const apply = () => {
+    if (store.getState().applyExpression(text)) setDirty(false);
+  };
+  // Unfocused, a staged program reads as one line; focused, it opens to its real lines.
+  const lines = focused ? Math.min(Math.max(text.split('\n').length, 1), 14) : 1;
+  const shown = focused ? text : oneLine(text);
+  const errorLine = error ? text.split('\n')[error.line - 1] : undefined;
+
+  return (
+    <div className="expression-bar">
+      <div className="expression-row">
+        <label htmlFor="expression-field" className="expression-label">
+          f(…) =
+        </label>
+        <textarea
+          id="expression-field"
+          ref={ref}
+          className={`expression-field${error ? ' has-error' : ''}${focused ? ' is-open' : ''}`}
+          aria-label="Expression"
+          aria-describedby={error ? 'expression-error' : 'expression-hint'}
+          aria-invalid={error ? true : undefined}
+          rows={lines}
+          wrap={focused ? 'soft' : 'off'}
+          spellCheck={false}
+          autoCapitalize="off"
+          autoComplete="off"
+          placeholder="x = -2; y = 5; z = -4; f = (x + y) * z"
+          value={shown}
+          onFocus={() => setFocused(true)}
+          onBlur={() => setFocused(false)}
+          onChange={(e) => {
+            setText(e.target.value);
+            setDirty(true);
+            if (store.getState().expressionError) store.setState({ expressionError: null });
+          }}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter' && !e.shiftKey) {
+              e.preventDefault();
+              apply();
+            } else if (e.key === 'Escape') {
+              e.currentTarget.blur();
+            }
+          }}
+        />
+        <button
+          type="button"
+          className="btn btn-primary"
+          onClick={apply}
+          disabled={!dirty && !error}
+        >
+          Build
+        </button>
+      </div>
+      <span id="expression-hint" className="visually-hidden">
+        Enter builds the circuit; Shift+Enter starts a new line.
+      </span>
+      {error && (
+        <div id="expression-error" className="expression-error" role="alert">
+          <div>{error.message}</div>
+          {errorLine !== undefined && (
+            <pre className="error-pointer" aria-hidden="true">
+              {`${errorLine}\n${' '.repeat(Math.max(0, error.column - 1))}^`}
+            </pre>
+          )}
+        </div>
+      )}
+    </div>
+  );
+});
+
+/** A program on one line: statements joined with "; ", comments dropped. */
+function oneLine(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => line.replace(/#.*$/, '').trim())
+    .filter((line) => line !== '')
+    .join('; ');
+}

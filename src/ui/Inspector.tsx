@@ -1,0 +1,298 @@
+import { forwardRef, memo, useEffect, useMemo, useState } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import { fromNested, type GradientCheck, getOp, numericalGradient, type Value } from '../engine';
+import { formatNumber, formatSigned, formatValue, fullText } from './format';
+import { useApp, useAppStore } from './StoreContext';
+import { Tex } from './Tex';
+
+/** The side panel: what the selected gate computes, its local gradients and its numbers. */
+export const Inspector = memo(
+  forwardRef<HTMLInputElement>(function Inspector(_props, renameRef) {
+    const selected = useApp(useShallow((s) => s.selectedNodes));
+    const hasProblems = useApp((s) => s.problems.length > 0);
+    const id = selected.length === 1 ? selected[0] : null;
+    // With nothing to say, the panel steps aside and the canvas gets the room.
+    if (!id && !hasProblems) return null;
+    return (
+      <aside className="inspector" aria-label="Inspector">
+        {id ? (
+          <NodeDetails key={id} id={id} renameRef={renameRef} />
+        ) : (
+          <CircuitSummary count={selected.length} />
+        )}
+      </aside>
+    );
+  }),
+);
+
+function CircuitSummary({ count }: { count: number }) {
+  const output = useApp((s) => s.doc.output);
+  const value = useApp((s) => (s.doc.output ? s.view.values[s.doc.output] : undefined));
+  const problems = useApp((s) => s.problems);
+  const nodeCount = useApp((s) => s.doc.nodes.length);
+  return (
+    <div className="inspector-body">
+      <h2 className="inspector-title">Circuit</h2>
+      <p className="inspector-line">
+        {nodeCount} node{nodeCount === 1 ? '' : 's'}
+        {count > 1 ? `, ${count} selected` : ''}
+      </p>
+      {output && value !== undefined && (
+        <p className="inspector-line">
+          Output <b>{output}</b> = <span className="num-value">{formatValue(value)}</span>
+        </p>
+      )}
+      {problems.length > 0 && (
+        <section>
+          <h3 className="inspector-subtitle">Needs attention</h3>
+          <ul className="problem-list">
+            {problems.slice(0, 8).map((p) => (
+              <li key={p.message}>{p.message}</li>
+            ))}
+          </ul>
+        </section>
+      )}
+      <p className="inspector-hint">
+        Select a gate to see its formula, its local gradients and the chain rule at work. Press{' '}
+        <kbd>?</kbd> for all keyboard shortcuts.
+      </p>
+    </div>
+  );
+}
+
+function NodeDetails({ id, renameRef }: { id: string; renameRef: React.Ref<HTMLInputElement> }) {
+  const store = useAppStore();
+  const node = useApp((s) => s.doc.nodes.find((n) => n.id === id));
+  const wires = useApp(useShallow((s) => s.doc.wires.filter((w) => w.to === id)));
+  const value = useApp((s) => s.view.values[id]);
+  const grad = useApp((s) => s.view.grads[id]);
+  const problem = useApp((s) => s.view.nodeProblems[id]);
+  const nonFinite = useApp((s) => s.view.nonFinite[id]);
+  const isOutput = useApp((s) => s.doc.output === id);
+  if (!node) return null;
+  const op = getOp(node.op);
+  const name = node.label ?? node.id;
+  return (
+    <div className="inspector-body">
+      <h2 className="inspector-title">
+        {name} <span className="inspector-op">{op?.title ?? node.op}</span>
+      </h2>
+      <RenameField id={id} current={node.id} inputRef={renameRef} />
+      {op && op.kind !== 'source' && (
+        <section>
+          <h3 className="inspector-subtitle">Forward</h3>
+          <Tex tex={op.formula} display />
+          <h3 className="inspector-subtitle">Local gradients</h3>
+          {op.localGradFormulas.map((f) => (
+            <Tex key={f} tex={f} display />
+          ))}
+          {op.pattern && <p className="inspector-pattern">{op.pattern}</p>}
+        </section>
+      )}
+      <section>
+        <h3 className="inspector-subtitle">Numbers</h3>
+        <dl className="numbers">
+          {wires.map((w) => (
+            <WireInput key={w.port} from={w.from} port={w.port} />
+          ))}
+          <dt>value</dt>
+          <dd className="num-value" title={fullText(value)}>
+            {value === undefined ? '—' : formatValue(value)}
+          </dd>
+          <dt>∂f/∂{name}</dt>
+          <dd className="num-grad" title={fullText(grad)}>
+            {grad === undefined
+              ? '—'
+              : typeof grad === 'number'
+                ? formatSigned(grad)
+                : formatValue(grad, true)}
+          </dd>
+        </dl>
+        {(problem || nonFinite) && (
+          <p className="inspector-problem">
+            {problem ?? `Produces a non-finite value: ${nonFinite}.`}
+          </p>
+        )}
+      </section>
+      {node.op === 'input' && typeof value !== 'number' && value !== undefined && (
+        <MatrixEditor id={id} name={name} value={value} />
+      )}
+      {node.op === 'input' && <GradientCheckView id={id} />}
+      <div className="inspector-actions">
+        {op && op.kind !== 'source' && !isOutput && (
+          <button type="button" className="btn" onClick={() => store.getState().setOutput(id)}>
+            Make this the output f
+          </button>
+        )}
+        <button
+          type="button"
+          className="btn btn-danger"
+          onClick={() => store.getState().deleteNodes([id])}
+        >
+          Delete {name}
+        </button>
+      </div>
+    </div>
+  );
+}
+
+function WireInput({ from, port }: { from: string; port: string }) {
+  const value = useApp((s) => s.view.values[from]);
+  return (
+    <>
+      <dt>
+        {port} ← {from}
+      </dt>
+      <dd className="num-value" title={fullText(value)}>
+        {value === undefined ? '—' : formatValue(value)}
+      </dd>
+    </>
+  );
+}
+
+function RenameField({
+  id,
+  current,
+  inputRef,
+}: {
+  id: string;
+  current: string;
+  inputRef: React.Ref<HTMLInputElement>;
+}) {
+  const store = useAppStore();
+  const [text, setText] = useState(current);
+  const [error, setError] = useState<string | undefined>();
+  useEffect(() => setText(current), [current]);
+  const commit = () => {
+    const problem = store.getState().rename(id, text);
+    setError(problem);
+    if (problem) return;
+  };
+  return (
+    <div className="rename">
+      <label className="field-label" htmlFor="rename-field">
+        Name
+      </label>
+      <input
+        id="rename-field"
+        ref={inputRef}
+        className="text-field"
+        value={text}
+        spellCheck={false}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={error ? 'rename-error' : undefined}
+        onChange={(e) => {
+          setText(e.target.value);
+          setError(undefined);
+        }}
+        onBlur={commit}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter') commit();
+          if (e.key === 'Escape') {
+            setText(current);
+            setError(undefined);
+          }
+        }}
+      />
+      {error && (
+        <p id="rename-error" className="field-error" role="alert">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+function MatrixEditor({ id, name, value }: { id: string; name: string; value: Value }) {
+  const store = useAppStore();
+  const initial = fullText(value);
+  const [text, setText] = useState(initial);
+  const [error, setError] = useState<string | undefined>();
+  useEffect(() => setText(initial), [initial]);
+  const apply = () => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      setError('write the value as numbers in brackets, e.g. [[1, 2], [3, 4]]');
+      return;
+    }
+    const t = fromNested(parsed);
+    if (typeof t === 'string') {
+      setError(t);
+      return;
+    }
+    if (typeof value !== 'number' && t.shape.join('×') !== value.shape.join('×')) {
+      setError(`${name} is ${value.shape.join('×')}; the new value is ${t.shape.join('×')}`);
+      return;
+    }
+    setError(undefined);
+    store.getState().setInputValue(id, t);
+  };
+  return (
+    <section>
+      <label className="inspector-subtitle" htmlFor="matrix-field">
+        Value of {name}
+      </label>
+      <textarea
+        id="matrix-field"
+        className="text-field matrix-field"
+        rows={4}
+        spellCheck={false}
+        value={text}
+        onChange={(e) => setText(e.target.value)}
+        onBlur={apply}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) apply();
+        }}
+      />
+      {error && (
+        <p className="field-error" role="alert">
+          {error}
+        </p>
+      )}
+    </section>
+  );
+}
+
+const VERDICT_TEXT: Record<GradientCheck['verdict'], string> = {
+  ok: 'agrees',
+  suspicious: 'suspicious',
+  wrong: 'disagrees',
+  kink: 'near a kink: the difference quotient straddles it',
+};
+
+/** Analytic against numerical gradient for the selected input. */
+function GradientCheckView({ id }: { id: string }) {
+  const program = useApp((s) => s.program);
+  const evaluation = useApp((s) => s.evaluation);
+  const check = useMemo(() => {
+    if (!program || !evaluation || program.output < 0 || program.size > 200_000) return undefined;
+    const slot = program.slot(id);
+    if (slot < 0 || program.offsets[slot + 1] - program.offsets[slot] > 400) return undefined;
+    const overrides: Record<string, Value> = {};
+    for (const s of program.inputs) overrides[program.ids[s]] = evaluation.value(program.ids[s]);
+    return numericalGradient(program, overrides as never, { evaluation }).find(
+      (c) => c.node === id,
+    );
+  }, [program, evaluation, id]);
+  if (!check) return null;
+  return (
+    <section className="gradcheck">
+      <h3 className="inspector-subtitle">Gradient check</h3>
+      <dl className="numbers">
+        <dt>backprop</dt>
+        <dd className="num-grad">{formatValue(check.analytic, true)}</dd>
+        <dt>numerical</dt>
+        <dd className="num-grad">{formatValue(check.numeric, true)}</dd>
+        <dt>relative error</dt>
+        <dd>{formatNumber(check.relError, 2)}</dd>
+      </dl>
+      <p className={`verdict verdict--${check.verdict}`}>
+        {check.verdict === 'ok' ? '✓ ' : '⚠ '}
+        {VERDICT_TEXT[check.verdict]}
+        <span className="verdict-note"> (centered difference, h = 10⁻⁵)</span>
+      </p>
+    </section>
+  );
+}

@@ -1,0 +1,63 @@
+import { memo, useEffect, useRef } from 'react';
+
+type KatexModule = typeof import('katex');
+let katexLoad: Promise<KatexModule> | null = null;
+
+/** KaTeX and its stylesheet are loaded on first use, not with the app. */
+function loadKatex(): Promise<KatexModule> {
+  katexLoad ??= Promise.all([import('katex'), import('katex/dist/katex.min.css')]).then(
+    ([m]) => (m as unknown as { default: KatexModule }).default ?? m,
+  );
+  return katexLoad;
+}
+
+/**
+ * TeX typeset by KaTeX. KaTeX builds DOM nodes itself (no HTML strings), and anything that
+ * came from a user, such as a node name, must go through `texText` first.
+ */
+export const Tex = memo(function Tex({ tex, display = false }: { tex: string; display?: boolean }) {
+  const ref = useRef<HTMLSpanElement>(null);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return undefined;
+    el.textContent = tex;
+    let cancelled = false;
+    loadKatex().then(
+      (katex) => {
+        if (!cancelled) katex.render(tex, el, { throwOnError: false, displayMode: display });
+      },
+      () => undefined,
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [tex, display]);
+  return <span ref={ref} className={display ? 'tex tex-display' : 'tex'} />;
+});
+
+/** A user's text (a node name) as literal TeX text: specials escaped, inside \text{}. */
+export function texText(s: string): string {
+  const escaped = s.replace(/[\\{}$&#^_%~]/g, (c) =>
+    c === '\\'
+      ? '\\textbackslash{}'
+      : c === '~'
+        ? '\\textasciitilde{}'
+        : c === '^'
+          ? '\\textasciicircum{}'
+          : `\\${c}`,
+  );
+  return `\\text{${escaped}}`;
+}
+
+/** A number in TeX: a real minus, ∞, NaN. */
+export function texNumber(x: number, digits = 4): string {
+  if (Number.isNaN(x)) return '\\text{NaN}';
+  if (!Number.isFinite(x)) return x > 0 ? '\\infty' : '-\\infty';
+  if (x === 0) return '0';
+  const abs = Math.abs(x);
+  if (abs >= 1e6 || abs < 1e-4) {
+    const [m, e] = x.toExponential(digits - 1).split('e');
+    return `${Number(m)} \\times 10^{${Number(e)}}`;
+  }
+  return String(Number(x.toPrecision(digits)));
+}

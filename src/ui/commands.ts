@@ -1,0 +1,207 @@
+import type { AppStore } from '../store/store';
+
+/** A key combination. `mod` is Ctrl on Windows/Linux and ⌘ on macOS. */
+export interface KeyCombo {
+  readonly key: string;
+  readonly mod?: boolean;
+  readonly shift?: boolean;
+  readonly alt?: boolean;
+}
+
+/** What a command may reach besides the store: the canvas and the panels. */
+export interface CommandContext {
+  readonly store: AppStore;
+  fitView(): void;
+  zoomIn(): void;
+  zoomOut(): void;
+  toggleHelp(): void;
+  toggleTheme(): void;
+  openConnect(): void;
+  focusExpression(): void;
+  focusPalette(): void;
+  focusRename(): void;
+}
+
+/**
+ * A command is data: a name, a label, its keys and what it does. The keyboard handler, the
+ * help panel and the buttons all read this one list.
+ */
+export interface Command {
+  readonly id: string;
+  readonly label: string;
+  readonly group: 'Edit' | 'Build' | 'View' | 'Playback';
+  readonly keys: readonly KeyCombo[];
+  /** Also allowed while typing in a text field (e.g. undo is not: the field has its own). */
+  readonly inFields?: boolean;
+  perform(ctx: CommandContext): void;
+}
+
+const temporal = (ctx: CommandContext) => ctx.store.temporal.getState();
+
+export const COMMANDS: readonly Command[] = [
+  {
+    id: 'undo',
+    label: 'Undo',
+    group: 'Edit',
+    keys: [{ key: 'z', mod: true }],
+    perform: (ctx) => temporal(ctx).undo(),
+  },
+  {
+    id: 'redo',
+    label: 'Redo',
+    group: 'Edit',
+    keys: [
+      { key: 'z', mod: true, shift: true },
+      { key: 'y', mod: true },
+    ],
+    perform: (ctx) => temporal(ctx).redo(),
+  },
+  {
+    id: 'delete',
+    label: 'Delete the selection',
+    group: 'Edit',
+    keys: [{ key: 'Delete' }, { key: 'Backspace' }],
+    perform: (ctx) => ctx.store.getState().deleteSelection(),
+  },
+  {
+    id: 'copy',
+    label: 'Copy',
+    group: 'Edit',
+    keys: [{ key: 'c', mod: true }],
+    perform: (ctx) => ctx.store.getState().copySelection(),
+  },
+  {
+    id: 'paste',
+    label: 'Paste',
+    group: 'Edit',
+    keys: [{ key: 'v', mod: true }],
+    perform: (ctx) => ctx.store.getState().paste(),
+  },
+  {
+    id: 'duplicate',
+    label: 'Duplicate',
+    group: 'Edit',
+    keys: [{ key: 'd', mod: true }],
+    perform: (ctx) => ctx.store.getState().duplicateSelection(),
+  },
+  {
+    id: 'select-all',
+    label: 'Select everything',
+    group: 'Edit',
+    keys: [{ key: 'a', mod: true }],
+    perform: (ctx) => {
+      const { doc, select } = ctx.store.getState();
+      select(doc.nodes.map((n) => n.id));
+    },
+  },
+  {
+    id: 'rename',
+    label: 'Rename the selected node',
+    group: 'Edit',
+    keys: [{ key: 'F2' }, { key: 'r' }],
+    perform: (ctx) => ctx.focusRename(),
+  },
+  {
+    id: 'add-gate',
+    label: 'Add a gate (go to the palette)',
+    group: 'Build',
+    keys: [{ key: 'a' }],
+    perform: (ctx) => ctx.focusPalette(),
+  },
+  {
+    id: 'connect',
+    label: 'Connect two ports',
+    group: 'Build',
+    keys: [{ key: 'c' }],
+    perform: (ctx) => ctx.openConnect(),
+  },
+  {
+    id: 'set-output',
+    label: 'Make the selected gate the output f',
+    group: 'Build',
+    keys: [{ key: 'o' }],
+    perform: (ctx) => {
+      const { selectedNodes, setOutput } = ctx.store.getState();
+      if (selectedNodes.length === 1) setOutput(selectedNodes[0]);
+    },
+  },
+  {
+    id: 'expression',
+    label: 'Type an expression',
+    group: 'Build',
+    keys: [{ key: 'e' }, { key: '/' }],
+    perform: (ctx) => ctx.focusExpression(),
+  },
+  {
+    id: 'tidy',
+    label: 'Tidy up the layout',
+    group: 'View',
+    keys: [{ key: 't' }],
+    perform: (ctx) => ctx.store.getState().tidyUp(),
+  },
+  {
+    id: 'fit',
+    label: 'Fit the circuit to the screen',
+    group: 'View',
+    keys: [{ key: 'f' }],
+    perform: (ctx) => ctx.fitView(),
+  },
+  {
+    id: 'zoom-in',
+    label: 'Zoom in',
+    group: 'View',
+    keys: [{ key: '+' }, { key: '=' }],
+    perform: (ctx) => ctx.zoomIn(),
+  },
+  {
+    id: 'zoom-out',
+    label: 'Zoom out',
+    group: 'View',
+    keys: [{ key: '-' }],
+    perform: (ctx) => ctx.zoomOut(),
+  },
+  {
+    id: 'theme',
+    label: 'Switch dark / light',
+    group: 'View',
+    keys: [{ key: 'd', shift: true }],
+    perform: (ctx) => ctx.toggleTheme(),
+  },
+  {
+    id: 'help',
+    label: 'Show the keyboard shortcuts',
+    group: 'View',
+    keys: [{ key: '?' }, { key: '?', shift: true }],
+    perform: (ctx) => ctx.toggleHelp(),
+  },
+];
+
+const isMac = () => typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform);
+
+export function matches(combo: KeyCombo, event: KeyboardEvent): boolean {
+  const mod = isMac() ? event.metaKey : event.ctrlKey;
+  if (!!combo.mod !== mod) return false;
+  if (!!combo.alt !== event.altKey) return false;
+  const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
+  const wanted = combo.key.length === 1 ? combo.key.toLowerCase() : combo.key;
+  if (key !== wanted) return false;
+  // Shift matters for letters and named keys; for symbols like ? it is part of the key.
+  if (/^[a-z]$/.test(wanted) || wanted.length > 1) return !!combo.shift === event.shiftKey;
+  return true;
+}
+
+export function describeCombo(combo: KeyCombo): string {
+  const parts: string[] = [];
+  if (combo.mod) parts.push(isMac() ? '⌘' : 'Ctrl');
+  if (combo.alt) parts.push(isMac() ? '⌥' : 'Alt');
+  if (combo.shift) parts.push('Shift');
+  parts.push(combo.key.length === 1 ? combo.key.toUpperCase() : combo.key);
+  return parts.join('+');
+}
+
+/** Text fields keep their own keys (typing "c" must not open a dialog). */
+export function isTyping(target: EventTarget | null): boolean {
+  if (!(target instanceof HTMLElement)) return false;
+  const tag = target.tagName;
+  return tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT' || target.isContentEditable;
+}
