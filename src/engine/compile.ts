@@ -59,7 +59,8 @@ export function compile(circuit: Circuit, options: CompileOptions = {}): Program
       const missing = from === undefined ? wire.from : wire.to;
       problems.push({
         message: `a wire from ${wire.from} to ${wire.to} names a node '${missing}' that does not exist`,
-        nodes: [from === undefined ? wire.to : wire.from],
+        // Name only the ends that exist (none, when both are missing).
+        nodes: [wire.from, wire.to].filter((id) => index.has(id)),
       });
       continue;
     }

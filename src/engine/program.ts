@@ -1,5 +1,7 @@
 import { CircuitError, type Problem } from './errors';
 import type { BinaryOp, OpDef, UnaryOp } from './ops';
+import { add, div, max, min, mul, neg, square, sub } from './ops/arithmetic';
+import { exp, log, relu, sigmoid, tanh } from './ops/functions';
 import { formatShape, fromNested, shapeEquals, sizeOf, toValue } from './tensor';
 import type { Circuit, NestedNumbers, NodeId, Shape, Tensor, Value } from './types';
 
@@ -27,11 +29,49 @@ const UNARY_ROUTING = 1;
 const BINARY = 2;
 const BINARY_ROUTING = 3;
 const GENERAL = 4;
+// The common scalar ops get a case of their own in the hot loops, so that each call site there
+// always calls the same function and V8 inlines it (one shared call site for every op cannot be
+// inlined, and passes every number boxed). The formulas stay in the op declarations: each case
+// calls the op's own f, df, da, db, exactly as the generic cases above do.
+const ADD = 5;
+const SUB = 6;
+const MUL = 7;
+const DIV = 8;
+const MAX = 9;
+const MIN = 10;
+const NEG = 11;
+const SQUARE = 12;
+const EXP = 13;
+const LOG = 14;
+const TANH = 15;
+const SIGMOID = 16;
+const RELU = 17;
+const FAST_CODES = new Map<OpDef, number>([
+  [add, ADD],
+  [sub, SUB],
+  [mul, MUL],
+  [div, DIV],
+  [max, MAX],
+  [min, MIN],
+  [neg, NEG],
+  [square, SQUARE],
+  [exp, EXP],
+  [log, LOG],
+  [tanh, TANH],
+  [sigmoid, SIGMOID],
+  [relu, RELU],
+]);
+/** The cases written for routing gates (an exact 0 is not multiplied by the upstream gradient). */
+const FAST_ROUTING = new Set([MAX, MIN, RELU]);
 
-type Fn1 = (x: number) => number;
-type Fn2 = (a: number, b: number) => number;
-type Fn3 = (a: number, b: number, y: number) => number;
-const noop = () => 0;
+/** The fast-path code of a scalar unary or binary gate. */
+function fastCode(op: UnaryOp | BinaryOp): number {
+  const code = FAST_CODES.get(op);
+  // A fast case is only taken if it treats gradients as the op declares (routing or not).
+  if (code !== undefined && FAST_ROUTING.has(code) === !!op.routes) return code;
+  if (op.kind === 'unary') return op.routes ? UNARY_ROUTING : UNARY;
+  return op.routes ? BINARY_ROUTING : BINARY;
+}
 
 /**
  * A compiled circuit: compile once, run many. Every value and every gradient lives at a fixed
@@ -65,11 +105,6 @@ export class Program {
   private readonly outOff: Int32Array;
   private readonly aOff: Int32Array;
   private readonly bOff: Int32Array;
-  private readonly f1: Fn1[];
-  private readonly f2: Fn2[];
-  private readonly d1: Fn2[];
-  private readonly da: Fn3[];
-  private readonly db: Fn3[];
   // Position in `gates` of each backward gate.
   private readonly backwardPos: Int32Array;
 
@@ -109,11 +144,6 @@ export class Program {
     this.outOff = new Int32Array(g);
     this.aOff = new Int32Array(g);
     this.bOff = new Int32Array(g);
-    this.f1 = new Array<Fn1>(g).fill(noop);
-    this.f2 = new Array<Fn2>(g).fill(noop);
-    this.d1 = new Array<Fn2>(g).fill(noop);
-    this.da = new Array<Fn3>(g).fill(noop);
-    this.db = new Array<Fn3>(g).fill(noop);
     const backward: number[] = [];
     const backwardPos: number[] = [];
     for (let k = 0; k < g; k++) {
@@ -123,17 +153,12 @@ export class Program {
       const allScalar = sizeOf(this.shapes[s]) === 1 && this.shapes[s].length === 0;
       this.outOff[k] = this.offsets[s];
       if (op.kind === 'unary' && allScalar) {
-        this.kind[k] = op.routes ? UNARY_ROUTING : UNARY;
+        this.kind[k] = fastCode(op);
         this.aOff[k] = this.offsets[src[0]];
-        this.f1[k] = op.f;
-        this.d1[k] = op.df;
       } else if (op.kind === 'binary' && allScalar) {
-        this.kind[k] = op.routes ? BINARY_ROUTING : BINARY;
+        this.kind[k] = fastCode(op);
         this.aOff[k] = this.offsets[src[0]];
         this.bOff[k] = this.offsets[src[1]];
-        this.f2[k] = op.f;
-        this.da[k] = op.da;
-        this.db[k] = op.db;
       } else {
         this.kind[k] = GENERAL;
       }
@@ -199,20 +224,59 @@ export class Program {
 
   /** The forward pass alone, in place. */
   forward(v: Float64Array): void {
-    const { kind, outOff, aOff, bOff, f1, f2 } = this;
+    const { kind, outOff, aOff, bOff, ops, gates } = this;
     const g = kind.length;
     for (let k = 0; k < g; k++) {
       switch (kind[k]) {
+        case ADD:
+          v[outOff[k]] = add.f(v[aOff[k]], v[bOff[k]]);
+          break;
+        case SUB:
+          v[outOff[k]] = sub.f(v[aOff[k]], v[bOff[k]]);
+          break;
+        case MUL:
+          v[outOff[k]] = mul.f(v[aOff[k]], v[bOff[k]]);
+          break;
+        case DIV:
+          v[outOff[k]] = div.f(v[aOff[k]], v[bOff[k]]);
+          break;
+        case MAX:
+          v[outOff[k]] = max.f(v[aOff[k]], v[bOff[k]]);
+          break;
+        case MIN:
+          v[outOff[k]] = min.f(v[aOff[k]], v[bOff[k]]);
+          break;
+        case NEG:
+          v[outOff[k]] = neg.f(v[aOff[k]]);
+          break;
+        case SQUARE:
+          v[outOff[k]] = square.f(v[aOff[k]]);
+          break;
+        case EXP:
+          v[outOff[k]] = exp.f(v[aOff[k]]);
+          break;
+        case LOG:
+          v[outOff[k]] = log.f(v[aOff[k]]);
+          break;
+        case TANH:
+          v[outOff[k]] = tanh.f(v[aOff[k]]);
+          break;
+        case SIGMOID:
+          v[outOff[k]] = sigmoid.f(v[aOff[k]]);
+          break;
+        case RELU:
+          v[outOff[k]] = relu.f(v[aOff[k]]);
+          break;
         case UNARY:
         case UNARY_ROUTING:
-          v[outOff[k]] = f1[k](v[aOff[k]]);
+          v[outOff[k]] = (ops[gates[k]] as UnaryOp).f(v[aOff[k]]);
           break;
         case BINARY:
         case BINARY_ROUTING:
-          v[outOff[k]] = f2[k](v[aOff[k]], v[bOff[k]]);
+          v[outOff[k]] = (ops[gates[k]] as BinaryOp).f(v[aOff[k]], v[bOff[k]]);
           break;
         default:
-          this.forwardGate(this.gates[k], v);
+          this.forwardGate(gates[k], v);
       }
     }
   }
@@ -221,46 +285,121 @@ export class Program {
   backward(v: Float64Array, gr: Float64Array): void {
     if (this.output < 0) return;
     gr.fill(1, this.offsets[this.output], this.offsets[this.output + 1]);
-    const { kind, outOff, aOff, bOff, d1, da, db, backwardPos } = this;
+    const { kind, outOff, aOff, bOff, ops, backwardGates, backwardPos } = this;
     const nb = backwardPos.length;
     for (let j = 0; j < nb; j++) {
       const k = backwardPos[j];
       const o = outOff[k];
       const up = gr[o];
+      const a = aOff[k];
       switch (kind[k]) {
-        case UNARY: {
-          const a = aOff[k];
-          gr[a] += up * d1[k](v[a], v[o]);
+        // Binary gates: gr[a] += up · ∂y/∂a, gr[b] += up · ∂y/∂b.
+        case ADD: {
+          const b = bOff[k];
+          const x = v[a];
+          const y = v[b];
+          gr[a] += up * add.da(x, y, v[o]);
+          gr[b] += up * add.db(x, y, v[o]);
           break;
         }
+        case SUB: {
+          const b = bOff[k];
+          const x = v[a];
+          const y = v[b];
+          gr[a] += up * sub.da(x, y, v[o]);
+          gr[b] += up * sub.db(x, y, v[o]);
+          break;
+        }
+        case MUL: {
+          const b = bOff[k];
+          const x = v[a];
+          const y = v[b];
+          gr[a] += up * mul.da(x, y, v[o]);
+          gr[b] += up * mul.db(x, y, v[o]);
+          break;
+        }
+        case DIV: {
+          const b = bOff[k];
+          const x = v[a];
+          const y = v[b];
+          gr[a] += up * div.da(x, y, v[o]);
+          gr[b] += up * div.db(x, y, v[o]);
+          break;
+        }
+        case MAX: {
+          const b = bOff[k];
+          const x = v[a];
+          const y = v[b];
+          const la = max.da(x, y, v[o]);
+          const lb = max.db(x, y, v[o]);
+          if (la !== 0) gr[a] += up * la;
+          if (lb !== 0) gr[b] += up * lb;
+          break;
+        }
+        case MIN: {
+          const b = bOff[k];
+          const x = v[a];
+          const y = v[b];
+          const la = min.da(x, y, v[o]);
+          const lb = min.db(x, y, v[o]);
+          if (la !== 0) gr[a] += up * la;
+          if (lb !== 0) gr[b] += up * lb;
+          break;
+        }
+        // Unary gates: gr[a] += up · ∂y/∂x.
+        case NEG:
+          gr[a] += up * neg.df(v[a], v[o]);
+          break;
+        case SQUARE:
+          gr[a] += up * square.df(v[a], v[o]);
+          break;
+        case EXP:
+          gr[a] += up * exp.df(v[a], v[o]);
+          break;
+        case LOG:
+          gr[a] += up * log.df(v[a], v[o]);
+          break;
+        case TANH:
+          gr[a] += up * tanh.df(v[a], v[o]);
+          break;
+        case SIGMOID:
+          gr[a] += up * sigmoid.df(v[a], v[o]);
+          break;
+        case RELU: {
+          const local = relu.df(v[a], v[o]);
+          if (local !== 0) gr[a] += up * local;
+          break;
+        }
+        case UNARY:
+          gr[a] += up * (ops[backwardGates[j]] as UnaryOp).df(v[a], v[o]);
+          break;
         case UNARY_ROUTING: {
-          const a = aOff[k];
-          const local = d1[k](v[a], v[o]);
+          const local = (ops[backwardGates[j]] as UnaryOp).df(v[a], v[o]);
           if (local !== 0) gr[a] += up * local;
           break;
         }
         case BINARY: {
-          const a = aOff[k];
+          const op = ops[backwardGates[j]] as BinaryOp;
           const b = bOff[k];
           const x = v[a];
           const y = v[b];
-          gr[a] += up * da[k](x, y, v[o]);
-          gr[b] += up * db[k](x, y, v[o]);
+          gr[a] += up * op.da(x, y, v[o]);
+          gr[b] += up * op.db(x, y, v[o]);
           break;
         }
         case BINARY_ROUTING: {
-          const a = aOff[k];
+          const op = ops[backwardGates[j]] as BinaryOp;
           const b = bOff[k];
           const x = v[a];
           const y = v[b];
-          const la = da[k](x, y, v[o]);
-          const lb = db[k](x, y, v[o]);
+          const la = op.da(x, y, v[o]);
+          const lb = op.db(x, y, v[o]);
           if (la !== 0) gr[a] += up * la;
           if (lb !== 0) gr[b] += up * lb;
           break;
         }
         default: {
-          const slot = this.backwardGates[j];
+          const slot = backwardGates[j];
           const ports = this.sources[slot].length;
           for (let p = 0; p < ports; p++) {
             const src = this.sources[slot][p];

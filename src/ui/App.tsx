@@ -31,6 +31,7 @@ function Workspace() {
   const [theme, toggleTheme] = useTheme();
   const [helpOpen, setHelpOpen] = useState(false);
   const [connectOpen, setConnectOpen] = useState(false);
+  const [inspectorOpen, setInspectorOpen] = useState(true);
   const expressionRef = useRef<HTMLTextAreaElement>(null);
   const paletteRef = useRef<HTMLElement>(null);
   const renameRef = useRef<HTMLInputElement>(null);
@@ -44,6 +45,7 @@ function Workspace() {
       zoomIn: () => void flow.zoomIn({ duration: 150 }),
       zoomOut: () => void flow.zoomOut({ duration: 150 }),
       toggleHelp: () => setHelpOpen((o) => !o),
+      toggleInspector: () => setInspectorOpen((o) => !o),
       toggleTheme,
       openConnect: () => setConnectOpen(true),
       focusExpression: () => expressionRef.current?.focus(),
@@ -92,7 +94,7 @@ function Workspace() {
           <Canvas colorMode={theme} />
           <Legend />
         </div>
-        <Inspector ref={renameRef} />
+        {inspectorOpen && <Inspector ref={renameRef} />}
       </main>
       <Notices />
       <HelpDialog open={helpOpen} onClose={() => setHelpOpen(false)} />

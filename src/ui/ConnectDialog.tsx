@@ -66,6 +66,7 @@ export function ConnectDialog({ open, onClose }: { open: boolean; onClose: () =>
           className="text-field"
           value={target?.key ?? ''}
           onChange={(e) => setTo(e.target.value)}
+          onKeyDown={submitOnEnter}
           disabled={targets.length === 0}
         >
           {targets.length === 0 && <option value="">no free port can take it</option>}
@@ -86,4 +87,12 @@ export function ConnectDialog({ open, onClose }: { open: boolean; onClose: () =>
       </form>
     </Dialog>
   );
+}
+
+/** A select swallows Enter; in this form Enter means "Connect". */
+function submitOnEnter(event: React.KeyboardEvent<HTMLSelectElement>) {
+  if (event.key === 'Enter') {
+    event.preventDefault();
+    event.currentTarget.form?.requestSubmit();
+  }
 }

@@ -24,9 +24,11 @@ export const ExpressionBar = forwardRef<HTMLTextAreaElement>(function Expression
   const apply = () => {
     if (store.getState().applyExpression(text)) setDirty(false);
   };
-  // Unfocused, a staged program reads as one line; focused, it opens to its real lines.
+  // Unfocused, a staged program reads as one line (an overlay over the field, whose own text
+  // is hidden); focused, the field opens to its real lines. The field's value never changes
+  // on focus, so typing and pasting land where they should.
   const lines = focused ? Math.min(Math.max(text.split('\n').length, 1), 14) : 1;
-  const shown = focused ? text : oneLine(text);
+  const multiLine = text.includes('\n');
   const errorLine = error ? text.split('\n')[error.line - 1] : undefined;
 
   return (
@@ -38,7 +40,7 @@ export const ExpressionBar = forwardRef<HTMLTextAreaElement>(function Expression
         <textarea
           id="expression-field"
           ref={ref}
-          className={`expression-field${error ? ' has-error' : ''}${focused ? ' is-open' : ''}`}
+          className={`expression-field${error ? ' has-error' : ''}${focused ? ' is-open' : ''}${!focused && multiLine ? ' is-summarised' : ''}`}
           aria-label="Expression"
           aria-describedby={error ? 'expression-error' : 'expression-hint'}
           aria-invalid={error ? true : undefined}
@@ -48,7 +50,7 @@ export const ExpressionBar = forwardRef<HTMLTextAreaElement>(function Expression
           autoCapitalize="off"
           autoComplete="off"
           placeholder="x = -2; y = 5; z = -4; f = (x + y) * z"
-          value={shown}
+          value={text}
           onFocus={() => setFocused(true)}
           onBlur={() => setFocused(false)}
           onChange={(e) => {
@@ -65,6 +67,11 @@ export const ExpressionBar = forwardRef<HTMLTextAreaElement>(function Expression
             }
           }}
         />
+        {!focused && multiLine && (
+          <span className="expression-summary" aria-hidden="true">
+            {oneLine(text)}
+          </span>
+        )}
         <button
           type="button"
           className="btn btn-primary"

@@ -9,10 +9,7 @@ import { Tex } from './Tex';
 export const Inspector = memo(
   forwardRef<HTMLInputElement>(function Inspector(_props, renameRef) {
     const selected = useApp(useShallow((s) => s.selectedNodes));
-    const hasProblems = useApp((s) => s.problems.length > 0);
     const id = selected.length === 1 ? selected[0] : null;
-    // With nothing to say, the panel steps aside and the canvas gets the room.
-    if (!id && !hasProblems) return null;
     return (
       <aside className="inspector" aria-label="Inspector">
         {id ? (

@@ -31,7 +31,6 @@ export const Palette = memo(
                   className="palette-item"
                   data-op={op.name}
                   title={`${op.title}: ${op.ports.length === 0 ? 'a value' : `${op.ports.length} input${op.ports.length > 1 ? 's' : ''}`}`}
-                  aria-label={`Add ${op.title}`}
                   draggable
                   onDragStart={(e) => {
                     e.dataTransfer.setData(PALETTE_MIME, op.name);
@@ -39,7 +38,10 @@ export const Palette = memo(
                   }}
                   onClick={() => store.getState().addNode(op.name)}
                 >
-                  <span className="palette-symbol">{op.symbol}</span>
+                  <span className="visually-hidden">Add </span>
+                  <span className="palette-symbol" aria-hidden="true">
+                    {op.symbol}
+                  </span>
                   <span className="palette-name">{op.title}</span>
                 </button>
               ))}

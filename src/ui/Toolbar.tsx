@@ -44,6 +44,14 @@ export const Toolbar = memo(function Toolbar({
           </option>
         ))}
       </select>
+      <button
+        type="button"
+        className="btn"
+        title="Start an empty circuit (undo brings the old one back)"
+        onClick={() => store.getState().loadCircuit({ nodes: [], wires: [], output: null })}
+      >
+        New
+      </button>
       <div className="btn-group">
         <button
           type="button"
@@ -85,14 +93,8 @@ export const Toolbar = memo(function Toolbar({
         >
           Dark
         </button>
-        <button
-          type="button"
-          className="btn"
-          onClick={onHelp}
-          aria-label="Keyboard shortcuts"
-          title="Keyboard shortcuts (?)"
-        >
-          ?
+        <button type="button" className="btn" onClick={onHelp} title="Keyboard shortcuts (?)">
+          ?<span className="visually-hidden"> Keyboard shortcuts</span>
         </button>
       </div>
     </div>

@@ -15,6 +15,7 @@ export interface CommandContext {
   zoomIn(): void;
   zoomOut(): void;
   toggleHelp(): void;
+  toggleInspector(): void;
   toggleTheme(): void;
   openConnect(): void;
   focusExpression(): void;
@@ -159,6 +160,13 @@ export const COMMANDS: readonly Command[] = [
     group: 'View',
     keys: [{ key: '-' }],
     perform: (ctx) => ctx.zoomOut(),
+  },
+  {
+    id: 'inspector',
+    label: 'Show / hide the inspector panel',
+    group: 'View',
+    keys: [{ key: 'i' }],
+    perform: (ctx) => ctx.toggleInspector(),
   },
   {
     id: 'theme',

@@ -231,7 +231,7 @@ function extremum(name: 'reducemax' | 'reducemin'): TensorOp {
       for (let i = 0; i < x.data.length; i++) if (x.data[i] === best) ties++;
       if (ties === 0) return;
       const g = upstream.data[0] / ties;
-      for (let i = 0; i < x.data.length; i++) acc[i] += x.data[i] === best ? g : 0 * g;
+      for (let i = 0; i < x.data.length; i++) if (x.data[i] === best) acc[i] += g;
     },
     branch([x]) {
       let best = 0;

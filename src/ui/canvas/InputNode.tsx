@@ -67,7 +67,7 @@ function ScalarField({ id, name, value }: { id: string; name: string; value: num
       <input
         className="value-field"
         aria-label={`Value of ${name}`}
-        value={editing ? text : formatNumber(value, 6)}
+        value={editing ? text : String(value)}
         inputMode="decimal"
         spellCheck={false}
         onFocus={(e) => {
