@@ -32,7 +32,7 @@ const GENERAL = 4;
 // The common scalar ops get a case of their own in the hot loops, so that each call site there
 // always calls the same function and V8 inlines it (one shared call site for every op cannot be
 // inlined, and passes every number boxed). The formulas stay in the op declarations: each case
-// calls the op's own f, df, da, db, exactly as the generic cases above do.
+// calls the op's own f, df, da, db, exactly as the generic cases do.
 const ADD = 5;
 const SUB = 6;
 const MUL = 7;

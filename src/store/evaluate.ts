@@ -20,6 +20,8 @@ export interface ComputedView {
   readonly nonFinite: Readonly<Record<string, string>>;
   /** Problems attached to nodes (missing inputs, shape mismatches…). */
   readonly nodeProblems: Readonly<Record<string, string>>;
+  /** Whether each node's gradient is complete; absent means complete (the live view). */
+  readonly done?: Readonly<Record<string, boolean>>;
 }
 
 export const EMPTY_VIEW: ComputedView = {
@@ -35,7 +37,8 @@ export interface Computed {
   readonly evaluation: Evaluation | null;
   readonly problems: readonly Problem[];
   readonly steps: readonly BackwardStep[];
-  readonly view: ComputedView;
+  /** Every number, as after a whole forward and backward pass. */
+  readonly liveView: ComputedView;
 }
 
 /** Compiles (partially: a circuit under construction still shows what it can) and runs. */
@@ -59,7 +62,7 @@ export function runProgram(program: Program, doc: Doc): Computed {
     evaluation,
     problems: program.problems,
     steps,
-    view: buildView(program, evaluation, steps),
+    liveView: buildView(program, evaluation, steps),
   };
 }
 

@@ -23,8 +23,9 @@ import {
   sameStructure,
   wireKey,
 } from './document';
-import { type Computed, computeAll, EMPTY_VIEW, runProgram } from './evaluate';
+import { type Computed, type ComputedView, computeAll, EMPTY_VIEW, runProgram } from './evaluate';
 import { freeSpot, layoutCircuit } from './layout';
+import { buildTimeline, type Timeline, viewAt } from './timeline';
 
 export interface Notice {
   readonly text: string;
@@ -46,9 +47,22 @@ export interface Clipboard {
   readonly values: Readonly<Record<string, Tensor>>;
 }
 
+/** Playback speeds, as multiples of the default pace (one step every STEP_MS). */
+export const SPEEDS = [0.25, 0.5, 1, 2, 4, 8] as const;
+export const STEP_MS = 1000;
+
 export interface AppState extends Computed {
   /** The document: the one part of the state that undo/redo tracks. */
   readonly doc: Doc;
+  /** What the canvas shows: the live view, or the view at the playback cursor. */
+  readonly view: ComputedView;
+
+  /** Steps taken in playback (0 = reset); null when not playing back (everything shown). */
+  readonly cursor: number | null;
+  readonly playing: boolean;
+  readonly speed: number;
+  /** The step list with its index; built when playback starts, rebuilt on every run. */
+  readonly timeline: Timeline | null;
 
   readonly selectedNodes: readonly string[];
   readonly selectedWires: readonly string[];
@@ -82,6 +96,19 @@ export interface AppState extends Computed {
   /** Start/end a gesture (a drag, a scrub): everything in between is one undo step. */
   beginGesture(): void;
   endGesture(): void;
+
+  /** Playback: go to step `cursor` (clamped), entering playback if needed. */
+  seek(cursor: number): void;
+  resetPlayback(): void;
+  stepForward(): void;
+  stepBack(): void;
+  toEnd(): void;
+  play(): void;
+  pause(): void;
+  togglePlay(): void;
+  setSpeed(speed: number): void;
+  /** Leave playback: every number shows again. */
+  exitPlayback(): void;
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -104,9 +131,33 @@ export function createAppStore(initial: Doc = EMPTY_DOC) {
         /** Replaces the document (one undo step) and recomputes what depends on it. */
         const commit = (doc: Doc) => set({ doc });
 
+        const total = () => {
+          const t = get().timeline;
+          return t ? t.steps.length : 0;
+        };
+        /** Enters playback if needed (building the step list) and moves the cursor. */
+        const moveTo = (cursor: number, extra: Partial<AppState> = {}) => {
+          const state = get();
+          if (!state.evaluation) return;
+          const timeline = state.timeline ?? buildTimeline(state.evaluation);
+          const clamped = Math.max(0, Math.min(cursor, timeline.steps.length));
+          set({
+            timeline,
+            cursor: clamped,
+            view: viewAt(state.liveView, timeline, clamped),
+            ...extra,
+          });
+        };
+        const computed = computeAll(initial);
+
         return {
           doc: initial,
-          ...computeAll(initial),
+          ...computed,
+          view: computed.liveView,
+          cursor: null,
+          playing: false,
+          speed: 1,
+          timeline: null,
           selectedNodes: [],
           selectedWires: [],
           dragPositions: null,
@@ -377,6 +428,58 @@ export function createAppStore(initial: Doc = EMPTY_DOC) {
             set({ notice: null });
           },
 
+          seek(cursor) {
+            moveTo(cursor);
+          },
+
+          resetPlayback() {
+            moveTo(0, { playing: false });
+          },
+
+          stepForward() {
+            const { cursor } = get();
+            // From the live view, stepping starts a fresh pass.
+            moveTo(cursor === null ? 1 : cursor + 1, { playing: false });
+          },
+
+          stepBack() {
+            const { cursor } = get();
+            if (cursor === null) {
+              moveTo(Number.MAX_SAFE_INTEGER);
+              moveTo(total() - 1, { playing: false });
+            } else {
+              moveTo(cursor - 1, { playing: false });
+            }
+          },
+
+          toEnd() {
+            moveTo(Number.MAX_SAFE_INTEGER, { playing: false });
+          },
+
+          play() {
+            const { cursor } = get();
+            // Playing from the live view or from the end starts over.
+            if (cursor === null || cursor >= total()) moveTo(0, { playing: true });
+            else set({ playing: true });
+          },
+
+          pause() {
+            set({ playing: false });
+          },
+
+          togglePlay() {
+            if (get().playing) get().pause();
+            else get().play();
+          },
+
+          setSpeed(speed) {
+            set({ speed });
+          },
+
+          exitPlayback() {
+            set({ cursor: null, playing: false, timeline: null, view: get().liveView });
+          },
+
           beginGesture() {
             gesture.active = true;
             gesture.recorded = false;
@@ -406,11 +509,32 @@ export function createAppStore(initial: Doc = EMPTY_DOC) {
   // change of values, nothing for a change of positions. Undo and redo land here too.
   store.subscribe((state, prev) => {
     if (state.doc === prev.doc) return;
+    let computed: Computed;
     if (state.program && sameStructure(state.doc, prev.doc)) {
       if (state.doc.values === prev.doc.values) return;
-      store.setState(runProgram(state.program, state.doc));
+      computed = runProgram(state.program, state.doc);
     } else {
-      store.setState(computeAll(state.doc));
+      computed = computeAll(state.doc);
+    }
+    // During playback the step list follows the new numbers; the cursor stays where it was
+    // (clamped, if the circuit got shorter).
+    if (state.cursor !== null && computed.evaluation) {
+      const timeline = buildTimeline(computed.evaluation);
+      const cursor = Math.min(state.cursor, timeline.steps.length);
+      store.setState({
+        ...computed,
+        timeline,
+        cursor,
+        view: viewAt(computed.liveView, timeline, cursor),
+      });
+    } else {
+      store.setState({
+        ...computed,
+        view: computed.liveView,
+        timeline: null,
+        cursor: null,
+        playing: false,
+      });
     }
   });
 

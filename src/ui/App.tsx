@@ -8,6 +8,7 @@ import { HelpDialog } from './HelpDialog';
 import { Inspector } from './Inspector';
 import { Notices } from './Notices';
 import { Palette } from './Palette';
+import { PlaybackBar } from './playback/PlaybackBar';
 import { useAppStore } from './StoreContext';
 import { Toolbar } from './Toolbar';
 import { useTheme } from './theme';
@@ -65,6 +66,7 @@ function Workspace() {
       const typing = isTyping(event.target);
       for (const command of COMMANDS) {
         if (typing && !command.inFields) continue;
+        if (command.when && !command.when(event)) continue;
         if (command.keys.some((combo) => matches(combo, event))) {
           event.preventDefault();
           command.perform(ctx);
@@ -96,6 +98,7 @@ function Workspace() {
         </div>
         {inspectorOpen && <Inspector ref={renameRef} />}
       </main>
+      <PlaybackBar />
       <Notices />
       <HelpDialog open={helpOpen} onClose={() => setHelpOpen(false)} />
       <ConnectDialog open={connectOpen} onClose={() => setConnectOpen(false)} />

@@ -34,6 +34,8 @@ export interface Command {
   readonly keys: readonly KeyCombo[];
   /** Also allowed while typing in a text field (e.g. undo is not: the field has its own). */
   readonly inFields?: boolean;
+  /** Extra condition on where the key was pressed. */
+  readonly when?: (event: KeyboardEvent) => boolean;
   perform(ctx: CommandContext): void;
 }
 
@@ -176,6 +178,52 @@ export const COMMANDS: readonly Command[] = [
     perform: (ctx) => ctx.toggleTheme(),
   },
   {
+    id: 'play',
+    label: 'Play / pause',
+    group: 'Playback',
+    keys: [{ key: ' ' }, { key: 'k' }],
+    // Space on a focused button presses that button.
+    when: (event) => !(event.target instanceof HTMLButtonElement),
+    perform: (ctx) => ctx.store.getState().togglePlay(),
+  },
+  {
+    id: 'step-forward',
+    label: 'Step forward',
+    group: 'Playback',
+    keys: [{ key: 'ArrowRight' }, { key: 'PageDown' }, { key: 'l' }],
+    when: notOnCanvasItem,
+    perform: (ctx) => ctx.store.getState().stepForward(),
+  },
+  {
+    id: 'step-back',
+    label: 'Step back',
+    group: 'Playback',
+    keys: [{ key: 'ArrowLeft' }, { key: 'PageUp' }, { key: 'j' }],
+    when: notOnCanvasItem,
+    perform: (ctx) => ctx.store.getState().stepBack(),
+  },
+  {
+    id: 'reset',
+    label: 'Reset: back before the forward pass',
+    group: 'Playback',
+    keys: [{ key: 'Home' }],
+    perform: (ctx) => ctx.store.getState().resetPlayback(),
+  },
+  {
+    id: 'end',
+    label: 'Jump to the end of the backward pass',
+    group: 'Playback',
+    keys: [{ key: 'End' }],
+    perform: (ctx) => ctx.store.getState().toEnd(),
+  },
+  {
+    id: 'show-all',
+    label: 'Leave playback: show every number',
+    group: 'Playback',
+    keys: [{ key: 'Escape' }],
+    perform: (ctx) => ctx.store.getState().exitPlayback(),
+  },
+  {
     id: 'help',
     label: 'Show the keyboard shortcuts',
     group: 'View',
@@ -191,6 +239,7 @@ export function matches(combo: KeyCombo, event: KeyboardEvent): boolean {
   if (!!combo.mod !== mod) return false;
   if (!!combo.alt !== event.altKey) return false;
   const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
+  if (combo.key === ' ' && key === ' ') return !combo.shift === !event.shiftKey;
   const wanted = combo.key.length === 1 ? combo.key.toLowerCase() : combo.key;
   if (key !== wanted) return false;
   // Shift matters for letters and named keys; for symbols like ? it is part of the key.
@@ -203,8 +252,17 @@ export function describeCombo(combo: KeyCombo): string {
   if (combo.mod) parts.push(isMac() ? '⌘' : 'Ctrl');
   if (combo.alt) parts.push(isMac() ? '⌥' : 'Alt');
   if (combo.shift) parts.push('Shift');
-  parts.push(combo.key.length === 1 ? combo.key.toUpperCase() : combo.key);
+  parts.push(
+    combo.key === ' ' ? 'Space' : combo.key.length === 1 ? combo.key.toUpperCase() : combo.key,
+  );
   return parts.join('+');
+}
+
+/** Arrow keys on a focused gate or wire move it (React Flow's own keyboard support). */
+function notOnCanvasItem(event: KeyboardEvent): boolean {
+  if (!event.key.startsWith('Arrow')) return true;
+  const target = event.target;
+  return !(target instanceof Element && target.closest('.react-flow__node, .react-flow__edge'));
 }
 
 /** Text fields keep their own keys (typing "c" must not open a dialog). */

@@ -179,6 +179,7 @@ export function Canvas({ colorMode }: { colorMode: 'light' | 'dark' }) {
       onDrop={onDrop}
       colorMode={colorMode}
       deleteKeyCode={null}
+      panActivationKeyCode={null}
       fitView
       fitViewOptions={FIT_OPTIONS}
       minZoom={0.1}

@@ -1,8 +1,9 @@
 import { Handle, type Node, type NodeProps, Position } from '@xyflow/react';
 import { memo } from 'react';
 import { getOp } from '../../engine';
-import { attrValue, formatSigned, formatValue, fullText } from '../format';
+import { formatSigned, formatValue, fullText } from '../format';
 import { useApp } from '../StoreContext';
+import { useNodeNumbers } from './useNodeNumbers';
 
 export type GateNodeData = { op: string; label?: string };
 export type GateNodeType = Node<GateNodeData, 'gate'>;
@@ -10,19 +11,16 @@ export type GateNodeType = Node<GateNodeData, 'gate'>;
 /** A gate: its symbol, its name if it is a named wire, and a port per input. */
 export const GateNode = memo(function GateNode({ id, data, selected }: NodeProps<GateNodeType>) {
   const op = getOp(data.op);
-  const value = useApp((s) => s.view.values[id]);
-  const grad = useApp((s) => s.view.grads[id]);
+  const { value, grad, attrs, active } = useNodeNumbers(id);
   const problem = useApp((s) => s.view.nodeProblems[id] ?? s.view.nonFinite[id]);
   const isOutput = useApp((s) => s.doc.output === id);
   const ports = op?.ports ?? [];
   const title = op ? `${data.label ?? id}: ${op.title}${problem ? ` — ${problem}` : ''}` : id;
   return (
     <div
-      className={`gate${isOutput ? ' gate--output' : ''}${problem ? ' gate--problem' : ''}${selected ? ' is-selected' : ''}`}
-      data-node-id={id}
+      className={`gate${isOutput ? ' gate--output' : ''}${problem ? ' gate--problem' : ''}${selected ? ' is-selected' : ''}${active ? ' is-active-step' : ''}`}
+      {...attrs}
       data-op={data.op}
-      data-value={attrValue(value)}
-      data-grad={attrValue(grad)}
       title={title}
     >
       {ports.map((port, i) => (

@@ -1,8 +1,9 @@
 import { Handle, type Node, type NodeProps, Position } from '@xyflow/react';
 import { memo, useEffect, useRef, useState } from 'react';
 import { scalar, type Tensor } from '../../engine';
-import { attrValue, formatNumber, formatSigned, formatValue, fullText } from '../format';
-import { useApp, useAppStore } from '../StoreContext';
+import { formatNumber, formatSigned, formatValue, fullText } from '../format';
+import { useAppStore } from '../StoreContext';
+import { useNodeNumbers } from './useNodeNumbers';
 
 export type InputNodeType = Node<{ op: string; label?: string }, 'inputNode'>;
 
@@ -21,16 +22,10 @@ export function parseNumber(text: string): number | undefined {
 
 /** An input: its name, its value (typed, scrubbed or scrolled) and its gradient. */
 export const InputNode = memo(function InputNode({ id, data, selected }: NodeProps<InputNodeType>) {
-  const value = useApp((s) => s.view.values[id]);
-  const grad = useApp((s) => s.view.grads[id]);
+  const { value, grad, attrs } = useNodeNumbers(id);
   const name = data.label ?? id;
   return (
-    <div
-      className={`input-node${selected ? ' is-selected' : ''}`}
-      data-node-id={id}
-      data-value={attrValue(value)}
-      data-grad={attrValue(grad)}
-    >
+    <div className={`input-node${selected ? ' is-selected' : ''}`} {...attrs}>
       <div className="input-head">
         <span className="input-name">{name}</span>
         <span className="input-grad" title={`∂f/∂${name} = ${fullText(grad)}`}>

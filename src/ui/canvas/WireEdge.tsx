@@ -1,17 +1,22 @@
 import { BaseEdge, type Edge, type EdgeProps, getBezierPath } from '@xyflow/react';
 import { memo } from 'react';
+import { STEP_MS } from '../../store/store';
 import { formatValue, fullText } from '../format';
+import { useReducedMotion } from '../motion';
+import { Pulse } from '../playback/Pulse';
 import { useApp } from '../StoreContext';
 
 export type WireEdgeType = Edge<Record<string, never>, 'wire'>;
 
 /**
  * A wire, cs231n-style: the value it carries written above it, the gradient flowing back
- * along it written below. Labels are SVG text, cheap to draw.
+ * along it written below. Labels are SVG text, cheap to draw. During playback the wires of
+ * the current step carry a pulse, and a gradient label appears as the pulse arrives.
  */
 export const WireEdge = memo(function WireEdge({
   id,
   source,
+  target,
   sourceX,
   sourceY,
   targetX,
@@ -22,6 +27,15 @@ export const WireEdge = memo(function WireEdge({
 }: EdgeProps<WireEdgeType>) {
   const value = useApp((s) => s.view.values[source]);
   const grad = useApp((s) => s.view.wireGrads[id]);
+  // "12:backward" while this wire belongs to step 12, a backward step; '' otherwise.
+  const activity = useApp((s) => {
+    if (s.cursor === null || s.cursor === 0 || !s.timeline) return '';
+    const step = s.timeline.steps[s.cursor - 1];
+    if (!step || step.kind === 'seed' || step.node !== target) return '';
+    return `${s.cursor}:${step.kind}`;
+  });
+  const duration = useApp((s) => Math.round((STEP_MS * 0.75) / s.speed));
+  const reduced = useReducedMotion();
   const [path, labelX, labelY] = getBezierPath({
     sourceX,
     sourceY,
@@ -30,17 +44,40 @@ export const WireEdge = memo(function WireEdge({
     targetY,
     targetPosition,
   });
+  const direction = activity.endsWith('backward') ? 'backward' : 'forward';
+  const active = activity !== '';
   return (
     <>
-      <BaseEdge id={id} path={path} className={selected ? 'wire is-selected' : 'wire'} />
+      <BaseEdge
+        id={id}
+        path={path}
+        className={`wire${selected ? ' is-selected' : ''}${active ? ` is-active is-${direction}` : ''}`}
+      />
+      {active && !reduced && (
+        <Pulse key={activity} path={path} direction={direction} duration={duration} />
+      )}
       {value !== undefined && (
-        <text x={labelX} y={labelY - 8} className="wire-label wire-value" textAnchor="middle">
+        <text
+          key={active && direction === 'forward' && !reduced ? activity : 'value'}
+          x={labelX}
+          y={labelY - 8}
+          className={`wire-label wire-value${active && direction === 'forward' && !reduced ? ' arriving' : ''}`}
+          style={{ animationDelay: `${duration}ms` }}
+          textAnchor="middle"
+        >
           <title>{`value ${fullText(value)}`}</title>
           {formatValue(value)}
         </text>
       )}
       {grad !== undefined && (
-        <text x={labelX} y={labelY + 20} className="wire-label wire-grad" textAnchor="middle">
+        <text
+          key={active && direction === 'backward' && !reduced ? activity : 'grad'}
+          x={labelX}
+          y={labelY + 20}
+          className={`wire-label wire-grad${active && direction === 'backward' && !reduced ? ' arriving' : ''}`}
+          style={{ animationDelay: `${duration}ms` }}
+          textAnchor="middle"
+        >
           <title>{`gradient ${fullText(grad)}`}</title>
           {formatValue(grad, true)}
         </text>

@@ -1,0 +1,780 @@
+/**
+ * Links: a circuit, or the program it came from, carried in the URL's hash.
+ *
+ * - `#c=1.<data>` — the full state: circuit, layout, values, the program text if there was one,
+ *   and the view options. `<data>` is base64url (no padding) of the raw-deflated compact JSON
+ *   described by the tables below; `1` is `LINK_VERSION`.
+ * - `#expr=<encodeURIComponent(program)>` — a program a teacher can write by hand.
+ * - View flags in the same hash, `&`-separated like a query string:
+ *   `embed=1`, `present=1`, `dark=1`, `step=N`. In a `#c` link they travel inside the data;
+ *   flags written in the hash beside it (added by hand) win over those.
+ *
+ * Reading treats the hash as untrusted and never throws: sizes are checked before anything is
+ * decompressed, decompression stops as soon as the output passes its cap, and the circuit
+ * itself is checked by the file codec (`decodeCircuitObject`), which enforces the node, wire
+ * and value limits. Keys are never copied from the input, so `__proto__` and `constructor` in
+ * a link have no effect.
+ *
+ * The compact JSON is the file format (`toFileObject`) made small: nodes and wires are tuples
+ * instead of objects, wires and the output name nodes by their place in the node list, and
+ * positions are rounded to whole pixels. One table per record drives both writing and reading.
+ */
+import { deflateSync, Inflate } from 'fflate';
+import type { Circuit } from '../engine/types';
+import { decodeBase64Url, encodeBase64Url } from './base64url';
+import {
+  type CircuitFileV1,
+  decodeCircuitObject,
+  FILE_FORMAT,
+  FILE_VERSION,
+  type FileNode,
+  type FileWire,
+  MAX_NODES,
+  MAX_WIRES,
+  toFileObject,
+} from './file';
+
+/** The version of the `#c=` payload this app writes, and the newest it reads. */
+export const LINK_VERSION = 1;
+/** The oldest payload version that ever existed. */
+const FIRST_LINK_VERSION = 1;
+
+/** The longest hash read at all. */
+export const MAX_HASH_LENGTH = 2_000_000;
+/** The longest `c=` or `expr=` value read (about 1 MB once base64url is undone). */
+export const MAX_PAYLOAD_LENGTH = 1_400_000;
+/** Decompression stops once its output passes this many bytes. */
+export const MAX_INFLATED_BYTES = 5 * 1024 * 1024;
+/** The largest `step=N`. */
+export const MAX_STEP = 1_000_000;
+
+/** Input is fed to the inflater this many bytes at a time, so no single push can blow up. */
+const INFLATE_CHUNK = 1024;
+
+// ---------------------------------------------------------------------------------------------
+// The link's shape
+
+/** How the app shows the circuit it opens. Absent means the app's default. */
+export interface ViewState {
+  /** No editing chrome, playback only. */
+  embed?: boolean;
+  /** Large type, keyboard/clicker stepping. */
+  present?: boolean;
+  dark?: boolean;
+  /** Open at this step of playback (a whole number, 0 … `MAX_STEP`). */
+  step?: number;
+}
+
+export interface LinkState {
+  circuit: Circuit;
+  view: ViewState;
+  /** The program text, if the circuit came from one. */
+  expression?: string | null;
+}
+
+export type LinkDecoded =
+  | {
+      ok: true;
+      kind: 'full';
+      circuit: Circuit;
+      expression?: string;
+      view: ViewState;
+      warnings: string[];
+    }
+  | {
+      ok: true;
+      kind: 'expr';
+      circuit?: undefined;
+      /** The raw program text: the caller parses it. */
+      expression: string;
+      view: ViewState;
+      warnings: string[];
+    }
+  | { ok: true; kind: 'none'; view: ViewState; warnings: string[] }
+  | { ok: false; error: string };
+
+// ---------------------------------------------------------------------------------------------
+// Writing
+
+/** The hash (without `#`) for the full state: `c=1.<base64url(deflate(compact JSON))>`. */
+export function encodeFullLink(state: LinkState): string {
+  const file = toFileObject(state.circuit);
+  const indexOf = new Map<string, number>();
+  file.nodes.forEach((node, i) => {
+    if (!indexOf.has(node.id)) indexOf.set(node.id, i);
+  });
+  const source: WriteSource = { file, state, indexOf };
+  const payload: Record<string, unknown> = {};
+  for (const key of Object.keys(PAYLOAD_FIELDS)) {
+    const value = PAYLOAD_FIELDS[key].write(source);
+    if (value !== undefined) payload[key] = value;
+  }
+  const bytes = new TextEncoder().encode(writeCompactJson(payload));
+  return `c=${LINK_VERSION}.${encodeBase64Url(deflateSync(bytes, { level: 9 }))}`;
+}
+
+/** The hash (without `#`) for a program: `expr=<encodeURIComponent(program)>` plus flags. */
+export function encodeExprLink(program: string, view: ViewState = {}): string {
+  const flags = encodeViewFlags(view);
+  return `expr=${encodeURIComponent(program)}${flags === '' ? '' : `&${flags}`}`;
+}
+
+/** The view flags as hash text (`embed=1&step=3`), or '' when every option is the default. */
+export function encodeViewFlags(view: ViewState): string {
+  const parts: string[] = [];
+  for (const [key, field] of VIEW_ENTRIES) {
+    const value = field.write(view[key]);
+    if (value !== undefined) parts.push(`${key}=${value}`);
+  }
+  return parts.join('&');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+/**
+ * Reads a location hash, with or without its leading `#`. Never throws: the result is a
+ * circuit (`full`), a program to parse (`expr`), only view flags (`none`), or one message.
+ */
+export function decodeHash(hash: string): LinkDecoded {
+  try {
+    return readHash(hash);
+  } catch (e) {
+    // Not reachable with string input; a last guard so a link can never break the page.
+    return failure(`could not read the link: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+function readHash(hash: unknown): LinkDecoded {
+  if (typeof hash !== 'string') return failure('a link hash must be text');
+  const body = hash.startsWith('#') ? hash.slice(1) : hash;
+  if (body.length > MAX_HASH_LENGTH) {
+    return failure(
+      `the link is too long (${formatCount(body.length)} characters; the limit is ${formatCount(MAX_HASH_LENGTH)})`,
+    );
+  }
+
+  const warnings: string[] = [];
+  const hashView: ViewState = {};
+  const seen = new Set<string>();
+  let circuitData: string | undefined;
+  let rawProgram: string | undefined;
+
+  for (const segment of body.split('&')) {
+    if (segment === '') continue;
+    const eq = segment.indexOf('=');
+    const name = formDecode(eq < 0 ? segment : segment.slice(0, eq));
+    const rawValue = eq < 0 ? '' : segment.slice(eq + 1);
+    const known = name === 'c' || name === 'expr' || VIEW_FIELDS_BY_NAME.has(name);
+    if (!known) continue; // unknown flags are ignored: a later version may add some
+    if (seen.has(name)) {
+      warnings.push(`the link gives "${name}" more than once; the first is used`);
+      continue;
+    }
+    seen.add(name);
+    if (name === 'c') circuitData = formDecode(rawValue);
+    else if (name === 'expr') rawProgram = rawValue;
+    else readViewFlag(name, formDecode(rawValue), hashView, warnings, '');
+  }
+
+  if (circuitData !== undefined) {
+    if (rawProgram !== undefined) {
+      warnings.push(
+        'the link has both a circuit (c=) and a program (expr=); the program is ignored',
+      );
+    }
+    const read = readCircuitData(circuitData);
+    if (!read.ok) return read;
+    return {
+      ok: true,
+      kind: 'full',
+      circuit: read.circuit,
+      ...(read.expression === undefined ? {} : { expression: read.expression }),
+      view: { ...read.view, ...hashView },
+      warnings: [...read.warnings, ...warnings],
+    };
+  }
+
+  if (rawProgram !== undefined) {
+    const program = readProgram(rawProgram);
+    if (typeof program !== 'string') return program;
+    return { ok: true, kind: 'expr', expression: program, view: hashView, warnings };
+  }
+
+  return { ok: true, kind: 'none', view: hashView, warnings };
+}
+
+/**
+ * The `expr=` value, percent-decoded strictly and without the form rule that makes `+` a
+ * space: a teacher who types `x+y` means `x+y`.
+ */
+function readProgram(raw: string): string | { ok: false; error: string } {
+  if (raw.length > MAX_PAYLOAD_LENGTH) {
+    return failure(
+      `the link's program is too long (${formatCount(raw.length)} characters; the limit is ${formatCount(MAX_PAYLOAD_LENGTH)})`,
+    );
+  }
+  let program: string;
+  try {
+    program = decodeURIComponent(raw);
+  } catch {
+    const bad = raw.search(/%(?![0-9A-Fa-f]{2})/);
+    return failure(
+      bad >= 0
+        ? `the link's program is garbled: the "%" at character ${bad + 1} is not followed by two hex digits (write a literal % as %25)`
+        : "the link's program is garbled: its %-escapes do not spell UTF-8 text",
+    );
+  }
+  if (program.trim() === '') return failure("the link's program (expr=) is empty");
+  return program;
+}
+
+/** Reads `1.<data>`: version, base64url, capped inflate, JSON, compact form, file codec. */
+function readCircuitData(
+  text: string,
+):
+  | { ok: true; circuit: Circuit; expression?: string; view: ViewState; warnings: string[] }
+  | { ok: false; error: string } {
+  if (text.length > MAX_PAYLOAD_LENGTH) {
+    return failure(
+      `the link's circuit is too large (${formatCount(text.length)} characters; the limit is ${formatCount(MAX_PAYLOAD_LENGTH)})`,
+    );
+  }
+  const dot = text.indexOf('.');
+  if (dot < 0) {
+    return failure(`the link's circuit has no version (it should start "c=${LINK_VERSION}.")`);
+  }
+  const versionText = text.slice(0, dot);
+  if (!/^[0-9]{1,15}$/.test(versionText)) {
+    return failure(`the link's version must be a whole number, got ${quote(versionText)}`);
+  }
+  const version = Number(versionText);
+  if (version > LINK_VERSION) {
+    return failure(
+      `this link was made by a newer version of Backprop Circuits (link version ${version}); ` +
+        `this app reads version ${LINK_VERSION}`,
+    );
+  }
+  if (version < FIRST_LINK_VERSION) {
+    return failure(
+      `link version ${version} does not exist; versions start at ${FIRST_LINK_VERSION}`,
+    );
+  }
+  // Version 1 is the only payload version so far. A version 2 keeps a reader for version 1
+  // (turning it into the current shape) here, so old links keep working.
+  const data = text.slice(dot + 1);
+  if (data === '') return failure("the link's circuit is empty (nothing after the version)");
+
+  const bytes = decodeBase64Url(data);
+  if (typeof bytes === 'string') return failure(`the link is damaged: ${bytes}`);
+  const inflated = inflateCapped(bytes, MAX_INFLATED_BYTES);
+  if (inflated === 'too large') {
+    return failure(
+      `the link's circuit is too large (more than ${formatCount(MAX_INFLATED_BYTES)} bytes once unpacked)`,
+    );
+  }
+  if (inflated === 'damaged') {
+    return failure('the link is damaged: its data does not unpack (was it cut short?)');
+  }
+  let json: string;
+  try {
+    json = new TextDecoder('utf-8', { fatal: true }).decode(inflated);
+  } catch {
+    return failure('the link is damaged: its data is not text');
+  }
+  let payload: unknown;
+  try {
+    payload = JSON.parse(json);
+  } catch {
+    return failure('the link is damaged: its data is not valid JSON');
+  }
+  return readPayload(payload);
+}
+
+function readPayload(
+  payload: unknown,
+):
+  | { ok: true; circuit: Circuit; expression?: string; view: ViewState; warnings: string[] }
+  | { ok: false; error: string } {
+  if (!isRecord(payload)) {
+    return failure(`the link's data must be an object, got ${kindOf(payload)}`);
+  }
+  const draft: PayloadDraft = { nodes: [], ids: [], wires: [], output: null, view: {} };
+  const warnings: string[] = [];
+  for (const key of Object.keys(PAYLOAD_FIELDS)) {
+    const error = PAYLOAD_FIELDS[key].read(own(payload, key), draft, warnings);
+    if (error !== undefined) return failure(`the link's circuit is not valid: ${error}`);
+  }
+  const file: CircuitFileV1 = {
+    format: FILE_FORMAT,
+    version: FILE_VERSION,
+    // Rebuilt from untrusted tuples: the file codec checks every field.
+    nodes: draft.nodes as unknown as FileNode[],
+    wires: draft.wires as unknown as FileWire[],
+    output: draft.output as string | null,
+  };
+  const decoded = decodeCircuitObject(file);
+  if (!decoded.ok) return failure(`the link's circuit is not valid: ${decoded.error}`);
+  return {
+    ok: true,
+    circuit: decoded.circuit,
+    ...(draft.expression === undefined ? {} : { expression: draft.expression }),
+    view: draft.view,
+    warnings: [...decoded.warnings, ...warnings],
+  };
+}
+
+/**
+ * Raw inflate that gives up as soon as the output passes `cap` bytes. The input goes in small
+ * chunks, so even a deflate bomb (about 1,000 bytes out per byte in) overshoots the cap by at
+ * most about a megabyte before it is stopped.
+ */
+function inflateCapped(bytes: Uint8Array, cap: number): Uint8Array | 'too large' | 'damaged' {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  let over = false;
+  const inflater = new Inflate((chunk) => {
+    total += chunk.length;
+    if (total > cap) over = true;
+    else if (chunk.length > 0) chunks.push(chunk);
+  });
+  try {
+    let start = 0;
+    do {
+      const end = Math.min(start + INFLATE_CHUNK, bytes.length);
+      inflater.push(bytes.subarray(start, end), end === bytes.length);
+      start = end;
+    } while (start < bytes.length && !over);
+  } catch {
+    return over ? 'too large' : 'damaged';
+  }
+  if (over) return 'too large';
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The view flags: one table for the hash and for the `view` object inside a #c payload
+
+interface ViewField<V> {
+  /** The option as a number (`1`, `3`); `undefined` leaves it out (it is the default). */
+  write(value: V | undefined): number | undefined;
+  /** Reads the option from its text (`"1"`, `"3"`); a `warning` means it is ignored. */
+  read(text: string): { value: V } | { warning: string };
+}
+
+type ViewTable = { [K in keyof ViewState]-?: ViewField<NonNullable<ViewState[K]>> };
+
+function flag(name: string): ViewField<boolean> {
+  return {
+    write: (value) => (value === true ? 1 : undefined),
+    read(text) {
+      if (text === '1' || text === 'true' || text === '') return { value: true };
+      if (text === '0' || text === 'false') return { value: false };
+      return { warning: `${name}=${quote(text)} should be 1 or 0; it was ignored` };
+    },
+  };
+}
+
+const VIEW_FIELDS: ViewTable = {
+  embed: flag('embed'),
+  present: flag('present'),
+  dark: flag('dark'),
+  step: {
+    write: (step) => (isStep(step) ? step : undefined),
+    read(text) {
+      const step = /^[0-9]{1,7}$/.test(text) ? Number(text) : Number.NaN;
+      if (isStep(step)) return { value: step };
+      return {
+        warning: `step=${quote(text)} should be a whole number from 0 to ${formatCount(MAX_STEP)}; it was ignored`,
+      };
+    },
+  },
+};
+
+type ViewOption = NonNullable<ViewState[keyof ViewState]>;
+const VIEW_ENTRIES = Object.entries(VIEW_FIELDS) as [keyof ViewState, ViewField<ViewOption>][];
+/** Looked up by untrusted names, so a Map: `__proto__` is just an unknown flag. */
+const VIEW_FIELDS_BY_NAME = new Map<string, ViewField<ViewOption>>(VIEW_ENTRIES);
+
+function isStep(step: unknown): step is number {
+  return typeof step === 'number' && Number.isInteger(step) && step >= 0 && step <= MAX_STEP;
+}
+
+/** Reads one flag into `view`, or adds a warning. `where` prefixes the warning. */
+function readViewFlag(
+  name: string,
+  text: string,
+  view: ViewState,
+  warnings: string[],
+  where: string,
+): void {
+  const field = VIEW_FIELDS_BY_NAME.get(name);
+  if (!field) return;
+  const read = field.read(text);
+  if ('warning' in read) warnings.push(`${where}${read.warning}`);
+  else (view as Record<string, unknown>)[name] = read.value;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The compact payload: one table of columns per record
+
+/** What the writers look at. */
+interface WriteSource {
+  readonly file: CircuitFileV1;
+  readonly state: LinkState;
+  /** A node id → its place in `file.nodes` (the first, if an id repeats). */
+  readonly indexOf: ReadonlyMap<string, number>;
+}
+
+/** What the readers fill in. Node and wire records are rebuilt for the file codec to check. */
+interface PayloadDraft {
+  nodes: Record<string, unknown>[];
+  /** The raw id of each node, so wires and the output can name nodes by place. */
+  ids: unknown[];
+  wires: Record<string, unknown>[];
+  output: unknown;
+  expression?: string;
+  view: ViewState;
+}
+
+/**
+ * One column: a file-format field of every record, in record order. Columns compress far
+ * better than one tuple per record (like values sit together), and a column whose last entries
+ * are empty is cut short.
+ */
+interface Column<R> {
+  /** The entry for one record; `undefined` leaves it empty (`null`). */
+  write(record: R, source: WriteSource): unknown;
+  /**
+   * Puts the raw entry (`undefined` when empty) into the file record being rebuilt. A string
+   * is an error. Types are left to the file codec, except where a column must interpret.
+   */
+  read(raw: unknown, record: Record<string, unknown>, draft: PayloadDraft): string | undefined;
+  /** Turns the written column into what is stored, and back (both keep the length). */
+  pack?(entries: unknown[]): unknown[];
+  unpack?(entries: readonly unknown[]): unknown[];
+}
+
+type ColumnTable<R> = Readonly<Record<string, Column<R>>>;
+
+/** A field copied as is. */
+function same<R>(key: keyof R & string): Column<R> {
+  return {
+    write: (record) => record[key],
+    read(raw, record) {
+      if (raw !== undefined) record[key] = raw;
+      return undefined;
+    },
+  };
+}
+
+/** One coordinate of the position, rounded to a whole pixel. */
+function coordinate(axis: 'x' | 'y'): Column<FileNode> {
+  return {
+    // `+ 0` turns a rounded -0 into 0, which is one character shorter.
+    write: (node) => (node.position ? Math.round(node.position[axis]) + 0 : undefined),
+    read(raw, record) {
+      if (raw === undefined) return undefined;
+      const position = (record.position ?? {}) as Record<string, unknown>;
+      position[axis] = raw;
+      record.position = position; // a lone coordinate is dropped (with a warning) by the codec
+      return undefined;
+    },
+  };
+}
+
+/**
+ * A node named by its place in the node list (0-based), or by its id when the id is not in
+ * the list (the file codec then reports it).
+ */
+function nodeRef(end: 'from' | 'to'): Column<FileWire> {
+  return {
+    write: (wire, { indexOf }) => indexOf.get(wire[end]) ?? wire[end],
+    read(raw, record, { ids }) {
+      const ref = resolveNode(raw, ids);
+      if (!ref.ok) return `${end} ${ref.error}`;
+      if (ref.id !== undefined) record[end] = ref.id;
+      return undefined;
+    },
+  };
+}
+
+/**
+ * Stores each number as the difference from the number before it. Wires are listed gate by
+ * gate, so their `to` column becomes mostly 0s and 1s. Other entries pass through untouched.
+ */
+const DELTAS = {
+  pack(entries: unknown[]): unknown[] {
+    let previous = 0;
+    return entries.map((entry) => {
+      if (typeof entry !== 'number') return entry;
+      const delta = entry - previous;
+      previous = entry;
+      return delta;
+    });
+  },
+  unpack(entries: readonly unknown[]): unknown[] {
+    let previous = 0;
+    return entries.map((entry) => {
+      if (typeof entry !== 'number') return entry;
+      previous += entry;
+      return previous;
+    });
+  },
+};
+
+/** `nodes`: `{"id": [...], "op": [...], "x": [...], "y": [...], "value": [...], "label": [...]}`. */
+const NODE_COLUMNS: ColumnTable<FileNode> = {
+  id: same('id'),
+  op: same('op'),
+  x: coordinate('x'),
+  y: coordinate('y'),
+  value: same('value'),
+  label: same('label'),
+};
+
+/** `wires`: `{"from": [...], "to": [...], "port": [...]}`, nodes by place, `to` as deltas. */
+const WIRE_COLUMNS: ColumnTable<FileWire> = {
+  from: nodeRef('from'),
+  to: { ...nodeRef('to'), ...DELTAS },
+  port: same('port'),
+};
+
+interface PayloadField {
+  /** The field's content; `undefined` leaves it out. */
+  write(source: WriteSource): unknown;
+  /** Reads the raw field (undefined when absent) into the draft; a string is an error. */
+  read(raw: unknown, draft: PayloadDraft, warnings: string[]): string | undefined;
+}
+
+/** The payload object, in reading order: nodes before the wires and output that name them. */
+const PAYLOAD_FIELDS: Readonly<Record<string, PayloadField>> = {
+  nodes: {
+    write: (source) => writeColumns(NODE_COLUMNS, source.file.nodes, source),
+    read(raw, draft) {
+      const records = readColumns(NODE_COLUMNS, raw, draft, 'node', 'nodes', MAX_NODES);
+      if (typeof records === 'string') return records;
+      draft.nodes = records;
+      draft.ids = records.map((record) => record.id);
+      return undefined;
+    },
+  },
+  wires: {
+    write: (source) => writeColumns(WIRE_COLUMNS, source.file.wires, source),
+    read(raw, draft) {
+      const records = readColumns(WIRE_COLUMNS, raw, draft, 'wire', 'wires', MAX_WIRES);
+      if (typeof records === 'string') return records;
+      draft.wires = records;
+      return undefined;
+    },
+  },
+  /** The output node, by place; absent when there is none. */
+  output: {
+    write: ({ file, indexOf }) =>
+      file.output === null ? undefined : (indexOf.get(file.output) ?? file.output),
+    read(raw, draft) {
+      const ref = resolveNode(raw, draft.ids);
+      if (!ref.ok) return `the output ${ref.error}`;
+      draft.output = ref.id ?? null;
+      return undefined;
+    },
+  },
+  /** The program text the circuit came from. */
+  expression: {
+    write: ({ state }) =>
+      typeof state.expression === 'string' && state.expression !== ''
+        ? state.expression
+        : undefined,
+    read(raw, draft, warnings) {
+      if (raw === undefined) return undefined;
+      if (typeof raw === 'string') draft.expression = raw;
+      else warnings.push(`the link's program text is ${kindOf(raw)}, not text; it was ignored`);
+      return undefined;
+    },
+  },
+  /** View options, as numbers: `{"embed": 1, "step": 3}`. */
+  view: {
+    write: ({ state }) => {
+      const view: Record<string, number> = {};
+      for (const [key, field] of VIEW_ENTRIES) {
+        const value = field.write(state.view?.[key]);
+        if (value !== undefined) view[key] = value;
+      }
+      return Object.keys(view).length === 0 ? undefined : view;
+    },
+    read(raw, draft, warnings) {
+      if (raw === undefined) return undefined;
+      if (!isRecord(raw)) {
+        warnings.push(`the link's view options are ${kindOf(raw)}, not an object; ignored`);
+        return undefined;
+      }
+      for (const [key] of VIEW_ENTRIES) {
+        const value = own(raw, key);
+        if (value === undefined) continue;
+        const text =
+          typeof value === 'number' || typeof value === 'boolean' || typeof value === 'string'
+            ? String(value)
+            : kindOf(value);
+        readViewFlag(key, text, draft.view, warnings, "the link's view option ");
+      }
+      return undefined;
+    },
+  },
+};
+
+/** Records as columns, each cut after its last non-empty entry; empty columns left out. */
+function writeColumns<R>(
+  table: ColumnTable<R>,
+  records: readonly R[],
+  source: WriteSource,
+): Record<string, unknown[]> | undefined {
+  const out: Record<string, unknown[]> = {};
+  for (const key of Object.keys(table)) {
+    const column = table[key];
+    const written = records.map((record) => column.write(record, source) ?? null);
+    const entries = column.pack ? column.pack(written) : written;
+    let length = entries.length;
+    while (length > 0 && entries[length - 1] === null) length--;
+    if (length > 0) out[key] = entries.slice(0, length);
+  }
+  return Object.keys(out).length === 0 ? undefined : out;
+}
+
+/**
+ * Rebuilds records from columns. There are as many records as the longest column has entries;
+ * a shorter column is empty for the rest.
+ */
+function readColumns<R>(
+  table: ColumnTable<R>,
+  raw: unknown,
+  draft: PayloadDraft,
+  thing: string,
+  things: string,
+  limit: number,
+): Record<string, unknown>[] | string {
+  if (raw === undefined) return [];
+  if (!isRecord(raw)) return `the ${things} must be an object of columns, got ${kindOf(raw)}`;
+  const columns = new Map<string, readonly unknown[]>();
+  let count = 0;
+  for (const key of Object.keys(table)) {
+    const entries = own(raw, key);
+    if (entries === undefined) continue;
+    if (!Array.isArray(entries)) {
+      return `the ${thing} column "${key}" must be a list, got ${kindOf(entries)}`;
+    }
+    if (entries.length > limit) {
+      return `the circuit has ${formatCount(entries.length)} ${things}; the limit is ${formatCount(limit)}`;
+    }
+    const unpack = table[key].unpack;
+    columns.set(key, unpack ? unpack(entries) : entries);
+    count = Math.max(count, entries.length);
+  }
+  const records: Record<string, unknown>[] = [];
+  for (let i = 0; i < count; i++) {
+    const record: Record<string, unknown> = {};
+    for (const key of Object.keys(table)) {
+      const entry = columns.get(key)?.[i] ?? undefined; // null and missing are both empty
+      const error = table[key].read(entry, record, draft);
+      if (error !== undefined) return `${thing} ${i + 1}: ${error}`;
+    }
+    records.push(record);
+  }
+  return records;
+}
+
+/**
+ * A node reference: a place in the node list gives that node's id; text is an id as is;
+ * null (or nothing) is no node.
+ */
+function resolveNode(
+  raw: unknown,
+  ids: readonly unknown[],
+): { ok: true; id: unknown } | { ok: false; error: string } {
+  if (raw === null || raw === undefined) return { ok: true, id: undefined };
+  if (typeof raw === 'string') return { ok: true, id: raw };
+  if (typeof raw === 'number' && Number.isInteger(raw) && raw >= 0 && raw < ids.length) {
+    return { ok: true, id: ids[raw] };
+  }
+  if (typeof raw === 'number') {
+    const range =
+      ids.length === 0 ? 'there are no nodes' : `the nodes are numbered 0 to ${ids.length - 1}`;
+    return { ok: false, error: `names node number ${raw}, but ${range}` };
+  }
+  return { ok: false, error: `must be a node number, got ${kindOf(raw)}` };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers
+
+/**
+ * JSON on one line, keeping -0 (JSON.stringify writes `0`). Plain data only; non-finite
+ * numbers become null (the file codec has already named them).
+ */
+function writeCompactJson(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  switch (typeof value) {
+    case 'number':
+      if (Object.is(value, -0)) return '-0';
+      return Number.isFinite(value) ? String(value) : 'null';
+    case 'string':
+      return JSON.stringify(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object':
+      break;
+    default:
+      return 'null';
+  }
+  if (Array.isArray(value)) return `[${value.map(writeCompactJson).join(',')}]`;
+  const parts: string[] = [];
+  for (const [key, item] of Object.entries(value)) {
+    if (item !== undefined) parts.push(`${JSON.stringify(key)}:${writeCompactJson(item)}`);
+  }
+  return `{${parts.join(',')}}`;
+}
+
+/** Query-string decoding for names and flags: `+` is a space; a bad escape stays as written. */
+function formDecode(text: string): string {
+  const spaced = text.replace(/\+/g, ' ');
+  try {
+    return decodeURIComponent(spaced);
+  } catch {
+    return spaced;
+  }
+}
+
+function failure(error: string): { ok: false; error: string } {
+  return { ok: false, error };
+}
+
+function isRecord(x: unknown): x is object {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+function own(obj: object, key: string): unknown {
+  return Object.hasOwn(obj, key) ? (obj as Record<string, unknown>)[key] : undefined;
+}
+
+function quote(text: string): string {
+  return `"${text.length > 40 ? `${text.slice(0, 40)}…` : text}"`;
+}
+
+function kindOf(x: unknown): string {
+  if (x === undefined) return 'nothing';
+  if (x === null) return 'null';
+  if (Array.isArray(x)) return 'a list';
+  if (typeof x === 'string') return `the text ${quote(x)}`;
+  if (typeof x === 'number') return `the number ${x}`;
+  if (typeof x === 'boolean') return String(x);
+  return typeof x === 'object' ? 'an object' : typeof x;
+}
+
+function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
+}

@@ -1,0 +1,187 @@
+import { memo, useEffect, useMemo } from 'react';
+import { SPEEDS, STEP_MS } from '../../store/store';
+import { useApp, useAppStore } from '../StoreContext';
+import { Tex } from '../Tex';
+import { stepLabel, stepSentence, stepTex } from './describe';
+import { makeNameOf } from './names';
+
+const SPEED_LABEL = (s: number) =>
+  s < 1 ? `${s}× (slow)` : s === 1 ? '1× (normal)' : `${s}× (fast)`;
+
+/**
+ * Playback controls, the timeline and the step panel. The timer that advances Play lives in
+ * an effect here: one step per STEP_MS / speed.
+ */
+export const PlaybackBar = memo(function PlaybackBar() {
+  const store = useAppStore();
+  const cursor = useApp((s) => s.cursor);
+  const playing = useApp((s) => s.playing);
+  const speed = useApp((s) => s.speed);
+  const total = useApp((s) => (s.timeline ? s.timeline.steps.length : 0));
+  const hasOutput = useApp(
+    (s) => s.evaluation !== null && s.program !== null && s.program.output >= 0,
+  );
+
+  useEffect(() => {
+    if (!playing) return undefined;
+    // The first step of a fresh Play is taken at once, so something moves right away.
+    const delay = cursor === 0 ? 0 : STEP_MS / speed;
+    const timer = window.setTimeout(() => {
+      const s = store.getState();
+      if (s.cursor !== null && s.cursor >= total) s.pause();
+      else s.seek((s.cursor ?? 0) + 1);
+    }, delay);
+    return () => window.clearTimeout(timer);
+  }, [playing, cursor, speed, total, store]);
+
+  useEffect(() => {
+    if (playing && cursor !== null && cursor >= total && total > 0) store.getState().pause();
+  }, [playing, cursor, total, store]);
+
+  const live = cursor === null;
+  return (
+    <section className="playback" aria-label="Playback">
+      <div className="playback-controls">
+        <button
+          type="button"
+          className="btn"
+          onClick={() => store.getState().resetPlayback()}
+          disabled={!hasOutput}
+        >
+          Reset
+        </button>
+        <button
+          type="button"
+          className="btn"
+          onClick={() => store.getState().stepBack()}
+          disabled={!hasOutput || cursor === 0}
+        >
+          Step back
+        </button>
+        {playing ? (
+          <button
+            type="button"
+            className="btn btn-primary play-button"
+            onClick={() => store.getState().pause()}
+          >
+            Pause
+          </button>
+        ) : (
+          <button
+            type="button"
+            className="btn btn-primary play-button"
+            onClick={() => store.getState().play()}
+            disabled={!hasOutput}
+          >
+            Play
+          </button>
+        )}
+        <button
+          type="button"
+          className="btn"
+          onClick={() => store.getState().stepForward()}
+          disabled={!hasOutput || (cursor !== null && cursor >= total)}
+        >
+          Step forward
+        </button>
+        <label className="speed">
+          <span>Speed</span>
+          <select
+            aria-label="Speed"
+            value={speed}
+            onChange={(e) => store.getState().setSpeed(Number(e.target.value))}
+          >
+            {SPEEDS.map((s) => (
+              <option key={s} value={s}>
+                {SPEED_LABEL(s)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <Timeline />
+        {!live && (
+          <button
+            type="button"
+            className="btn"
+            onClick={() => store.getState().exitPlayback()}
+            title="Show every number again"
+          >
+            Show all
+          </button>
+        )}
+      </div>
+      <StepPanel />
+    </section>
+  );
+});
+
+function Timeline() {
+  const store = useAppStore();
+  const cursor = useApp((s) => s.cursor);
+  const timeline = useApp((s) => s.timeline);
+  const doc = useApp((s) => s.doc);
+  const total = timeline?.steps.length ?? 0;
+  const nameOf = useMemo(() => makeNameOf(doc), [doc]);
+  const outputName = doc.output ? nameOf(doc.output) : 'f';
+  const position = cursor ?? total;
+  const label =
+    cursor === null
+      ? 'all steps shown'
+      : cursor === 0
+        ? 'reset: only inputs have values'
+        : timeline
+          ? `${cursor}/${total} ${stepLabel(timeline.steps[cursor - 1], nameOf, outputName)}`
+          : '';
+  return (
+    <div className="timeline">
+      <input
+        type="range"
+        className="timeline-range"
+        aria-label="Timeline"
+        aria-valuetext={label}
+        min={0}
+        max={Math.max(total, 1)}
+        step={1}
+        value={cursor === null ? Math.max(total, 1) : position}
+        onChange={(e) => store.getState().seek(Number(e.target.value))}
+        onFocus={() => {
+          if (store.getState().cursor === null) store.getState().toEnd();
+        }}
+      />
+      <span className="timeline-label" title={label}>
+        {label}
+      </span>
+    </div>
+  );
+}
+
+/** The chain rule of the current step, with its numbers; the same sentence is read aloud. */
+function StepPanel() {
+  const cursor = useApp((s) => s.cursor);
+  const step = useApp((s) => (s.cursor && s.timeline ? s.timeline.steps[s.cursor - 1] : undefined));
+  const doc = useApp((s) => s.doc);
+  const nameOf = useMemo(() => makeNameOf(doc), [doc]);
+  const outputName = doc.output ? nameOf(doc.output) : 'f';
+  const lines = step ? stepTex(step, nameOf, outputName) : [];
+  const sentence = step
+    ? stepSentence(step, nameOf, outputName)
+    : cursor === 0
+      ? 'Reset: only the inputs have values. Step forward to run the forward pass.'
+      : 'Every value (above each wire) and gradient (below it) is shown. Press Play or Step forward to watch the forward pass and then backpropagation, one gate at a time.';
+  return (
+    <div className="step-panel">
+      <div className="step-tex">
+        {lines.map((tex) => (
+          <Tex key={tex} tex={tex} />
+        ))}
+        {step?.kind === 'backward' && step.op.pattern && (
+          <span className="step-pattern">{step.op.pattern}</span>
+        )}
+        {!step && <span className="step-idle">{sentence}</span>}
+      </div>
+      <p className="visually-hidden" aria-live="polite">
+        {sentence}
+      </p>
+    </div>
+  );
+}
