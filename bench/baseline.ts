@@ -63,7 +63,7 @@ export function buildFused(circuit: Circuit): Fused {
     const op = nodes[i].op;
     if (op === 'input' || op === 'const') {
       const v = nodes[i].value;
-      if (!v || v.data.length !== 1) throw new Error('the fused baseline takes scalar inputs only');
+      if (v?.data.length !== 1) throw new Error('the fused baseline takes scalar inputs only');
       continue;
     }
     const c = OPCODE[op];
@@ -154,13 +154,22 @@ export function buildFused(circuit: Circuit): Fused {
   };
 }
 
-/** Forward, then backward from the output seeded with 1, into `f.values` and `f.grads`. */
+/**
+ * Forward, then backward from the output seeded with 1, into `f.values` and `f.grads`.
+ * The two passes are separate functions: V8 optimises each hot loop on its own and never
+ * runs one pass from code compiled before the other had run.
+ */
 export function runFused(f: Fused): void {
-  const { op, out, a, b, backward } = f;
+  f.values.set(f.initial);
+  f.grads.fill(0);
+  fusedForward(f);
+  f.grads[f.output] = 1;
+  fusedBackward(f);
+}
+
+export function fusedForward(f: Fused): void {
+  const { op, out, a, b } = f;
   const v = f.values;
-  const g = f.grads;
-  v.set(f.initial);
-  g.fill(0);
   const n = op.length;
   for (let k = 0; k < n; k++) {
     const x = v[a[k]];
@@ -181,6 +190,7 @@ export function runFused(f: Fused): void {
         v[out[k]] = Math.max(x, v[b[k]]);
         break;
       case RELU:
+        // biome-ignore lint/complexity/useMathMinMax: written as relu.f is, NaN stays NaN.
         v[out[k]] = x > 0 ? x : x <= 0 ? 0 : x;
         break;
       case EXP:
@@ -201,7 +211,12 @@ export function runFused(f: Fused): void {
         v[out[k]] = -x;
     }
   }
-  g[f.output] = 1;
+}
+
+export function fusedBackward(f: Fused): void {
+  const { op, out, a, b, backward } = f;
+  const v = f.values;
+  const g = f.grads;
   const nb = backward.length;
   for (let j = 0; j < nb; j++) {
     const k = backward[j];

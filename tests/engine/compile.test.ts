@@ -153,6 +153,25 @@ describe('running a program', () => {
     expect(num(ev.grad('x'))).toBe(4);
   });
 
+  it('takes nothing from gates that do not reach the output, not even a NaN', () => {
+    // At x = 0 the dead branch log(x) has local gradient +∞; 0 · ∞ would be NaN if the
+    // backward pass visited it.
+    const ev = evaluate(
+      circuit(
+        'f',
+        input('x', 0),
+        constant('two', 2),
+        gate('f', 'mul', 'x', 'two'),
+        gate('l', 'log', 'x'),
+        gate('dead', 'neg', 'l'),
+      ),
+    );
+    expect(num(ev.grad('x'))).toBe(2);
+    expect(num(ev.grad('l'))).toBe(0);
+    expect(num(ev.value('dead'))).toBe(Infinity);
+    expect(backwardSteps(ev).map((s) => s.node)).toEqual(['f']);
+  });
+
   it('seeds a tensor output with ones', () => {
     // D = W·X as the output: dW = 1·Xᵀ, dX = Wᵀ·1.
     const ev = evaluate(
@@ -240,9 +259,7 @@ describe('run({name: value})', () => {
   });
 
   it('rejects wrong shapes, naming both', () => {
-    expect(runError(() => program.run({ v: [1, 2] })).message).toBe(
-      'input v has shape 3, got 2',
-    );
+    expect(runError(() => program.run({ v: [1, 2] })).message).toBe('input v has shape 3, got 2');
     expect(runError(() => program.run({ s: [1, 2] })).message).toBe(
       'input s has shape scalar, got 2',
     );
@@ -262,9 +279,9 @@ describe('run({name: value})', () => {
     expect(runError(() => program.run({ v: [] })).message).toBe(
       'input v: an array value must not be empty',
     );
-    expect(
-      runError(() => program.run({ v: 'abc' as unknown as number })).message,
-    ).toBe('input v: a value must be a number or an array of numbers');
+    expect(runError(() => program.run({ v: 'abc' as unknown as number })).message).toBe(
+      'input v: a value must be a number or an array of numbers',
+    );
   });
 });
 
@@ -310,12 +327,7 @@ describe('bad circuits: compile names the problem and the place', () => {
   });
 
   it('names a self-loop and a cycle downstream of which other gates hang', () => {
-    const c = circuit(
-      'f',
-      input('x', 1),
-      gate('s', 'add', 'x', 's'),
-      gate('f', 'exp', 's'),
-    );
+    const c = circuit('f', input('x', 1), gate('s', 'add', 'x', 's'), gate('f', 'exp', 's'));
     expect(compileError(c).message).toBe('the circuit has a cycle: s → s');
   });
 
@@ -333,13 +345,23 @@ describe('bad circuits: compile names the problem and the place', () => {
 
   it('reports a dangling wire to or from a missing node', () => {
     const from = circuit('f', input('x', 1), gate('f', 'add', 'x', 'ghost'));
-    expect(compileError(from).message).toBe(
+    const fromError = compileError(from);
+    expect(fromError.message).toBe(
       "a wire from ghost to f names a node 'ghost' that does not exist\nport b of f (add) has no input",
     );
+    // The problem points at the end that exists.
+    expect(fromError.problems[0].nodes).toEqual(['f']);
     const to = circuit('f', input('x', 1), gate('f', 'exp', 'x'), wires(wire('x', 'nowhere', 'a')));
-    expect(compileError(to).message).toBe(
+    const toError = compileError(to);
+    expect(toError.message).toBe(
       "a wire from x to nowhere names a node 'nowhere' that does not exist",
     );
+    expect(toError.problems[0].nodes).toEqual(['x']);
+    // With both ends missing there is no node to point at.
+    const neither = circuit('f', input('x', 1), gate('f', 'exp', 'x'), wires(wire('p', 'q', 'x')));
+    const neitherError = compileError(neither);
+    expect(neitherError.message).toBe("a wire from p to q names a node 'p' that does not exist");
+    expect(neitherError.problems[0].nodes).toEqual([]);
   });
 
   it('reports two wires into one port', () => {
@@ -370,19 +392,37 @@ describe('bad circuits: compile names the problem and the place', () => {
   });
 
   it('reports duplicate ids and an input without a value', () => {
-    const c = circuit('f', input('x', 1), input('x', 2), node('y', 'input'), gate('f', 'add', 'x', 'y'));
+    const c = circuit(
+      'f',
+      input('x', 1),
+      input('x', 2),
+      node('y', 'input'),
+      gate('f', 'add', 'x', 'y'),
+    );
     expect(compileError(c).message).toBe("two nodes have the id 'x'\ny has no value");
   });
 
   it('reports a shape mismatch naming both shapes', () => {
     const zeros = (r: number, c: number) => tensor([r, c], new Float64Array(r * c));
-    const add = circuit('s', input('A', zeros(5, 10)), input('B', zeros(3, 10)), gate('s', 'add', 'A', 'B'));
+    const add = circuit(
+      's',
+      input('A', zeros(5, 10)),
+      input('B', zeros(3, 10)),
+      gate('s', 'add', 'A', 'B'),
+    );
     const msg = compileError(add).message;
     expect(msg).toContain('5×10');
     expect(msg).toContain('3×10');
-    expect(msg).toBe('s (add): add needs inputs of the same shape (or one scalar), got a: 5×10 and b: 3×10');
+    expect(msg).toBe(
+      's (add): add needs inputs of the same shape (or one scalar), got a: 5×10 and b: 3×10',
+    );
 
-    const mm = circuit('D', input('W', zeros(5, 10)), input('X', zeros(3, 10)), gate('D', 'matmul', 'W', 'X'));
+    const mm = circuit(
+      'D',
+      input('W', zeros(5, 10)),
+      input('X', zeros(3, 10)),
+      gate('D', 'matmul', 'W', 'X'),
+    );
     expect(compileError(mm).message).toBe(
       'D (matrix product): matrix product needs the columns of a to equal the rows of b: 5×10 @ 3×10 has 10 ≠ 3 (the transpose of b, 10×3, would fit)',
     );
@@ -390,6 +430,32 @@ describe('bad circuits: compile names the problem and the place', () => {
     const scalarMm = circuit('D', input('a', 2), input('b', 3), gate('D', 'matmul', 'a', 'b'));
     expect(compileError(scalarMm).message).toBe(
       'D (matrix product): matrix product needs vectors or matrices, got scalar @ scalar',
+    );
+  });
+
+  it('broadcasts only a scalar, not a 1-vector or a 1×1 matrix', () => {
+    const ok = evaluate(
+      circuit(
+        'f',
+        input('s', 2),
+        input('v', [1, 2, 3]),
+        gate('p', 'mul', 's', 'v'),
+        gate('f', 'sum', 'p'),
+      ),
+    );
+    expect(num(ok.grad('s'))).toBe(6);
+    const vector = circuit('p', input('s', [2]), input('v', [1, 2, 3]), gate('p', 'mul', 's', 'v'));
+    expect(compileError(vector).message).toBe(
+      'p (multiply): multiply needs inputs of the same shape (or one scalar), got a: 1 and b: 3',
+    );
+    const matrix = circuit(
+      'p',
+      input('v', [1, 2, 3]),
+      input('s', [[2]]),
+      gate('p', 'add', 'v', 's'),
+    );
+    expect(compileError(matrix).message).toBe(
+      'p (add): add needs inputs of the same shape (or one scalar), got a: 3 and b: 1×1',
     );
   });
 
@@ -458,9 +524,7 @@ describe('partial mode', () => {
       gate('after', 'exp', 'bad'),
     );
     const program = compile(broken, { partial: true });
-    expect(program.problems.map((p) => p.message)).toEqual([
-      "bad uses an unknown op 'frobnicate'",
-    ]);
+    expect(program.problems.map((p) => p.message)).toEqual(["bad uses an unknown op 'frobnicate'"]);
     const ev = program.run();
     expect(ev.outputValue).toBeUndefined();
     expect(num(ev.value('e'))).toBe(Math.exp(2));

@@ -56,9 +56,7 @@ export function gate(id: string, op: string, ...sources: string[]): Part {
 export function node(id: string, op: string, value?: NestedNumbers | Tensor): Part {
   return {
     nodes: [
-      value === undefined
-        ? { id: nodeId(id), op }
-        : { id: nodeId(id), op, value: toTensor(value) },
+      value === undefined ? { id: nodeId(id), op } : { id: nodeId(id), op, value: toTensor(value) },
     ],
     wires: [],
   };

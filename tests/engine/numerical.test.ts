@@ -7,10 +7,9 @@ import { compile } from '../../src/engine/compile';
 import { numericalGradient, relativeError } from '../../src/engine/numerical';
 import type { UnaryOp } from '../../src/engine/ops';
 import { getOp } from '../../src/engine/ops';
-import { portName } from '../../src/engine/ops/../types';
 import { Program } from '../../src/engine/program';
 import { randn, scalar } from '../../src/engine/tensor';
-import { nodeId } from '../../src/engine/types';
+import { nodeId, portName } from '../../src/engine/types';
 import {
   centeredDiff,
   circuit,
@@ -47,14 +46,24 @@ describe('numericalGradient on smooth circuits', () => {
       ['y', 'ok', false],
     ]);
     const mine = centeredDiff(stagedF, [3, 4]);
-    expect(maxAbsDiff(checks.map((c) => num(c.numeric)), mine)).toBeLessThanOrEqual(1e-10);
+    expect(
+      maxAbsDiff(
+        checks.map((c) => num(c.numeric)),
+        mine,
+      ),
+    ).toBeLessThanOrEqual(1e-10);
     for (const c of checks) expect(c.relError).toBeLessThanOrEqual(1e-7);
   });
 
   it('uses the input values it is given', () => {
     const checks = numericalGradient(compile(staged), { x: -1, y: 0.5 });
     const mine = centeredDiff(stagedF, [-1, 0.5]);
-    expect(maxAbsDiff(checks.map((c) => num(c.numeric)), mine)).toBeLessThanOrEqual(1e-10);
+    expect(
+      maxAbsDiff(
+        checks.map((c) => num(c.numeric)),
+        mine,
+      ),
+    ).toBeLessThanOrEqual(1e-10);
     expect(checks.every((c) => c.verdict === 'ok')).toBe(true);
   });
 
@@ -104,10 +113,14 @@ describe('numericalGradient near kinks', () => {
 
   it('flags relu at x = −1e-7 and 0 too, but not at x = 1e-3', () => {
     for (const x of [-1e-7, 0]) {
-      const [check] = numericalGradient(compile(circuit('f', input('x', x), gate('f', 'relu', 'x'))));
+      const [check] = numericalGradient(
+        compile(circuit('f', input('x', x), gate('f', 'relu', 'x'))),
+      );
       expect(check.nearKink).toBe(true);
     }
-    const [far] = numericalGradient(compile(circuit('f', input('x', 1e-3), gate('f', 'relu', 'x'))));
+    const [far] = numericalGradient(
+      compile(circuit('f', input('x', 1e-3), gate('f', 'relu', 'x'))),
+    );
     expect(far).toMatchObject({ nearKink: false, verdict: 'ok' });
   });
 
@@ -166,18 +179,33 @@ describe('numericalGradient catches a wrong gradient', () => {
   });
 
   it("says 'ok' for the right local gradient", () => {
-    const [check] = numericalGradient(programWith(cube((x) => 3 * x * x), 1.3));
+    const [check] = numericalGradient(
+      programWith(
+        cube((x) => 3 * x * x),
+        1.3,
+      ),
+    );
     expect(check.verdict).toBe('ok');
   });
 
   it("says 'wrong' for a local gradient that is off by a factor", () => {
-    const [check] = numericalGradient(programWith(cube((x) => 2 * x * x), 1.3));
+    const [check] = numericalGradient(
+      programWith(
+        cube((x) => 2 * x * x),
+        1.3,
+      ),
+    );
     expect(check.verdict).toBe('wrong');
     expect(check.relError).toBeCloseTo(1 / 5, 6);
   });
 
   it("says 'suspicious' for one that is slightly off", () => {
-    const [check] = numericalGradient(programWith(cube((x) => 3 * x * x * (1 + 1e-5)), 1.3));
+    const [check] = numericalGradient(
+      programWith(
+        cube((x) => 3 * x * x * (1 + 1e-5)),
+        1.3,
+      ),
+    );
     expect(check.verdict).toBe('suspicious');
     expect(check.relError).toBeGreaterThan(1e-7);
     expect(check.relError).toBeLessThan(1e-4);

@@ -8,7 +8,6 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ALL_OPS, getOp, isSource } from '../../src/engine/ops';
-import type { OpDef } from '../../src/engine/ops';
 import {
   centeredDiff,
   circuit,
@@ -67,6 +66,7 @@ const UNARY: Record<string, UnaryRef> = {
   log: { f: Math.log, x: between(0.05, 20) },
   sqrt: { f: (x) => x ** 0.5, x: between(0.05, 20) },
   abs: { f: (x) => (x < 0 ? -x : x), x: awayFromZero(0.01, 5) },
+  // biome-ignore lint/complexity/useMathMinMax: written out, not Math.max as the engine's is
   relu: { f: (x) => (x > 0 ? x : 0), x: awayFromZero(0.01, 5) },
   sigmoid: { f: (x) => 1 / (1 + Math.exp(-x)), x: between(-6, 6) },
   tanh: {
@@ -83,7 +83,9 @@ const BINARY: Record<string, BinaryRef> = {
   mul: { f: (a, b) => a * b, a: between(-5, 5), b: between(-5, 5) },
   div: { f: (a, b) => a / b, a: between(-5, 5), b: awayFromZero(0.2, 5) },
   pow: { f: (a, b) => Math.exp(b * Math.log(a)), a: between(0.2, 5), b: between(-3, 3) },
+  // biome-ignore lint/complexity/useMathMinMax: written out, not Math.max as the engine's is
   max: { f: (a, b) => (a > b ? a : b), a: between(-5, 5), b: between(-5, 5), avoid: tie },
+  // biome-ignore lint/complexity/useMathMinMax: written out, not Math.min as the engine's is
   min: { f: (a, b) => (a < b ? a : b), a: between(-5, 5), b: between(-5, 5), avoid: tie },
 };
 
@@ -147,12 +149,6 @@ describe('the op registry', () => {
 
 // ---------------------------------------------------------------------------------------------
 
-function opOf(name: string): OpDef {
-  const op = getOp(name);
-  if (!op) throw new Error(`no op ${name}`);
-  return op;
-}
-
 describe('unary ops: gradcheck at 50 seeded points', () => {
   it.each(Object.entries(UNARY))('%s, one scalar gate per point', (name, ref) => {
     const next = rng(name.length * 7919 + 1);
@@ -193,8 +189,9 @@ describe('unary ops: gradcheck at 50 seeded points', () => {
 describe('binary ops: gradcheck at 50 seeded points', () => {
   it.each(Object.entries(BINARY))('%s, one scalar gate per point', (name, ref) => {
     const next = rng(name.length * 15485863 + 5);
-    const program = evaluate(circuit('f', input('a', 1), input('b', 2), gate('f', name, 'a', 'b')))
-      .program;
+    const program = evaluate(
+      circuit('f', input('a', 1), input('b', 2), gate('f', name, 'a', 'b')),
+    ).program;
     for (let k = 0; k < POINTS; k++) {
       const [a, b] = samplePair(ref, next);
       const ev = program.run({ a, b });
@@ -261,9 +258,10 @@ describe('binary ops: gradcheck at 50 seeded points', () => {
         t.map((ti) => pair(s, ti)),
       );
       // The scalar's gradient is the sum over every entry it was broadcast to.
-      const Fs = ([v]: readonly number[]) => t.reduce((acc, ti, i) => acc + g[i] * pair(v, ti), 0);
+      const fOfS = ([v]: readonly number[]) =>
+        t.reduce((acc, ti, i) => acc + g[i] * pair(v, ti), 0);
       expect(shapeOf(ev.grad('s'))).toEqual([]);
-      expect(maxRelErr([num(ev.grad('s'))], centeredDiff(Fs, [s]))).toBeLessThanOrEqual(RIGHT);
+      expect(maxRelErr([num(ev.grad('s'))], centeredDiff(fOfS, [s]))).toBeLessThanOrEqual(RIGHT);
       const dt = entrywiseDiff((i, ti) => g[i] * pair(s, ti), t);
       expect(maxRelErr(entries(ev.grad('t')), dt)).toBeLessThanOrEqual(RIGHT);
     }
@@ -300,7 +298,7 @@ function gradcheck(tc: TensorCase) {
   expect(maxRelErr([num(ev.outputValue)], [f0])).toBeLessThanOrEqual(1e-13);
   tc.names.forEach((name, k) => {
     const numeric = centeredDiff((v) => {
-      const args = tc.values.slice();
+      const args: (readonly number[])[] = tc.values.slice();
       args[k] = v;
       return tc.f(args);
     }, tc.values[k]);
@@ -422,6 +420,115 @@ describe('tensor ops: gradcheck on random shapes', () => {
     }
   });
 
+  it('tensor ops add into a gradient that other branches also feed', () => {
+    // X feeds a transpose, a matrix product, a sum and an elementwise product, and v feeds the
+    // product and a sum: f = Σ G ⊙ Xᵀ + Σ (X·v) + Σ X + Σ X ⊙ X + Σ v, so
+    // ∂f/∂X = Gᵀ + 1·vᵀ + 1 + 2X and ∂f/∂v = Xᵀ·1 + 1.
+    const X = [
+      [1, 2, 3],
+      [4, 5, 6],
+    ];
+    const G = [
+      [0.5, -1],
+      [2, 0.25],
+      [-3, 1],
+    ];
+    const v = [1, -2, 3];
+    for (const order of [0, 1]) {
+      const branches = [
+        [gate('T', 'transpose', 'X'), gate('TG', 'mul', 'T', 'G'), gate('s1', 'sum', 'TG')],
+        [gate('Xv', 'matmul', 'X', 'v'), gate('s2', 'sum', 'Xv')],
+        [gate('s3', 'sum', 'X')],
+        [gate('XX', 'mul', 'X', 'X'), gate('s4', 'sum', 'XX')],
+        [gate('s5', 'sum', 'v')],
+      ];
+      if (order === 1) branches.reverse();
+      const ev = evaluate(
+        circuit(
+          'f',
+          input('X', X),
+          constant('G', G),
+          input('v', v),
+          ...branches.flat(),
+          gate('a', 'add', 's1', 's2'),
+          gate('b', 'add', 's3', 's4'),
+          gate('ab', 'add', 'a', 'b'),
+          gate('f', 'add', 'ab', 's5'),
+        ),
+      );
+      const expected = X.map((row, i) => row.map((x, j) => G[j][i] + v[j] + 1 + 2 * x));
+      expect(entries(ev.grad('X'))).toEqual(expected.flat());
+      expect(entries(ev.grad('v'))).toEqual([1 + 4 + 1, 2 + 5 + 1, 3 + 6 + 1]);
+    }
+  });
+
+  it('a matrix product adds into gradients that later branches already fed', () => {
+    // s = Σ (X·v); f = Σ X ⊙ s + Σ v ⊙ s. The two products with s come later in topological
+    // order, so their contributions reach X and v before the matrix product's:
+    // ∂f/∂Xᵢⱼ = s + (ΣX + Σv)·vⱼ and ∂f/∂vⱼ = s + (ΣX + Σv)·Σᵢ Xᵢⱼ, with s = 18, ΣX + Σv = 23.
+    const ev = evaluate(
+      circuit(
+        'f',
+        input('X', [
+          [1, 2, 3],
+          [4, 5, 6],
+        ]),
+        input('v', [1, -2, 3]),
+        gate('Xv', 'matmul', 'X', 'v'),
+        gate('s', 'sum', 'Xv'),
+        gate('Xs', 'mul', 'X', 's'),
+        gate('vs', 'mul', 'v', 's'),
+        gate('a', 'sum', 'Xs'),
+        gate('b', 'sum', 'vs'),
+        gate('f', 'add', 'a', 'b'),
+      ),
+    );
+    expect(num(ev.value('s'))).toBe(18);
+    expect(entries(ev.grad('X'))).toEqual([41, -28, 87, 41, -28, 87]);
+    expect(entries(ev.grad('v'))).toEqual([133, 179, 225]);
+  });
+
+  it.each([
+    ['sum', [22, 22, 22, 22]],
+    ['mean', [5.5, 5.5, 5.5, 5.5]],
+    ['reducemax', [5, 16, 5, 5]],
+    ['reducemin', [12, 1, 1, 1]],
+  ])('%s adds into a gradient that a later branch already fed', (op, expected) => {
+    // r = R(X); f = Σ X ⊙ r: ∂f/∂X = r + (ΣX)·∂r/∂X, with ΣX = 11. The product comes later in
+    // topological order, so its contribution r reaches X before the reduction's.
+    const ev = evaluate(
+      circuit(
+        'f',
+        input('X', [
+          [1, 5],
+          [3, 2],
+        ]),
+        gate('r', op, 'X'),
+        gate('Xr', 'mul', 'X', 'r'),
+        gate('f', 'sum', 'Xr'),
+      ),
+    );
+    expect(entries(ev.grad('X'))).toEqual(expected);
+  });
+
+  it('an elementwise gate on a tensor adds into a gradient that a later branch already fed', () => {
+    // r = Σ X²; f = Σ X ⊙ r: ∂f/∂X = r + (ΣX)·2X = 39 + 22X.
+    const ev = evaluate(
+      circuit(
+        'f',
+        input('X', [
+          [1, 5],
+          [3, 2],
+        ]),
+        gate('q', 'square', 'X'),
+        gate('r', 'sum', 'q'),
+        gate('Xr', 'mul', 'X', 'r'),
+        gate('f', 'sum', 'Xr'),
+      ),
+    );
+    expect(entries(ev.grad('X'))).toEqual([61, 149, 105, 83]);
+  });
+
   it('transposes a 2×3 matrix into the 3×2 one, row-major', () => {
     const ev = evaluate(
       circuit(
@@ -440,8 +547,8 @@ describe('tensor ops: gradcheck on random shapes', () => {
   const reductions: Record<string, (x: readonly number[]) => number> = {
     sum: (x) => x.reduce((s, v) => s + v, 0),
     mean: (x) => x.reduce((s, v) => s + v, 0) / x.length,
-    reducemax: (x) => x.reduce((m, v) => (v > m ? v : m), -Infinity),
-    reducemin: (x) => x.reduce((m, v) => (v < m ? v : m), Infinity),
+    reducemax: (x) => Math.max(...x),
+    reducemin: (x) => Math.min(...x),
   };
 
   it.each(Object.entries(reductions))('%s of random matrices and vectors', (name, reduce) => {
@@ -484,13 +591,17 @@ function atPoint(op: string, x: number) {
 describe('conventions where the derivative does not exist', () => {
   it("relu'(0) = 0, on the scalar and the tensor path", () => {
     expect(atPoint('relu', 0)).toMatchObject({ value: 0, grad: 0 });
-    const ev = evaluate(circuit('f', input('x', [0, 0]), gate('r', 'relu', 'x'), gate('f', 'sum', 'r')));
+    const ev = evaluate(
+      circuit('f', input('x', [0, 0]), gate('r', 'relu', 'x'), gate('f', 'sum', 'r')),
+    );
     expect(entries(ev.grad('x'))).toEqual([0, 0]);
   });
 
   it("abs'(0) = 0, on the scalar and the tensor path", () => {
     expect(atPoint('abs', 0)).toMatchObject({ value: 0, grad: 0 });
-    const ev = evaluate(circuit('f', input('x', [0, -2]), gate('r', 'abs', 'x'), gate('f', 'sum', 'r')));
+    const ev = evaluate(
+      circuit('f', input('x', [0, -2]), gate('r', 'abs', 'x'), gate('f', 'sum', 'r')),
+    );
     expect(entries(ev.grad('x'))).toEqual([0, -1]);
   });
 
@@ -510,7 +621,13 @@ describe('conventions where the derivative does not exist', () => {
     expect(num(ev.grad('b'))).toBe(3);
     // And entrywise, with one tie and one clear winner.
     const tv = evaluate(
-      circuit('f', input('a', [2, 5]), input('b', [2, 1]), gate('m', op, 'a', 'b'), gate('f', 'sum', 'm')),
+      circuit(
+        'f',
+        input('a', [2, 5]),
+        input('b', [2, 1]),
+        gate('m', op, 'a', 'b'),
+        gate('f', 'sum', 'm'),
+      ),
     );
     expect(entries(tv.grad('a'))).toEqual([0.5, op === 'max' ? 1 : 0]);
     expect(entries(tv.grad('b'))).toEqual([0.5, op === 'max' ? 0 : 1]);
@@ -610,6 +727,33 @@ describe('non-finite values: propagated, and the gate that produced them is name
     expect(o).toEqual([{ node: 'f', reason: 'square root of a negative number' }]);
   });
 
+  it('pow outside its domain gives NaN or ∞ and says why', () => {
+    const powAt = (a: number, b: number) =>
+      origins([input('a', a), constant('b', b), gate('f', 'pow', 'a', 'b')], 'f');
+    const fractional = powAt(-8, 1 / 3);
+    expect(num(fractional.ev.outputValue)).toBeNaN();
+    expect(fractional.origins).toEqual([
+      { node: 'f', reason: 'a negative number to a fractional power' },
+    ]);
+    const negative = powAt(0, -1);
+    expect(num(negative.ev.outputValue)).toBe(Infinity);
+    expect(negative.origins).toEqual([
+      { node: 'f', reason: '0 to a negative power divides by zero' },
+    ]);
+    // A negative base to an integer power is fine.
+    expect(num(powAt(-2, 3).ev.outputValue)).toBe(-8);
+    expect(powAt(-2, 3).origins).toEqual([]);
+  });
+
+  it('division by a zero entry of a tensor marks the gate', () => {
+    const { ev, origins: o } = origins(
+      [input('a', [1, 2]), input('b', [4, 0]), gate('q', 'div', 'a', 'b'), gate('f', 'sum', 'q')],
+      'f',
+    );
+    expect(entries(ev.value('q'))).toEqual([0.25, Infinity]);
+    expect(o).toEqual([{ node: 'q', reason: 'division by zero' }]);
+  });
+
   it('an overflow is marked as one', () => {
     const { ev, origins: o } = origins([input('x', 1000), gate('f', 'exp', 'x')], 'f');
     expect(num(ev.outputValue)).toBe(Infinity);
@@ -619,13 +763,21 @@ describe('non-finite values: propagated, and the gate that produced them is name
   });
 
   it('a non-finite input is its own origin; finite circuits have none', () => {
-    const { origins: o } = origins(
-      [input('x', Number.NaN), gate('f', 'exp', 'x')],
-      'f',
-    );
+    const { origins: o } = origins([input('x', Number.NaN), gate('f', 'exp', 'x')], 'f');
     expect(o).toEqual([{ node: 'x', reason: 'the value given is not a finite number' }]);
     expect(origins([input('x', 1), gate('f', 'exp', 'x')], 'f').origins).toEqual([]);
   });
+
+  it.each(['reducemax', 'reducemin', 'sum', 'mean'])(
+    '%s of a tensor with a NaN entry is NaN',
+    (op) => {
+      const ev = evaluate(circuit('f', input('x', [1, Number.NaN, 3]), gate('f', op, 'x')));
+      expect(num(ev.outputValue)).toBeNaN();
+      expect(ev.nonFiniteOrigins()).toEqual([
+        { node: 'x', reason: 'the value given is not a finite number' },
+      ]);
+    },
+  );
 
   it('a non-finite entry of a tensor names the gate with the entry’s reason', () => {
     const { ev, origins: o } = origins(
@@ -639,7 +791,9 @@ describe('non-finite values: propagated, and the gate that produced them is name
 
 describe('routing gates pass exactly 0 to the side they do not route to', () => {
   it('relu at −1 under an upstream +∞ (log(relu(x))) gives ∂x = 0, not NaN', () => {
-    const ev = evaluate(circuit('f', input('x', -1), gate('r', 'relu', 'x'), gate('f', 'log', 'r')));
+    const ev = evaluate(
+      circuit('f', input('x', -1), gate('r', 'relu', 'x'), gate('f', 'log', 'r')),
+    );
     expect(num(ev.outputValue)).toBe(-Infinity);
     expect(num(ev.grad('r'))).toBe(Infinity);
     expect(num(ev.grad('x'))).toBe(0);
@@ -693,7 +847,13 @@ describe('routing gates pass exactly 0 to the side they do not route to', () => 
 
   it('the tensor path routes the same way (relu, max, reducemax)', () => {
     const relu = evaluate(
-      circuit('f', input('x', [-1, 2]), gate('r', 'relu', 'x'), gate('l', 'log', 'r'), gate('f', 'sum', 'l')),
+      circuit(
+        'f',
+        input('x', [-1, 2]),
+        gate('r', 'relu', 'x'),
+        gate('l', 'log', 'r'),
+        gate('f', 'sum', 'l'),
+      ),
     );
     expect(entries(relu.grad('r'))).toEqual([Infinity, 0.5]);
     expect(entries(relu.grad('x'))).toEqual([0, 0.5]);

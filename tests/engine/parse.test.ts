@@ -139,7 +139,9 @@ describe('precedence and associativity', () => {
 describe('inputs, constants and named wires', () => {
   it('a bare number declares an input with that value', () => {
     const parsed = parse('x = -2\ny = 1e-3\nz = .5\nw = +7\nv = (3)');
-    expect(parsed.circuit.nodes.map((n) => [n.id, n.op, n.label, num(entries(n.value)[0])])).toEqual([
+    expect(
+      parsed.circuit.nodes.map((n) => [n.id, n.op, n.label, num(entries(n.value)[0])]),
+    ).toEqual([
       ['x', 'input', 'x', -2],
       ['y', 'input', 'y', 0.001],
       ['z', 'input', 'z', 0.5],
@@ -170,7 +172,13 @@ describe('inputs, constants and named wires', () => {
 
   it('constant arithmetic is not folded, and every literal is its own const node', () => {
     const parsed = parse('f = 2 * 3 + 2');
-    expect(parsed.circuit.nodes.map((n) => n.op)).toEqual(['const', 'const', 'mul', 'const', 'add']);
+    expect(parsed.circuit.nodes.map((n) => n.op)).toEqual([
+      'const',
+      'const',
+      'mul',
+      'const',
+      'add',
+    ]);
     expect(parsed.circuit.nodes.map((n) => n.id)).toEqual([
       'const#1',
       'const#2',
@@ -400,7 +408,12 @@ describe('errors name the problem and the place', () => {
     ['= 3', "expected a name before '='", 1, 1],
     ['2 = x', "expected a name before '='", 1, 1],
     ['f(x) = x^2', "expected a name before '='", 1, 1],
-    ['f = (x + 1', "expected ')' to close '(' opened at column 5, found the end of the input", 1, 11],
+    [
+      'f = (x + 1',
+      "expected ')' to close '(' opened at column 5, found the end of the input",
+      1,
+      11,
+    ],
     ['f = (x + 1\ng = 2', "expected ')' to close '(' opened at column 5", 1, 11],
     ['f = (x + 1]', "expected ')' to close '(' opened at column 5, found ']'", 1, 11],
     ['f = sigmoid(x', "expected ')' to close '(' opened at column 12", 1, 14],

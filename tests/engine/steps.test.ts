@@ -55,7 +55,15 @@ describe('f = (x + y) * z at x = -2, y = 5, z = -4', () => {
     expect(f.op.name).toBe('mul');
     // The multiply gate swaps: q gets z = -4, z gets q = 3.
     expect(plainTerms(f)).toEqual([
-      { port: 'a', from: 'q', localGrad: -4, contribution: -4, before: 0, after: -4, complete: true },
+      {
+        port: 'a',
+        from: 'q',
+        localGrad: -4,
+        contribution: -4,
+        before: 0,
+        after: -4,
+        complete: true,
+      },
       { port: 'b', from: 'z', localGrad: 3, contribution: 3, before: 0, after: 3, complete: true },
     ]);
 
@@ -63,8 +71,24 @@ describe('f = (x + y) * z at x = -2, y = 5, z = -4', () => {
     expect(q.op.name).toBe('add');
     // The add gate distributes: both inputs get the upstream -4.
     expect(plainTerms(q)).toEqual([
-      { port: 'a', from: 'x', localGrad: 1, contribution: -4, before: 0, after: -4, complete: true },
-      { port: 'b', from: 'y', localGrad: 1, contribution: -4, before: 0, after: -4, complete: true },
+      {
+        port: 'a',
+        from: 'x',
+        localGrad: 1,
+        contribution: -4,
+        before: 0,
+        after: -4,
+        complete: true,
+      },
+      {
+        port: 'b',
+        from: 'y',
+        localGrad: 1,
+        contribution: -4,
+        before: 0,
+        after: -4,
+        complete: true,
+      },
     ]);
   });
 
@@ -115,7 +139,15 @@ describe('patterns f = 2 * (x*y + max(z, w))', () => {
     expect(f.upstreamGrad).toBe(1);
     expect(f.output).toBe(-20);
     expect(plainTerms(f)).toEqual([
-      { port: 'a', from: 'two', localGrad: -10, contribution: -10, before: 0, after: -10, complete: true },
+      {
+        port: 'a',
+        from: 'two',
+        localGrad: -10,
+        contribution: -10,
+        before: 0,
+        after: -10,
+        complete: true,
+      },
       { port: 'b', from: 's', localGrad: 2, contribution: 2, before: 0, after: 2, complete: true },
     ]);
   });
@@ -143,7 +175,13 @@ describe('patterns f = 2 * (x*y + max(z, w))', () => {
 describe('a fork: x feeds two gates', () => {
   // f = x·y + x at x = 3, y = 4: ∂f/∂x = y + 1 = 5, reached in two contributions.
   const ev = evaluate(
-    circuit('f', input('x', 3), input('y', 4), gate('xy', 'mul', 'x', 'y'), gate('f', 'add', 'xy', 'x')),
+    circuit(
+      'f',
+      input('x', 3),
+      input('y', 4),
+      gate('xy', 'mul', 'x', 'y'),
+      gate('f', 'add', 'xy', 'x'),
+    ),
   );
   const steps = backwardSteps(ev);
 
@@ -152,8 +190,21 @@ describe('a fork: x feeds two gates', () => {
     const terms = steps.flatMap((s) => s.terms).filter((t) => t.from === 'x');
     expect(terms).toHaveLength(2);
     const [first, last] = terms;
-    expect(first).toMatchObject({ port: 'b', contribution: 1, before: 0, after: 1, complete: false });
-    expect(last).toMatchObject({ port: 'a', localGrad: 4, contribution: 4, before: 1, after: 5, complete: true });
+    expect(first).toMatchObject({
+      port: 'b',
+      contribution: 1,
+      before: 0,
+      after: 1,
+      complete: false,
+    });
+    expect(last).toMatchObject({
+      port: 'a',
+      localGrad: 4,
+      contribution: 4,
+      before: 1,
+      after: 5,
+      complete: true,
+    });
     expect(last.after).toBe(num(ev.grad('x')));
     expect(num(ev.grad('x'))).toBe(5);
   });
@@ -201,11 +252,32 @@ describe('steps of tensor gates', () => {
     expect(entries(wv.terms[0].after)).toEqual([0, 0, 0, 0]);
   });
 
+  it('seeds a tensor output with ones of its shape', () => {
+    const out = evaluate(
+      circuit(
+        'D',
+        input('W', [
+          [1, 2],
+          [3, 4],
+        ]),
+        input('v', [1, 1]),
+        gate('D', 'matmul', 'W', 'v'),
+      ),
+    );
+    const seed = playbackSteps(out).find((s) => s.kind === 'seed');
+    expect(seed).toMatchObject({ kind: 'seed', node: 'D', grad: { shape: [2] } });
+    expect(seed?.kind === 'seed' && entries(seed.grad)).toEqual([1, 1]);
+  });
+
   it('a forward step for every gate, also those that do not reach the output', () => {
     const withDead = evaluate(
       circuit('f', input('x', 1), gate('f', 'exp', 'x'), gate('dead', 'neg', 'x')),
     );
-    expect(forwardSteps(withDead).map((s) => s.node).sort()).toEqual(['dead', 'f']);
+    expect(
+      forwardSteps(withDead)
+        .map((s) => s.node)
+        .sort(),
+    ).toEqual(['dead', 'f']);
     expect(backwardSteps(withDead).map((s) => s.node)).toEqual(['f']);
   });
 });

@@ -35,7 +35,7 @@ export const Pulse = memo(function Pulse({
     return () => cancelAnimationFrame(frame);
   }, [direction, duration]);
   return (
-    <g className={`pulse pulse--${direction}`} aria-hidden="true">
+    <g className={`pulse pulse--${direction}`}>
       <path ref={track} d={path} fill="none" stroke="none" />
       <circle ref={dot} r={7} opacity={0} />
     </g>
