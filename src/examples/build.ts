@@ -7,5 +7,7 @@ import type { ExampleSource } from './sources';
 /** The circuit file of one example: its program parsed and laid out left to right. */
 export function exampleFileText(source: ExampleSource): string {
   const doc = docFromCircuit(parse(source.program).circuit);
-  return serializeCircuit(docToCircuit({ ...doc, positions: layoutCircuit(doc.nodes, doc.wires) }));
+  return serializeCircuit(
+    docToCircuit({ ...doc, positions: layoutCircuit(doc.nodes, doc.wires, doc.values) }),
+  );
 }

@@ -1,5 +1,5 @@
 import dagre from '@dagrejs/dagre';
-import { getOp, type Position } from '../engine';
+import { getOp, type Position, type Tensor } from '../engine';
 import type { DocNode } from './document';
 
 /** Every node has a fixed size, so React Flow can draw it before measuring it. */
@@ -11,8 +11,11 @@ export const NODE_SIZE = {
   gate: { width: 76, height: 56 },
 } as const;
 
-export function nodeSize(op: string): { width: number; height: number } {
-  if (op === 'input') return NODE_SIZE.input;
+/** A matrix input shows its value and its gradient as two small grids side by side. */
+export const MATRIX_INPUT_SIZE = { width: 236, height: 96 } as const;
+
+export function nodeSize(op: string, value?: Tensor): { width: number; height: number } {
+  if (op === 'input') return value && value.shape.length > 0 ? MATRIX_INPUT_SIZE : NODE_SIZE.input;
   if (op === 'const') return NODE_SIZE.const;
   return NODE_SIZE.gate;
 }
@@ -24,12 +27,14 @@ export function nodeSize(op: string): { width: number; height: number } {
 export function layoutCircuit(
   nodes: readonly DocNode[],
   wires: readonly { readonly from: string; readonly to: string; readonly port?: string }[],
+  values: Readonly<Record<string, Tensor>> = {},
 ): Record<string, Position> {
+  const size = (n: DocNode) => nodeSize(n.op, values[n.id]);
   const g = new dagre.graphlib.Graph();
   g.setGraph({ rankdir: 'LR', nodesep: NODE_GAP, ranksep: 96, marginx: 20, marginy: 20 });
   g.setDefaultEdgeLabel(() => ({}));
   for (const node of nodes) {
-    const { width, height } = nodeSize(node.op);
+    const { width, height } = size(node);
     g.setNode(node.id, { width, height });
   }
   for (const w of wires) g.setEdge(w.from, w.to);
@@ -39,11 +44,11 @@ export function layoutCircuit(
     const placed = g.node(node.id);
     centers.set(node.id, { x: placed.x, y: placed.y });
   }
-  orderByPorts(nodes, wires, centers);
+  orderByPorts(nodes, wires, centers, values);
   const positions: Record<string, Position> = {};
   for (const node of nodes) {
     const c = centers.get(node.id) as { x: number; y: number };
-    const { width, height } = nodeSize(node.op);
+    const { width, height } = size(node);
     positions[node.id] = { x: Math.round(c.x - width / 2), y: Math.round(c.y - height / 2) };
   }
   return positions;
@@ -58,8 +63,10 @@ function orderByPorts(
   nodes: readonly DocNode[],
   wires: readonly { readonly from: string; readonly to: string; readonly port?: string }[],
   centers: Map<string, { x: number; y: number }>,
+  values: Readonly<Record<string, Tensor>>,
 ): void {
   const opOf = new Map(nodes.map((n) => [n.id as string, n.op]));
+  const heightOf = (id: string) => nodeSize(opOf.get(id) ?? '', values[id]).height;
   const columns = new Map<number, string[]>();
   for (const node of nodes) {
     const x = Math.round((centers.get(node.id) as { x: number }).x);
@@ -82,7 +89,7 @@ function orderByPorts(
         if (!target || !op) continue;
         const ports = getOp(op)?.ports ?? [];
         const index = Math.max(0, ports.indexOf(w.port as never));
-        const height = nodeSize(op).height;
+        const height = heightOf(w.to);
         sum += target.y - height / 2 + ((index + 1) / (ports.length + 1)) * height;
         count++;
       }
@@ -91,12 +98,11 @@ function orderByPorts(
     const byY = [...column].sort(
       (a, b) => (centers.get(a) as { y: number }).y - (centers.get(b) as { y: number }).y,
     );
-    const top =
-      (centers.get(byY[0]) as { y: number }).y - nodeSize(opOf.get(byY[0]) ?? '').height / 2;
+    const top = (centers.get(byY[0]) as { y: number }).y - heightOf(byY[0]) / 2;
     const sorted = [...column].sort((a, b) => (key.get(a) as number) - (key.get(b) as number));
     let y = top;
     for (const id of sorted) {
-      const h = nodeSize(opOf.get(id) ?? '').height;
+      const h = heightOf(id);
       (centers.get(id) as { y: number }).y = y + h / 2;
       y += h + NODE_GAP;
     }
@@ -110,13 +116,14 @@ function orderByPorts(
 export function freeSpot(
   nodes: readonly DocNode[],
   positions: Readonly<Record<string, Position>>,
+  values: Readonly<Record<string, Tensor>> = {},
 ): Position {
   let maxX = -Infinity;
   let minY = Infinity;
   for (const n of nodes) {
     const p = positions[n.id];
     if (!p) continue;
-    maxX = Math.max(maxX, p.x + nodeSize(n.op).width);
+    maxX = Math.max(maxX, p.x + nodeSize(n.op, values[n.id]).width);
     minY = Math.min(minY, p.y);
   }
   if (!Number.isFinite(maxX)) return { x: 40, y: 40 };

@@ -170,7 +170,7 @@ export function createAppStore(initial: Doc = EMPTY_DOC) {
             let doc = docFromCircuit(circuit, options.expression ?? null);
             const missing = doc.nodes.some((n) => !doc.positions[n.id]);
             if (options.layout || missing) {
-              doc = { ...doc, positions: layoutCircuit(doc.nodes, doc.wires) };
+              doc = { ...doc, positions: layoutCircuit(doc.nodes, doc.wires, doc.values) };
             }
             set({
               doc,
@@ -232,7 +232,7 @@ export function createAppStore(initial: Doc = EMPTY_DOC) {
                   freshId(doc, 'x'))
                 : freshId(doc, op === 'const' ? 'c' : op);
             const node: DocNode = op === 'input' ? { id, op, label: id } : { id, op };
-            const at = position ?? freeSpot(doc.nodes, doc.positions);
+            const at = position ?? freeSpot(doc.nodes, doc.positions, doc.values);
             commit({
               ...doc,
               nodes: [...doc.nodes, node],
@@ -349,7 +349,7 @@ export function createAppStore(initial: Doc = EMPTY_DOC) {
 
           tidyUp() {
             const { doc } = get();
-            commit({ ...doc, positions: layoutCircuit(doc.nodes, doc.wires) });
+            commit({ ...doc, positions: layoutCircuit(doc.nodes, doc.wires, doc.values) });
             set({ fitRequest: get().fitRequest + 1 });
           },
 

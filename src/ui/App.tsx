@@ -33,6 +33,7 @@ function Workspace() {
   const [helpOpen, setHelpOpen] = useState(false);
   const [connectOpen, setConnectOpen] = useState(false);
   const [inspectorOpen, setInspectorOpen] = useState(true);
+  const [paletteOpen, setPaletteOpen] = useState(true);
   const expressionRef = useRef<HTMLTextAreaElement>(null);
   const paletteRef = useRef<HTMLElement>(null);
   const renameRef = useRef<HTMLInputElement>(null);
@@ -47,10 +48,14 @@ function Workspace() {
       zoomOut: () => void flow.zoomOut({ duration: 150 }),
       toggleHelp: () => setHelpOpen((o) => !o),
       toggleInspector: () => setInspectorOpen((o) => !o),
+      togglePalette: () => setPaletteOpen((o) => !o),
       toggleTheme,
       openConnect: () => setConnectOpen(true),
       focusExpression: () => expressionRef.current?.focus(),
-      focusPalette: () => paletteRef.current?.querySelector('button')?.focus(),
+      focusPalette: () => {
+        setPaletteOpen(true);
+        requestAnimationFrame(() => paletteRef.current?.querySelector('button')?.focus());
+      },
       focusRename: () => {
         renameRef.current?.focus();
         renameRef.current?.select();
@@ -81,17 +86,22 @@ function Workspace() {
   return (
     <div className="app">
       <header className="topbar">
-        <h1 className="brand">Backprop Circuits</h1>
+        <h1 className="brand">
+          Backprop<span className="brand-long"> Circuits</span>
+        </h1>
         <ExpressionBar ref={expressionRef} />
         <Toolbar
           theme={theme}
           onToggleTheme={toggleTheme}
           onHelp={() => setHelpOpen(true)}
           onFit={fitView}
+          panels={{ palette: paletteOpen, inspector: inspectorOpen }}
+          onTogglePalette={() => setPaletteOpen((o) => !o)}
+          onToggleInspector={() => setInspectorOpen((o) => !o)}
         />
       </header>
       <main className="workspace">
-        <Palette ref={paletteRef} />
+        {paletteOpen && <Palette ref={paletteRef} />}
         <div className="canvas-wrap">
           <Canvas colorMode={theme} />
           <Legend />

@@ -9,11 +9,17 @@ export const Toolbar = memo(function Toolbar({
   onToggleTheme,
   onHelp,
   onFit,
+  panels,
+  onTogglePalette,
+  onToggleInspector,
 }: {
   theme: Theme;
   onToggleTheme: () => void;
   onHelp: () => void;
   onFit: () => void;
+  panels: { palette: boolean; inspector: boolean };
+  onTogglePalette: () => void;
+  onToggleInspector: () => void;
 }) {
   const store = useAppStore();
   const canUndo = useTemporal((t) => t.pastStates.length > 0);
@@ -83,6 +89,24 @@ export const Toolbar = memo(function Toolbar({
         </button>
         <button type="button" className="btn" onClick={onFit} title="Fit to screen (F)">
           Fit
+        </button>
+        <button
+          type="button"
+          className="btn"
+          onClick={onTogglePalette}
+          aria-pressed={panels.palette}
+          title="Gate palette (G)"
+        >
+          Gates
+        </button>
+        <button
+          type="button"
+          className="btn"
+          onClick={onToggleInspector}
+          aria-pressed={panels.inspector}
+          title="Inspector panel (I)"
+        >
+          Inspector
         </button>
         <button
           type="button"

@@ -16,6 +16,7 @@ export interface CommandContext {
   zoomOut(): void;
   toggleHelp(): void;
   toggleInspector(): void;
+  togglePalette(): void;
   toggleTheme(): void;
   openConnect(): void;
   focusExpression(): void;
@@ -162,6 +163,13 @@ export const COMMANDS: readonly Command[] = [
     group: 'View',
     keys: [{ key: '-' }],
     perform: (ctx) => ctx.zoomOut(),
+  },
+  {
+    id: 'palette',
+    label: 'Show / hide the gate palette',
+    group: 'View',
+    keys: [{ key: 'g' }],
+    perform: (ctx) => ctx.togglePalette(),
   },
   {
     id: 'inspector',

@@ -12,7 +12,7 @@ import { useCallback, useEffect, useMemo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { Position } from '../../engine';
 import { wireKey } from '../../store/document';
-import { nodeSize } from '../../store/layout';
+import { MATRIX_INPUT_SIZE, nodeSize } from '../../store/layout';
 import { PALETTE_MIME } from '../Palette';
 import { useApp, useAppStore } from '../StoreContext';
 import { ConstNode } from './ConstNode';
@@ -41,6 +41,13 @@ export function Canvas({ colorMode }: { colorMode: 'light' | 'dark' }) {
   } = useApp(
     useShallow((s) => ({ nodes: s.doc.nodes, positions: s.doc.positions, wires: s.doc.wires })),
   );
+  // Matrix inputs are drawn larger. A string keeps this stable while values are scrubbed.
+  const matrixInputs = useApp((s) =>
+    s.doc.nodes
+      .filter((n) => n.op === 'input' && (s.doc.values[n.id]?.shape.length ?? 0) > 0)
+      .map((n) => n.id)
+      .join('\n'),
+  );
   const dragPositions = useApp((s) => s.dragPositions);
   const selectedNodes = useApp((s) => s.selectedNodes);
   const selectedWires = useApp((s) => s.selectedWires);
@@ -49,8 +56,9 @@ export function Canvas({ colorMode }: { colorMode: 'light' | 'dark' }) {
 
   const nodes = useMemo(() => {
     const chosen = new Set(selectedNodes);
+    const matrices = new Set(matrixInputs.split('\n'));
     return docNodes.map((node) => {
-      const size = nodeSize(node.op);
+      const size = matrices.has(node.id) ? MATRIX_INPUT_SIZE : nodeSize(node.op);
       const type = node.op === 'input' ? 'inputNode' : node.op === 'const' ? 'constNode' : 'gate';
       return {
         id: node.id,
@@ -63,7 +71,7 @@ export function Canvas({ colorMode }: { colorMode: 'light' | 'dark' }) {
         ariaLabel: describeNode(node.op, node.label ?? node.id),
       };
     });
-  }, [docNodes, positions, dragPositions, selectedNodes]);
+  }, [docNodes, positions, dragPositions, selectedNodes, matrixInputs]);
 
   const edges = useMemo(() => {
     const chosen = new Set(selectedWires);

@@ -39,9 +39,12 @@ export const GateNode = memo(function GateNode({ id, data, selected }: NodeProps
       <span className="gate-symbol">{op?.symbol ?? '?'}</span>
       {data.label && <span className="gate-name">{data.label}</span>}
       {problem && (
-        <span className="gate-flag" aria-hidden="true">
-          !
-        </span>
+        <>
+          <span className="gate-flag" aria-hidden="true">
+            !
+          </span>
+          <span className="gate-problem">{problem}</span>
+        </>
       )}
       {isOutput && (
         <div className="output-readout">

@@ -1,7 +1,7 @@
 import { Handle, type Node, type NodeProps, Position } from '@xyflow/react';
 import { memo, useEffect, useRef, useState } from 'react';
 import { scalar, type Tensor } from '../../engine';
-import { formatNumber, formatSigned, formatValue, fullText } from '../format';
+import { formatNumber, formatSigned, fullText } from '../format';
 import { useAppStore } from '../StoreContext';
 import { useNodeNumbers } from './useNodeNumbers';
 
@@ -28,14 +28,22 @@ export const InputNode = memo(function InputNode({ id, data, selected }: NodePro
     <div className={`input-node${selected ? ' is-selected' : ''}`} {...attrs}>
       <div className="input-head">
         <span className="input-name">{name}</span>
-        <span className="input-grad" title={`∂f/∂${name} = ${fullText(grad)}`}>
-          ∂ {typeof grad === 'number' ? formatSigned(grad) : formatValue(grad, true)}
-        </span>
+        {(typeof value === 'number' || value === undefined) && (
+          <span className="input-grad" title={`∂f/∂${name} = ${fullText(grad)}`}>
+            ∂ {typeof grad === 'number' ? formatSigned(grad) : ''}
+          </span>
+        )}
+        {typeof value === 'object' && <span className="matrix-shape">{value.shape.join('×')}</span>}
       </div>
       {typeof value === 'number' || value === undefined ? (
         <ScalarField id={id} name={name} value={typeof value === 'number' ? value : 0} />
       ) : (
-        <MatrixPreview name={name} value={value} />
+        <div className="matrix-pair">
+          <MatrixPreview name={name} value={value} kind="value" />
+          {grad !== undefined && typeof grad === 'object' && (
+            <MatrixPreview name={name} value={grad} kind="grad" />
+          )}
+        </div>
       )}
       <Handle type="source" position={Position.Right} id="out" className="port port--out" />
     </div>
@@ -127,18 +135,32 @@ function round(x: number): number {
   return Math.round(x * 1e6) / 1e6;
 }
 
-function MatrixPreview({ name, value }: { name: string; value: Tensor }) {
+function MatrixPreview({
+  name,
+  value,
+  kind,
+}: {
+  name: string;
+  value: Tensor;
+  kind: 'value' | 'grad';
+}) {
   const rows = value.shape.length === 2 ? value.shape[0] : 1;
   const cols = value.shape.length === 2 ? value.shape[1] : (value.shape[0] ?? 1);
-  const showR = Math.min(rows, 3);
-  const showC = Math.min(cols, 4);
+  const showR = Math.min(rows, 4);
+  const showC = Math.min(cols, 3);
   const cells: string[] = [];
   for (let r = 0; r < showR; r++) {
-    for (let c = 0; c < showC; c++) cells.push(formatNumber(value.data[r * cols + c], 2));
+    for (let c = 0; c < showC; c++) {
+      const x = value.data[r * cols + c];
+      cells.push(kind === 'grad' ? formatSigned(x, 2) : formatNumber(x, 2));
+    }
   }
   return (
-    <div className="matrix-preview" title={`${name}: ${value.shape.join('×')}`}>
-      <span className="matrix-shape">{value.shape.join('×')}</span>
+    <div
+      className={`matrix-preview matrix-preview--${kind}`}
+      title={`${kind === 'grad' ? `∂f/∂${name}` : name} = ${fullText(value)}`}
+    >
+      {kind === 'grad' && <span className="matrix-d">∂</span>}
       <span className="matrix-grid" style={{ gridTemplateColumns: `repeat(${showC}, auto)` }}>
         {cells.map((cell, i) => (
           // biome-ignore lint/suspicious/noArrayIndexKey: cells are positional

@@ -1,5 +1,6 @@
 import { BaseEdge, type Edge, type EdgeProps, getBezierPath } from '@xyflow/react';
 import { memo } from 'react';
+import type { Value } from '../../engine';
 import { STEP_MS } from '../../store/store';
 import { formatValue, fullText } from '../format';
 import { useReducedMotion } from '../motion';
@@ -66,7 +67,7 @@ export const WireEdge = memo(function WireEdge({
           textAnchor="middle"
         >
           <title>{`value ${fullText(value)}`}</title>
-          {formatValue(value)}
+          {wireText(value, false)}
         </text>
       )}
       {grad !== undefined && (
@@ -79,9 +80,16 @@ export const WireEdge = memo(function WireEdge({
           textAnchor="middle"
         >
           <title>{`gradient ${fullText(grad)}`}</title>
-          {formatValue(grad, true)}
+          {wireText(grad, true)}
         </text>
       )}
     </>
   );
 });
+
+/** A wire shows a number, or for a matrix just its shape: a gradient has its value's shape. */
+function wireText(v: Value, signed: boolean): string {
+  if (typeof v === 'number') return formatValue(v, signed);
+  const shape = v.shape.join('×');
+  return signed ? `∂ ${shape}` : shape;
+}

@@ -1,0 +1,663 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Circuit, CircuitNode, Shape, Tensor, Wire } from '../../src/engine/types';
+import { nodeId, portName } from '../../src/engine/types';
+import { toFileObject } from '../../src/share/file';
+import {
+  AUTOSAVE_KEY,
+  Autosave,
+  debounce,
+  type LoadResult,
+  type SavedCircuit,
+  type SaveOutcome,
+  type Timers,
+} from '../../src/store/autosave';
+import { FakeStorage } from './fakeStorage';
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+const t = (shape: Shape, data: number[]): Tensor => ({ shape, data: Float64Array.from(data) });
+
+function node(
+  id: string,
+  op: string,
+  extra: { label?: string; position?: { x: number; y: number }; value?: Tensor } = {},
+): CircuitNode {
+  return { id: nodeId(id), op, ...extra };
+}
+
+function wire(from: string, to: string, port: string): Wire {
+  return { from: nodeId(from), to: nodeId(to), port: portName(port) };
+}
+
+/** f = x * y, with x's value given. */
+function product(x: number, y = 5): Circuit {
+  return {
+    nodes: [
+      node('x', 'input', { value: t([], [x]), position: { x: 0, y: 0 } }),
+      node('y', 'input', { value: t([], [y]), position: { x: 0, y: 100 } }),
+      node('f', 'mul', { position: { x: 200, y: 50 } }),
+    ],
+    wires: [wire('x', 'f', 'a'), wire('y', 'f', 'b')],
+    output: nodeId('f'),
+  };
+}
+
+const awkward: Circuit = {
+  nodes: [
+    node('nan', 'input', { label: 'not a number', value: t([], [Number.NaN]) }),
+    node('negzero', 'const', { value: t([], [-0]), position: { x: -0, y: 5e-324 } }),
+    node('vec', 'input', { value: t([3], [-0, Number.POSITIVE_INFINITY, 0.1 + 0.2]) }),
+    node('mat', 'input', {
+      value: t([2, 2], [Number.NEGATIVE_INFINITY, -0, Number.NaN, 1.7976931348623157e308]),
+    }),
+    node('m', 'matmul', { position: { x: 300, y: -0 } }),
+  ],
+  wires: [wire('vec', 'm', 'a'), wire('mat', 'm', 'b')],
+  output: null,
+};
+
+/** Every node, wire and number the same, numbers compared with Object.is. */
+function expectSameCircuit(actual: Circuit, expected: Circuit): void {
+  expect(actual.output).toBe(expected.output);
+  expect(actual.wires).toEqual(expected.wires);
+  expect(actual.nodes.map((n) => [n.id, n.op, n.label])).toEqual(
+    expected.nodes.map((n) => [n.id, n.op, n.label]),
+  );
+  expected.nodes.forEach((want, i) => {
+    const got = actual.nodes[i];
+    if (want.position) {
+      expect(Object.is(got.position?.x, want.position.x), `${want.id}.position.x`).toBe(true);
+      expect(Object.is(got.position?.y, want.position.y), `${want.id}.position.y`).toBe(true);
+    } else {
+      expect(got.position).toBeUndefined();
+    }
+    if (want.value) {
+      expect(got.value?.shape).toEqual(want.value.shape);
+      expect(got.value?.data).toBeInstanceOf(Float64Array);
+      expect(Array.from(got.value?.data ?? [])).toHaveLength(want.value.data.length);
+      want.value.data.forEach((x, j) => {
+        expect(Object.is(got.value?.data[j], x), `${want.id}[${j}]: ${got.value?.data[j]}`).toBe(
+          true,
+        );
+      });
+    } else {
+      expect(got.value).toBeUndefined();
+    }
+  });
+}
+
+function expectLoaded(result: LoadResult): SavedCircuit {
+  if (result.kind !== 'ok')
+    throw new Error(`expected a saved circuit, got ${JSON.stringify(result)}`);
+  return result.saved;
+}
+
+function expectKind<K extends SaveOutcome['kind']>(
+  outcome: SaveOutcome,
+  kind: K,
+): Extract<SaveOutcome, { kind: K }> {
+  expect(outcome.kind, JSON.stringify(outcome)).toBe(kind);
+  return outcome as Extract<SaveOutcome, { kind: K }>;
+}
+
+/** A clock that moves on 1 ms each time it is read, so every write gets its own time. */
+function clock(start = 1_000): () => number {
+  let now = start;
+  return () => now++;
+}
+
+function tab(storage: FakeStorage, tabId: string, now = clock()): Autosave {
+  return new Autosave(storage, { tabId, now });
+}
+
+/** The value of f's first input in a loaded circuit. */
+function xOf(saved: SavedCircuit): number {
+  return saved.circuit.nodes[0].value?.data[0] ?? Number.NaN;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+describe('save and load', () => {
+  it('round-trips a circuit and its expression', () => {
+    const storage = new FakeStorage();
+    const circuit = product(-2);
+    expectKind(tab(storage, 'A').save(circuit, 'f = x * y'), 'saved');
+
+    const saved = expectLoaded(tab(storage, 'B').load());
+    expectSameCircuit(saved.circuit, circuit);
+    expect(saved.expression).toBe('f = x * y');
+    expect(saved.tab).toBe('A');
+    expect(saved.rev).toBe(1);
+    expect(saved.savedAt).toBe(1_000);
+    expect(saved.warnings).toEqual([]);
+  });
+
+  it('keeps NaN, ±Infinity, -0 and subnormals bit for bit', () => {
+    const storage = new FakeStorage();
+    tab(storage, 'A').save(awkward, null);
+    const saved = expectLoaded(tab(storage, 'B').load());
+    expectSameCircuit(saved.circuit, awkward);
+    expect(saved.expression).toBeNull();
+  });
+
+  it('does not rely on JSON.stringify, which loses -0', () => {
+    // Why the record is written with writeJson: the file object names non-finite numbers, but
+    // JSON.stringify writes -0 as 0.
+    const viaStringify = JSON.parse(JSON.stringify(toFileObject(awkward)));
+    expect(Object.is(viaStringify.nodes[1].value, -0)).toBe(false);
+    expect(viaStringify.nodes[0].value).toBe('NaN');
+  });
+
+  it('writes the documented record', () => {
+    const storage = new FakeStorage();
+    tab(storage, 'tab-1').save(product(3), 'x*y');
+    const record = JSON.parse(storage.getItem(AUTOSAVE_KEY) ?? '');
+    expect(record).toMatchObject({
+      format: 'backprop-autosave',
+      version: 1,
+      rev: 1,
+      tab: 'tab-1',
+      savedAt: 1_000,
+      expression: 'x*y',
+      file: { format: 'backprop-circuit', version: 1, output: 'f' },
+    });
+    expect(AUTOSAVE_KEY).toBe('backprop-circuits:autosave:v1');
+  });
+
+  it('loads nothing from an empty storage', () => {
+    expect(tab(new FakeStorage(), 'A').load()).toEqual({ kind: 'none' });
+  });
+
+  it('skips a write when nothing changed since the last write or load', () => {
+    const storage = new FakeStorage();
+    const a = tab(storage, 'A');
+    expectKind(a.save(product(1), null), 'saved');
+    expect(a.save(product(1), null)).toEqual({ kind: 'unchanged' });
+    expectKind(a.save(product(1), 'x*y'), 'saved'); // the expression counts
+    expect(storage.events).toHaveLength(2);
+
+    const b = tab(storage, 'B');
+    const loaded = expectLoaded(b.load());
+    expect(b.save(loaded.circuit, loaded.expression)).toEqual({ kind: 'unchanged' });
+  });
+
+  it('uses another key when asked', () => {
+    const storage = new FakeStorage();
+    new Autosave(storage, { tabId: 'A', key: 'test:slot' }).save(product(1), null);
+    expect([...storage.items.keys()]).toEqual(['test:slot']);
+  });
+});
+
+describe('debounce', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('coalesces a burst of calls into one, with the latest arguments', () => {
+    const fn = vi.fn<(n: number) => void>();
+    const save = debounce(fn, 500);
+    save(1);
+    vi.advanceTimersByTime(300);
+    save(2);
+    vi.advanceTimersByTime(300);
+    save(3);
+    expect(fn).not.toHaveBeenCalled();
+    expect(save.pending).toBe(true);
+    vi.advanceTimersByTime(500);
+    expect(fn.mock.calls).toEqual([[3]]);
+    expect(save.pending).toBe(false);
+  });
+
+  it('flush runs a pending call at once, and only once', () => {
+    const fn = vi.fn<(n: number) => void>();
+    const save = debounce(fn, 500);
+    save.flush(); // nothing pending
+    expect(fn).not.toHaveBeenCalled();
+    save(7);
+    save.flush();
+    expect(fn.mock.calls).toEqual([[7]]);
+    vi.advanceTimersByTime(1_000);
+    save.flush();
+    expect(fn).toHaveBeenCalledTimes(1);
+  });
+
+  it('cancel drops a pending call', () => {
+    const fn = vi.fn();
+    const save = debounce(fn, 500);
+    save();
+    save.cancel();
+    vi.advanceTimersByTime(1_000);
+    save.flush();
+    expect(fn).not.toHaveBeenCalled();
+  });
+
+  it('maxWait runs a stream of calls that never pauses', () => {
+    const fn = vi.fn<(n: number) => void>();
+    const save = debounce(fn, 500, { maxWait: 2_000 });
+    for (let i = 1; i <= 25; i++) {
+      save(i);
+      vi.advanceTimersByTime(100);
+    }
+    expect(fn.mock.calls).toEqual([[20]]); // at 2,000 ms
+    vi.advanceTimersByTime(500);
+    expect(fn.mock.calls).toEqual([[20], [25]]);
+  });
+
+  it('drives autosave: a burst of edits writes once, flush writes now', () => {
+    const storage = new FakeStorage();
+    const autosave = tab(storage, 'A');
+    const save = debounce((c: Circuit) => autosave.save(c, null), 500);
+    for (let x = 0; x < 10; x++) save(product(x));
+    expect(storage.getItem(AUTOSAVE_KEY)).toBeNull();
+    vi.advanceTimersByTime(500);
+    expect(xOf(expectLoaded(tab(storage, 'B').load()))).toBe(9);
+    expect(storage.events).toHaveLength(1);
+
+    save(product(42));
+    save.flush(); // pagehide
+    expect(xOf(expectLoaded(tab(storage, 'B').load()))).toBe(42);
+  });
+
+  it('accepts injected timers', () => {
+    const queue = new Map<number, () => void>();
+    let next = 0;
+    const timers: Timers = {
+      set: (callback) => {
+        queue.set(++next, callback);
+        return next;
+      },
+      clear: (handle) => {
+        queue.delete(handle as number);
+      },
+    };
+    const fn = vi.fn();
+    const save = debounce(fn, 500, { timers });
+    save();
+    save();
+    expect(queue.size).toBe(1);
+    for (const callback of queue.values()) callback();
+    expect(fn).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('two tabs', () => {
+  it('a save over another tab’s newer work is a conflict and writes nothing', () => {
+    const storage = new FakeStorage();
+    const a = tab(storage, 'A');
+    const b = tab(storage, 'B');
+    a.save(product(1), null);
+    b.load();
+    expectKind(b.save(product(2), null), 'saved');
+    const theirsText = storage.getItem(AUTOSAVE_KEY);
+
+    const conflict = expectKind(a.save(product(3), null), 'conflict');
+    expect(xOf(conflict.theirs)).toBe(2);
+    expect(conflict.theirs.tab).toBe('B');
+    expect(storage.getItem(AUTOSAVE_KEY)).toBe(theirsText);
+    // It stays a conflict until the user chooses.
+    expectKind(a.save(product(4), null), 'conflict');
+    expect(storage.getItem(AUTOSAVE_KEY)).toBe(theirsText);
+  });
+
+  it('a tab that never loaded does not write over another tab’s record', () => {
+    const storage = new FakeStorage();
+    tab(storage, 'B').save(product(2), null);
+    expectKind(tab(storage, 'A').save(product(1), null), 'conflict');
+    expect(xOf(expectLoaded(tab(storage, 'C').load()))).toBe(2);
+  });
+
+  it('"load theirs": adopt gives the other tab’s circuit, and saving goes on from there', () => {
+    const storage = new FakeStorage();
+    const a = tab(storage, 'A');
+    const b = tab(storage, 'B');
+    a.save(product(1), null);
+    b.load();
+    b.save(product(2), 'x*5');
+    expectKind(a.save(product(3), null), 'conflict');
+
+    const theirs = expectLoaded(a.adopt());
+    expect(xOf(theirs)).toBe(2);
+    expect(theirs.expression).toBe('x*5');
+    expect(a.save(theirs.circuit, theirs.expression)).toEqual({ kind: 'unchanged' });
+    expectKind(a.save(product(4), null), 'saved');
+    // Now B is the one behind.
+    expectKind(b.save(product(5), null), 'conflict');
+  });
+
+  it('"keep mine": forceSave writes over, with a newer revision', () => {
+    const storage = new FakeStorage();
+    const a = tab(storage, 'A');
+    const b = tab(storage, 'B');
+    a.save(product(1), null);
+    b.load();
+    b.save(product(2), null);
+    b.save(product(22), null);
+    expectKind(a.save(product(3), null), 'conflict');
+
+    const forced = expectKind(a.forceSave(product(3), null), 'saved');
+    expect(forced.rev).toBeGreaterThan(3);
+    expect(xOf(expectLoaded(tab(storage, 'C').load()))).toBe(3);
+    expectKind(a.save(product(4), null), 'saved');
+    const conflict = expectKind(b.save(product(5), null), 'conflict');
+    expect(xOf(conflict.theirs)).toBe(4);
+  });
+
+  it('forceSave writes even when the circuit has not changed', () => {
+    const storage = new FakeStorage();
+    const a = tab(storage, 'A');
+    const b = tab(storage, 'B');
+    a.save(product(1), null);
+    b.load();
+    b.save(product(2), null);
+    expect(a.save(product(1), null)).toEqual({ kind: 'unchanged' });
+    expectKind(a.forceSave(product(1), null), 'saved');
+    expect(xOf(expectLoaded(tab(storage, 'C').load()))).toBe(1);
+  });
+
+  it('a tab re-saving its own latest record never conflicts', () => {
+    const storage = new FakeStorage();
+    const a = tab(storage, 'A');
+    for (let x = 0; x < 20; x++) expectKind(a.save(product(x), null), 'saved');
+    // A record of its own also counts when this instance did not write it (same tab id).
+    expectKind(tab(storage, 'A').save(product(99), null), 'saved');
+    expectKind(a.save(product(100), null), 'saved');
+  });
+
+  it('writes into an emptied slot', () => {
+    const storage = new FakeStorage();
+    const a = tab(storage, 'A');
+    a.save(product(1), null);
+    storage.removeItem(AUTOSAVE_KEY);
+    expectKind(a.save(product(2), null), 'saved');
+  });
+
+  it('revisions only grow', () => {
+    const storage = new FakeStorage();
+    const a = tab(storage, 'A');
+    const b = tab(storage, 'B');
+    const revs: number[] = [];
+    a.save(product(1), null);
+    revs.push(expectLoaded(b.load()).rev);
+    b.save(product(2), null);
+    revs.push(expectLoaded(tab(storage, 'C').load()).rev);
+    a.forceSave(product(3), null);
+    revs.push(expectLoaded(tab(storage, 'C').load()).rev);
+    expect(revs).toEqual([1, 2, 3]);
+  });
+
+  describe('onExternalChange (the storage event)', () => {
+    it('recognises a newer record from another tab', () => {
+      const storage = new FakeStorage();
+      const a = tab(storage, 'A');
+      const b = tab(storage, 'B');
+      a.save(product(1), null);
+      b.load();
+      b.save(product(2), null);
+      const event = storage.events.at(-1);
+      if (!event) throw new Error('no event');
+      expect(a.onExternalChange(event)).toBe('theirs-newer');
+      // Once adopted, the same record is this tab's base.
+      a.adopt();
+      expect(a.onExternalChange(event)).toBe('ignore');
+    });
+
+    it('ignores this tab’s own writes, other keys, removals and unreadable text', () => {
+      const storage = new FakeStorage();
+      const a = tab(storage, 'A');
+      a.save(product(1), null);
+      const own = storage.events.at(-1);
+      if (!own) throw new Error('no event');
+      expect(a.onExternalChange(own)).toBe('ignore');
+      // Our record, even as seen by a fresh instance of this tab.
+      expect(tab(storage, 'A').onExternalChange(own)).toBe('ignore');
+      expect(a.onExternalChange({ key: 'theme', newValue: 'dark' })).toBe('ignore');
+      expect(a.onExternalChange({ key: `${AUTOSAVE_KEY}:previous`, newValue: own.newValue })).toBe(
+        'ignore',
+      );
+      expect(a.onExternalChange({ key: AUTOSAVE_KEY, newValue: null })).toBe('ignore');
+      expect(a.onExternalChange({ key: null, newValue: null })).toBe('ignore');
+      expect(a.onExternalChange({ key: AUTOSAVE_KEY, newValue: '{oops' })).toBe('ignore');
+    });
+  });
+});
+
+describe('quota', () => {
+  const big: Circuit = {
+    nodes: [node('w', 'input', { value: t([100, 100], new Array(10_000).fill(0.123456789)) })],
+    wires: [],
+    output: null,
+  };
+
+  it('a full storage gives a warning and keeps the old record', () => {
+    const storage = new FakeStorage();
+    const a = tab(storage, 'A');
+    expectKind(a.save(product(1), null), 'saved');
+    const before = storage.getItem(AUTOSAVE_KEY);
+    storage.quota = 5_000;
+
+    const outcome = expectKind(a.save(big, null), 'quota');
+    expect(outcome.error).toMatch(/full/);
+    expect(storage.getItem(AUTOSAVE_KEY)).toBe(before);
+
+    // Not counted as written: the same circuit is tried again, and goes through once there is room.
+    expectKind(a.save(big, null), 'quota');
+    storage.quota = Number.POSITIVE_INFINITY;
+    expectKind(a.save(big, null), 'saved');
+    expectSameCircuit(expectLoaded(tab(storage, 'B').load()).circuit, big);
+  });
+
+  it('any storage failure is reported, never thrown', () => {
+    const broken = {
+      getItem: () => {
+        throw new DOMException('denied', 'SecurityError');
+      },
+      setItem: () => {
+        throw new Error('disk on fire');
+      },
+      removeItem: () => {
+        throw new Error('disk on fire');
+      },
+    };
+    const a = new Autosave(broken, { tabId: 'A' });
+    expect(a.load()).toEqual({ kind: 'none' });
+    expect(expectKind(a.save(product(1), null), 'quota').error).toMatch(/unavailable/);
+    expect(a.keepPrevious(product(1), null).kind).toBe('quota');
+    expect(a.previous()).toEqual({ kind: 'none' });
+    expect(() => a.clearPrevious()).not.toThrow();
+    expect(a.corruptKeys()).toEqual([]);
+  });
+
+  it('a write that only fails in setItem is a quota warning too', () => {
+    const storage = new FakeStorage();
+    storage.quota = 10;
+    expectKind(tab(storage, 'A').save(product(1), null), 'quota');
+    expect(storage.items.size).toBe(0);
+  });
+});
+
+describe('corrupt records', () => {
+  const valid = (() => {
+    const storage = new FakeStorage();
+    tab(storage, 'A').save(product(1), null);
+    return JSON.parse(storage.getItem(AUTOSAVE_KEY) ?? '');
+  })();
+
+  const unknownOp = JSON.stringify({
+    ...valid,
+    file: { ...valid.file, nodes: [{ id: 'x', op: 'frobnicate' }], wires: [], output: null },
+  });
+
+  const cases: [string, string, RegExp][] = [
+    ['garbage', '{"format": "backprop-autosave", oops', /not valid JSON/],
+    ['an unknown op', unknownOp, /unknown op 'frobnicate'/],
+    ['another format', JSON.stringify({ ...valid, format: 'something-else' }), /not an autosave/],
+    ['a bare circuit file', JSON.stringify(valid.file), /not an autosave/],
+    ['a newer version', JSON.stringify({ ...valid, version: 2 }), /newer version/],
+    ['a bad revision', JSON.stringify({ ...valid, rev: -1 }), /rev/],
+    ['a bad expression', JSON.stringify({ ...valid, expression: 3 }), /expression/],
+    ['an array', '[]', /not a JSON object/],
+  ];
+
+  it.each(cases)('%s is set aside verbatim, the slot cleared, and reported', (_, raw, error) => {
+    const storage = new FakeStorage();
+    storage.setItem(AUTOSAVE_KEY, raw);
+    const a = tab(storage, 'A', () => 1234);
+
+    const result = a.load();
+    if (result.kind !== 'corrupt') throw new Error(`expected corrupt, got ${result.kind}`);
+    expect(result.error).toMatch(error);
+    expect(result.setAsideKey).toBe(`${AUTOSAVE_KEY}:corrupt:1234`);
+    expect(storage.getItem(`${AUTOSAVE_KEY}:corrupt:1234`)).toBe(raw);
+    expect(storage.getItem(AUTOSAVE_KEY)).toBeNull();
+    expect(a.corruptKeys()).toEqual([`${AUTOSAVE_KEY}:corrupt:1234`]);
+
+    // Saving afterwards leaves the set-aside copy alone.
+    expectKind(a.save(product(2), null), 'saved');
+    expect(storage.getItem(`${AUTOSAVE_KEY}:corrupt:1234`)).toBe(raw);
+  });
+
+  it('never overwrites an earlier set-aside record', () => {
+    const storage = new FakeStorage();
+    const a = tab(storage, 'A', () => 1234);
+    storage.setItem(AUTOSAVE_KEY, 'first');
+    a.load();
+    storage.setItem(AUTOSAVE_KEY, 'second');
+    a.load();
+    expect(a.corruptKeys()).toEqual([
+      `${AUTOSAVE_KEY}:corrupt:1234`,
+      `${AUTOSAVE_KEY}:corrupt:1234-2`,
+    ]);
+    expect(storage.getItem(`${AUTOSAVE_KEY}:corrupt:1234`)).toBe('first');
+    expect(storage.getItem(`${AUTOSAVE_KEY}:corrupt:1234-2`)).toBe('second');
+  });
+
+  it('a save that finds an unreadable record sets it aside before writing', () => {
+    const storage = new FakeStorage();
+    const a = tab(storage, 'A', () => 77);
+    a.save(product(1), null);
+    storage.setItem(AUTOSAVE_KEY, 'garbage from somewhere');
+
+    const saved = expectKind(a.save(product(2), null), 'saved');
+    expect(saved.setAside?.key).toBe(`${AUTOSAVE_KEY}:corrupt:77`);
+    expect(saved.setAside?.error).toMatch(/not valid JSON/);
+    expect(storage.getItem(`${AUTOSAVE_KEY}:corrupt:77`)).toBe('garbage from somewhere');
+    expect(xOf(expectLoaded(tab(storage, 'B').load()))).toBe(2);
+
+    // forceSave sets it aside too.
+    storage.setItem(AUTOSAVE_KEY, 'more garbage');
+    expect(expectKind(a.forceSave(product(3), null), 'saved').setAside?.key).toBe(
+      `${AUTOSAVE_KEY}:corrupt:77-2`,
+    );
+    expect(storage.getItem(`${AUTOSAVE_KEY}:corrupt:77-2`)).toBe('more garbage');
+  });
+
+  it('with no room for a copy, it is moved; with no room at all, it stays where it was', () => {
+    const raw = 'x'.repeat(1_000);
+    const storage = new FakeStorage();
+    storage.setItem(AUTOSAVE_KEY, raw);
+    storage.quota = storage.used() + 100; // no room for a second copy
+    const result = tab(storage, 'A', () => 5).load();
+    expect(result).toMatchObject({ kind: 'corrupt', setAsideKey: `${AUTOSAVE_KEY}:corrupt:5` });
+    expect(storage.getItem(`${AUTOSAVE_KEY}:corrupt:5`)).toBe(raw);
+    expect(storage.getItem(AUTOSAVE_KEY)).toBeNull();
+
+    const tight = new FakeStorage();
+    tight.setItem(AUTOSAVE_KEY, raw);
+    tight.quota = tight.used(); // the longer set-aside key does not fit
+    const a = tab(tight, 'A', () => 5);
+    expect(a.load()).toMatchObject({ kind: 'corrupt', setAsideKey: null });
+    expect(tight.getItem(AUTOSAVE_KEY)).toBe(raw);
+    // And a save does not write over it.
+    expectKind(a.save(product(1), null), 'quota');
+    expect(tight.getItem(AUTOSAVE_KEY)).toBe(raw);
+  });
+
+  it('an unreadable record from another tab does not raise a conflict warning', () => {
+    const storage = new FakeStorage();
+    const a = tab(storage, 'A');
+    a.save(product(1), null);
+    expect(a.onExternalChange({ key: AUTOSAVE_KEY, newValue: 'garbage' })).toBe('ignore');
+  });
+});
+
+describe('previous circuit', () => {
+  it('keeps the circuit a link replaces, across a reload, until cleared', () => {
+    const storage = new FakeStorage();
+    const a = tab(storage, 'A');
+    a.save(product(1), 'x*5');
+    expect(a.previous()).toEqual({ kind: 'none' });
+
+    expect(a.keepPrevious(product(1), 'x*5', { circuit: awkward, expression: null })).toEqual({
+      kind: 'saved',
+    });
+    a.save(awkward, null);
+
+    const reloaded = tab(storage, 'A2');
+    const previous = expectLoaded(reloaded.previous());
+    expectSameCircuit(previous.circuit, product(1));
+    expect(previous.expression).toBe('x*5');
+    expectSameCircuit(expectLoaded(reloaded.load()).circuit, awkward);
+
+    reloaded.clearPrevious();
+    expect(reloaded.previous()).toEqual({ kind: 'none' });
+  });
+
+  it('does not push out the previous circuit with one it can get back from a link', () => {
+    const storage = new FakeStorage();
+    const a = tab(storage, 'A');
+    const work = product(1);
+    const linkA = { circuit: product(10), expression: 'a' };
+    const linkB = { circuit: product(20), expression: 'b' };
+
+    expect(a.keepPrevious(work, null, linkA).kind).toBe('saved');
+    // Link B replaces link A's circuit, unedited: the work stays the previous circuit.
+    expect(a.keepPrevious(linkA.circuit, linkA.expression, linkB).kind).toBe('unchanged');
+    // The same link again.
+    expect(a.keepPrevious(linkB.circuit, linkB.expression, linkB).kind).toBe('unchanged');
+    expect(xOf(expectLoaded(a.previous()))).toBe(1);
+
+    // An edited link circuit is work: it is kept.
+    expect(a.keepPrevious(product(21), 'b', linkA).kind).toBe('saved');
+    expect(xOf(expectLoaded(a.previous()))).toBe(21);
+    // Keeping the same circuit twice writes once.
+    const writes = storage.events.length;
+    expect(a.keepPrevious(product(21), 'b').kind).toBe('unchanged');
+    expect(storage.events).toHaveLength(writes);
+  });
+
+  it('an empty circuit is not worth keeping', () => {
+    const a = tab(new FakeStorage(), 'A');
+    expect(a.keepPrevious({ nodes: [], wires: [], output: null }, null).kind).toBe('unchanged');
+    expect(a.previous()).toEqual({ kind: 'none' });
+  });
+
+  it('is separate from the main slot: saving and conflicts leave it alone', () => {
+    const storage = new FakeStorage();
+    const a = tab(storage, 'A');
+    const b = tab(storage, 'B');
+    a.keepPrevious(product(1), null);
+    a.save(product(2), null);
+    b.save(product(3), null); // conflict, nothing written
+    expect(xOf(expectLoaded(b.previous()))).toBe(1);
+  });
+
+  it('an unreadable previous circuit is set aside, not overwritten', () => {
+    const storage = new FakeStorage();
+    storage.setItem(`${AUTOSAVE_KEY}:previous`, 'garbage');
+    const a = tab(storage, 'A', () => 9);
+    expect(a.keepPrevious(product(1), null).kind).toBe('saved');
+    expect(storage.getItem(`${AUTOSAVE_KEY}:corrupt:9`)).toBe('garbage');
+    expect(xOf(expectLoaded(a.previous()))).toBe(1);
+
+    storage.setItem(`${AUTOSAVE_KEY}:previous`, 'more garbage');
+    expect(a.previous()).toMatchObject({
+      kind: 'corrupt',
+      setAsideKey: `${AUTOSAVE_KEY}:corrupt:9-2`,
+    });
+    expect(storage.getItem(`${AUTOSAVE_KEY}:corrupt:9-2`)).toBe('more garbage');
+  });
+});
