@@ -35,7 +35,8 @@ test('build (x + y) · z with the mouse and read the gradients', async ({ page }
   for (let i = 0; i < 3; i++) await page.getByRole('button', { name: 'Add input' }).click();
   await page.getByRole('button', { name: 'Add add' }).click();
   await page.getByRole('button', { name: 'Add multiply' }).click();
-  await page.getByRole('button', { name: 'Fit', exact: true }).click();
+  await page.locator('.react-flow__pane').click({ position: { x: 5, y: 5 } });
+  await page.keyboard.press('f');
   await expect(page.locator('[data-node-id]')).toHaveCount(5);
 
   await page.getByLabel('Value of x').fill('-2');

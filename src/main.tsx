@@ -2,19 +2,18 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import '@xyflow/react/dist/style.css';
 import './ui/styles.css';
-import { initialDoc } from './store/initial';
-import { createAppStore } from './store/store';
 import { App } from './ui/App';
 import { AppStoreContext } from './ui/StoreContext';
+import { startSession } from './ui/session';
 
-const store = createAppStore(initialDoc());
+const session = startSession(window);
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');
 createRoot(root).render(
   <StrictMode>
-    <AppStoreContext.Provider value={store}>
-      <App />
+    <AppStoreContext.Provider value={session.store}>
+      <App forcedTheme={session.forcedTheme} />
     </AppStoreContext.Provider>
   </StrictMode>,
 );

@@ -41,14 +41,14 @@ export function encodeBase64Url(bytes: Uint8Array): string {
 
 /**
  * Decodes base64url text (one or two trailing `=` are tolerated). Returns the bytes, or a
- * message naming the first character that is not base64url, or saying the length is impossible.
+ * message naming the first character that is not base64url, or saying the length is impossible
+ * (4n + 1 characters: no byte count encodes to that).
  * Spare bits in the last character are ignored.
  */
 export function decodeBase64Url(text: string): Uint8Array | string {
   let end = text.length;
   if (end > 0 && text.charCodeAt(end - 1) === 61 /* = */) end--;
   if (end > 0 && text.charCodeAt(end - 1) === 61) end--;
-  if (end % 4 === 1) return `its data has an impossible length (${end} characters)`;
   const out = new Uint8Array(Math.floor((end * 3) / 4));
   let bits = 0;
   let bitCount = 0;
@@ -66,6 +66,8 @@ export function decodeBase64Url(text: string): Uint8Array | string {
       out[o++] = (bits >>> bitCount) & 0xff;
     }
   }
+  if (end % 4 === 1)
+    return `its data has an impossible length (${end} characters; was it cut short?)`;
   return out;
 }
 

@@ -15,11 +15,22 @@
  * and value limits. Keys are never copied from the input, so `__proto__` and `constructor` in
  * a link have no effect.
  *
- * The compact JSON is the file format (`toFileObject`) made small: nodes and wires are tuples
- * instead of objects, wires and the output name nodes by their place in the node list, and
- * positions are rounded to whole pixels. One table per record drives both writing and reading.
+ * The compact JSON is the file format (`toFileObject`) made small: nodes and wires are stored
+ * as columns (one list per field) instead of one object each, wires and the output name nodes
+ * by their place in the node list, and positions are rounded to whole pixels:
+ *
+ * ```
+ * {"nodes": {"id": ["x", "y", "f"], "op": ["input", "input", "mul"], "x": [0, 0, 200],
+ *            "y": [0, 120, 60], "value": [-2, 5], "label": ["x", "y"]},
+ *  "wires": {"from": [0, 1], "to": [2, 0], "port": ["a", "b"]},
+ *  "output": 2, "expression": "x = -2\ny = 5\nf = x * y", "view": {"step": 3}}
+ * ```
+ *
+ * Numbers are written as the file format writes them (`"NaN"`, `"Infinity"`, `-0` kept). One
+ * table per record (`NODE_COLUMNS`, `WIRE_COLUMNS`), one for the payload (`PAYLOAD_FIELDS`) and
+ * one for the view options (`VIEW_FIELDS`) each drive both writing and reading.
  */
-import { deflateSync, Inflate } from 'fflate';
+import { deflateSync, Inflate, inflateSync } from 'fflate';
 import type { Circuit } from '../engine/types';
 import { decodeBase64Url, encodeBase64Url } from './base64url';
 import {
@@ -50,6 +61,8 @@ export const MAX_STEP = 1_000_000;
 
 /** Input is fed to the inflater this many bytes at a time, so no single push can blow up. */
 const INFLATE_CHUNK = 1024;
+/** Deflate unpacks to at most about 1,032 bytes per byte (a 258-byte match per two bits). */
+const MAX_INFLATE_RATIO = 1032;
 
 // ---------------------------------------------------------------------------------------------
 // The link's shape
@@ -307,8 +320,9 @@ function readPayload(
   }
   const file: CircuitFileV1 = {
     format: FILE_FORMAT,
+    // The file version whose fields link version 1 carries; later file versions migrate it.
     version: FILE_VERSION,
-    // Rebuilt from untrusted tuples: the file codec checks every field.
+    // Rebuilt from untrusted columns: the file codec checks every field.
     nodes: draft.nodes as unknown as FileNode[],
     wires: draft.wires as unknown as FileWire[],
     output: draft.output as string | null,
@@ -328,8 +342,25 @@ function readPayload(
  * Raw inflate that gives up as soon as the output passes `cap` bytes. The input goes in small
  * chunks, so even a deflate bomb (about 1,000 bytes out per byte in) overshoots the cap by at
  * most about a megabyte before it is stopped.
+ *
+ * A typical link is a few hundred bytes, and the streaming inflater sets aside well over 100 kB
+ * for each; so an input too small to unpack past the cap is first tried in one call with a
+ * modest buffer. fflate drops (or, for a stored block, refuses) output past the end of a buffer
+ * it is given, so a buffer that comes back full may be cut short: then the streaming inflater
+ * decides. Either way the work is bounded by the cap.
  */
 function inflateCapped(bytes: Uint8Array, cap: number): Uint8Array | 'too large' | 'damaged' {
+  if (bytes.length > 0 && bytes.length * MAX_INFLATE_RATIO <= cap) {
+    const out = new Uint8Array(Math.max(4096, bytes.length * 8));
+    try {
+      const result = inflateSync(bytes, { out });
+      if (result.length < out.length) return result;
+    } catch (e) {
+      // fflate's own errors carry a numeric code and do not depend on the buffer: the data is
+      // damaged. Anything else (a stored block that did not fit) goes to the streaming path.
+      if (isFlateError(e)) return 'damaged';
+    }
+  }
   const chunks: Uint8Array[] = [];
   let total = 0;
   let over = false;
@@ -356,6 +387,11 @@ function inflateCapped(bytes: Uint8Array, cap: number): Uint8Array | 'too large'
     offset += chunk.length;
   }
   return out;
+}
+
+/** An error fflate raised about the data (it sets a numeric `code`). */
+function isFlateError(e: unknown): boolean {
+  return e instanceof Error && typeof (e as Error & { code?: unknown }).code === 'number';
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -27,9 +27,18 @@ import { type Computed, type ComputedView, computeAll, EMPTY_VIEW, runProgram } 
 import { freeSpot, layoutCircuit } from './layout';
 import { buildTimeline, type Timeline, viewAt } from './timeline';
 
+/** A button offered with a notice ("Restore previous circuit", "Load theirs"). */
+export interface NoticeAction {
+  readonly label: string;
+  readonly run: () => void;
+}
+
 export interface Notice {
   readonly text: string;
-  readonly kind: 'error' | 'info';
+  readonly kind: 'error' | 'info' | 'warning';
+  readonly actions?: readonly NoticeAction[];
+  /** Stays until dismissed (otherwise it fades after a few seconds). */
+  readonly sticky?: boolean;
   /** Increases with every notice, so the same text said twice is announced twice. */
   readonly serial: number;
 }
@@ -73,6 +82,8 @@ export interface AppState extends Computed {
   readonly clipboard: Clipboard | null;
   /** Increases when the canvas should fit the circuit into view (new circuit, tidy up). */
   readonly fitRequest: number;
+  /** How the app is shown: `embed` (canvas and playback only), `present` (large type). */
+  readonly mode: { readonly embed: boolean; readonly present: boolean };
 
   loadCircuit(circuit: Circuit, options?: { expression?: string; layout?: boolean }): void;
   applyExpression(text: string): boolean;
@@ -91,7 +102,12 @@ export interface AppState extends Computed {
   copySelection(): void;
   paste(): void;
   duplicateSelection(): void;
-  notify(text: string, kind?: Notice['kind']): void;
+  notify(
+    text: string,
+    kind?: Notice['kind'],
+    extra?: { actions?: readonly NoticeAction[]; sticky?: boolean },
+  ): void;
+  setMode(mode: Partial<AppState['mode']>): void;
   dismissNotice(): void;
   /** Start/end a gesture (a drag, a scrub): everything in between is one undo step. */
   beginGesture(): void;
@@ -165,6 +181,7 @@ export function createAppStore(initial: Doc = EMPTY_DOC) {
           expressionError: null,
           clipboard: null,
           fitRequest: 0,
+          mode: { embed: false, present: false },
 
           loadCircuit(circuit, options = {}) {
             let doc = docFromCircuit(circuit, options.expression ?? null);
@@ -419,9 +436,16 @@ export function createAppStore(initial: Doc = EMPTY_DOC) {
             get().paste();
           },
 
-          notify(text, kind = 'error') {
+          notify(text, kind = 'error', extra = {}) {
             noticeSerial += 1;
-            set({ notice: { text, kind, serial: noticeSerial } });
+            set({ notice: { text, kind, serial: noticeSerial, ...extra } });
+          },
+
+          setMode(mode) {
+            const next = { ...get().mode, ...mode };
+            if (next.embed === get().mode.embed && next.present === get().mode.present) return;
+            // The canvas changes size with the chrome around it: fit the circuit again.
+            set({ mode: next, fitRequest: get().fitRequest + 1 });
           },
 
           dismissNotice() {

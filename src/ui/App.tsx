@@ -9,14 +9,15 @@ import { Inspector } from './Inspector';
 import { Notices } from './Notices';
 import { Palette } from './Palette';
 import { PlaybackBar } from './playback/PlaybackBar';
-import { useAppStore } from './StoreContext';
+import { ShareDialog } from './ShareDialog';
+import { useApp, useAppStore } from './StoreContext';
 import { Toolbar } from './Toolbar';
-import { useTheme } from './theme';
+import { type Theme, useTheme } from './theme';
 
-export function App() {
+export function App({ forcedTheme }: { forcedTheme?: Theme }) {
   return (
     <ReactFlowProvider>
-      <Workspace />
+      <Workspace forcedTheme={forcedTheme} />
     </ReactFlowProvider>
   );
 }
@@ -26,10 +27,12 @@ const FIT = {
   duration: 200,
 } as const;
 
-function Workspace() {
+function Workspace({ forcedTheme }: { forcedTheme?: Theme }) {
   const store = useAppStore();
   const flow = useReactFlow();
-  const [theme, toggleTheme] = useTheme();
+  const [theme, toggleTheme] = useTheme(forcedTheme);
+  const mode = useApp((s) => s.mode);
+  const [shareOpen, setShareOpen] = useState(false);
   const [helpOpen, setHelpOpen] = useState(false);
   const [connectOpen, setConnectOpen] = useState(false);
   const [inspectorOpen, setInspectorOpen] = useState(true);
@@ -71,6 +74,13 @@ function Workspace() {
       const typing = isTyping(event.target);
       for (const command of COMMANDS) {
         if (typing && !command.inFields) continue;
+        if (
+          store.getState().mode.embed &&
+          command.group !== 'Playback' &&
+          command.group !== 'View'
+        ) {
+          continue;
+        }
         if (command.when && !command.when(event)) continue;
         if (command.keys.some((combo) => matches(combo, event))) {
           event.preventDefault();
@@ -83,36 +93,66 @@ function Workspace() {
     return () => window.removeEventListener('keydown', onKey);
   }, [ctx]);
 
+  const editing = !mode.embed && !mode.present;
   return (
-    <div className="app">
-      <header className="topbar">
-        <h1 className="brand">
-          Backprop<span className="brand-long"> Circuits</span>
-        </h1>
-        <ExpressionBar ref={expressionRef} />
-        <Toolbar
-          theme={theme}
-          onToggleTheme={toggleTheme}
-          onHelp={() => setHelpOpen(true)}
-          onFit={fitView}
-          panels={{ palette: paletteOpen, inspector: inspectorOpen }}
-          onTogglePalette={() => setPaletteOpen((o) => !o)}
-          onToggleInspector={() => setInspectorOpen((o) => !o)}
-        />
-      </header>
+    <div className={`app${mode.embed ? ' app--embed' : ''}${mode.present ? ' app--present' : ''}`}>
+      {!mode.embed && (
+        <header className="topbar">
+          <h1 className="brand">
+            Backprop<span className="brand-long"> Circuits</span>
+          </h1>
+          {editing ? (
+            <>
+              <ExpressionBar ref={expressionRef} />
+              <Toolbar
+                theme={theme}
+                onToggleTheme={toggleTheme}
+                onHelp={() => setHelpOpen(true)}
+                onFit={fitView}
+                onShare={() => setShareOpen(true)}
+                panels={{ palette: paletteOpen, inspector: inspectorOpen }}
+                onTogglePalette={() => setPaletteOpen((o) => !o)}
+                onToggleInspector={() => setInspectorOpen((o) => !o)}
+              />
+            </>
+          ) : (
+            <div className="present-bar">
+              <button
+                type="button"
+                className="btn"
+                onClick={() => store.getState().setMode({ present: false })}
+              >
+                Leave presentation
+              </button>
+            </div>
+          )}
+        </header>
+      )}
       <main className="workspace">
-        {paletteOpen && <Palette ref={paletteRef} />}
+        {editing && paletteOpen && <Palette ref={paletteRef} />}
         <div className="canvas-wrap">
-          <Canvas colorMode={theme} />
-          <Legend />
+          <Canvas colorMode={theme} readOnly={mode.embed} />
+          {!mode.embed && <Legend />}
+          {mode.embed && <OpenFull />}
         </div>
-        {inspectorOpen && <Inspector ref={renameRef} />}
+        {editing && inspectorOpen && <Inspector ref={renameRef} />}
       </main>
       <PlaybackBar />
       <Notices />
       <HelpDialog open={helpOpen} onClose={() => setHelpOpen(false)} />
       <ConnectDialog open={connectOpen} onClose={() => setConnectOpen(false)} />
+      <ShareDialog open={shareOpen} onClose={() => setShareOpen(false)} theme={theme} />
     </div>
+  );
+}
+
+/** In an embedded frame: open the same circuit, editable, in a tab of its own. */
+function OpenFull() {
+  const href = window.location.href.replace(/([#&])embed=1&?/, '$1').replace(/[#&]$/, '');
+  return (
+    <a className="open-full" href={href} target="_blank" rel="noopener noreferrer">
+      Open in Backprop Circuits ↗
+    </a>
   );
 }
 

@@ -6,7 +6,7 @@ export function Notices() {
   const notice = useApp((s) => s.notice);
   const store = useAppStore();
   useEffect(() => {
-    if (!notice) return undefined;
+    if (!notice || notice.sticky || notice.actions) return undefined;
     const timer = window.setTimeout(() => store.getState().dismissNotice(), 6000);
     return () => window.clearTimeout(timer);
   }, [notice, store]);
@@ -14,6 +14,19 @@ export function Notices() {
   return (
     <div className={`notice notice--${notice.kind}`} role="alert" key={notice.serial}>
       <span>{notice.text}</span>
+      {notice.actions?.map((action) => (
+        <button
+          key={action.label}
+          type="button"
+          className="btn"
+          onClick={() => {
+            store.getState().dismissNotice();
+            action.run();
+          }}
+        >
+          {action.label}
+        </button>
+      ))}
       <button
         type="button"
         className="notice-close"

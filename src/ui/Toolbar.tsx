@@ -9,6 +9,7 @@ export const Toolbar = memo(function Toolbar({
   onToggleTheme,
   onHelp,
   onFit,
+  onShare,
   panels,
   onTogglePalette,
   onToggleInspector,
@@ -17,6 +18,7 @@ export const Toolbar = memo(function Toolbar({
   onToggleTheme: () => void;
   onHelp: () => void;
   onFit: () => void;
+  onShare: () => void;
   panels: { palette: boolean; inspector: boolean };
   onTogglePalette: () => void;
   onToggleInspector: () => void;
@@ -78,49 +80,71 @@ export const Toolbar = memo(function Toolbar({
           Redo
         </button>
       </div>
-      <div className="btn-group">
-        <button
-          type="button"
-          className="btn"
-          onClick={() => store.getState().tidyUp()}
-          title="Tidy up (T)"
-        >
-          Tidy up
-        </button>
-        <button type="button" className="btn" onClick={onFit} title="Fit to screen (F)">
-          Fit
-        </button>
-        <button
-          type="button"
-          className="btn"
-          onClick={onTogglePalette}
-          aria-pressed={panels.palette}
-          title="Gate palette (G)"
-        >
-          Gates
-        </button>
-        <button
-          type="button"
-          className="btn"
-          onClick={onToggleInspector}
-          aria-pressed={panels.inspector}
-          title="Inspector panel (I)"
-        >
-          Inspector
-        </button>
-        <button
-          type="button"
-          className="btn"
-          onClick={onToggleTheme}
-          aria-pressed={theme === 'dark'}
-          title="Dark mode (Shift+D)"
-        >
-          Dark
-        </button>
-        <button type="button" className="btn" onClick={onHelp} title="Keyboard shortcuts (?)">
-          ?<span className="visually-hidden"> Keyboard shortcuts</span>
-        </button>
-      </div>
+      <button
+        type="button"
+        className="btn btn-primary"
+        onClick={onShare}
+        title="Share a link, embed it, download or open a file"
+      >
+        Share
+      </button>
+      <details className="menu">
+        <summary className="btn">View ▾</summary>
+        <div className="menu-items">
+          <MenuItem onClick={() => store.getState().tidyUp()} keys="T">
+            Tidy up
+          </MenuItem>
+          <MenuItem onClick={onFit} keys="F">
+            Fit to screen
+          </MenuItem>
+          <MenuItem onClick={onTogglePalette} keys="G" pressed={panels.palette}>
+            Gate palette
+          </MenuItem>
+          <MenuItem onClick={onToggleInspector} keys="I" pressed={panels.inspector}>
+            Inspector
+          </MenuItem>
+          <MenuItem onClick={onToggleTheme} keys="Shift+D" pressed={theme === 'dark'}>
+            Dark mode
+          </MenuItem>
+          <MenuItem onClick={() => store.getState().setMode({ present: true })} keys="P">
+            Presentation mode
+          </MenuItem>
+        </div>
+      </details>
+      <button type="button" className="btn" onClick={onHelp} title="Keyboard shortcuts (?)">
+        ?<span className="visually-hidden"> Keyboard shortcuts</span>
+      </button>
     </div>
   );
 });
+
+/** A menu entry; it closes its menu after acting. */
+function MenuItem({
+  onClick,
+  keys,
+  pressed,
+  children,
+}: {
+  onClick: () => void;
+  keys: string;
+  pressed?: boolean;
+  children: React.ReactNode;
+}) {
+  return (
+    <button
+      type="button"
+      className="menu-item"
+      aria-pressed={pressed}
+      onClick={(e) => {
+        e.currentTarget.closest('details')?.removeAttribute('open');
+        onClick();
+      }}
+    >
+      <span>
+        {pressed !== undefined && <span aria-hidden="true">{pressed ? '☑ ' : '☐ '}</span>}
+        {children}
+      </span>
+      <kbd>{keys}</kbd>
+    </button>
+  );
+}

@@ -179,6 +179,16 @@ export const COMMANDS: readonly Command[] = [
     perform: (ctx) => ctx.toggleInspector(),
   },
   {
+    id: 'present',
+    label: 'Presentation mode (large type, clicker keys)',
+    group: 'View',
+    keys: [{ key: 'p' }],
+    perform: (ctx) => {
+      const { mode, setMode } = ctx.store.getState();
+      setMode({ present: !mode.present });
+    },
+  },
+  {
     id: 'theme',
     label: 'Switch dark / light',
     group: 'View',

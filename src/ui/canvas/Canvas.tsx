@@ -32,7 +32,13 @@ const FIT_OPTIONS = {
 /** Above this many nodes, only what is on screen is in the DOM. */
 const VIRTUALIZE_ABOVE = 300;
 
-export function Canvas({ colorMode }: { colorMode: 'light' | 'dark' }) {
+export function Canvas({
+  colorMode,
+  readOnly = false,
+}: {
+  colorMode: 'light' | 'dark';
+  readOnly?: boolean;
+}) {
   const store = useAppStore();
   const {
     nodes: docNodes,
@@ -183,6 +189,9 @@ export function Canvas({ colorMode }: { colorMode: 'light' | 'dark' }) {
       onConnect={onConnect}
       onNodeDragStart={() => store.getState().beginGesture()}
       onNodeDragStop={() => store.getState().endGesture()}
+      nodesDraggable={!readOnly}
+      nodesConnectable={!readOnly}
+      elementsSelectable={!readOnly}
       onDragOver={onDragOver}
       onDrop={onDrop}
       colorMode={colorMode}

@@ -1,0 +1,245 @@
+/**
+ * In-page half of `npm run bench:ui`, injected before any page script runs (addInitScript).
+ * Plain browser JavaScript on purpose: functions compiled by tsx carry helpers that do not
+ * exist in the page. Every time is `performance.now()` in the page, whose zero is the start
+ * of the navigation.
+ *
+ * "Painted" is always the second requestAnimationFrame after the DOM reached its final state:
+ * the first runs before that frame is drawn, the second after.
+ */
+(() => {
+  const config = window.__BENCH_CONFIG__ || {};
+  const now = () => performance.now();
+
+  /** What the canvas shows this frame, as one comparable string plus counts. */
+  function snapshot(idSet) {
+    const nodes = document.querySelectorAll('.react-flow__node');
+    let visible = 0;
+    for (const el of nodes) if (el.style.visibility !== 'hidden') visible++;
+    const edges = document.querySelectorAll('.react-flow__edge').length;
+    const viewport = document.querySelector('.react-flow__viewport');
+    const transform = viewport ? viewport.style.transform : '';
+    let ours = true;
+    if (idSet) {
+      const tagged = document.querySelectorAll('[data-node-id]');
+      if (tagged.length === 0) ours = false;
+      for (const el of tagged) {
+        if (!idSet.has(el.getAttribute('data-node-id'))) {
+          ours = false;
+          break;
+        }
+      }
+    }
+    const ok = ours && visible > 0 && visible === nodes.length && edges > 0;
+    return {
+      sig: `${nodes.length}|${visible}|${edges}|${transform}|${ok}`,
+      ok,
+      nodes: nodes.length,
+      edges,
+    };
+  }
+
+  /**
+   * Records every frame from now on until the canvas has held the same state for
+   * `stableFrames` frames; returns the time (minus `since`) at which that final state was first
+   * painted. `ids`: when given, every `[data-node-id]` on screen must be one of them (the old
+   * circuit is not the new one).
+   */
+  function watchPaint(options) {
+    const { ids = null, stableFrames = 30, timeoutMs = 30000, minNodes = 1 } = options;
+    const since = options.since ?? now();
+    const idSet = ids ? new Set(ids) : null;
+    return new Promise((resolve) => {
+      const times = [];
+      let lastSig = '';
+      let runStart = -1;
+      let runLength = 0;
+      let last = null;
+      const tick = () => {
+        const t = now();
+        times.push(t);
+        const s = snapshot(idSet);
+        last = s;
+        if (s.ok && s.nodes >= minNodes && s.sig === lastSig) runLength++;
+        else {
+          runStart = times.length - 1;
+          runLength = 1;
+        }
+        lastSig = s.sig;
+        if (s.ok && s.nodes >= minNodes && runLength >= stableFrames) {
+          resolve({
+            ms: times[runStart + 1] - since,
+            nodes: s.nodes,
+            edges: s.edges,
+            frames: times.length,
+          });
+          return;
+        }
+        if (t - since > timeoutMs) {
+          resolve({
+            timeout: true,
+            ms: Number.NaN,
+            nodes: last.nodes,
+            edges: last.edges,
+            sig: last.sig,
+          });
+          return;
+        }
+        requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+    });
+  }
+
+  /** Resolves with the time of the next keydown of `key` (capture phase, before React sees it). */
+  function keyTime(key) {
+    return new Promise((resolve) => {
+      const on = (event) => {
+        if (event.key !== key) return;
+        window.removeEventListener('keydown', on, true);
+        resolve(now());
+      };
+      window.addEventListener('keydown', on, true);
+    });
+  }
+
+  /** Arms a load measurement that starts at the next Enter: `window.__bench.load` resolves. */
+  function armLoad(options) {
+    bench.load = keyTime('Enter').then((since) => watchPaint({ ...options, since }));
+  }
+
+  /** Does every value on screen read what it should? Returns the count checked, or -1. */
+  function allMatch(expected, mode) {
+    let checked = 0;
+    if (mode === 'app') {
+      for (const el of document.querySelectorAll('[data-node-id]')) {
+        const want = expected[el.getAttribute('data-node-id')];
+        if (want === undefined) continue;
+        const got = Number(el.getAttribute('data-value'));
+        if (!(Math.abs(got - want) <= 1e-9 * Math.max(1, Math.abs(want)))) return -1;
+        checked++;
+      }
+    } else {
+      for (const el of document.querySelectorAll('.react-flow__node')) {
+        const want = expected[el.getAttribute('data-id')];
+        if (want === undefined) continue;
+        if (el.textContent !== want) return -1;
+        checked++;
+      }
+    }
+    return checked;
+  }
+
+  /**
+   * Arms an edit measurement: from the next `input` event (capture phase, before React sees
+   * it) to every on-screen value matching `expected`, then to the frame after it was painted.
+   * `window.__bench.edit` resolves.
+   */
+  function armEdit({ expected, mode, timeoutMs = 10000 }) {
+    bench.edit = new Promise((resolve) => {
+      let t0 = -1;
+      let done = false;
+      const onInput = () => {
+        if (t0 < 0) t0 = now();
+      };
+      window.addEventListener('input', onInput, true);
+      const finish = (result) => {
+        if (done) return;
+        done = true;
+        observer.disconnect();
+        window.removeEventListener('input', onInput, true);
+        resolve(result);
+      };
+      const observer = new MutationObserver(() => {
+        if (t0 < 0 || done) return;
+        const checked = allMatch(expected, mode);
+        if (checked <= 0) return;
+        const dom = now() - t0;
+        observer.disconnect();
+        requestAnimationFrame(() =>
+          requestAnimationFrame(() => finish({ dom, painted: now() - t0, checked })),
+        );
+      });
+      observer.observe(document.body, {
+        subtree: true,
+        childList: true,
+        characterData: true,
+        attributes: true,
+        attributeFilter: ['data-value'],
+      });
+      setTimeout(() => finish({ timeout: true, dom: Number.NaN, painted: Number.NaN }), timeoutMs);
+    });
+  }
+
+  /**
+   * Scrubs a value field from inside the page: every frame sets it to the next value and fires
+   * `input`, as a drag delivers one coalesced pointer move per frame. Counts frames.
+   */
+  function scrubField({ label, start, step, durationMs }) {
+    const field = document.querySelector(`input[aria-label="${label}"]`);
+    if (!field) return Promise.resolve({ error: `no field ${label}` });
+    const setValue = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set;
+    field.focus();
+    return new Promise((resolve) => {
+      let frames = 0;
+      let longest = 0;
+      let begin = -1;
+      let previous = -1;
+      const tick = () => {
+        const t = now();
+        if (begin < 0) begin = t;
+        else longest = Math.max(longest, t - previous);
+        previous = t;
+        if (t - begin >= durationMs) {
+          field.blur();
+          resolve({ fps: (frames * 1000) / (t - begin), frames, longest });
+          return;
+        }
+        frames++;
+        const x = Math.round((start + frames * step) * 1e6) / 1e6;
+        setValue.call(field, String(x));
+        field.dispatchEvent(new Event('input', { bubbles: true }));
+        requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+    });
+  }
+
+  /**
+   * Counts frames until `stop()`, for gestures driven from outside the page; with `watch`, also
+   * how often that element's data-value changed.
+   */
+  function countFrames(watch) {
+    const state = { frames: 0, begin: now(), longest: 0, running: true, updates: 0 };
+    let previous = state.begin;
+    const target = watch ? document.querySelector(watch) : null;
+    const observer = new MutationObserver((records) => {
+      state.updates += records.length;
+    });
+    if (target) observer.observe(target, { attributes: true, attributeFilter: ['data-value'] });
+    const tick = () => {
+      if (!state.running) return;
+      const t = now();
+      state.longest = Math.max(state.longest, t - previous);
+      previous = t;
+      state.frames++;
+      requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+    bench.stopFrames = () => {
+      state.running = false;
+      observer.disconnect();
+      const seconds = (now() - state.begin) / 1000;
+      return {
+        fps: state.frames / seconds,
+        frames: state.frames,
+        longest: state.longest,
+        updates: state.updates / seconds,
+      };
+    };
+  }
+
+  const bench = { watchPaint, armLoad, armEdit, scrubField, countFrames, snapshot };
+  window.__bench = bench;
+  if (config.watchNavigation) bench.loaded = watchPaint({ ...config.watchNavigation, since: 0 });
+})();

@@ -1,0 +1,226 @@
+import { useReactFlow } from '@xyflow/react';
+import { useId, useMemo, useRef, useState } from 'react';
+import { parseCircuitFile, serializeCircuit } from '../share/file';
+import { encodeExprLink, encodeFullLink, type ViewState } from '../share/link';
+import { docToCircuit } from '../store/document';
+import { Dialog } from './Dialog';
+import { circuitImage, download, downloadText } from './exportImage';
+import { useApp, useAppStore } from './StoreContext';
+
+/** Above this many characters a link is unwieldy in e-mails and chats. */
+export const LINK_WARN_LENGTH = 8000;
+
+function pageUrl(hash: string): string {
+  const { origin, pathname, search } = window.location;
+  return `${origin === 'null' ? '' : origin}${pathname}${search}#${hash}`;
+}
+
+async function copy(text: string, field: HTMLInputElement | HTMLTextAreaElement | null) {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    // Clipboard access refused (an insecure page, an old browser): select it for Ctrl+C.
+    field?.select();
+    return document.execCommand?.('copy') ?? false;
+  }
+}
+
+/** Share the circuit as a link, an embed snippet or a file; export it as a picture; open a file. */
+export function ShareDialog({
+  open,
+  onClose,
+  theme,
+}: {
+  open: boolean;
+  onClose: () => void;
+  theme: 'light' | 'dark';
+}) {
+  return (
+    <Dialog title="Share" open={open} onClose={onClose} className="share-dialog">
+      {open && <ShareBody onClose={onClose} theme={theme} />}
+    </Dialog>
+  );
+}
+
+function ShareBody({ onClose, theme }: { onClose: () => void; theme: 'light' | 'dark' }) {
+  const store = useAppStore();
+  const doc = useApp((s) => s.doc);
+  const cursor = useApp((s) => s.cursor);
+  const { getNodes } = useReactFlow();
+  const [copied, setCopied] = useState<string | null>(null);
+  const [transparent, setTransparent] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const linkRef = useRef<HTMLInputElement>(null);
+  const exprRef = useRef<HTMLInputElement>(null);
+  const embedRef = useRef<HTMLTextAreaElement>(null);
+  const fileInput = useRef<HTMLInputElement>(null);
+  const ids = { link: useId(), expr: useId(), embed: useId(), file: useId() };
+
+  const view: ViewState = cursor !== null ? { step: cursor } : {};
+  const full = useMemo(
+    () => pageUrl(encodeFullLink({ circuit: docToCircuit(doc), view, expression: doc.expression })),
+    // biome-ignore lint/correctness/useExhaustiveDependencies: view is derived from cursor
+    [doc, cursor],
+  );
+  const expr = doc.expression !== null ? pageUrl(encodeExprLink(doc.expression, view)) : null;
+  const embedUrl = `${full}&embed=1`;
+  const embed = `<iframe src="${embedUrl.replace(/"/g, '&quot;')}" width="900" height="560" style="border:0" title="Backprop Circuits" loading="lazy"></iframe>`;
+  const tooLong = full.length > LINK_WARN_LENGTH;
+
+  const doCopy = async (
+    what: string,
+    text: string,
+    field: HTMLInputElement | HTMLTextAreaElement | null,
+  ) => {
+    if (await copy(text, field)) setCopied(what);
+  };
+  const exportImage = async (format: 'png' | 'svg') => {
+    setBusy(true);
+    try {
+      const url = await circuitImage(getNodes(), {
+        format,
+        scale: 2,
+        transparent: format === 'png' && transparent,
+        background:
+          getComputedStyle(document.documentElement).getPropertyValue('--bg').trim() || '#ffffff',
+      });
+      download(url, `circuit.${format}`);
+    } catch (error) {
+      store.getState().notify(`Could not export the picture: ${(error as Error).message}`);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div className="share">
+      <label className="field-label" htmlFor={ids.link}>
+        Link to this circuit (with its values, layout{cursor !== null ? ' and playback step' : ''})
+      </label>
+      <div className="share-row">
+        <input
+          id={ids.link}
+          ref={linkRef}
+          className="text-field"
+          readOnly
+          value={full}
+          onFocus={(e) => e.currentTarget.select()}
+        />
+        <button
+          type="button"
+          className="btn btn-primary"
+          onClick={() => doCopy('link', full, linkRef.current)}
+        >
+          {copied === 'link' ? 'Copied' : 'Copy'}
+        </button>
+      </div>
+      <p className={tooLong ? 'share-warning' : 'share-note'}>
+        {full.length.toLocaleString('en')} characters.
+        {tooLong && ' That is long for e-mail and chat: the circuit file below travels better.'}
+      </p>
+      {expr && (
+        <>
+          <label className="field-label" htmlFor={ids.expr}>
+            As a program (short, and easy to type into slides)
+          </label>
+          <div className="share-row">
+            <input
+              id={ids.expr}
+              ref={exprRef}
+              className="text-field"
+              readOnly
+              value={expr}
+              onFocus={(e) => e.currentTarget.select()}
+            />
+            <button
+              type="button"
+              className="btn"
+              onClick={() => doCopy('expr', expr, exprRef.current)}
+            >
+              {copied === 'expr' ? 'Copied' : 'Copy'}
+            </button>
+          </div>
+        </>
+      )}
+      <label className="field-label" htmlFor={ids.embed}>
+        Embed in a course page (playback only, no editing)
+      </label>
+      <div className="share-row">
+        <textarea
+          id={ids.embed}
+          ref={embedRef}
+          className="text-field"
+          readOnly
+          rows={2}
+          value={embed}
+          onFocus={(e) => e.currentTarget.select()}
+        />
+        <button
+          type="button"
+          className="btn"
+          onClick={() => doCopy('embed', embed, embedRef.current)}
+        >
+          {copied === 'embed' ? 'Copied' : 'Copy'}
+        </button>
+      </div>
+      <h3 className="inspector-subtitle">Files and pictures</h3>
+      <div className="share-actions">
+        <button
+          type="button"
+          className="btn"
+          onClick={() => downloadText(serializeCircuit(docToCircuit(doc)), 'circuit.json')}
+        >
+          Download file (.json)
+        </button>
+        <button type="button" className="btn" onClick={() => fileInput.current?.click()}>
+          Open file…
+        </button>
+        <input
+          id={ids.file}
+          ref={fileInput}
+          type="file"
+          accept=".json,application/json"
+          className="visually-hidden"
+          aria-label="Open a circuit file"
+          tabIndex={-1}
+          onChange={async (e) => {
+            const file = e.target.files?.[0];
+            e.target.value = '';
+            if (!file) return;
+            if (file.size > 5 * 1024 * 1024) {
+              store
+                .getState()
+                .notify(`${file.name} is larger than 5 MB: not a circuit file this app can open.`);
+              return;
+            }
+            const decoded = parseCircuitFile(await file.text());
+            if (!decoded.ok) {
+              store.getState().notify(`${file.name} could not be opened: ${decoded.error}`);
+              return;
+            }
+            store.getState().loadCircuit(decoded.circuit);
+            onClose();
+          }}
+        />
+        <button type="button" className="btn" disabled={busy} onClick={() => exportImage('png')}>
+          Picture (.png, 2×)
+        </button>
+        <button type="button" className="btn" disabled={busy} onClick={() => exportImage('svg')}>
+          Picture (.svg)
+        </button>
+        <label className="share-check">
+          <input
+            type="checkbox"
+            checked={transparent}
+            onChange={(e) => setTransparent(e.target.checked)}
+          />
+          transparent PNG background
+        </label>
+      </div>
+      <p className="share-note">
+        Theme of the picture: {theme}. Switch with the Dark button first if you need the other.
+      </p>
+    </div>
+  );
+}

@@ -1,0 +1,1036 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ALL_OPS, getOp, isSource } from '../../src/engine/ops';
+import { parse } from '../../src/engine/parse';
+import {
+  type Circuit,
+  type CircuitNode,
+  nodeId,
+  portName,
+  type Shape,
+  type Tensor,
+  type Wire,
+} from '../../src/engine/types';
+import { decodeBase64Url, encodeBase64Url } from '../../src/share/base64url';
+import { type CircuitFileV1, decodeCircuitObject, toFileObject } from '../../src/share/file';
+import {
+  decodeHash,
+  encodeExprLink,
+  encodeFullLink,
+  encodeViewFlags,
+  LINK_VERSION,
+  type LinkDecoded,
+  type LinkState,
+  MAX_PAYLOAD_LENGTH,
+  type ViewState,
+} from '../../src/share/link';
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+const t = (shape: Shape, data: number[]): Tensor => ({ shape, data: Float64Array.from(data) });
+
+function node(
+  id: string,
+  op: string,
+  extra: { label?: string; position?: { x: number; y: number }; value?: Tensor } = {},
+): CircuitNode {
+  return { id: nodeId(id), op, ...extra };
+}
+
+function wire(from: string, to: string, port: string): Wire {
+  return { from: nodeId(from), to: nodeId(to), port: portName(port) };
+}
+
+type Full = Extract<LinkDecoded, { kind: 'full' }>;
+type Expr = Extract<LinkDecoded, { kind: 'expr' }>;
+type None = Extract<LinkDecoded, { kind: 'none' }>;
+
+function expectFull(decoded: LinkDecoded): Full {
+  if (!decoded.ok) throw new Error(`expected a circuit, got the error: ${decoded.error}`);
+  if (decoded.kind !== 'full') throw new Error(`expected a full link, got ${decoded.kind}`);
+  return decoded;
+}
+
+function expectExpr(decoded: LinkDecoded): Expr {
+  if (!decoded.ok) throw new Error(`expected a program, got the error: ${decoded.error}`);
+  if (decoded.kind !== 'expr') throw new Error(`expected an expr link, got ${decoded.kind}`);
+  return decoded;
+}
+
+function expectNone(decoded: LinkDecoded): None {
+  if (!decoded.ok) throw new Error(`expected no circuit, got the error: ${decoded.error}`);
+  if (decoded.kind !== 'none') throw new Error(`expected no circuit, got ${decoded.kind}`);
+  return decoded;
+}
+
+function expectError(decoded: LinkDecoded): string {
+  if (decoded.ok) throw new Error(`expected an error, got a ${decoded.kind} link`);
+  return decoded.error;
+}
+
+/** What a link keeps of a circuit: everything, with positions rounded to whole pixels. */
+function asLinked(circuit: Circuit): Circuit {
+  return {
+    ...circuit,
+    nodes: circuit.nodes.map((n) =>
+      n.position
+        ? { ...n, position: { x: Math.round(n.position.x) + 0, y: Math.round(n.position.y) + 0 } }
+        : n,
+    ),
+  };
+}
+
+/**
+ * Asserts two circuits are identical, comparing every number with Object.is. Plain checks that
+ * throw once, rather than an `expect` per field: the property tests call this 10,000 times.
+ */
+function expectSameCircuit(actual: Circuit, expected: Circuit): void {
+  const difference = circuitDifference(actual, expected);
+  if (difference !== undefined) throw new Error(difference);
+}
+
+function circuitDifference(actual: Circuit, expected: Circuit): string | undefined {
+  if (actual.output !== expected.output) return `output: ${actual.output} ≠ ${expected.output}`;
+  if (actual.nodes.length !== expected.nodes.length) {
+    return `node count: ${actual.nodes.length} ≠ ${expected.nodes.length}`;
+  }
+  for (let i = 0; i < expected.nodes.length; i++) {
+    const got = actual.nodes[i];
+    const want = expected.nodes[i];
+    const where = `node ${i} (${JSON.stringify(want.id)})`;
+    const gotKeys = Object.keys(got).sort().join();
+    const wantKeys = Object.keys(want).sort().join();
+    if (gotKeys !== wantKeys) return `${where} fields: ${gotKeys} ≠ ${wantKeys}`;
+    if (got.id !== want.id || got.op !== want.op || got.label !== want.label) {
+      return `${where}: ${JSON.stringify(got)} ≠ ${JSON.stringify(want)}`;
+    }
+    if (want.position) {
+      if (
+        !Object.is(got.position?.x, want.position.x) ||
+        !Object.is(got.position?.y, want.position.y)
+      ) {
+        return `${where} position: ${JSON.stringify(got.position)} ≠ ${JSON.stringify(want.position)}`;
+      }
+    }
+    if (want.value) {
+      const value = got.value;
+      if (!value || !(value.data instanceof Float64Array)) return `${where} has no tensor value`;
+      if (
+        value.shape.join() !== want.value.shape.join() ||
+        value.shape.length !== want.value.shape.length
+      ) {
+        return `${where} shape: [${value.shape}] ≠ [${want.value.shape}]`;
+      }
+      if (value.data.length !== want.value.data.length) return `${where} value length differs`;
+      for (let j = 0; j < want.value.data.length; j++) {
+        if (!Object.is(value.data[j], want.value.data[j])) {
+          return `${where} value[${j}]: ${value.data[j]} ≠ ${want.value.data[j]}`;
+        }
+      }
+    }
+  }
+  if (actual.wires.length !== expected.wires.length) {
+    return `wire count: ${actual.wires.length} ≠ ${expected.wires.length}`;
+  }
+  for (let i = 0; i < expected.wires.length; i++) {
+    const got = actual.wires[i];
+    const want = expected.wires[i];
+    if (
+      Object.keys(got).length !== 3 ||
+      got.from !== want.from ||
+      got.to !== want.to ||
+      got.port !== want.port
+    ) {
+      return `wire ${i}: ${JSON.stringify(got)} ≠ ${JSON.stringify(want)}`;
+    }
+  }
+  return undefined;
+}
+
+/** The view a link gives back: only the options that differ from the defaults. */
+function normalView(view: ViewState): ViewState {
+  const out: ViewState = {};
+  if (view.embed) out.embed = true;
+  if (view.present) out.present = true;
+  if (view.dark) out.dark = true;
+  if (view.step !== undefined) out.step = view.step;
+  return out;
+}
+
+// The tests pack and unpack with Node's zlib: fast, and a check that links are standard raw
+// deflate that any implementation reads.
+
+/** Raw deflate, level 9. */
+function deflate(bytes: Uint8Array): Uint8Array {
+  return new Uint8Array(deflateRawSync(bytes, { level: 9 }));
+}
+
+/** The compact JSON inside a `c=1.` hash. */
+function payloadOf(hash: string): Record<string, unknown> {
+  const data = hash.replace(/^#?c=1\./, '').split('&')[0];
+  const bytes = decodeBase64Url(data);
+  if (typeof bytes === 'string') throw new Error(bytes);
+  return JSON.parse(new TextDecoder().decode(inflateRawSync(bytes)));
+}
+
+/** A `c=1.` hash around any JSON text. */
+function linkAround(json: string): string {
+  return `c=1.${encodeBase64Url(deflate(new TextEncoder().encode(json)))}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hand-built circuits
+
+const classic: Circuit = {
+  nodes: [
+    node('x', 'input', { label: 'x', position: { x: 0, y: 0 }, value: t([], [-2]) }),
+    node('y', 'input', { label: 'y', position: { x: 0, y: 120 }, value: t([], [5]) }),
+    node('z', 'input', { label: 'z', position: { x: 0, y: 240 }, value: t([], [-4]) }),
+    node('q', 'add', { position: { x: 200, y: 60 } }),
+    node('f', 'mul', { label: 'f', position: { x: 400, y: 150 } }),
+  ],
+  wires: [wire('x', 'q', 'a'), wire('y', 'q', 'b'), wire('q', 'f', 'a'), wire('z', 'f', 'b')],
+  output: nodeId('f'),
+};
+
+const awkwardNumbers: Circuit = {
+  nodes: [
+    node('nan', 'input', { value: t([], [Number.NaN]) }),
+    node('negzero', 'const', { value: t([], [-0]), position: { x: -0, y: 3 } }),
+    node('vec', 'input', {
+      value: t([6], [5e-324, -5e-324, 1.7976931348623157e308, -0, 0, 0.1 + 0.2]),
+    }),
+    node('mat', 'input', {
+      value: t([2, 3], [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -0, 1, -1]),
+    }),
+    node('cell', 'const', { value: t([1, 1], [Number.NEGATIVE_INFINITY]) }),
+    node('m', 'matmul', { label: '' }),
+  ],
+  wires: [wire('vec', 'm', 'a'), wire('mat', 'm', 'b')],
+  output: null,
+};
+
+const trickyIds: Circuit = {
+  nodes: [
+    node('__proto__', 'input', { value: t([], [1]) }),
+    node('constructor', 'input', { value: t([], [2]) }),
+    node('toString', 'add', { label: '__proto__' }),
+    node('"quoted"\n\\ é 😀 \u0000 &=#%+', 'neg'),
+  ],
+  wires: [
+    wire('__proto__', 'toString', 'a'),
+    wire('constructor', 'toString', 'b'),
+    wire('toString', '"quoted"\n\\ é 😀 \u0000 &=#%+', 'x'),
+  ],
+  output: nodeId('"quoted"\n\\ é 😀 \u0000 &=#%+'),
+};
+
+const empty: Circuit = { nodes: [], wires: [], output: null };
+
+describe('full links (#c=1.…)', () => {
+  it.each([
+    ['classic', classic],
+    ['awkward numbers', awkwardNumbers],
+    ['tricky ids', trickyIds],
+    ['empty', empty],
+  ])('%s comes back exactly', (_name, circuit) => {
+    const hash = encodeFullLink({ circuit, view: {} });
+    expect(hash).toMatch(/^c=1\.[A-Za-z0-9_-]+$/);
+    const decoded = expectFull(decodeHash(`#${hash}`));
+    expectSameCircuit(decoded.circuit, asLinked(circuit));
+    expect(decoded.warnings).toEqual([]);
+    expect(decoded.view).toEqual({});
+    expect(decoded.expression).toBeUndefined();
+    // With or without the '#'.
+    expectSameCircuit(expectFull(decodeHash(hash)).circuit, asLinked(circuit));
+  });
+
+  it('carries the program text and the view inside the data', () => {
+    const program = 'x = -2\ny = 5\nz = -4\nq = x + y\nf = q * z';
+    const hash = encodeFullLink({
+      circuit: classic,
+      view: { embed: true, step: 7, dark: false },
+      expression: program,
+    });
+    expect(hash).not.toContain('&');
+    const decoded = expectFull(decodeHash(hash));
+    expect(decoded.expression).toBe(program);
+    expect(decoded.view).toEqual({ embed: true, step: 7 });
+  });
+
+  it('leaves out an empty or null program', () => {
+    expect(
+      expectFull(decodeHash(encodeFullLink({ circuit: classic, view: {} }))).expression,
+    ).toBeUndefined();
+    for (const expression of [null, '', undefined]) {
+      const hash = encodeFullLink({ circuit: classic, view: {}, expression });
+      expect(payloadOf(hash)).not.toHaveProperty('expression');
+    }
+  });
+
+  it('writes compact columns: nodes by place, positions rounded, `to` as deltas', () => {
+    const moved: Circuit = {
+      ...classic,
+      nodes: classic.nodes.map((n, i) =>
+        n.position ? { ...n, position: { x: n.position.x + 0.4, y: n.position.y - 0.3 * i } } : n,
+      ),
+    };
+    const payload = payloadOf(encodeFullLink({ circuit: moved, view: { step: 2 } }));
+    expect(payload).toEqual({
+      nodes: {
+        id: ['x', 'y', 'z', 'q', 'f'],
+        op: ['input', 'input', 'input', 'add', 'mul'],
+        x: [0, 0, 0, 200, 400],
+        y: [0, 120, 239, 59, 149],
+        value: [-2, 5, -4],
+        label: ['x', 'y', 'z', null, 'f'],
+      },
+      wires: { from: [0, 1, 3, 2], to: [3, 0, 1, 0], port: ['a', 'b', 'a', 'b'] },
+      output: 4,
+      view: { step: 2 },
+    });
+    // -0.3 rounds to -0, which is written as 0.
+    expect(Object.is((payload.nodes as { y: number[] }).y[0], 0)).toBe(true);
+  });
+
+  it('names by id a wire end or output that is not a node, and the codec reports it', () => {
+    const broken: Circuit = { ...classic, wires: [wire('ghost', 'f', 'a')], output: nodeId('f') };
+    const hash = encodeFullLink({ circuit: broken, view: {} });
+    expect((payloadOf(hash).wires as { from: unknown[] }).from).toEqual(['ghost']);
+    expect(expectError(decodeHash(hash))).toBe(
+      "the link's circuit is not valid: wire 1: from names no node: 'ghost'",
+    );
+  });
+
+  it('carries the largest circuit the codec takes (5,000 nodes)', () => {
+    const circuit = randomGates(4990, 3);
+    const hash = encodeFullLink({ circuit, view: {} });
+    expect(hash.length).toBeGreaterThan(20_000); // past the one-call path: streamed and capped
+    expect(hash.length).toBeLessThan(MAX_PAYLOAD_LENGTH);
+    expectSameCircuit(expectFull(decodeHash(hash)).circuit, circuit);
+  });
+
+  it('unpacks payloads that just fill, or overflow, the first buffer', () => {
+    // A short link is unpacked in one call into a 4,096-byte buffer; one that fills it goes
+    // through the streaming inflater instead. Both must give the same text.
+    for (let size = 4090; size <= 4100; size++) {
+      const expression = 'a'.repeat(size - '{"expression":""}'.length);
+      const decoded = expectFull(decodeHash(linkAround(JSON.stringify({ expression }))));
+      expect(decoded.expression).toBe(expression);
+    }
+    // A compressed block, then a stored block that lands past the end of the first buffer.
+    const head = new TextEncoder().encode(`{"expression":"${'a'.repeat(5000)}`);
+    const tail = new TextEncoder().encode('b"}');
+    const compressed = deflateRawSync(head, { level: 9, finishFlush: constants.Z_SYNC_FLUSH });
+    const stored = Uint8Array.of(1, tail.length, 0, ~tail.length & 0xff, 0xff, ...tail);
+    const bytes = new Uint8Array([...compressed, ...stored]);
+    expect(bytes.length).toBeLessThan(512);
+    const decoded = expectFull(decodeHash(`c=1.${encodeBase64Url(bytes)}`));
+    expect(decoded.expression).toBe(`${'a'.repeat(5000)}b`);
+  });
+
+  it('reads a payload whose characters were percent-encoded', () => {
+    const hash = encodeFullLink({ circuit: classic, view: {} });
+    const escaped = hash.replace(/[A-Za-z]/g, (ch) => `%${ch.charCodeAt(0).toString(16)}`);
+    expectSameCircuit(expectFull(decodeHash(escaped.replace('%63=', 'c='))).circuit, classic);
+  });
+
+  it('fits a 100-gate circuit in 2,000 characters', () => {
+    const hash = encodeFullLink({ circuit: randomGates(100, 1), view: { step: 12 } });
+    console.info(`100-gate full link: ${hash.length} characters`);
+    expect(hash.length).toBeLessThanOrEqual(2000);
+    expect(expectFull(decodeHash(hash)).circuit.nodes.length).toBe(110);
+  });
+});
+
+/**
+ * A random scalar circuit: 10 inputs with small whole values, then `gates` gates, each wired
+ * to earlier nodes, ids as the editor makes them (`mul3`), positions anywhere on a 2000×1500
+ * canvas (the worst case for compression: a laid-out circuit gives a shorter link).
+ */
+function randomGates(gates: number, seed: number): Circuit {
+  let state = seed >>> 0;
+  const random = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let x = state;
+    x = Math.imul(x ^ (x >>> 15), x | 1);
+    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
+  const nodes: CircuitNode[] = [];
+  const wires: Wire[] = [];
+  for (let i = 1; i <= 10; i++) {
+    const value = t([], [Math.floor(random() * 11) - 5]);
+    nodes.push(node(`x${i}`, 'input', { label: `x${i}`, position: { x: 20, y: 102 * i }, value }));
+  }
+  const ops = ['add', 'sub', 'mul', 'div', 'max', 'sigmoid', 'tanh', 'relu', 'exp', 'neg'];
+  const counts = new Map<string, number>();
+  for (let g = 0; g < gates; g++) {
+    const op = pick(ops);
+    counts.set(op, (counts.get(op) ?? 0) + 1);
+    const id = `${op}${counts.get(op)}`;
+    const earlier = [...nodes];
+    const position = { x: Math.floor(random() * 2000), y: Math.floor(random() * 1500) };
+    nodes.push(node(id, op, { position }));
+    for (const port of getOp(op)?.ports ?? []) wires.push(wire(pick(earlier).id, id, port));
+  }
+  return { nodes, wires, output: nodes[nodes.length - 1].id };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Random circuits
+
+const anyNumber = fc.double(); // includes NaN, ±Infinity, -0, subnormals and the extremes
+const coordinateArb = fc.oneof(
+  fc.integer({ min: -5000, max: 5000 }),
+  fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 }),
+);
+
+const tensorArb: fc.Arbitrary<Tensor> = fc.oneof(
+  { weight: 3, arbitrary: anyNumber.map((x) => t([], [x])) },
+  fc.array(anyNumber, { minLength: 1, maxLength: 4 }).map((xs) => t([xs.length], xs)),
+  fc
+    .tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }))
+    .chain(([rows, cols]) =>
+      fc
+        .array(anyNumber, { minLength: rows * cols, maxLength: rows * cols })
+        .map((xs) => t([rows, cols], xs)),
+    ),
+);
+
+const idArb = fc.oneof(
+  fc.string({ minLength: 1, maxLength: 6 }),
+  fc.string({ minLength: 1, maxLength: 8, unit: 'binary' }),
+  fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty'),
+);
+
+const opNames = ALL_OPS.map((op) => op.name);
+
+const nodeArb = fc.record(
+  {
+    id: idArb,
+    op: fc.constantFrom(...opNames),
+    label: fc.string({ maxLength: 8, unit: 'binary' }),
+    position: fc.record({ x: coordinateArb, y: coordinateArb }),
+    value: tensorArb,
+  },
+  { requiredKeys: ['id', 'op', 'value'] },
+);
+
+const circuitArb: fc.Arbitrary<Circuit> = fc
+  .uniqueArray(nodeArb, { selector: (n) => n.id, maxLength: 8 })
+  .chain((raw) => {
+    const nodes: CircuitNode[] = raw.map(({ value, ...rest }) => ({
+      ...rest,
+      id: nodeId(rest.id),
+      ...(isSource(rest.op) ? { value } : {}),
+    }));
+    const targets = nodes.filter((n) => (getOp(n.op)?.ports.length ?? 0) > 0);
+    const wires =
+      nodes.length === 0 || targets.length === 0
+        ? fc.constant([] as Wire[])
+        : fc.array(
+            fc.tuple(fc.nat(), fc.nat(), fc.nat()).map(([a, b, c]): Wire => {
+              const to = targets[b % targets.length];
+              const ports = getOp(to.op)?.ports ?? [];
+              return { from: nodes[a % nodes.length].id, to: to.id, port: ports[c % ports.length] };
+            }),
+            { maxLength: 10 },
+          );
+    const output =
+      nodes.length === 0
+        ? fc.constant(null)
+        : fc.option(fc.nat().map((i) => nodes[i % nodes.length].id));
+    return fc.record({ nodes: fc.constant(nodes), wires, output });
+  });
+
+const viewArb: fc.Arbitrary<ViewState> = fc.record(
+  {
+    embed: fc.boolean(),
+    present: fc.boolean(),
+    dark: fc.boolean(),
+    step: fc.oneof(fc.integer({ min: 0, max: 1_000_000 }), fc.constantFrom(0, 1, 1_000_000)),
+  },
+  { requiredKeys: [] },
+);
+
+const stateArb: fc.Arbitrary<LinkState> = fc.record({
+  circuit: circuitArb,
+  view: viewArb,
+  expression: fc.option(fc.string({ maxLength: 20, unit: 'binary' }), { nil: null }),
+});
+
+describe('round trip of random states', () => {
+  it('decodeHash(encodeFullLink(s)) gives back s exactly (positions rounded)', () => {
+    fc.assert(
+      fc.property(stateArb, (state) => {
+        const decoded = expectFull(decodeHash(`#${encodeFullLink(state)}`));
+        expectSameCircuit(decoded.circuit, asLinked(state.circuit));
+        if (decoded.warnings.length > 0) throw new Error(decoded.warnings.join('; '));
+        const view = JSON.stringify(decoded.view);
+        if (view !== JSON.stringify(normalView(state.view))) throw new Error(`view ${view}`);
+        if (decoded.expression !== (state.expression || undefined)) {
+          throw new Error(`expression ${JSON.stringify(decoded.expression)}`);
+        }
+      }),
+      { seed: 42, numRuns: 10_000 },
+    );
+  });
+
+  it('view flags come back from a program link and from bare flags', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 30, unit: 'binary' }), viewArb, (program, view) => {
+        fc.pre(program.trim() !== '');
+        const decoded = expectExpr(decodeHash(`#${encodeExprLink(program, view)}`));
+        expect(decoded.expression).toBe(program);
+        expect(decoded.view).toEqual(normalView(view));
+        expect(decoded.warnings).toEqual([]);
+        expect(expectNone(decodeHash(`#${encodeViewFlags(view)}`)).view).toEqual(normalView(view));
+      }),
+      { seed: 42, numRuns: 2_000 },
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Program links and flags
+
+describe('program links (#expr=…)', () => {
+  const program = 'x=-2;y=5;z=-4;f=(x+y)*z';
+  const designExample = 'expr=x%3D-2%3By%3D5%3Bz%3D-4%3Bf%3D(x%2By)*z';
+
+  it('reads the example from the design', () => {
+    const decoded = expectExpr(decodeHash(`#${designExample}`));
+    expect(decoded.expression).toBe(program);
+    expect(decoded.circuit).toBeUndefined();
+    expect(decoded.view).toEqual({});
+    expect(decoded.warnings).toEqual([]);
+    // The caller parses it; it is a real program.
+    expect(parse(decoded.expression).circuit.output).toBe('f');
+  });
+
+  it('writes the example from the design', () => {
+    expect(encodeExprLink(program)).toBe(designExample);
+    expect(encodeExprLink(program, { embed: true, step: 4 })).toBe(
+      `${designExample}&embed=1&step=4`,
+    );
+  });
+
+  it('keeps a + typed by hand as a +, and reads other hand-typed text', () => {
+    expect(expectExpr(decodeHash('#expr=f=(x+y)*z')).expression).toBe('f=(x+y)*z');
+    expect(expectExpr(decodeHash('expr=x = 3%0Ay = x^2')).expression).toBe('x = 3\ny = x^2');
+    expect(expectExpr(decodeHash('expr=a%2Bb')).expression).toBe('a+b');
+    expect(expectExpr(decodeHash('expr=π%20*%20r')).expression).toBe('π * r');
+  });
+
+  it('explains a malformed escape and an empty program', () => {
+    expect(expectError(decodeHash('#expr=x%ZZ+1'))).toBe(
+      'the link\'s program is garbled: the "%" at character 2 is not followed by two hex digits (write a literal % as %25)',
+    );
+    expect(expectError(decodeHash('#expr=100%'))).toContain('the "%" at character 4');
+    expect(expectError(decodeHash('#expr=%E0%A4%A'))).toContain('the "%" at character 7');
+    expect(expectError(decodeHash('#expr=%FF%FE'))).toBe(
+      "the link's program is garbled: its %-escapes do not spell UTF-8 text",
+    );
+    expect(expectError(decodeHash('#expr='))).toBe("the link's program (expr=) is empty");
+    expect(expectError(decodeHash('#expr=%20%0A&embed=1'))).toBe(
+      "the link's program (expr=) is empty",
+    );
+  });
+});
+
+describe('view flags', () => {
+  it('reads every flag, in any order, with or without a program', () => {
+    expect(expectNone(decodeHash('#step=3&dark=1&present=1&embed=1')).view).toEqual({
+      step: 3,
+      dark: true,
+      present: true,
+      embed: true,
+    });
+    expect(expectExpr(decodeHash('#embed=1&expr=x%2By')).view).toEqual({ embed: true });
+  });
+
+  it('reads 0/false as off, and a bare name or true as on', () => {
+    expect(expectNone(decodeHash('embed=0&present=false&dark')).view).toEqual({
+      embed: false,
+      present: false,
+      dark: true,
+    });
+    expect(expectNone(decodeHash('embed=true')).view).toEqual({ embed: true });
+  });
+
+  it('ignores a bad step with a warning', () => {
+    for (const bad of ['-1', '1.5', '1000001', 'abc', '1e3', ' 3', '0x10', '99999999']) {
+      const decoded = expectNone(decodeHash(`#step=${bad}`));
+      expect(decoded.view).toEqual({});
+      expect(decoded.warnings).toHaveLength(1);
+      expect(decoded.warnings[0]).toContain('should be a whole number from 0 to 1,000,000');
+    }
+    expect(expectNone(decodeHash('#step=1000000')).view).toEqual({ step: 1_000_000 });
+    expect(expectNone(decodeHash('#step=0')).view).toEqual({ step: 0 });
+    expect(expectNone(decodeHash('#step=007')).view).toEqual({ step: 7 });
+  });
+
+  it('ignores a bad flag value with a warning', () => {
+    const decoded = expectNone(decodeHash('#embed=yes'));
+    expect(decoded.view).toEqual({});
+    expect(decoded.warnings).toEqual(['embed="yes" should be 1 or 0; it was ignored']);
+  });
+
+  it('ignores unknown flags silently, and repeats with a warning', () => {
+    const decoded = expectNone(decodeHash('#utm_source=mail&zoom=2&__proto__=1&step=2&step=5'));
+    expect(decoded.view).toEqual({ step: 2 });
+    expect(decoded.warnings).toEqual(['the link gives "step" more than once; the first is used']);
+  });
+
+  it('reads an empty hash as nothing', () => {
+    for (const hash of ['', '#', '#&&', '&']) {
+      expect(decodeHash(hash)).toEqual({ ok: true, kind: 'none', view: {}, warnings: [] });
+    }
+  });
+
+  it('lets flags written in the hash win over those inside the data', () => {
+    const hash = encodeFullLink({ circuit: classic, view: { embed: true, step: 5 } });
+    expect(expectFull(decodeHash(hash)).view).toEqual({ embed: true, step: 5 });
+    expect(expectFull(decodeHash(`${hash}&embed=0&present=1`)).view).toEqual({
+      embed: false,
+      present: true,
+      step: 5,
+    });
+    expect(expectFull(decodeHash(`embed=0&${hash}`)).view).toEqual({ embed: false, step: 5 });
+  });
+
+  it('writes only the options that differ from the defaults', () => {
+    expect(encodeViewFlags({})).toBe('');
+    expect(encodeViewFlags({ embed: false, present: false, dark: false })).toBe('');
+    expect(encodeViewFlags({ dark: true, step: 0, embed: true })).toBe('embed=1&dark=1&step=0');
+    expect(encodeViewFlags({ step: -1 })).toBe('');
+    expect(encodeViewFlags({ step: 2.5 })).toBe('');
+    expect(encodeExprLink('x', {})).toBe('expr=x');
+  });
+
+  it('prefers a circuit over a program, with a warning', () => {
+    const hash = encodeFullLink({ circuit: classic, view: {} });
+    const decoded = expectFull(decodeHash(`${hash}&expr=x%2By`));
+    expect(decoded.warnings).toEqual([
+      'the link has both a circuit (c=) and a program (expr=); the program is ignored',
+    ]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+describe('broken links', () => {
+  const good = encodeFullLink({ circuit: classic, view: {} });
+  const data = good.slice('c=1.'.length);
+
+  it('explains a link from a newer version', () => {
+    expect(expectError(decodeHash(`#c=2.${data}`))).toBe(
+      'this link was made by a newer version of Backprop Circuits (link version 2); ' +
+        'this app reads version 1',
+    );
+    expect(expectError(decodeHash('#c=31.anything'))).toContain('newer version');
+    expect(LINK_VERSION).toBe(1);
+  });
+
+  it('explains a missing or bad version', () => {
+    expect(expectError(decodeHash(`#c=${data}`))).toBe(
+      'the link\'s circuit has no version (it should start "c=1.")',
+    );
+    expect(expectError(decodeHash(`#c=x.${data}`))).toBe(
+      'the link\'s version must be a whole number, got "x"',
+    );
+    expect(expectError(decodeHash(`#c=0.${data}`))).toBe(
+      'link version 0 does not exist; versions start at 1',
+    );
+    expect(expectError(decodeHash('#c=1.'))).toBe(
+      "the link's circuit is empty (nothing after the version)",
+    );
+  });
+
+  it('names a character that is not base64url', () => {
+    expect(expectError(decodeHash(`#c=1.${data.slice(0, 10)}*${data.slice(10)}`))).toBe(
+      'the link is damaged: its data holds the character "*" at position 11, which base64url does not use',
+    );
+    expect(expectError(decodeHash(`#c=1.ab+cd`))).toContain(
+      'a space (a "+" that became a space?) at position 3',
+    );
+    expect(expectError(decodeHash('#c=1.abcde'))).toBe(
+      'the link is damaged: its data has an impossible length (5 characters; was it cut short?)',
+    );
+  });
+
+  it('explains a link cut short', () => {
+    const cut = (good.length - 8 - 'c=1.'.length) % 4 === 1 ? 9 : 8;
+    expect(expectError(decodeHash(`#${good.slice(0, good.length - cut)}`))).toBe(
+      'the link is damaged: its data does not unpack (was it cut short?)',
+    );
+  });
+
+  it('explains data that is not JSON, or not the right JSON', () => {
+    expect(expectError(decodeHash(linkAround('{"nodes": ')))).toBe(
+      'the link is damaged: its data is not valid JSON',
+    );
+    const bytes = new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]);
+    expect(expectError(decodeHash(`c=1.${encodeBase64Url(deflate(bytes))}`))).toBe(
+      'the link is damaged: its data is not text',
+    );
+    expect(expectError(decodeHash(linkAround('[1,2]')))).toBe(
+      "the link's data must be an object, got a list",
+    );
+    expect(expectError(decodeHash(linkAround('{"nodes":[["x","input"]]}')))).toBe(
+      "the link's circuit is not valid: the nodes must be an object of columns, got a list",
+    );
+    expect(expectError(decodeHash(linkAround('{"nodes":{"id":"x"}}')))).toBe(
+      'the link\'s circuit is not valid: the node column "id" must be a list, got the text "x"',
+    );
+  });
+
+  it('checks node numbers in wires and the output', () => {
+    const nodes = '"nodes":{"id":["x","f"],"op":["input","neg"],"value":[1]}';
+    expect(expectError(decodeHash(linkAround(`{${nodes},"wires":{"from":[5],"to":[1]}}`)))).toBe(
+      "the link's circuit is not valid: wire 1: from names node number 5, but the nodes are numbered 0 to 1",
+    );
+    expect(expectError(decodeHash(linkAround(`{${nodes},"wires":{"from":[0],"to":[1.5]}}`)))).toBe(
+      "the link's circuit is not valid: wire 1: to names node number 1.5, but the nodes are numbered 0 to 1",
+    );
+    expect(expectError(decodeHash(linkAround(`{${nodes},"output":true}`)))).toBe(
+      "the link's circuit is not valid: the output must be a node number, got true",
+    );
+    expect(expectError(decodeHash(linkAround('{"output":0}')))).toBe(
+      "the link's circuit is not valid: the output names node number 0, but there are no nodes",
+    );
+    const ok = expectFull(
+      decodeHash(linkAround(`{${nodes},"wires":{"from":[0],"to":[1],"port":["x"]},"output":1}`)),
+    );
+    expect(ok.circuit.wires).toEqual([wire('x', 'f', 'x')]);
+    expect(ok.circuit.output).toBe('f');
+  });
+
+  it('passes the file codec’s message on, and its warnings', () => {
+    expect(expectError(decodeHash(linkAround('{"nodes":{"id":["x"],"op":["fft"]}}')))).toBe(
+      "the link's circuit is not valid: node 1 (id 'x'): unknown op 'fft'",
+    );
+    expect(expectError(decodeHash(linkAround('{"nodes":{"id":["x"],"op":["input"]}}')))).toBe(
+      "the link's circuit is not valid: node 1 (id 'x'): an input node needs a value",
+    );
+    const lone = expectFull(
+      decodeHash(linkAround('{"nodes":{"id":["g"],"op":["neg"],"x":[5],"expression":7}}')),
+    );
+    expect(lone.circuit.nodes[0]).toEqual({ id: 'g', op: 'neg' });
+    expect(lone.warnings).toEqual([
+      "node 1 (id 'g'): position dropped (it needs finite numbers x and y); the node will be placed",
+    ]);
+    const odd = expectFull(decodeHash(linkAround('{"expression":7,"view":{"step":-2,"dark":1}}')));
+    expect(odd.expression).toBeUndefined();
+    expect(odd.view).toEqual({ dark: true });
+    expect(odd.warnings).toEqual([
+      "the link's program text is the number 7, not text; it was ignored",
+      'the link\'s view option step="-2" should be a whole number from 0 to 1,000,000; it was ignored',
+    ]);
+  });
+
+  it('enforces the node limit', () => {
+    const ids = Array.from({ length: 5001 }, (_, i) => `n${i}`);
+    const json = JSON.stringify({ nodes: { id: ids, op: ids.map(() => 'neg') } });
+    expect(expectError(decodeHash(linkAround(json)))).toBe(
+      "the link's circuit is not valid: the circuit has 5,001 nodes; the limit is 5,000",
+    );
+  });
+
+  it('refuses a payload too long before decoding it', () => {
+    const hash = `c=1.${'A'.repeat(MAX_PAYLOAD_LENGTH)}`;
+    expect(expectError(decodeHash(hash))).toBe(
+      "the link's circuit is too large (1,400,002 characters; the limit is 1,400,000)",
+    );
+    expect(expectError(decodeHash(`expr=${'x'.repeat(MAX_PAYLOAD_LENGTH + 1)}`))).toContain(
+      "the link's program is too long",
+    );
+  });
+
+  it('stops a deflate bomb at the cap', () => {
+    const bomb = `c=1.${encodeBase64Url(deflate(new Uint8Array(50 * 1024 * 1024)))}`;
+    expect(bomb.length).toBeLessThan(MAX_PAYLOAD_LENGTH);
+    expect(expectError(decodeHash(bomb))).toBe(
+      "the link's circuit is too large (more than 5,242,880 bytes once unpacked)",
+    );
+  });
+
+  it('never throws, even for values that are not strings', () => {
+    for (const weird of [undefined, null, 42, {}, ['c=1.x'], Symbol('x')]) {
+      expect(expectError(decodeHash(weird as unknown as string))).toBe('a link hash must be text');
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Hostile keys
+
+describe('__proto__ and constructor in a link', () => {
+  it('have no effect on any object', () => {
+    const payloads = [
+      '{"__proto__":{"polluted":1},"nodes":{"id":["x"],"op":["input"],"value":[1]}}',
+      '{"constructor":{"prototype":{"polluted":1}},"nodes":{"__proto__":{"polluted":1},"id":["x"],"op":["input"],"value":[1]}}',
+      '{"nodes":{"id":["__proto__"],"op":["input"],"value":[{"__proto__":{"polluted":1}}]}}',
+      '{"nodes":{"id":["x"],"op":["input"],"value":[1],"x":[{"__proto__":1}],"y":[2]}}',
+      '{"view":{"__proto__":{"polluted":1},"constructor":{"polluted":1}}}',
+      '{"wires":{"__proto__":[1],"from":[],"to":[]}}',
+    ];
+    for (const json of payloads) {
+      const decoded = decodeHash(linkAround(json));
+      expect(typeof decoded.ok).toBe('boolean');
+      if (decoded.ok && decoded.kind === 'full') {
+        expect(Object.getPrototypeOf(decoded.view)).toBe(Object.prototype);
+        expect(Object.keys(decoded.view)).toEqual([]);
+      }
+    }
+    decodeHash('#__proto__[polluted]=1&constructor=1&__proto__=1&prototype=1');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.prototype).not.toHaveProperty('polluted');
+  });
+
+  it('keep a node whose id is __proto__ as a plain node', () => {
+    const decoded = expectFull(
+      decodeHash(
+        linkAround('{"nodes":{"id":["__proto__"],"op":["input"],"value":[3]},"output":0}'),
+      ),
+    );
+    expect(decoded.circuit.nodes[0].id).toBe('__proto__');
+    expect(decoded.circuit.output).toBe('__proto__');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Fuzzing the decoder
+
+/** The decoder's contract: a result of one of the documented shapes, never an exception. */
+function expectWellFormed(decoded: LinkDecoded): void {
+  if (!decoded.ok) {
+    if (typeof decoded.error !== 'string' || decoded.error === '') {
+      throw new Error('an error needs a message');
+    }
+    return;
+  }
+  if (!Array.isArray(decoded.warnings)) throw new Error('warnings must be a list');
+  if (decoded.kind === 'full' && !Array.isArray(decoded.circuit.nodes)) {
+    throw new Error('a full link needs a circuit');
+  }
+  if (decoded.kind === 'expr' && typeof decoded.expression !== 'string') {
+    throw new Error('an expr link needs a program');
+  }
+}
+
+describe('fuzzing the decoder', () => {
+  // Valid links to mutate: a few fixed ones and some random ones.
+  const seeds: string[] = [
+    encodeFullLink({ circuit: classic, view: { step: 3 }, expression: 'f = (x + y) * z' }),
+    encodeFullLink({ circuit: awkwardNumbers, view: { embed: true } }),
+    encodeFullLink({ circuit: trickyIds, view: {} }),
+    encodeFullLink({ circuit: randomGates(30, 9), view: { dark: true } }),
+    ...fc.sample(stateArb, { seed: 7, numRuns: 30 }).map((state) => encodeFullLink(state)),
+    encodeExprLink('x = 3\ny = sigmoid(x) + x^2', { present: true, step: 2 }),
+  ];
+  const seedArb = fc.constantFrom(...seeds);
+
+  const truncated = fc
+    .tuple(seedArb, fc.nat())
+    .map(([link, n]) => link.slice(0, n % (link.length + 1)));
+
+  const bitFlipped = fc
+    .tuple(seedArb, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 7 })), { maxLength: 3 }))
+    .map(([link, flips]) => {
+      if (!link.startsWith('c=1.')) return link;
+      const bytes = decodeBase64Url(link.slice(4)) as Uint8Array;
+      for (const [at, bit] of flips) bytes[at % bytes.length] ^= 1 << bit;
+      return `c=1.${encodeBase64Url(bytes)}`;
+    });
+
+  const charMutated = fc
+    .tuple(
+      seedArb,
+      fc.nat(),
+      fc.constantFrom('+', ' ', '%', '&', '=', '.', '#', 'A', '_', '\u00e9'),
+    )
+    .map(([link, at, ch]) => {
+      const i = at % (link.length + 1);
+      return link.slice(0, i) + ch + link.slice(i + 1);
+    });
+
+  /** '+' turned into ' ' (as a form decoder would): in programs, and for '-' in base64url. */
+  const plusToSpace = seedArb.map((link) =>
+    link.startsWith('expr=')
+      ? `${link.replace(/&.*$/, '')}%2B1`.replace(/%2B/g, ' ')
+      : link.replace(/-/g, ' '),
+  );
+
+  /** Valid JSON with its structure changed, deflated properly, so it reaches the readers. */
+  const jsonArb = fc.jsonValue({ maxDepth: 3 });
+  const structureMutated = fc
+    .tuple(seedArb, fc.array(fc.tuple(fc.nat(), jsonArb), { minLength: 1, maxLength: 3 }))
+    .map(([link, edits]) => {
+      if (!link.startsWith('c=1.')) return link;
+      const payload = payloadOf(link);
+      for (const [at, value] of edits) replaceSomewhere(payload, at, value);
+      return linkAround(JSON.stringify(payload));
+    });
+
+  const garbage = fc.oneof(
+    fc.string({ maxLength: 60 }),
+    fc.string({ maxLength: 60, unit: 'binary' }),
+    fc.string({ maxLength: 80, unit: fc.constantFrom(...'c=1.expr&#%+-_ABCabc019 stepembed') }),
+    fc
+      .string({
+        maxLength: 200,
+        unit: fc.constantFrom(
+          ...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_',
+        ),
+      })
+      .map((s) => `c=1.${s}`),
+    fc.uint8Array({ maxLength: 200 }).map((bytes) => `c=1.${encodeBase64Url(bytes)}`),
+    fc.uint8Array({ maxLength: 200 }).map((bytes) => `c=1.${encodeBase64Url(deflate(bytes))}`),
+    jsonArb.map((value) => linkAround(JSON.stringify(value))),
+  );
+
+  const anyInput = fc.oneof(
+    truncated,
+    bitFlipped,
+    charMutated,
+    plusToSpace,
+    structureMutated,
+    garbage,
+  );
+
+  it('gives a result or a message for 100,000 random and mutated links', () => {
+    let errors = 0;
+    let oks = 0;
+    fc.assert(
+      fc.property(anyInput, (hash) => {
+        const decoded = decodeHash(hash);
+        expectWellFormed(decoded);
+        if (decoded.ok) oks++;
+        else errors++;
+      }),
+      { seed: 42, numRuns: 100_000 },
+    );
+    // Both outcomes are exercised.
+    expect(oks).toBeGreaterThan(1000);
+    expect(errors).toBeGreaterThan(1000);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('handles one megabyte of garbage', () => {
+    let state = 1;
+    const chars: string[] = [];
+    for (let i = 0; i < 1024 * 1024; i++) {
+      state = (state * 1103515245 + 12345) >>> 0;
+      chars.push(String.fromCharCode(32 + ((state >>> 16) % 95)));
+    }
+    const junk = chars.join('');
+    for (const hash of [junk, `c=1.${junk}`, `expr=${junk}`, `#${junk}&step=2`]) {
+      expectWellFormed(decodeHash(hash));
+    }
+    const base64Junk = junk.replace(/[^A-Za-z0-9]/g, '-');
+    expect(expectError(decodeHash(`c=1.${base64Junk}`))).toMatch(/^the link is damaged/);
+  });
+});
+
+/** Replaces the `at`-th value (in depth-first order, modulo the count) of `root` with `value`. */
+function replaceSomewhere(root: Record<string, unknown>, at: number, value: unknown): void {
+  const slots: [Record<string, unknown> | unknown[], string | number][] = [];
+  const visit = (holder: Record<string, unknown> | unknown[]): void => {
+    for (const key of Object.keys(holder)) {
+      const k = Array.isArray(holder) ? Number(key) : key;
+      slots.push([holder, k]);
+      const child = (holder as Record<string, unknown>)[key];
+      if (typeof child === 'object' && child !== null) {
+        visit(child as Record<string, unknown>);
+      }
+    }
+  };
+  visit(root);
+  if (slots.length === 0) return;
+  const [holder, key] = slots[at % slots.length];
+  (holder as Record<string | number, unknown>)[key] = value;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Golden links: every link an earlier version wrote keeps opening. The hashes in
+// fixtures/links-v1.json were written by version 1's encoder: never regenerate or edit them.
+// When LINK_VERSION (or the file format) moves on, add links-v2.json beside them.
+
+interface Fixture {
+  name: string;
+  hash: string;
+  kind: 'full' | 'expr';
+  file?: CircuitFileV1;
+  expression?: string;
+  view: ViewState;
+}
+
+const fixtures: Fixture[] = JSON.parse(
+  readFileSync(fileURLToPath(new URL('./fixtures/links-v1.json', import.meta.url)), 'utf8'),
+);
+
+describe('golden links from version 1', () => {
+  it('has fixtures', () => {
+    expect(fixtures.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it.each(fixtures.map((f) => [f.name, f] as const))('%s', (_name, fixture) => {
+    const decoded = decodeHash(fixture.hash);
+    if (!decoded.ok) throw new Error(decoded.error);
+    expect(decoded.kind).toBe(fixture.kind);
+    expect(decoded.view).toEqual(fixture.view);
+    expect(decoded.warnings).toEqual([]);
+    if (decoded.kind === 'full') {
+      // toEqual compares numbers like Object.is: -0, NaN (as "NaN") and 5e-324 must match.
+      expect(toFileObject(decoded.circuit)).toEqual(fixture.file);
+      const expected = decodeCircuitObject(fixture.file);
+      if (!expected.ok) throw new Error(expected.error);
+      expectSameCircuit(decoded.circuit, expected.circuit);
+      expect(decoded.expression).toBe(fixture.expression);
+    } else if (decoded.kind === 'expr') {
+      expect(decoded.expression).toBe(fixture.expression);
+      expect(() => parse(decoded.expression)).not.toThrow();
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// base64url
+
+describe('base64url', () => {
+  it('matches Node’s encoder and round-trips', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 100 }), (bytes) => {
+        const text = encodeBase64Url(bytes);
+        expect(text).toBe(Buffer.from(bytes).toString('base64url'));
+        expect(decodeBase64Url(text)).toEqual(bytes);
+        expect(decodeBase64Url(`${text}${'='.repeat((4 - (text.length % 4)) % 4)}`)).toEqual(bytes);
+      }),
+      { seed: 42, numRuns: 2_000 },
+    );
+    const big = Uint8Array.from({ length: 100_000 }, (_, i) => (i * 7919) & 0xff);
+    expect(encodeBase64Url(big)).toBe(Buffer.from(big).toString('base64url'));
+  });
+
+  it('refuses characters outside the alphabet', () => {
+    expect(decodeBase64Url('ab/c')).toBe(
+      'its data holds the character "/" at position 3, which base64url does not use',
+    );
+    expect(decodeBase64Url('ab\u0000c')).toBe(
+      'its data holds the character U+0000 at position 3, which base64url does not use',
+    );
+    expect(decodeBase64Url('abé')).toContain('the character "é" at position 3');
+    expect(decodeBase64Url('a')).toBe(
+      'its data has an impossible length (1 characters; was it cut short?)',
+    );
+    expect(decodeBase64Url('')).toEqual(new Uint8Array(0));
+  });
+});
