@@ -41,7 +41,7 @@ test('Share gives a link that reopens the same circuit and numbers elsewhere', a
 test('a broken link shows an alert and keeps the circuit in hand', async ({ page }) => {
   await page.goto(`./#expr=${encodeURIComponent(PATTERNS)}`);
   await expect(node(page, 'f')).toHaveAttribute('data-value', '-20');
-  for (const bad of ['#c=1.AAAA%%%', '#c=9.abc', '#expr=f%3D(x%2B', '#c=1.' + 'A'.repeat(50)]) {
+  for (const bad of ['#c=1.AAAA%%%', '#c=9.abc', '#expr=f%3D(x%2B', `#c=1.${'A'.repeat(50)}`]) {
     await page.evaluate((h) => {
       window.location.hash = h;
     }, bad);

@@ -75,7 +75,7 @@ function Workspace({ forcedTheme }: { forcedTheme?: Theme }) {
       for (const command of COMMANDS) {
         if (typing && !command.inFields) continue;
         if (
-          store.getState().mode.embed &&
+          ctx.store.getState().mode.embed &&
           command.group !== 'Playback' &&
           command.group !== 'View'
         ) {

@@ -57,11 +57,10 @@ function ShareBody({ onClose, theme }: { onClose: () => void; theme: 'light' | '
   const fileInput = useRef<HTMLInputElement>(null);
   const ids = { link: useId(), expr: useId(), embed: useId(), file: useId() };
 
-  const view: ViewState = cursor !== null ? { step: cursor } : {};
+  const view: ViewState = useMemo(() => (cursor !== null ? { step: cursor } : {}), [cursor]);
   const full = useMemo(
     () => pageUrl(encodeFullLink({ circuit: docToCircuit(doc), view, expression: doc.expression })),
-    // biome-ignore lint/correctness/useExhaustiveDependencies: view is derived from cursor
-    [doc, cursor],
+    [doc, view],
   );
   const expr = doc.expression !== null ? pageUrl(encodeExprLink(doc.expression, view)) : null;
   const embedUrl = `${full}&embed=1`;
