@@ -12,6 +12,7 @@ export {
   type BackwardStep,
   backwardSteps,
   type ForwardStep,
+  forEachContribution,
   forwardSteps,
   type PlaybackStep,
   playbackSteps,

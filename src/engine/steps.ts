@@ -171,3 +171,35 @@ function localGradient(evaluation: Evaluation, slot: number, port: number): Valu
   }
   return toValue({ shape: p.shapes[slot], data: out });
 }
+
+/**
+ * What each gate sends back along each of its input wires (upstream × local), without the
+ * running sums and local gradients of `backwardSteps`: cheap enough to run on every edit.
+ * Calls `visit(gate, port, contribution)` for every wire that takes part in the backward pass.
+ */
+export function forEachContribution(
+  evaluation: Evaluation,
+  visit: (gate: NodeId, port: PortName, contribution: Value) => void,
+): void {
+  const p = evaluation.program;
+  if (p.output < 0) return;
+  const v = evaluation.values;
+  const gr = evaluation.grads;
+  for (const slot of p.backwardGates) {
+    const op = p.ops[slot];
+    const sources = p.sources[slot];
+    for (let port = 0; port < sources.length; port++) {
+      const src = sources[port];
+      const size = p.offsets[src + 1] - p.offsets[src];
+      const contribution = new Float64Array(size);
+      p.vjp(slot, port, v, gr, contribution);
+      visit(
+        p.ids[slot],
+        op.ports[port],
+        size === 1 && p.shapes[src].length === 0
+          ? contribution[0]
+          : toValue({ shape: p.shapes[src], data: contribution }),
+      );
+    }
+  }
+}

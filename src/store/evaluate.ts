@@ -1,8 +1,7 @@
 import {
-  type BackwardStep,
-  backwardSteps,
   compile,
   type Evaluation,
+  forEachContribution,
   type NodeId,
   type Problem,
   type Program,
@@ -36,7 +35,6 @@ export interface Computed {
   readonly program: Program | null;
   readonly evaluation: Evaluation | null;
   readonly problems: readonly Problem[];
-  readonly steps: readonly BackwardStep[];
   /** Every number, as after a whole forward and backward pass. */
   readonly liveView: ComputedView;
 }
@@ -56,21 +54,15 @@ export function runProgram(program: Program, doc: Doc): Computed {
     if (v) overrides[id] = v;
   }
   const evaluation = program.run(overrides);
-  const steps = backwardSteps(evaluation);
   return {
     program,
     evaluation,
     problems: program.problems,
-    steps,
-    liveView: buildView(program, evaluation, steps),
+    liveView: buildView(program, evaluation),
   };
 }
 
-function buildView(
-  program: Program,
-  evaluation: Evaluation,
-  steps: readonly BackwardStep[],
-): ComputedView {
+function buildView(program: Program, evaluation: Evaluation): ComputedView {
   const values: Record<string, Value> = {};
   const grads: Record<string, Value> = {};
   for (const id of program.ids) {
@@ -78,10 +70,9 @@ function buildView(
     grads[id] = evaluation.grad(id);
   }
   const wireGrads: Record<string, Value> = {};
-  for (const step of steps) {
-    for (const term of step.terms)
-      wireGrads[wireKey({ to: step.node, port: term.port })] = term.contribution;
-  }
+  forEachContribution(evaluation, (gate, port, contribution) => {
+    wireGrads[wireKey({ to: gate, port })] = contribution;
+  });
   const nonFinite: Record<string, string> = {};
   for (const origin of evaluation.nonFiniteOrigins()) nonFinite[origin.node] = origin.reason;
   const nodeProblems: Record<string, string> = {};

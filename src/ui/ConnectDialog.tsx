@@ -9,6 +9,15 @@ import { useApp, useAppStore } from './StoreContext';
  * Ports that would make a loop or are taken are left out of the list.
  */
 export function ConnectDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
+  return (
+    <Dialog title="Connect" open={open} onClose={onClose}>
+      {open && <ConnectForm onClose={onClose} />}
+    </Dialog>
+  );
+}
+
+/** Mounted only while the dialog is open: the list of free ports is not kept up to date otherwise. */
+function ConnectForm({ onClose }: { onClose: () => void }) {
   const store = useAppStore();
   const doc = useApp((s) => s.doc);
   const selected = useApp((s) => s.selectedNodes);
@@ -35,57 +44,55 @@ export function ConnectDialog({ open, onClose }: { open: boolean; onClose: () =>
   const target = targets.find((t) => t.key === to) ?? targets[0];
 
   return (
-    <Dialog title="Connect" open={open} onClose={onClose}>
-      <form
-        className="connect-form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          if (target && store.getState().connect(source, target.node, target.port)) onClose();
-        }}
+    <form
+      className="connect-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (target && store.getState().connect(source, target.node, target.port)) onClose();
+      }}
+    >
+      <label className="field-label" htmlFor="connect-from">
+        Output of
+      </label>
+      <select
+        id="connect-from"
+        className="text-field"
+        value={source}
+        onChange={(e) => setFrom(e.target.value)}
       >
-        <label className="field-label" htmlFor="connect-from">
-          Output of
-        </label>
-        <select
-          id="connect-from"
-          className="text-field"
-          value={source}
-          onChange={(e) => setFrom(e.target.value)}
-        >
-          {doc.nodes.map((n) => (
-            <option key={n.id} value={n.id}>
-              {n.label ?? n.id} ({getOp(n.op)?.title ?? n.op})
-            </option>
-          ))}
-        </select>
-        <label className="field-label" htmlFor="connect-to">
-          Into
-        </label>
-        <select
-          id="connect-to"
-          className="text-field"
-          value={target?.key ?? ''}
-          onChange={(e) => setTo(e.target.value)}
-          onKeyDown={submitOnEnter}
-          disabled={targets.length === 0}
-        >
-          {targets.length === 0 && <option value="">no free port can take it</option>}
-          {targets.map((t) => (
-            <option key={t.key} value={t.key}>
-              {t.label}
-            </option>
-          ))}
-        </select>
-        <div className="dialog-actions">
-          <button type="button" className="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="btn btn-primary" disabled={!target}>
-            Connect
-          </button>
-        </div>
-      </form>
-    </Dialog>
+        {doc.nodes.map((n) => (
+          <option key={n.id} value={n.id}>
+            {n.label ?? n.id} ({getOp(n.op)?.title ?? n.op})
+          </option>
+        ))}
+      </select>
+      <label className="field-label" htmlFor="connect-to">
+        Into
+      </label>
+      <select
+        id="connect-to"
+        className="text-field"
+        value={target?.key ?? ''}
+        onChange={(e) => setTo(e.target.value)}
+        onKeyDown={submitOnEnter}
+        disabled={targets.length === 0}
+      >
+        {targets.length === 0 && <option value="">no free port can take it</option>}
+        {targets.map((t) => (
+          <option key={t.key} value={t.key}>
+            {t.label}
+          </option>
+        ))}
+      </select>
+      <div className="dialog-actions">
+        <button type="button" className="btn" onClick={onClose}>
+          Cancel
+        </button>
+        <button type="submit" className="btn btn-primary" disabled={!target}>
+          Connect
+        </button>
+      </div>
+    </form>
   );
 }
 

@@ -54,7 +54,7 @@ function ScalarField({ id, name, value }: { id: string; name: string; value: num
   const store = useAppStore();
   const [text, setText] = useState(() => String(value));
   const [editing, setEditing] = useState(false);
-  const scrub = useRef<{ x: number; start: number } | null>(null);
+  const scrub = useRef<{ x: number; start: number; next?: number; frame?: number } | null>(null);
 
   // Follow the value when it changes from elsewhere (undo, scrubbing, a new circuit).
   useEffect(() => {
@@ -116,11 +116,19 @@ function ScalarField({ id, name, value }: { id: string; name: string; value: num
           store.getState().beginGesture();
         }}
         onPointerMove={(e) => {
-          if (!scrub.current) return;
-          const dx = e.clientX - scrub.current.x;
-          set(round(scrub.current.start + dx * stepFor(e)));
+          const s = scrub.current;
+          if (!s) return;
+          // At most one evaluation per frame, however fast the pointer reports.
+          s.next = round(s.start + (e.clientX - s.x) * stepFor(e));
+          s.frame ??= requestAnimationFrame(() => {
+            s.frame = undefined;
+            if (s.next !== undefined) set(s.next);
+          });
         }}
         onPointerUp={() => {
+          const s = scrub.current;
+          if (s?.frame !== undefined) cancelAnimationFrame(s.frame);
+          if (s?.next !== undefined) set(s.next);
           scrub.current = null;
           store.getState().endGesture();
         }}

@@ -1,4 +1,4 @@
-import { BaseEdge, type Edge, type EdgeProps, getBezierPath } from '@xyflow/react';
+import { BaseEdge, type Edge, type EdgeProps, getBezierPath, useStore } from '@xyflow/react';
 import { memo } from 'react';
 import type { Value } from '../../engine';
 import { STEP_MS } from '../../store/store';
@@ -6,6 +6,9 @@ import { formatValue, fullText } from '../format';
 import { useReducedMotion } from '../motion';
 import { Pulse } from '../playback/Pulse';
 import { useApp } from '../StoreContext';
+
+/** Wire labels are drawn from this zoom up (16 px text shows at 6 px and more). */
+const LABEL_MIN_ZOOM = 0.38;
 
 export type WireEdgeType = Edge<Record<string, never>, 'wire'>;
 
@@ -36,6 +39,8 @@ export const WireEdge = memo(function WireEdge({
     return `${s.cursor}:${step.kind}`;
   });
   const duration = useApp((s) => Math.round((STEP_MS * 0.75) / s.speed));
+  // Below this zoom the labels are too small to read: skip them (they are most of the DOM).
+  const readable = useStore((s) => s.transform[2] >= LABEL_MIN_ZOOM);
   const reduced = useReducedMotion();
   const [path, labelX, labelY] = getBezierPath({
     sourceX,
@@ -57,7 +62,7 @@ export const WireEdge = memo(function WireEdge({
       {active && !reduced && (
         <Pulse key={activity} path={path} direction={direction} duration={duration} />
       )}
-      {value !== undefined && (
+      {readable && value !== undefined && (
         <text
           key={active && direction === 'forward' && !reduced ? activity : 'value'}
           x={labelX}
@@ -70,7 +75,7 @@ export const WireEdge = memo(function WireEdge({
           {wireText(value, false)}
         </text>
       )}
-      {grad !== undefined && (
+      {readable && grad !== undefined && (
         <text
           key={active && direction === 'backward' && !reduced ? activity : 'grad'}
           x={labelX}
