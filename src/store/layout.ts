@@ -138,8 +138,8 @@ export function freeSpot(
 }
 
 /**
- * A fast layered layout for large circuits: each node's column is its longest path from an
- * input (constants sit just left of the gate they feed), rows are ordered by a few barycenter
+ * A fast layered layout for large circuits: each gate's column is its longest path from an
+ * input (inputs and constants sit just left of the first gate they feed), rows are ordered by a few barycenter
  * sweeps, and columns are centred on each other. Linear in nodes + wires per sweep.
  */
 function quickLayers(
@@ -174,8 +174,10 @@ function quickLayers(
       if (--indegree[w] === 0) queue.push(w);
     }
   }
+  // Inputs and constants sit just left of their first consumer, not all in column 0: in a deep
+  // circuit that keeps every wire from an input short.
   for (let i = 0; i < n; i++) {
-    if (nodes[i].op === 'const' && succs[i].length > 0) {
+    if ((nodes[i].op === 'const' || nodes[i].op === 'input') && succs[i].length > 0) {
       rank[i] = Math.max(0, Math.min(...succs[i].map((s) => rank[s])) - 1);
     }
   }

@@ -9,6 +9,8 @@ import { useApp, useAppStore } from './StoreContext';
 
 /** Above this many characters a link is unwieldy in e-mails and chats. */
 export const LINK_WARN_LENGTH = 8000;
+/** Links up to this length may also carry the program text. */
+const COMPACT_LENGTH = 2000;
 
 function pageUrl(hash: string): string {
   const { origin, pathname, search } = window.location;
@@ -58,10 +60,14 @@ function ShareBody({ onClose, theme }: { onClose: () => void; theme: 'light' | '
   const ids = { link: useId(), expr: useId(), embed: useId(), file: useId() };
 
   const view: ViewState = useMemo(() => (cursor !== null ? { step: cursor } : {}), [cursor]);
-  const full = useMemo(
-    () => pageUrl(encodeFullLink({ circuit: docToCircuit(doc), view, expression: doc.expression })),
-    [doc, view],
-  );
+  const full = useMemo(() => {
+    const circuit = docToCircuit(doc);
+    // The program text rides along (so the opened link shows it in the Expression field)
+    // unless that would push the link past the length a 100-gate circuit should fit in.
+    const withProgram = pageUrl(encodeFullLink({ circuit, view, expression: doc.expression }));
+    if (doc.expression === null || withProgram.length <= COMPACT_LENGTH) return withProgram;
+    return pageUrl(encodeFullLink({ circuit, view, expression: null }));
+  }, [doc, view]);
   const expr = doc.expression !== null ? pageUrl(encodeExprLink(doc.expression, view)) : null;
   const embedUrl = `${full}&embed=1`;
   const embed = `<iframe src="${embedUrl.replace(/"/g, '&quot;')}" width="900" height="560" style="border:0" title="Backprop Circuits" loading="lazy"></iframe>`;

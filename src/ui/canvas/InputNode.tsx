@@ -22,15 +22,23 @@ export function parseNumber(text: string): number | undefined {
 
 /** An input: its name, its value (typed, scrubbed or scrolled) and its gradient. */
 export const InputNode = memo(function InputNode({ id, data, selected }: NodeProps<InputNodeType>) {
-  const { value, grad, attrs } = useNodeNumbers(id);
+  const { value, grad, attrs, done, forkSum } = useNodeNumbers(id);
   const name = data.label ?? id;
   return (
     <div className={`input-node${selected ? ' is-selected' : ''}`} {...attrs}>
       <div className="input-head">
         <span className="input-name">{name}</span>
         {(typeof value === 'number' || value === undefined) && (
-          <span className="input-grad" title={`∂f/∂${name} = ${fullText(grad)}`}>
+          <span
+            className={`input-grad${grad !== undefined && !done ? ' is-partial' : ''}`}
+            title={
+              grad !== undefined && !done
+                ? `∂f/∂${name} so far: ${fullText(grad)} (more gradient is still to arrive)`
+                : `∂f/∂${name} = ${fullText(grad)}`
+            }
+          >
             ∂ {typeof grad === 'number' ? formatSigned(grad) : ''}
+            {grad !== undefined && !done ? ' …' : ''}
           </span>
         )}
         {typeof value === 'object' && <span className="matrix-shape">{value.shape.join('×')}</span>}
@@ -44,6 +52,11 @@ export const InputNode = memo(function InputNode({ id, data, selected }: NodePro
             <MatrixPreview name={name} value={grad} kind="grad" />
           )}
         </div>
+      )}
+      {forkSum && (
+        <span className="fork-sum" role="note">
+          ∂ adds up: {forkSum}
+        </span>
       )}
       <Handle type="source" position={Position.Right} id="out" className="port port--out" />
     </div>
