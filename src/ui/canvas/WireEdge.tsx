@@ -60,11 +60,11 @@ export const WireEdge = memo(function WireEdge({
         className={`wire${selected ? ' is-selected' : ''}${active ? ` is-active is-${direction}` : ''}`}
       />
       {active && !reduced && (
-        <Pulse key={activity} path={path} direction={direction} duration={duration} />
+        <Pulse key={`pulse ${activity}`} path={path} direction={direction} duration={duration} />
       )}
       {readable && value !== undefined && (
         <text
-          key={active && direction === 'forward' && !reduced ? activity : 'value'}
+          key={active && direction === 'forward' && !reduced ? `value ${activity}` : 'value'}
           x={labelX}
           y={labelY - 8}
           className={`wire-label wire-value${active && direction === 'forward' && !reduced ? ' arriving' : ''}`}
@@ -77,7 +77,7 @@ export const WireEdge = memo(function WireEdge({
       )}
       {readable && grad !== undefined && (
         <text
-          key={active && direction === 'backward' && !reduced ? activity : 'grad'}
+          key={active && direction === 'backward' && !reduced ? `grad ${activity}` : 'grad'}
           x={labelX}
           y={labelY + 20}
           className={`wire-label wire-grad${active && direction === 'backward' && !reduced ? ' arriving' : ''}`}
