@@ -1,5 +1,5 @@
 import { expect, type Page, test } from '@playwright/test';
-import { node } from './helpers';
+import { node, watchErrors } from './helpers';
 
 /** The staged example's wiring: each gate and the nodes it reads. */
 const INPUTS_OF: Record<string, string[]> = {
@@ -41,6 +41,7 @@ async function openStaged(page: Page) {
 test('reset, then every step: values in topological order, gradients in reverse', async ({
   page,
 }) => {
+  const errors = watchErrors(page);
   await openStaged(page);
   const live = await snapshot(page);
   await page.getByRole('button', { name: 'Reset' }).click();
@@ -99,6 +100,7 @@ test('reset, then every step: values in topological order, gradients in reverse'
   await expect(page.getByRole('button', { name: 'Step forward' })).toBeDisabled();
   // The end of playback shows the same numbers as the live view.
   expect(await snapshot(page)).toEqual(live);
+  expect(errors).toEqual([]);
 });
 
 test('step back undoes exactly one step', async ({ page }) => {
@@ -157,6 +159,8 @@ test('Play moves something within a second, and a pulse travels on the active wi
   for (let i = 0; i < 11; i++) await page.getByRole('button', { name: 'Step forward' }).click();
   await page.waitForTimeout(300);
   await expect(page.locator('.pulse--backward circle[opacity="1"]').first()).toBeAttached();
+  // Only the wires of the current step carry a pulse (invden has two inputs).
+  expect(await page.locator('.pulse').count()).toBeLessThanOrEqual(2);
   await page.screenshot({ path: testInfo.outputPath('mid-pulse.png') });
 });
 
