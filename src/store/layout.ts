@@ -3,8 +3,8 @@ import { getOp, type Position, type Tensor } from '../engine';
 import type { DocNode } from './document';
 
 /** Every node has a fixed size, so React Flow can draw it before measuring it. */
-const NODE_GAP = 30;
-const RANK_GAP = 96;
+const NODE_GAP = 26;
+const RANK_GAP = 84;
 /**
  * Dagre's crossing reduction grows fast with size (6 s for 1,000 gates here); above this many
  * nodes a linear-time layered layout takes over.
@@ -12,9 +12,9 @@ const RANK_GAP = 96;
 const DAGRE_LIMIT = 150;
 
 export const NODE_SIZE = {
-  input: { width: 132, height: 72 },
-  const: { width: 52, height: 36 },
-  gate: { width: 76, height: 56 },
+  input: { width: 120, height: 68 },
+  const: { width: 48, height: 34 },
+  gate: { width: 68, height: 52 },
 } as const;
 
 /** A matrix input shows its value and its gradient as two small grids side by side. */

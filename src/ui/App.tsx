@@ -1,7 +1,7 @@
 import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ConnectDialog } from './ConnectDialog';
-import { Canvas } from './canvas/Canvas';
+import { Canvas, FIT_OPTIONS } from './canvas/Canvas';
 import { COMMANDS, type CommandContext, isTyping, matches } from './commands';
 import { ExpressionBar } from './ExpressionBar';
 import { HelpDialog } from './HelpDialog';
@@ -22,10 +22,7 @@ export function App({ forcedTheme }: { forcedTheme?: Theme }) {
   );
 }
 
-const FIT = {
-  padding: { top: '48px', bottom: '40px', left: '40px', right: '150px' },
-  duration: 200,
-} as const;
+const FIT = { ...FIT_OPTIONS, duration: 200 };
 
 function Workspace({ forcedTheme }: { forcedTheme?: Theme }) {
   const store = useAppStore();
@@ -35,7 +32,8 @@ function Workspace({ forcedTheme }: { forcedTheme?: Theme }) {
   const [shareOpen, setShareOpen] = useState(false);
   const [helpOpen, setHelpOpen] = useState(false);
   const [connectOpen, setConnectOpen] = useState(false);
-  const [inspectorOpen, setInspectorOpen] = useState(true);
+  // The inspector floats over the canvas when a gate is selected; pinned, it stays open.
+  const [inspectorOpen, setInspectorOpen] = useState(false);
   const [paletteOpen, setPaletteOpen] = useState(true);
   const expressionRef = useRef<HTMLTextAreaElement>(null);
   const paletteRef = useRef<HTMLElement>(null);
@@ -135,7 +133,16 @@ function Workspace({ forcedTheme }: { forcedTheme?: Theme }) {
           {!mode.embed && <Legend />}
           {mode.embed && <OpenFull />}
         </div>
-        {editing && inspectorOpen && <Inspector ref={renameRef} />}
+        {editing && (
+          <Inspector
+            ref={renameRef}
+            pinned={inspectorOpen}
+            onClose={() => {
+              setInspectorOpen(false);
+              store.getState().select([]);
+            }}
+          />
+        )}
       </main>
       <PlaybackBar />
       <Notices />

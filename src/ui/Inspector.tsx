@@ -2,16 +2,29 @@ import { forwardRef, memo, useEffect, useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { fromNested, type GradientCheck, getOp, numericalGradient, type Value } from '../engine';
 import { formatNumber, formatSigned, formatValue, fullText } from './format';
+import { makeNameOf } from './playback/names';
 import { useApp, useAppStore } from './StoreContext';
 import { Tex } from './Tex';
 
 /** The side panel: what the selected gate computes, its local gradients and its numbers. */
 export const Inspector = memo(
-  forwardRef<HTMLInputElement>(function Inspector(_props, renameRef) {
+  forwardRef<HTMLInputElement, { pinned: boolean; onClose: () => void }>(function Inspector(
+    { pinned, onClose },
+    renameRef,
+  ) {
     const selected = useApp(useShallow((s) => s.selectedNodes));
     const id = selected.length === 1 ? selected[0] : null;
+    if (!id && !pinned) return null;
     return (
       <aside className="inspector" aria-label="Inspector">
+        <button
+          type="button"
+          className="btn btn-ghost inspector-close"
+          aria-label="Close the inspector"
+          onClick={onClose}
+        >
+          ×
+        </button>
         {id ? (
           <NodeDetails key={id} id={id} renameRef={renameRef} />
         ) : (
@@ -135,10 +148,12 @@ function NodeDetails({ id, renameRef }: { id: string; renameRef: React.Ref<HTMLI
 
 function WireInput({ from, port }: { from: string; port: string }) {
   const value = useApp((s) => s.view.values[from]);
+  const doc = useApp((s) => s.doc);
+  const name = useMemo(() => makeNameOf(doc)(from), [doc, from]);
   return (
     <>
       <dt>
-        {port} ← {from}
+        {port} ← {name}
       </dt>
       <dd className="num-value" title={fullText(value)}>
         {value === undefined ? '—' : formatValue(value)}

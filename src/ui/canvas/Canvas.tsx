@@ -24,8 +24,8 @@ import { WireEdge } from './WireEdge';
 const nodeTypes = { gate: GateNode, inputNode: InputNode, constNode: ConstNode };
 const edgeTypes = { wire: WireEdge };
 // The right padding leaves room for the output's value and gradient, drawn beside it.
-const FIT_OPTIONS = {
-  padding: { top: '48px', bottom: '40px', left: '40px', right: '150px' },
+export const FIT_OPTIONS = {
+  padding: { top: '48px', bottom: '40px', left: '40px', right: '110px' },
   includeHiddenNodes: true,
   maxZoom: 1.6,
 } as const;
