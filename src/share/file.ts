@@ -512,3 +512,8 @@ function kindOf(x: unknown): string {
 function withArticle(op: string): string {
   return /^[aeiou]/.test(op) ? `an ${op}` : `a ${op}`;
 }
+
+/** The circuit as file text (an alias of `serializeCircuit`, the name the engine API uses). */
+export const toFile = serializeCircuit;
+/** File text back to a circuit, or a clear error (an alias of `parseCircuitFile`). */
+export const fromFile = parseCircuitFile;
