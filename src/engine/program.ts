@@ -1,11 +1,15 @@
 import { CircuitError, type Problem } from './errors';
+import { IdIndex } from './idindex';
 import type { BinaryOp, OpDef, UnaryOp } from './ops';
 import { add, div, max, min, mul, neg, square, sub } from './ops/arithmetic';
 import { exp, log, relu, sigmoid, tanh } from './ops/functions';
 import { formatShape, fromNested, shapeEquals, sizeOf, toValue } from './tensor';
 import type { Circuit, NestedNumbers, NodeId, Shape, Tensor, Value } from './types';
 
-/** What `compile` hands to `Program`: every computable node, in topological order. */
+/**
+ * A program laid out by hand (tests do this to try an op that is not in the registry), and
+ * what `compile` makes of a circuit with problems: every computable node, in topological order.
+ */
 export interface ProgramLayout {
   readonly circuit: Circuit;
   readonly problems: readonly Problem[];
@@ -19,6 +23,37 @@ export interface ProgramLayout {
   readonly reachesOutput: Uint8Array;
   /** Slot of the output node, -1 when there is none to differentiate. */
   readonly output: number;
+}
+
+/**
+ * The same, flat: what `compile` makes of a circuit without problems, with nothing allocated
+ * per node. The sources are in CSR form: the ports of slot s are fed by
+ * `sourceSlots[sourceStart[s]]` … `sourceSlots[sourceStart[s + 1] - 1]`.
+ */
+export interface FlatProgramLayout {
+  readonly circuit: Circuit;
+  readonly problems: readonly Problem[];
+  readonly ids: readonly NodeId[];
+  readonly ops: readonly OpDef[];
+  readonly shapes: readonly Shape[];
+  readonly sourceStart: Int32Array;
+  readonly sourceSlots: Int32Array;
+  /** Values of input and constant nodes, by slot. */
+  readonly initial: readonly (Tensor | undefined)[];
+  readonly reachesOutput: Uint8Array;
+  readonly output: number;
+  /** Node id → slot, when compile has one already. */
+  readonly index?: IdIndex;
+}
+
+/** A hand-made layout, flattened. */
+function flatten(layout: ProgramLayout): FlatProgramLayout {
+  const count = layout.ids.length;
+  const sourceStart = new Int32Array(count + 1);
+  for (let s = 0; s < count; s++) sourceStart[s + 1] = sourceStart[s] + layout.sources[s].length;
+  const sourceSlots = new Int32Array(sourceStart[count]);
+  for (let s = 0; s < count; s++) sourceSlots.set(layout.sources[s], sourceStart[s]);
+  return { ...layout, sourceStart, sourceSlots };
 }
 
 export type InputValues = Readonly<Record<string, NestedNumbers | Tensor>>;
@@ -85,7 +120,12 @@ export class Program {
   readonly ids: readonly NodeId[];
   readonly ops: readonly OpDef[];
   readonly shapes: readonly Shape[];
-  readonly sources: readonly Int32Array[];
+  /**
+   * The slots feeding the ports of each slot, flat (CSR): the ports of slot s are fed by
+   * `sourceSlots[sourceStart[s]]` … `sourceSlots[sourceStart[s + 1] - 1]`.
+   */
+  readonly sourceStart: Int32Array;
+  readonly sourceSlots: Int32Array;
   readonly reachesOutput: Uint8Array;
   readonly output: number;
   /** Offset of each slot's first entry in the value and gradient arrays. */
@@ -98,7 +138,9 @@ export class Program {
   /** Slots of the gates that reach the output, in reverse topological order. */
   readonly backwardGates: Int32Array;
 
-  private readonly slotOf: Map<NodeId, number>;
+  private readonly slotOf: IdIndex;
+  /** `sources`, made on first use (from the CSR arrays), or as a hand-made layout gave them. */
+  private sourceLists: readonly Int32Array[] | undefined;
   private readonly initialValues: Float64Array;
   // Per-gate arrays for the hot loops, indexed by position in `gates`.
   private readonly kind: Uint8Array;
@@ -108,74 +150,71 @@ export class Program {
   // Position in `gates` of each backward gate.
   private readonly backwardPos: Int32Array;
 
-  constructor(layout: ProgramLayout) {
-    this.circuit = layout.circuit;
-    this.problems = layout.problems;
-    this.ids = layout.ids;
-    this.ops = layout.ops;
-    this.shapes = layout.shapes;
-    this.sources = layout.sources;
-    this.reachesOutput = layout.reachesOutput;
-    this.output = layout.output;
-    const count = layout.ids.length;
-    this.slotOf = new Map(layout.ids.map((id, slot) => [id, slot]));
+  constructor(layout: ProgramLayout | FlatProgramLayout) {
+    const flat = 'sourceStart' in layout ? layout : flatten(layout);
+    const { ops, reachesOutput, output } = flat;
+    this.circuit = flat.circuit;
+    this.problems = flat.problems;
+    this.ids = flat.ids;
+    this.ops = ops;
+    this.shapes = flat.shapes;
+    this.sourceStart = flat.sourceStart;
+    this.sourceSlots = flat.sourceSlots;
+    this.sourceLists = 'sourceStart' in layout ? undefined : layout.sources;
+    this.reachesOutput = reachesOutput;
+    this.output = output;
+    this.slotOf = flat.index ?? indexOf(flat.ids);
 
-    this.offsets = new Int32Array(count + 1);
-    for (let s = 0; s < count; s++) this.offsets[s + 1] = this.offsets[s] + sizeOf(this.shapes[s]);
-    this.size = this.offsets[count];
+    // Three passes over the slots, each a function of its own (V8 optimises a small function
+    // with one loop sooner): sizes, then everything per slot, then the backward order.
+    const { offsets, gates: g, backward: nb } = measure(flat);
+    const size = offsets[ops.length];
+    const [gates, outOff, aOff, bOff, backwardGates, backwardPos] = int32Arrays([
+      g,
+      g,
+      g,
+      g,
+      nb,
+      nb,
+    ]);
+    const hot: HotArrays = {
+      offsets,
+      initialValues: new Float64Array(size),
+      gates,
+      kind: new Uint8Array(g),
+      outOff,
+      aOff,
+      bOff,
+    };
+    this.inputs = fillSlots(flat, hot);
+    this.offsets = offsets;
+    this.size = size;
+    this.initialValues = hot.initialValues;
+    this.gates = gates;
+    this.kind = hot.kind;
+    this.outOff = outOff;
+    this.aOff = aOff;
+    this.bOff = bOff;
+    fillBackward(gates, reachesOutput, backwardGates, backwardPos);
+    this.backwardGates = backwardGates;
+    this.backwardPos = backwardPos;
+  }
 
-    this.initialValues = new Float64Array(this.size);
-    const inputs: number[] = [];
-    const gates: number[] = [];
-    for (let s = 0; s < count; s++) {
-      const value = layout.initial[s];
-      if (this.ops[s].kind === 'source') {
-        if (value) this.initialValues.set(value.data, this.offsets[s]);
-        if (this.ops[s].name === 'input') inputs.push(s);
-      } else {
-        gates.push(s);
+  /** For each slot, the slot feeding each of its ports (views into `sourceSlots`). */
+  get sources(): readonly Int32Array[] {
+    if (!this.sourceLists) {
+      const lists: Int32Array[] = new Array(this.ids.length);
+      for (let s = 0; s < lists.length; s++) {
+        lists[s] = this.sourceSlots.subarray(this.sourceStart[s], this.sourceStart[s + 1]);
       }
+      this.sourceLists = lists;
     }
-    this.inputs = inputs;
-    this.gates = Int32Array.from(gates);
-
-    const g = gates.length;
-    this.kind = new Uint8Array(g);
-    this.outOff = new Int32Array(g);
-    this.aOff = new Int32Array(g);
-    this.bOff = new Int32Array(g);
-    const backward: number[] = [];
-    const backwardPos: number[] = [];
-    for (let k = 0; k < g; k++) {
-      const s = gates[k];
-      const op = this.ops[s];
-      const src = this.sources[s];
-      const allScalar = sizeOf(this.shapes[s]) === 1 && this.shapes[s].length === 0;
-      this.outOff[k] = this.offsets[s];
-      if (op.kind === 'unary' && allScalar) {
-        this.kind[k] = fastCode(op);
-        this.aOff[k] = this.offsets[src[0]];
-      } else if (op.kind === 'binary' && allScalar) {
-        this.kind[k] = fastCode(op);
-        this.aOff[k] = this.offsets[src[0]];
-        this.bOff[k] = this.offsets[src[1]];
-      } else {
-        this.kind[k] = GENERAL;
-      }
-    }
-    for (let k = g - 1; k >= 0; k--) {
-      if (this.reachesOutput[gates[k]] && this.output >= 0) {
-        backward.push(gates[k]);
-        backwardPos.push(k);
-      }
-    }
-    this.backwardGates = Int32Array.from(backward);
-    this.backwardPos = Int32Array.from(backwardPos);
+    return this.sourceLists;
   }
 
   /** Slot of a node id, or -1 if the node is not part of this program. */
   slot(id: string): number {
-    return this.slotOf.get(id as NodeId) ?? -1;
+    return this.slotOf.get(id);
   }
 
   /** Names (ids) of the input nodes. */
@@ -400,9 +439,10 @@ export class Program {
         }
         default: {
           const slot = backwardGates[j];
-          const ports = this.sources[slot].length;
+          const first = this.sourceStart[slot];
+          const ports = this.sourceStart[slot + 1] - first;
           for (let p = 0; p < ports; p++) {
-            const src = this.sources[slot][p];
+            const src = this.sourceSlots[first + p];
             this.vjp(slot, p, v, gr, gr.subarray(this.offsets[src], this.offsets[src + 1]));
           }
         }
@@ -418,24 +458,33 @@ export class Program {
     };
   }
 
+  /** Views of the inputs of gate `slot` in a flat array, in port order. */
+  private inputViews(slot: number, array: Float64Array): Tensor[] {
+    const views: Tensor[] = [];
+    for (let i = this.sourceStart[slot]; i < this.sourceStart[slot + 1]; i++) {
+      views.push(this.view(this.sourceSlots[i], array));
+    }
+    return views;
+  }
+
   private forwardGate(slot: number, v: Float64Array): void {
     const op = this.ops[slot];
-    const src = this.sources[slot];
+    // Slots feeding port 0 and port 1 (ports a program does not have are not read).
+    const first = this.sourceStart[slot];
+    const src0 = this.sourceSlots[first];
+    const src1 = this.sourceSlots[first + 1];
     const out = this.view(slot, v);
     if (op.kind === 'unary') {
-      const x = this.view(src[0], v).data;
+      const x = this.view(src0, v).data;
       for (let i = 0; i < out.data.length; i++) out.data[i] = op.f(x[i]);
     } else if (op.kind === 'binary') {
-      const a = this.view(src[0], v).data;
-      const b = this.view(src[1], v).data;
+      const a = this.view(src0, v).data;
+      const b = this.view(src1, v).data;
       const sa = a.length === 1 ? 0 : 1;
       const sb = b.length === 1 ? 0 : 1;
       for (let i = 0; i < out.data.length; i++) out.data[i] = op.f(a[i * sa], b[i * sb]);
     } else if (op.kind === 'tensor') {
-      op.forward(
-        Array.from(src, (s) => this.view(s, v)),
-        out,
-      );
+      op.forward(this.inputViews(slot, v), out);
     }
   }
 
@@ -446,22 +495,19 @@ export class Program {
    */
   vjp(slot: number, port: number, v: Float64Array, gr: Float64Array, acc: Float64Array): void {
     const op = this.ops[slot];
-    const src = this.sources[slot];
+    // Slots feeding port 0 and port 1 (ports a program does not have are not read).
+    const first = this.sourceStart[slot];
+    const src0 = this.sourceSlots[first];
+    const src1 = this.sourceSlots[first + 1];
     const out = this.view(slot, v);
     const up = this.view(slot, gr).data;
     if (op.kind === 'unary') {
-      const x = this.view(src[0], v).data;
+      const x = this.view(src0, v).data;
       unaryVjp(op, x, out.data, up, acc);
     } else if (op.kind === 'binary') {
-      binaryVjp(op, port, this.view(src[0], v).data, this.view(src[1], v).data, out.data, up, acc);
+      binaryVjp(op, port, this.view(src0, v).data, this.view(src1, v).data, out.data, up, acc);
     } else if (op.kind === 'tensor') {
-      op.vjp(
-        Array.from(src, (s) => this.view(s, v)),
-        out,
-        { shape: this.shapes[slot], data: up },
-        port,
-        acc,
-      );
+      op.vjp(this.inputViews(slot, v), out, { shape: this.shapes[slot], data: up }, port, acc);
     }
   }
 }
@@ -495,6 +541,143 @@ function binaryVjp(
   for (let i = 0; i < y.length; i++) {
     const l = local(a[i * sa], b[i * sb], y[i]);
     if (!op.routes || l !== 0) acc[i * target] += up[i] * l;
+  }
+}
+
+/** Node id → slot, for a layout that does not bring one. A repeated id maps to its last slot. */
+function indexOf(ids: readonly NodeId[]): IdIndex {
+  const index = new IdIndex(ids.length, ids);
+  for (let s = 0; s < ids.length; s++) index.set(ids[s], s);
+  return index;
+}
+
+/**
+ * Consecutive views into one new Int32Array, one per length: one allocation (and one zeroed
+ * block) instead of one per array, which is most of what a small compile costs otherwise.
+ */
+export function int32Arrays(lengths: readonly number[]): Int32Array[] {
+  let total = 0;
+  for (const length of lengths) total += length;
+  const buffer = new Int32Array(total);
+  const views: Int32Array[] = [];
+  let at = 0;
+  for (const length of lengths) {
+    views.push(buffer.subarray(at, at + length));
+    at += length;
+  }
+  return views;
+}
+
+/** Where every slot's entries are, and how many gates there are. */
+interface Sizes {
+  /**
+   * Offset of each slot's first entry in the value and gradient arrays; the last one is
+   * their length.
+   */
+  readonly offsets: Int32Array;
+  readonly gates: number;
+  /** Gates in the backward pass. */
+  readonly backward: number;
+}
+
+function measure(layout: FlatProgramLayout): Sizes {
+  const { ops, shapes, reachesOutput } = layout;
+  const offsets = new Int32Array(ops.length + 1);
+  let size = 0;
+  let gates = 0;
+  let backward = 0;
+  for (let s = 0; s < ops.length; s++) {
+    const shape = shapes[s];
+    size += shape.length === 0 ? 1 : sizeOf(shape);
+    offsets[s + 1] = size;
+    if (ops[s].kind === 'source') continue;
+    gates++;
+    if (reachesOutput[s]) backward++;
+  }
+  return { offsets, gates, backward: layout.output < 0 ? 0 : backward };
+}
+
+/** What `fillSlots` fills (from the offsets): the initial values and the arrays the hot loops read. */
+interface HotArrays {
+  readonly offsets: Int32Array;
+  /** The value array with every input and constant in place, zeros elsewhere. */
+  readonly initialValues: Float64Array;
+  /** The slots of the gates, in topological order. */
+  readonly gates: Int32Array;
+  // For gate k (its position in `gates`): its kind code, and the offsets of its value
+  // (outOff) and, for the scalar fast cases, of its inputs a and b.
+  readonly kind: Uint8Array;
+  readonly outOff: Int32Array;
+  readonly aOff: Int32Array;
+  readonly bOff: Int32Array;
+}
+
+/** One pass over the slots fills the HotArrays; returns the slots of the inputs. */
+function fillSlots(layout: FlatProgramLayout, hot: HotArrays): number[] {
+  const { ops, shapes, initial, sourceStart, sourceSlots } = layout;
+  const { offsets, initialValues, gates, kind, outOff, aOff, bOff } = hot;
+  const inputs: number[] = [];
+  // fastCode depends on the op alone: work it out once per distinct op (a circuit uses a
+  // handful; looking through them is quicker than a Map).
+  const seen: OpDef[] = [];
+  const seenCodes: number[] = [];
+  let k = 0;
+  for (let s = 0; s < ops.length; s++) {
+    const op = ops[s];
+    const shape = shapes[s];
+    const offset = offsets[s];
+    if (op.kind === 'source') {
+      if (op.name === 'input') inputs.push(s);
+      const value = initial[s];
+      if (!value) continue;
+      const data = value.data;
+      const x = data.length === 1 ? data[0] : Number.NaN;
+      // One number is stored directly; anything else (a NaN too, so that its bits stay as
+      // given) by copying the whole tensor.
+      if (!Number.isNaN(x)) initialValues[offset] = x;
+      else initialValues.set(data, offset);
+      continue;
+    }
+    gates[k] = s;
+    outOff[k] = offset;
+    // Scalar (shape []) unary and binary gates take the fast cases.
+    if (shape.length !== 0 || (op.kind !== 'unary' && op.kind !== 'binary')) {
+      kind[k++] = GENERAL;
+      continue;
+    }
+    let code = -1;
+    for (let j = 0; j < seen.length; j++) {
+      if (seen[j] === op) {
+        code = seenCodes[j];
+        break;
+      }
+    }
+    if (code < 0) {
+      code = fastCode(op);
+      seen.push(op);
+      seenCodes.push(code);
+    }
+    kind[k] = code;
+    const first = sourceStart[s];
+    aOff[k] = offsets[sourceSlots[first]];
+    if (op.kind === 'binary') bOff[k] = offsets[sourceSlots[first + 1]];
+    k++;
+  }
+  return inputs;
+}
+
+/** The gates that reach the output, in reverse topological order, and their positions in `gates`. */
+function fillBackward(
+  gates: Int32Array,
+  reachesOutput: Uint8Array,
+  backwardGates: Int32Array,
+  positions: Int32Array,
+): void {
+  let j = 0;
+  for (let k = gates.length - 1; j < backwardGates.length; k--) {
+    if (!reachesOutput[gates[k]]) continue;
+    backwardGates[j] = gates[k];
+    positions[j++] = k;
   }
 }
 
