@@ -239,7 +239,146 @@
     };
   }
 
-  const bench = { watchPaint, armLoad, armEdit, scrubField, countFrames, snapshot };
+  /** Sets the range input `label` to `value` as a drag would: native setter, then input + change. */
+  function setRange(label, value) {
+    const field = document.querySelector(`input[type="range"][aria-label="${label}"]`);
+    if (!field) return { error: `no range ${label}` };
+    const setValue = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set;
+    setValue.call(field, String(value));
+    field.dispatchEvent(new Event('input', { bubbles: true }));
+    field.dispatchEvent(new Event('change', { bubbles: true }));
+    return { value: Number(field.value), max: Number(field.max) };
+  }
+
+  /** Edge ids of the `.pulse` elements now in the DOM ('' for one outside any edge). */
+  function pulseEdges() {
+    return [...document.querySelectorAll('.pulse')].map((el) => {
+      const edge = el.closest('.react-flow__edge');
+      return edge ? edge.getAttribute('data-id') || '' : '';
+    });
+  }
+
+  /**
+   * Arms a playback measurement that starts at the next click (capture phase, before React
+   * sees it: the click on Play): counts frames for `durationMs`, samples the number of
+   * `.pulse` elements every few frames, and in the last frame reads the timeline's cursor and
+   * which edges carry a pulse. `window.__bench.playback` resolves.
+   */
+  function armPlayback({ durationMs, timeline = 'Timeline', sampleEvery = 6 }) {
+    bench.playback = new Promise((resolve) => {
+      const range = () => document.querySelector(`input[type="range"][aria-label="${timeline}"]`);
+      const pulses = document.getElementsByClassName('pulse');
+      const onClick = () => {
+        window.removeEventListener('click', onClick, true);
+        const begin = now();
+        // Looked up once: an attribute selector walks the whole DOM, too slow for every frame.
+        const field = range();
+        const read = () => (field?.isConnected ? Number(field.value) : Number.NaN);
+        const startCursor = read();
+        let frames = 0;
+        let longest = 0;
+        let previous = begin;
+        let maxPulses = 0;
+        // Frames over 1.5 refresh intervals, and how many of them saw the cursor move.
+        let longFrames = 0;
+        let longAtStep = 0;
+        let cursor = startCursor;
+        const tick = () => {
+          const t = now();
+          const gap = t - previous;
+          longest = Math.max(longest, gap);
+          previous = t;
+          frames++;
+          const at = read();
+          if (gap > 25) {
+            longFrames++;
+            if (at !== cursor) longAtStep++;
+          }
+          cursor = at;
+          if (frames % sampleEvery === 0) maxPulses = Math.max(maxPulses, pulses.length);
+          if (t - begin < durationMs) {
+            requestAnimationFrame(tick);
+            return;
+          }
+          const edges = pulseEdges();
+          resolve({
+            fps: (frames * 1000) / (t - begin),
+            frames,
+            longest,
+            startCursor,
+            longFrames,
+            longAtStep,
+            endCursor: range() ? Number(range().value) : Number.NaN,
+            fieldReplaced: field !== range(),
+            pulseEdges: edges,
+            maxPulses: Math.max(maxPulses, edges.length),
+            edgeIds: [...document.querySelectorAll('.react-flow__edge')].map((el) =>
+              el.getAttribute('data-id'),
+            ),
+          });
+        };
+        requestAnimationFrame(tick);
+      };
+      window.addEventListener('click', onClick, true);
+    });
+  }
+
+  /**
+   * The plain-page counterpart of playback: ONE dot moved along one on-screen edge's path by
+   * requestAnimationFrame (getPointAtLength each frame, as the app's Pulse does), target →
+   * source, restarting every `periodMs`, for `durationMs`. Counts frames.
+   */
+  function pulseDot({ durationMs, periodMs }) {
+    const paths = [...document.querySelectorAll('.react-flow__edge path.react-flow__edge-path')];
+    const inView = paths.filter((p) => {
+      const r = p.getBoundingClientRect();
+      return r.width + r.height > 0 && r.right > 0 && r.bottom > 0 && r.left < innerWidth;
+    });
+    const path = inView[Math.floor(inView.length / 2)] ?? paths[0];
+    if (!path) return Promise.resolve({ error: 'no edge path' });
+    const dot = document.createElementNS('http://www.w3.org/2000/svg', 'circle');
+    dot.setAttribute('r', '7');
+    dot.setAttribute('fill', '#dc2626');
+    dot.setAttribute('class', 'bench-pulse');
+    path.parentNode.appendChild(dot);
+    const length = path.getTotalLength();
+    return new Promise((resolve) => {
+      let frames = 0;
+      let longest = 0;
+      let begin = -1;
+      let previous = -1;
+      const tick = () => {
+        const t = now();
+        if (begin < 0) begin = t;
+        else longest = Math.max(longest, t - previous);
+        previous = t;
+        if (t - begin >= durationMs) {
+          dot.remove();
+          resolve({ fps: (frames * 1000) / (t - begin), frames, longest, pathLength: length });
+          return;
+        }
+        frames++;
+        const at = path.getPointAtLength(length * (1 - ((t - begin) % periodMs) / periodMs));
+        dot.setAttribute('cx', String(at.x));
+        dot.setAttribute('cy', String(at.y));
+        requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+    });
+  }
+
+  const bench = {
+    watchPaint,
+    armLoad,
+    armEdit,
+    scrubField,
+    countFrames,
+    snapshot,
+    setRange,
+    pulseEdges,
+    armPlayback,
+    pulseDot,
+  };
   window.__bench = bench;
   if (config.watchNavigation) bench.loaded = watchPaint({ ...config.watchNavigation, since: 0 });
 })();

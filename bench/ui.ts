@@ -5,15 +5,20 @@
  *
  *   1. load: navigation (or Enter in the Expression field) → every on-screen gate painted;
  *   2. edit: an input value typed → every on-screen value updated and painted;
- *   3. scrub: frames per second while an input is scrubbed.
+ *   3. scrub: frames per second while an input is scrubbed;
+ *   4. playback: frames per second while the backward pass plays at the fastest speed (Speed
+ *      select, Timeline at the step after the seed, Play) beside ONE pulse dot moved along one
+ *      edge by requestAnimationFrame on the plain page; and how many `.pulse` elements are left
+ *      at the end (only the current step's wires should carry one). Median of --reps runs of
+ *      PLAYBACK_MS each, interleaved with the plain page.
  *
  * Both pages are production builds (kept in node_modules/.cache/bench-ui/, out of git and out of
  * Biome's reach), served by `vite preview`. All times are taken inside the page with
  * performance.now() (bench/ui-runtime.js). Prints a table, then one JSON line.
  *
  * Options: --no-build (reuse the last builds), --sizes=200,500 (fewer sizes), --reps=3,
- * --profile (instead: CPU profiles of load, edit and scrub on an unminified build, summarised by
- * src/ file and function; sizes 200 and 1,000 unless --sizes is given).
+ * --profile (instead: CPU profiles of load, edit, scrub and playback on an unminified build,
+ * summarised by src/ file and function; sizes 200 and 1,000 unless --sizes is given).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -21,9 +26,10 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from '@playwright/test';
 import { build, type PreviewServer, preview } from 'vite';
-import { compile, parse } from '../src/engine';
+import { compile, parse, playbackSteps } from '../src/engine';
 import { docFromCircuit } from '../src/store/document';
 import { layoutCircuit } from '../src/store/layout';
+import { STEP_MS } from '../src/store/store';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CACHE = resolve(ROOT, 'node_modules/.cache/bench-ui');
@@ -39,6 +45,9 @@ const REPS = Number(flag('reps') ?? 3);
 const EDITS = 5;
 const SCRUB_MS = 2000;
 const SCRUB_TARGET_GATES = 200;
+const PLAYBACK_MS = 3000;
+const PLAYBACK_TARGET_GATES = 1000;
+const PLAYBACK_TARGET_FPS = 55;
 
 // ---------------------------------------------------------------------------------------------
 // Circuits
@@ -201,7 +210,22 @@ function analyse(c: BenchCircuit) {
   };
   const grads = program.run();
   const zeroGrads = c.inputs.filter((name) => grads.grad(name) === 0).length;
-  return { ids, graph, downstream, initial, valuesWith, zeroGrads, nodes: ids.length };
+  // Playback's step list: step k (1-based cursor) is steps[k - 1]; wires into each node.
+  const steps = playbackSteps(grads).map((s) => ({ kind: s.kind, node: s.node as string }));
+  const wiresInto = new Map<string, number>();
+  for (const w of circuit.wires) wiresInto.set(w.to, (wiresInto.get(w.to) ?? 0) + 1);
+  return {
+    ids,
+    graph,
+    downstream,
+    initial,
+    valuesWith,
+    zeroGrads,
+    nodes: ids.length,
+    gateCount,
+    steps,
+    wiresInto,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -406,6 +430,151 @@ async function scrubByPointer(page: Page, name: string): Promise<Frames & { upda
   return evaluate<Frames & { updates: number }>(page, 'window.__bench.stopFrames()');
 }
 
+type Playback = Frames & {
+  /** The fastest option of the Speed select, and the pulse duration it gives. */
+  speed: number;
+  pulseMs: number;
+  total: number;
+  fromCursor: number;
+  toCursor: number;
+  /** Steps taken while measured, and how many the timer would take at that speed. */
+  stepsPlayed: number;
+  stepsScheduled: number;
+  /** At the end: the current step, its wires, and the `.pulse` elements in the DOM. */
+  stepKind: string;
+  stepNode: string;
+  stepWires: number;
+  stepWiresInDom: number;
+  pulses: number;
+  strayPulses: number;
+  maxPulses: number;
+  /** Frames over 25 ms, and how many of those saw a step change (a React commit). */
+  longFrames: number;
+  longFramesAtStep: number;
+};
+
+/** 'g12:a' → 'g12': a wire's id is `${to}:${port}` (src/store/document.ts wireKey). */
+const wireTarget = (id: string) => id.slice(0, Math.max(0, id.lastIndexOf(':')));
+
+/**
+ * App: Speed at its fastest option, the Timeline at the first backward step's start (Reset,
+ * then the range set to gates + 1: the forward steps, then the seed), Play, frames counted for
+ * PLAYBACK_MS from the click, then Pause.
+ */
+async function measurePlayback(page: Page, a: Analysed): Promise<Playback> {
+  const failed = (error: string): Playback => ({
+    fps: Number.NaN,
+    frames: 0,
+    longest: Number.NaN,
+    error,
+    speed: Number.NaN,
+    pulseMs: Number.NaN,
+    total: a.steps.length,
+    fromCursor: Number.NaN,
+    toCursor: Number.NaN,
+    stepsPlayed: Number.NaN,
+    stepsScheduled: Number.NaN,
+    stepKind: '',
+    stepNode: '',
+    stepWires: 0,
+    stepWiresInDom: 0,
+    pulses: Number.NaN,
+    strayPulses: Number.NaN,
+    maxPulses: Number.NaN,
+    longFrames: Number.NaN,
+    longFramesAtStep: Number.NaN,
+  });
+  try {
+    const bar = page.locator('section[aria-label="Playback"]');
+    const select = bar.locator('select[aria-label="Speed"]');
+    const speeds = (await select
+      .locator('option')
+      .evaluateAll((os) => os.map((o) => Number((o as HTMLOptionElement).value)))) as number[];
+    const speed = Math.max(...speeds.filter((s) => Number.isFinite(s)));
+    await select.selectOption(String(speed));
+    await bar.getByRole('button', { name: 'Reset', exact: true }).click();
+    const total = a.steps.length;
+    // Once in playback the range's max is the step count; before, it is 1 and would clamp.
+    await page.waitForFunction(
+      (n) =>
+        (document.querySelector('input[aria-label="Timeline"]') as HTMLInputElement)?.max === n,
+      String(total),
+      { timeout: 10_000 },
+    );
+    const from = a.gateCount + 1;
+    if (a.steps[from - 1]?.kind !== 'seed' || a.steps[from]?.kind !== 'backward') {
+      return failed(`step ${from} is ${a.steps[from - 1]?.kind}, not the seed`);
+    }
+    const set = await evaluate<{ value: number; max: number; error?: string }>(
+      page,
+      `window.__bench.setRange('Timeline', ${from})`,
+    );
+    if (set.error) return failed(set.error);
+    await page.waitForFunction(
+      (label) =>
+        document
+          .querySelector('input[aria-label="Timeline"]')
+          ?.getAttribute('aria-valuetext')
+          ?.startsWith(label),
+      `${from}/${total} `,
+      { timeout: 10_000 },
+    );
+    await evaluate(
+      page,
+      `window.__bench.armPlayback(${JSON.stringify({ durationMs: PLAYBACK_MS })})`,
+    );
+    await bar.getByRole('button', { name: 'Play', exact: true }).click();
+    const r = await evaluate<
+      Frames & {
+        startCursor: number;
+        endCursor: number;
+        pulseEdges: string[];
+        maxPulses: number;
+        edgeIds: string[];
+        longFrames: number;
+        longAtStep: number;
+        fieldReplaced: boolean;
+      }
+    >(page, 'window.__bench.playback');
+    await bar.getByRole('button', { name: 'Pause', exact: true }).click();
+    if (r.fieldReplaced) log('  the Timeline input was replaced during playback');
+    const step = a.steps[r.endCursor - 1];
+    const stepNode = step?.node ?? '';
+    const stray = r.pulseEdges.filter(
+      (id) => step?.kind !== 'backward' || wireTarget(id) !== stepNode,
+    );
+    return {
+      fps: r.fps,
+      frames: r.frames,
+      longest: r.longest,
+      speed,
+      pulseMs: Math.round((STEP_MS * 0.75) / speed),
+      total,
+      fromCursor: r.startCursor,
+      toCursor: r.endCursor,
+      stepsPlayed: r.endCursor - r.startCursor,
+      stepsScheduled: Math.floor(PLAYBACK_MS / (STEP_MS / speed)),
+      stepKind: step?.kind ?? '',
+      stepNode,
+      stepWires: a.wiresInto.get(stepNode) ?? 0,
+      stepWiresInDom: r.edgeIds.filter((id) => wireTarget(id) === stepNode).length,
+      pulses: r.pulseEdges.length,
+      strayPulses: stray.length,
+      maxPulses: r.maxPulses,
+      longFrames: r.longFrames,
+      longFramesAtStep: r.longAtStep,
+    };
+  } catch (e) {
+    return failed(e instanceof Error ? e.message.split('\n')[0] : String(e));
+  }
+}
+
+/** Plain page: ONE dot moved along one edge by requestAnimationFrame for PLAYBACK_MS. */
+async function plainPulseDot(page: Page, periodMs: number): Promise<Frames> {
+  const options = { durationMs: PLAYBACK_MS, periodMs };
+  return evaluate<Frames>(page, `window.__bench.pulseDot(${JSON.stringify(options)})`);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Reporting
 
@@ -440,6 +609,28 @@ interface SizeResult {
     scrubLongestFrameMs: number | null;
     pointerScrubFps: number | null;
     pointerUpdatesPerS: number | null;
+    playback: {
+      speed: number;
+      fps: number | null;
+      fpsRuns: (number | null)[];
+      longestFrameMs: number | null;
+      frames: number;
+      fromCursor: number;
+      toCursor: number;
+      totalSteps: number;
+      stepsPlayed: number;
+      stepsScheduled: number;
+      stepKind: string;
+      stepNode: string;
+      stepWires: number;
+      stepWiresInDom: number;
+      pulsesAtEnd: number;
+      strayPulsesAtEnd: number;
+      maxPulsesSampled: number;
+      longFrames: number;
+      longFramesAtStep: number;
+      error?: string;
+    };
   };
   plain: {
     loadMs: number | null;
@@ -448,6 +639,9 @@ interface SizeResult {
     editDomMs: number | null;
     scrubFps: number | null;
     scrubLongestFrameMs: number | null;
+    pulseDotFps: number | null;
+    pulseDotFpsRuns: (number | null)[];
+    pulseDotLongestFrameMs: number | null;
   };
 }
 
@@ -526,6 +720,30 @@ async function benchSize(
     appPage,
     `document.querySelectorAll('.react-flow__node').length`,
   );
+
+  log(`  scrubs done`);
+  // Backward-pass playback, and its plain counterpart: one pulse dot. Interleaved, REPS times.
+  const playbacks: Playback[] = [];
+  const dots: Frames[] = [];
+  for (let rep = 0; rep < REPS; rep++) {
+    const p = await measurePlayback(appPage, a);
+    playbacks.push(p);
+    if (p.error) log(`  playback failed: ${p.error}`);
+    else if (p.strayPulses > 0) {
+      log(`  ${p.strayPulses} .pulse elements outside the wires of step ${p.toCursor}`);
+    }
+    const dot = await plainPulseDot(
+      plainPage as Page,
+      Number.isFinite(p.pulseMs) ? p.pulseMs : Math.round((STEP_MS * 0.75) / 8),
+    );
+    dots.push(dot);
+    if (dot.error) log(`  plain pulse dot failed: ${dot.error}`);
+  }
+  log(`  playback done`);
+  // The run with the median fps speaks for the others; worst frame and stray pulses: all runs.
+  const byFps = [...playbacks].sort((x, y) => (x.fps || 0) - (y.fps || 0));
+  const playback = byFps[Math.floor((byFps.length - 1) / 2)];
+  const worst = (xs: Frames[]) => Math.max(...xs.map((x) => x.longest));
   await appPage.close();
   await plainPage?.close();
 
@@ -545,6 +763,28 @@ async function benchSize(
       scrubLongestFrameMs: round1(appScrub.longest),
       pointerScrubFps: round1(pointer.fps),
       pointerUpdatesPerS: round1(pointer.updates),
+      playback: {
+        speed: playback.speed,
+        fps: round1(median(playbacks.map((p) => p.fps))),
+        fpsRuns: playbacks.map((p) => round1(p.fps)),
+        longestFrameMs: round1(worst(playbacks)),
+        frames: playback.frames,
+        fromCursor: playback.fromCursor,
+        toCursor: playback.toCursor,
+        totalSteps: playback.total,
+        stepsPlayed: playback.stepsPlayed,
+        stepsScheduled: playback.stepsScheduled,
+        stepKind: playback.stepKind,
+        stepNode: playback.stepNode,
+        stepWires: playback.stepWires,
+        stepWiresInDom: playback.stepWiresInDom,
+        pulsesAtEnd: playback.pulses,
+        strayPulsesAtEnd: playbacks.reduce((sum, p) => sum + p.strayPulses, 0),
+        maxPulsesSampled: playback.maxPulses,
+        longFrames: playback.longFrames,
+        longFramesAtStep: playback.longFramesAtStep,
+        ...(playback.error ? { error: playback.error } : {}),
+      },
     },
     plain: {
       loadMs: round1(median(plainLoads.map((p) => p.ms))),
@@ -553,6 +793,9 @@ async function benchSize(
       editDomMs: round1(median(plainEdits.map((e) => e.dom))),
       scrubFps: round1(plainScrub.fps),
       scrubLongestFrameMs: round1(plainScrub.longest),
+      pulseDotFps: round1(median(dots.map((d) => d.fps))),
+      pulseDotFpsRuns: dots.map((d) => round1(d.fps)),
+      pulseDotLongestFrameMs: round1(worst(dots)),
     },
   };
 }
@@ -562,6 +805,10 @@ function table(results: SizeResult[], linkLoader: boolean): string {
   const ratio = (x: number | null, y: number | null) =>
     x !== null && y !== null && y > 0 ? `${(x / y).toFixed(2)}×` : '—';
   const n = (x: number | null, digits = 0) => (x === null ? '—' : fmt(x, digits));
+  const spread = (xs: (number | null)[]) => {
+    const ok = xs.filter((x): x is number => x !== null);
+    return ok.length > 1 ? `(${fmt(Math.min(...ok), 1)}–${fmt(Math.max(...ok), 1)})` : '';
+  };
   for (const r of results) {
     const g = `${fmt(r.gates)} (${r.inputs} in)`;
     rows.push([
@@ -605,6 +852,26 @@ function table(results: SizeResult[], linkLoader: boolean): string {
       g,
       `scrub, mouse drag on ⇔ (value updates/s; fps ${n(r.app.pointerScrubFps, 1)})`,
       n(r.app.pointerUpdatesPerS, 1),
+      '—',
+      '',
+    ]);
+    const pb = r.app.playback;
+    rows.push([
+      g,
+      `backward-pass playback at ${fmt(pb.speed)}× vs one pulse dot moved by requestAnimationFrame ` +
+        `(fps, median (range); worst frame ${n(pb.longestFrameMs)} / ${n(r.plain.pulseDotLongestFrameMs)} ms)`,
+      pb.error ? `failed: ${pb.error}` : `${n(pb.fps, 1)} ${spread(pb.fpsRuns)}`,
+      `${n(r.plain.pulseDotFps, 1)} ${spread(r.plain.pulseDotFpsRuns)}`,
+      ratio(pb.fps, r.plain.pulseDotFps),
+    ]);
+    rows.push([
+      g,
+      `playback, median run: steps in ${PLAYBACK_MS / 1000} s (timer's pace ${fmt(pb.stepsScheduled)}); ` +
+        'frames > 25 ms (of them at a step change); ' +
+        `.pulse at end (wires of step ${fmt(pb.toCursor)}: ${pb.stepWires}, ${pb.stepWiresInDom} in DOM; stray in all runs ${n(pb.strayPulsesAtEnd)}; most sampled ${n(pb.maxPulsesSampled)})`,
+      pb.error
+        ? '—'
+        : `${fmt(pb.stepsPlayed)} steps; ${fmt(pb.longFrames)} (${fmt(pb.longFramesAtStep)}); ${fmt(pb.pulsesAtEnd)} .pulse`,
       '—',
       '',
     ]);
@@ -788,6 +1055,12 @@ async function profileMode(): Promise<void> {
         const f = await scrubByEvents(page, `Value of ${name}`, xs[xs.length - 1]);
         return `${fmt(f.fps, 1)} fps`;
       });
+      await profiled(`backward-pass playback for ${PLAYBACK_MS / 1000} s`, async () => {
+        const p = await measurePlayback(page, a);
+        return p.error
+          ? `failed: ${p.error}`
+          : `${fmt(p.fps, 1)} fps at ${p.speed}×, ${p.stepsPlayed} steps, worst frame ${fmt(p.longest)} ms`;
+      });
       await cdp.detach();
       await page.close();
     }
@@ -840,6 +1113,7 @@ async function main(): Promise<void> {
 
     const largest = results.find((r) => r.gates === 1000) ?? results[results.length - 1];
     const scrubbed = results.find((r) => r.gates === SCRUB_TARGET_GATES) ?? results[0];
+    const played = results.find((r) => r.gates === PLAYBACK_TARGET_GATES) ?? largest;
     const appLoad = largest.app.linkLoadMs ?? largest.app.expressionLoadMs;
     const targets = {
       loadNoSlowerThanPlain: {
@@ -860,11 +1134,20 @@ async function main(): Promise<void> {
         pointerUpdates: scrubbed.app.pointerUpdatesPerS,
         met: scrubbed.app.scrubFps !== null && scrubbed.app.scrubFps >= 30,
       },
+      playbackAtLeast55fps: {
+        gates: played.gates,
+        fps: played.app.playback.fps,
+        longestFrameMs: played.app.playback.longestFrameMs,
+        plainPulseDotFps: played.plain.pulseDotFps,
+        strayPulses: played.app.playback.strayPulsesAtEnd,
+        met: played.app.playback.fps !== null && played.app.playback.fps >= PLAYBACK_TARGET_FPS,
+      },
     };
     const mark = (met: boolean) => (met ? 'met' : 'MISSED');
     console.log(
       `\nUI benchmark — headless Chromium ${browser.version()}, ${VIEWPORT.width}×${VIEWPORT.height}, ` +
-        `production builds, median of ${REPS} loads and ${EDITS} edits, scrubbing ${SCRUB_MS / 1000} s\n`,
+        `production builds, median of ${REPS} loads and ${EDITS} edits, scrubbing ${SCRUB_MS / 1000} s, ` +
+        `playback ${REPS} × ${PLAYBACK_MS / 1000} s\n`,
     );
     console.log(table(results, linkLoader));
     if (!linkLoader) {
@@ -877,6 +1160,13 @@ async function main(): Promise<void> {
       '\nPlain page: default React Flow nodes at the app’s own layout positions, fitView, no ' +
         'virtualisation; its edit relabels every node. "Painted" = the frame after the DOM ' +
         'reached its final state (double requestAnimationFrame).',
+    );
+    console.log(
+      `\nPlayback: the app at its fastest Speed, from the Timeline at gates + 1 (the seed: the ` +
+        `backward pass starts with the next step), frames counted for ${PLAYBACK_MS / 1000} s ` +
+        `from the click on Play, ${REPS} runs interleaved with the plain page, which moves one SVG dot along one edge ` +
+        '(getPointAtLength every frame, as the app’s Pulse does). "Stray" = .pulse elements on ' +
+        'wires that are not the current step’s, in the last measured frame.',
     );
     console.log('\nTargets:');
     const t = targets;
@@ -894,6 +1184,12 @@ async function main(): Promise<void> {
         `${fmt(t.scrubAtLeast30fps.fps ?? Number.NaN, 1)} fps ` +
         `(mouse drag: ${fmt(t.scrubAtLeast30fps.pointerUpdates ?? Number.NaN, 1)} value updates/s) — ` +
         `${mark(t.scrubAtLeast30fps.met)}`,
+    );
+    const pt = t.playbackAtLeast55fps;
+    console.log(
+      `- backward-pass playback ≥ ${PLAYBACK_TARGET_FPS} fps at ${fmt(pt.gates)} gates: ` +
+        `${fmt(pt.fps ?? Number.NaN, 1)} fps (median of ${REPS} runs), worst frame ${fmt(pt.longestFrameMs ?? Number.NaN)} ms ` +
+        `(plain page, one pulse dot: ${fmt(pt.plainPulseDotFps ?? Number.NaN, 1)} fps) — ${mark(pt.met)}`,
     );
     console.log(
       JSON.stringify({
