@@ -14,7 +14,20 @@ export function writeJson(value: unknown, indent = '  '): string {
   return write(value, '', indent);
 }
 
-function write(value: unknown, pad: string, indent: string): string {
+/** The same rules on one line, for links: no spaces, no line breaks. */
+export function writeCompactJson(value: unknown): string {
+  const leaf = writeLeaf(value);
+  if (leaf !== undefined) return leaf;
+  if (Array.isArray(value)) return `[${value.map(writeCompactJson).join(',')}]`;
+  const parts: string[] = [];
+  for (const [key, item] of Object.entries(value as object)) {
+    if (item !== undefined) parts.push(`${JSON.stringify(key)}:${writeCompactJson(item)}`);
+  }
+  return `{${parts.join(',')}}`;
+}
+
+/** Anything but an array or an object, as JSON text (keeping -0); undefined for those two. */
+function writeLeaf(value: unknown): string | undefined {
   if (value === null || value === undefined) return 'null';
   switch (typeof value) {
     case 'number':
@@ -25,10 +38,15 @@ function write(value: unknown, pad: string, indent: string): string {
     case 'boolean':
       return value ? 'true' : 'false';
     case 'object':
-      break;
+      return undefined;
     default:
       return 'null';
   }
+}
+
+function write(value: unknown, pad: string, indent: string): string {
+  const leaf = writeLeaf(value);
+  if (leaf !== undefined) return leaf;
   const inner = pad + indent;
   if (Array.isArray(value)) {
     if (value.length === 0) return '[]';
@@ -37,7 +55,7 @@ function write(value: unknown, pad: string, indent: string): string {
     return `[\n${inner}${items.join(`,\n${inner}`)}\n${pad}]`;
   }
   const entries: string[] = [];
-  for (const [key, item] of Object.entries(value)) {
+  for (const [key, item] of Object.entries(value as object)) {
     if (item === undefined) continue;
     entries.push(`${JSON.stringify(key)}: ${write(item, inner, indent)}`);
   }

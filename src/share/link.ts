@@ -44,6 +44,7 @@ import {
   MAX_WIRES,
   toFileObject,
 } from './file';
+import { writeCompactJson } from './json';
 
 /** The version of the `#c=` payload this app writes, and the newest it reads. */
 export const LINK_VERSION = 1;
@@ -747,33 +748,6 @@ function resolveNode(
 
 // ---------------------------------------------------------------------------------------------
 // Small helpers
-
-/**
- * JSON on one line, keeping -0 (JSON.stringify writes `0`). Plain data only; non-finite
- * numbers become null (the file codec has already named them).
- */
-function writeCompactJson(value: unknown): string {
-  if (value === null || value === undefined) return 'null';
-  switch (typeof value) {
-    case 'number':
-      if (Object.is(value, -0)) return '-0';
-      return Number.isFinite(value) ? String(value) : 'null';
-    case 'string':
-      return JSON.stringify(value);
-    case 'boolean':
-      return value ? 'true' : 'false';
-    case 'object':
-      break;
-    default:
-      return 'null';
-  }
-  if (Array.isArray(value)) return `[${value.map(writeCompactJson).join(',')}]`;
-  const parts: string[] = [];
-  for (const [key, item] of Object.entries(value)) {
-    if (item !== undefined) parts.push(`${JSON.stringify(key)}:${writeCompactJson(item)}`);
-  }
-  return `{${parts.join(',')}}`;
-}
 
 /** Query-string decoding for names and flags: `+` is a space; a bad escape stays as written. */
 function formDecode(text: string): string {
