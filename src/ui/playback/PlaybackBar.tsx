@@ -1,4 +1,4 @@
-import { memo, useEffect, useMemo } from 'react';
+import { memo, useEffect, useMemo, useRef } from 'react';
 import { SPEEDS, STEP_MS } from '../../store/store';
 import { useApp, useAppStore } from '../StoreContext';
 import { Tex } from '../Tex';
@@ -22,15 +22,23 @@ export const PlaybackBar = memo(function PlaybackBar() {
     (s) => s.evaluation !== null && s.program !== null && s.program.output >= 0,
   );
 
+  // When the next step is due. Steps keep to the beat of the speed: the time a step takes to
+  // draw is not added to the wait for the next one.
+  const due = useRef(0);
   useEffect(() => {
     if (!playing) return undefined;
+    const now = performance.now();
     // The first step of a fresh Play is taken at once, so something moves right away.
-    const delay = cursor === 0 ? 0 : STEP_MS / speed;
-    const timer = window.setTimeout(() => {
-      const s = store.getState();
-      if (s.cursor !== null && s.cursor >= total) s.pause();
-      else s.seek((s.cursor ?? 0) + 1);
-    }, delay);
+    if (cursor === 0 || due.current < now - STEP_MS) due.current = now;
+    const timer = window.setTimeout(
+      () => {
+        const s = store.getState();
+        due.current += STEP_MS / speed;
+        if (s.cursor !== null && s.cursor >= total) s.pause();
+        else s.seek((s.cursor ?? 0) + 1);
+      },
+      Math.max(0, due.current - now),
+    );
     return () => window.clearTimeout(timer);
   }, [playing, cursor, speed, total, store]);
 
