@@ -12,7 +12,7 @@ const RANK_GAP = 84;
 const DAGRE_LIMIT = 150;
 
 export const NODE_SIZE = {
-  input: { width: 120, height: 68 },
+  input: { width: 128, height: 68 },
   const: { width: 48, height: 34 },
   gate: { width: 68, height: 52 },
 } as const;

@@ -11,6 +11,8 @@ export const ExpressionBar = forwardRef<HTMLTextAreaElement>(function Expression
   const error = useApp((s) => s.expressionError);
   const [text, setText] = useState(expression ?? '');
   const [dirty, setDirty] = useState(false);
+  // The canvas was edited since this program built it: the text no longer describes it.
+  const stale = expression === null && !dirty && text.trim() !== '';
   const [focused, setFocused] = useState(false);
 
   // Show the program of the circuit in hand whenever it changes (gallery, undo, a link).
@@ -40,7 +42,12 @@ export const ExpressionBar = forwardRef<HTMLTextAreaElement>(function Expression
         <textarea
           id="expression-field"
           ref={ref}
-          className={`expression-field${error ? ' has-error' : ''}${focused ? ' is-open' : ''}${!focused && multiLine ? ' is-summarised' : ''}`}
+          className={`expression-field${error ? ' has-error' : ''}${focused ? ' is-open' : ''}${!focused && multiLine ? ' is-summarised' : ''}${stale ? ' is-stale' : ''}`}
+          title={
+            stale
+              ? 'The circuit was changed on the canvas since it was built from this program; Build replaces it with the program.'
+              : undefined
+          }
           aria-label="Expression"
           aria-describedby={error ? 'expression-error' : 'expression-hint'}
           aria-invalid={error ? true : undefined}
@@ -68,7 +75,7 @@ export const ExpressionBar = forwardRef<HTMLTextAreaElement>(function Expression
           }}
         />
         {!focused && multiLine && (
-          <span className="expression-summary" aria-hidden="true">
+          <span className={`expression-summary${stale ? ' is-stale' : ''}`} aria-hidden="true">
             {oneLine(text)}
           </span>
         )}
