@@ -21,7 +21,7 @@ export function formatNumber(x: number, digits = 4): string {
   } else {
     text = String(Number(x.toPrecision(digits)));
   }
-  return text.replace('-', MINUS);
+  return text.replaceAll('-', MINUS);
 }
 
 /** A gradient always shows its sign, so it reads the same without colour. */
