@@ -1,4 +1,4 @@
-import type { Evaluation, InputValues, Program } from './program';
+import { Evaluation, type InputValues, type Program } from './program';
 import { toValue } from './tensor';
 import type { NodeId, Value } from './types';
 
@@ -27,18 +27,22 @@ export function relativeError(a: number, n: number): number {
 }
 
 /**
- * Checks every input's analytic gradient against centered differences. f is the sum of the
+ * Checks every input's analytic gradient against centered differences, for a program (run at
+ * `inputs`) or for an evaluation (at the values it was run with). f is the sum of the
  * output's entries (a tensor output is seeded with ones). `h` defaults to 1e-5.
  */
 export function numericalGradient(
-  program: Program,
+  programOrEvaluation: Program | Evaluation,
   inputs?: InputValues,
   options: { readonly h?: number; readonly evaluation?: Evaluation } = {},
 ): GradientCheck[] {
   const h = options.h ?? 1e-5;
-  const evaluation = options.evaluation ?? program.run(inputs);
+  // Given an evaluation, check it at the input values it was run with.
+  const given = programOrEvaluation instanceof Evaluation ? programOrEvaluation : undefined;
+  const program = given ? given.program : (programOrEvaluation as Program);
+  const evaluation = given ?? options.evaluation ?? program.run(inputs);
   if (program.output < 0) return [];
-  const base = program.initialArray(inputs);
+  const base = given ? given.values.slice() : program.initialArray(inputs);
   const o0 = program.offsets[program.output];
   const o1 = program.offsets[program.output + 1];
   const f = (values: Float64Array) => {

@@ -29,7 +29,11 @@ import {
 } from './types';
 
 /** What `parse` returns: the circuit, plus the names a UI lists beside it. */
-export interface ParsedProgram {
+/**
+ * What `parse` returns. It is itself a circuit (its `nodes`, `wires` and `output` are the
+ * circuit's), so `compile(parse(text))` works, and it also carries the names a UI lists.
+ */
+export interface ParsedProgram extends Circuit {
   /** Nodes and wires (no positions: the UI lays them out); the output is the last assignment. */
   readonly circuit: Circuit;
   /** Every input node, declared (`x = 3`) or implicit (used, never assigned), by first appearance. */
@@ -358,8 +362,10 @@ class Parser {
       to: ids[w.to],
       port: w.port,
     }));
+    const circuit: Circuit = { nodes, wires, output: nodeId(this.named[this.named.length - 1]) };
     return {
-      circuit: { nodes, wires, output: nodeId(this.named[this.named.length - 1]) },
+      ...circuit,
+      circuit,
       inputs: this.inputs.map((i) => ids[i]),
       named: this.named.map(nodeId),
     };

@@ -7,6 +7,7 @@ import { compile } from '../../src/engine/compile';
 import { numericalGradient, relativeError } from '../../src/engine/numerical';
 import type { UnaryOp } from '../../src/engine/ops';
 import { getOp } from '../../src/engine/ops';
+import { parse } from '../../src/engine/parse';
 import { Program } from '../../src/engine/program';
 import { randn, scalar } from '../../src/engine/tensor';
 import { nodeId, portName } from '../../src/engine/types';
@@ -219,5 +220,18 @@ describe('relativeError', () => {
     expect(relativeError(3, 1)).toBe(0.5);
     expect(relativeError(-1, 1)).toBe(1);
     expect(relativeError(1e-310, 0)).toBeCloseTo(1e-10, 15);
+  });
+});
+
+describe('numericalGradient of an evaluation', () => {
+  it('checks the evaluation at the input values it was run with', () => {
+    const parsed = parse('x = 1; y = 2; f = x * y + sigmoid(x)');
+    const ev = compile(parsed).run({ x: 3, y: -1 });
+    const [x, y] = numericalGradient(ev);
+    const s = 1 / (1 + Math.exp(-3));
+    // Hand-derived: ∂f/∂x = y + σ(x)(1 − σ(x)), ∂f/∂y = x, at x = 3, y = -1.
+    expect(x.numeric as number).toBeCloseTo(-1 + s * (1 - s), 8);
+    expect(y.numeric as number).toBeCloseTo(3, 8);
+    expect(x.verdict).toBe('ok');
   });
 });

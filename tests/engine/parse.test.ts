@@ -475,3 +475,13 @@ describe('errors name the problem and the place', () => {
     expect([e.line, e.column]).toEqual([4, 9]);
   });
 });
+
+describe('parse result', () => {
+  it('is itself a circuit, so it compiles directly', () => {
+    const parsed = parse('x = -2; y = 5; z = -4; f = (x + y) * z');
+    expect(parsed.nodes).toBe(parsed.circuit.nodes);
+    const ev = compile(parsed).run();
+    expect(ev.value('f')).toBe(-12);
+    expect(ev.grad('z')).toBe(3);
+  });
+});
