@@ -11,9 +11,22 @@ function handle(page: Page, id: string, port: string) {
   return page.locator(selector);
 }
 
+/** A handle's box once the canvas has stopped moving (fitting the view animates). */
+async function settledBox(page: Page, from: string, port: string) {
+  const locator = handle(page, from, port);
+  let box = await locator.boundingBox();
+  for (let i = 0; i < 20; i++) {
+    await page.waitForTimeout(50);
+    const next = await locator.boundingBox();
+    if (box && next && box.x === next.x && box.y === next.y) return next;
+    box = next;
+  }
+  return box;
+}
+
 async function dragWire(page: Page, from: string, to: string, port: string) {
-  const a = await handle(page, from, 'out').boundingBox();
-  const b = await handle(page, to, port).boundingBox();
+  const a = await settledBox(page, from, 'out');
+  const b = await settledBox(page, to, port);
   if (!a || !b) throw new Error(`handle not found: ${from} → ${to}.${port}`);
   await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
   await page.mouse.down();

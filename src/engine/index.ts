@@ -7,6 +7,7 @@ export { type GradientCheck, numericalGradient } from './numerical';
 export type { BinaryOp, OpDef, OpFamily, SourceOp, TensorOp, UnaryOp } from './ops';
 export { ALL_OPS, getOp, isSource } from './ops';
 export { type ParsedProgram, parse } from './parse';
+export { toProgram } from './print';
 export { Evaluation, type InputValues, type NonFiniteOrigin, Program } from './program';
 export {
   type BackwardStep,

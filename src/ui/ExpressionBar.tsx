@@ -1,5 +1,6 @@
-import { forwardRef, useEffect, useState } from 'react';
+import { forwardRef, useEffect, useRef, useState } from 'react';
 import { useApp, useAppStore } from './StoreContext';
+import { useProgramText } from './useProgramText';
 
 /**
  * The Expression field: type a program, press Enter (or Ctrl+Enter) to build it. Shift+Enter
@@ -7,20 +8,21 @@ import { useApp, useAppStore } from './StoreContext';
  */
 export const ExpressionBar = forwardRef<HTMLTextAreaElement>(function ExpressionBar(_props, ref) {
   const store = useAppStore();
-  const expression = useApp((s) => s.doc.expression);
+  const expression = useProgramText();
   const error = useApp((s) => s.expressionError);
   const [text, setText] = useState(expression ?? '');
   const [dirty, setDirty] = useState(false);
-  // The canvas was edited since this program built it: the text no longer describes it.
+  // The circuit cannot be written as a program right now (a free port, say): the text shown
+  // is the last program that described it.
   const stale = expression === null && !dirty && text.trim() !== '';
   const [focused, setFocused] = useState(false);
 
-  // Show the program of the circuit in hand whenever it changes (gallery, undo, a link).
+  // Show the program of the circuit in hand whenever it changes (gallery, undo, a link, an edit
+  // on the canvas), unless the user is typing a program of their own.
+  const dirtyRef = useRef(dirty);
+  dirtyRef.current = dirty;
   useEffect(() => {
-    if (expression !== null) {
-      setText(expression);
-      setDirty(false);
-    }
+    if (expression !== null && !dirtyRef.current) setText(expression);
   }, [expression]);
 
   const apply = () => {
@@ -78,6 +80,20 @@ export const ExpressionBar = forwardRef<HTMLTextAreaElement>(function Expression
           <span className={`expression-summary${stale ? ' is-stale' : ''}`} aria-hidden="true">
             {oneLine(text)}
           </span>
+        )}
+        {dirty && (
+          <button
+            type="button"
+            className="btn"
+            title="Drop the text typed here and show the program of the circuit on the canvas"
+            onClick={() => {
+              setText(expression ?? '');
+              setDirty(false);
+              store.setState({ expressionError: null });
+            }}
+          >
+            Revert
+          </button>
         )}
         <button
           type="button"

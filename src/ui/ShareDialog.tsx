@@ -6,6 +6,7 @@ import { docToCircuit } from '../store/document';
 import { Dialog } from './Dialog';
 import { circuitImage, download, downloadText } from './exportImage';
 import { useApp, useAppStore } from './StoreContext';
+import { useProgramText } from './useProgramText';
 
 /** Above this many characters a link is unwieldy in e-mails and chats. */
 export const LINK_WARN_LENGTH = 8000;
@@ -68,7 +69,9 @@ function ShareBody({ onClose, theme }: { onClose: () => void; theme: 'light' | '
     if (doc.expression === null || withProgram.length <= COMPACT_LENGTH) return withProgram;
     return pageUrl(encodeFullLink({ circuit, view, expression: null }));
   }, [doc, view]);
-  const expr = doc.expression !== null ? pageUrl(encodeExprLink(doc.expression, view)) : null;
+  // The circuit as a program: typed, or written out from the canvas.
+  const programText = useProgramText();
+  const expr = programText !== null ? pageUrl(encodeExprLink(programText, view)) : null;
   const embedUrl = `${full}&embed=1`;
   const embed = `<iframe src="${embedUrl.replace(/"/g, '&quot;')}" width="900" height="560" style="border:0" title="Backprop Circuits" loading="lazy"></iframe>`;
   const tooLong = full.length > LINK_WARN_LENGTH;
@@ -127,7 +130,8 @@ function ShareBody({ onClose, theme }: { onClose: () => void; theme: 'light' | '
       {expr && (
         <>
           <label className="field-label" htmlFor={ids.expr}>
-            As a program (short, and easy to type into slides)
+            As a program (easy to read, and to type into slides; unnamed gates are written inline
+            and the layout is redone on opening)
           </label>
           <div className="share-row">
             <input

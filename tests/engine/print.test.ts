@@ -1,0 +1,136 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { compile } from '../../src/engine/compile';
+import { parse } from '../../src/engine/parse';
+import { toProgram } from '../../src/engine/print';
+import { scalar } from '../../src/engine/tensor';
+import { type Circuit, nodeId, portName } from '../../src/engine/types';
+import { EXAMPLE_SOURCES } from '../../src/examples/sources';
+
+/** Values and gradients of every named node, and of the output. */
+function numbers(circuit: Circuit, ids: readonly string[]) {
+  const ev = compile(circuit).run();
+  return ids.map((id) => [id, ev.value(id), ev.grad(id)]);
+}
+
+function expectSameNumbers(circuit: Circuit, printed: string) {
+  const again = parse(printed);
+  const names = circuit.nodes
+    .map((n) => n.id as string)
+    .filter((id) => /^[A-Za-z_]\w*$/.test(id) && again.nodes.some((m) => m.id === id));
+  expect(numbers(again, names)).toEqual(numbers(circuit, names));
+  const out = compile(circuit).run();
+  const outAgain = compile(again).run();
+  expect(outAgain.outputValue).toEqual(out.outputValue);
+}
+
+describe('toProgram', () => {
+  it('writes a hand-built circuit as the program a teacher would type', () => {
+    const n = nodeId;
+    const circuit: Circuit = {
+      nodes: [
+        { id: n('x'), op: 'input', value: scalar(-2) },
+        { id: n('y'), op: 'input', value: scalar(5) },
+        { id: n('z'), op: 'input', value: scalar(-4) },
+        { id: n('add1'), op: 'add' },
+        { id: n('mul1'), op: 'mul' },
+      ],
+      wires: [
+        { from: n('x'), to: n('add1'), port: portName('a') },
+        { from: n('y'), to: n('add1'), port: portName('b') },
+        { from: n('add1'), to: n('mul1'), port: portName('a') },
+        { from: n('z'), to: n('mul1'), port: portName('b') },
+      ],
+      output: n('mul1'),
+    };
+    expect(toProgram(circuit)).toBe('x = -2\ny = 5\nz = -4\nadd1 = x + y\nmul1 = add1 * z');
+  });
+
+  it('writes unnamed gates read once inline, with the parentheses precedence needs', () => {
+    expect(toProgram(parse('x = 3; y = -4; z = 2; w = -1; f = 2 * (x * y + max(z, w))'))).toBe(
+      'x = 3\ny = -4\nz = 2\nw = -1\nf = 2 * (x * y + max(z, w))',
+    );
+    expect(toProgram(parse('a = 2; b = 3; c = 2; f = a ^ (b ^ c) - (a - b) - -a^2'))).toBe(
+      'a = 2\nb = 3\nc = 2\nf = a ^ b ^ c - (a - b) - -a ^ 2',
+    );
+    expect(toProgram(parse('x = 1; f = x * -1'))).toBe('x = 1\nf = x * (-1)');
+  });
+
+  it('reprints every gallery program into a circuit with the same numbers', () => {
+    for (const example of EXAMPLE_SOURCES) {
+      const circuit = parse(example.program);
+      const printed = toProgram(circuit);
+      expect(printed, example.id).not.toBeNull();
+      expectSameNumbers(circuit, printed as string);
+    }
+  });
+
+  it('gives null for what the language cannot say', () => {
+    // A gate with a free port.
+    expect(
+      toProgram({
+        nodes: [{ id: nodeId('g'), op: 'add' }],
+        wires: [],
+        output: nodeId('g'),
+      }),
+    ).toBeNull();
+    // A NaN value.
+    const withNaN = parse('x = 1; f = x * 2');
+    const nodes = withNaN.nodes.map((n) =>
+      n.id === 'x' ? { ...n, value: scalar(Number.NaN) } : n,
+    );
+    expect(toProgram({ ...withNaN, nodes })).toBeNull();
+  });
+
+  it('round-trips random programs (same values and gradients)', () => {
+    const FUNCS = ['sigmoid', 'tanh', 'exp', 'relu', 'abs', 'sin'];
+    const program = fc
+      .record({
+        inputs: fc.array(fc.integer({ min: -30, max: 30 }), { minLength: 1, maxLength: 4 }),
+        steps: fc.array(
+          fc.record({
+            kind: fc.integer({ min: 0, max: 6 }),
+            a: fc.nat(),
+            b: fc.nat(),
+            f: fc.nat(),
+            c: fc.integer({ min: -3, max: 3 }),
+            named: fc.boolean(),
+          }),
+          { minLength: 1, maxLength: 10 },
+        ),
+      })
+      .map(({ inputs, steps }) => {
+        const lines = inputs.map((v, i) => `x${i} = ${v / 10}`);
+        const exprs: string[] = inputs.map((_, i) => `x${i}`);
+        steps.forEach((s, i) => {
+          const a = exprs[s.a % exprs.length];
+          const b = exprs[s.b % exprs.length];
+          const e = [
+            `(${a}) + (${b})`,
+            `(${a}) - (${b})`,
+            `(${a}) * (${b})`,
+            `${FUNCS[s.f % FUNCS.length]}(${a})`,
+            `-(${a})`,
+            `(${a}) * ${s.c}`,
+            `max(${a}, ${b})`,
+          ][s.kind];
+          if (s.named || i === steps.length - 1) {
+            lines.push(`g${i} = ${e}`);
+            exprs.push(`g${i}`);
+          } else {
+            exprs.push(`(${e})`);
+          }
+        });
+        return lines.join('\n');
+      });
+    fc.assert(
+      fc.property(program, (text) => {
+        const circuit = parse(text);
+        const printed = toProgram(circuit);
+        expect(printed).not.toBeNull();
+        expectSameNumbers(circuit, printed as string);
+      }),
+      { seed: 7, numRuns: 500 },
+    );
+  });
+});
