@@ -112,6 +112,10 @@ test('build (x + y) · z with the keyboard only', async ({ page }) => {
   await expectNumbers(page, 'x', { grad: -4 });
   await expectNumbers(page, 'y', { grad: -4 });
   await expectNumbers(page, 'z', { grad: 3 });
+  // The circuit built by hand reads back as a program.
+  await expect(page.getByLabel('Expression')).toHaveValue(
+    'x = -2\ny = 5\nz = -4\nadd1 = x + y\nmul1 = add1 * z',
+  );
 });
 
 test('type the staged program and get gradients that add up at forks', async ({ page }) => {
