@@ -159,3 +159,37 @@ test('PNG export produces an image', async ({ page }, testInfo) => {
   expect(bytes.subarray(1, 4).toString()).toBe('PNG');
   expect(bytes.length).toBeGreaterThan(5000);
 });
+
+test('a corrupted save is set aside and reported, and the app still opens', async ({ page }) => {
+  await page.addInitScript(() => {
+    if (!sessionStorage.getItem('seeded')) {
+      sessionStorage.setItem('seeded', '1');
+      localStorage.setItem(
+        'backprop-circuits:autosave:v1',
+        '{"format":"backprop-autosave",garbage',
+      );
+    }
+  });
+  await page.goto('./');
+  await expect(page.getByRole('alert')).toContainText('could not be read');
+  await expect(node(page, 'f')).toHaveAttribute('data-value', '-12');
+  const keys = await page.evaluate(() => Object.keys(localStorage));
+  const aside = keys.find((k) => k.includes(':corrupt:'));
+  expect(aside).toBeDefined();
+  expect(await page.evaluate((k) => localStorage.getItem(k), aside as string)).toBe(
+    '{"format":"backprop-autosave",garbage',
+  );
+});
+
+test('a full storage warns and keeps working in memory', async ({ page }) => {
+  await page.addInitScript(() => {
+    Storage.prototype.setItem = () => {
+      throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+    };
+  });
+  await page.goto('./');
+  await page.getByLabel('Value of x').fill('1');
+  await page.getByLabel('Value of x').press('Enter');
+  await expect(page.getByRole('alert')).toContainText('Autosave failed');
+  await expect(node(page, 'f')).toHaveAttribute('data-value', '-24');
+});
