@@ -26,10 +26,12 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from '@playwright/test';
 import { build, type PreviewServer, preview } from 'vite';
+import { CHROMIUM_ARGS, chromiumPath } from '../e2e/chromium';
 import { compile, parse, playbackSteps } from '../src/engine';
 import { docFromCircuit } from '../src/store/document';
 import { layoutCircuit } from '../src/store/layout';
 import { STEP_MS } from '../src/store/store';
+import { mulberry32 } from './prng';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CACHE = resolve(ROOT, 'node_modules/.cache/bench-ui');
@@ -51,18 +53,6 @@ const PLAYBACK_TARGET_FPS = 55;
 
 // ---------------------------------------------------------------------------------------------
 // Circuits
-
-/** mulberry32: a small seeded PRNG, uniforms in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type OpSpec = {
   weight: number;
@@ -271,22 +261,6 @@ async function serve(outDir: string): Promise<{ server: PreviewServer; url: stri
     preview: { host: '127.0.0.1', port, strictPort: true, open: false },
   });
   return { server, url: `http://127.0.0.1:${port}/` };
-}
-
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
-
-function chromiumPath(): string | undefined {
-  const fromEnv = process.env.CHROMIUM_PATH;
-  if (fromEnv) return fromEnv;
-  return existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined;
 }
 
 async function newPage(context: BrowserContext, config: object, extra = ''): Promise<Page> {
