@@ -10,7 +10,7 @@ import {
 } from '@xyflow/react';
 import { useCallback, useEffect, useMemo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { Position } from '../../engine';
+import { getOp, type Position } from '../../engine';
 import { wireKey } from '../../store/document';
 import { MATRIX_INPUT_SIZE, nodeSize } from '../../store/layout';
 import { PALETTE_MIME } from '../Palette';
@@ -18,6 +18,7 @@ import { useApp, useAppStore } from '../StoreContext';
 import { ConstNode } from './ConstNode';
 import { GateNode } from './GateNode';
 import { InputNode } from './InputNode';
+import { placeLabels } from './labels';
 import { WireEdge } from './WireEdge';
 
 // Module scope: React Flow re-mounts every node when these objects change identity.
@@ -25,7 +26,7 @@ const nodeTypes = { gate: GateNode, inputNode: InputNode, constNode: ConstNode }
 const edgeTypes = { wire: WireEdge };
 // The right padding leaves room for the output's value and gradient, drawn beside it.
 export const FIT_OPTIONS = {
-  padding: { top: '48px', bottom: '40px', left: '40px', right: '110px' },
+  padding: { top: '48px', bottom: '40px', left: '40px', right: '150px' },
   includeHiddenNodes: true,
   maxZoom: 1.6,
 } as const;
@@ -79,10 +80,43 @@ export function Canvas({
     });
   }, [docNodes, positions, dragPositions, selectedNodes, matrixInputs]);
 
+  // Where labels sit along their wires; settled positions only (not recomputed mid-drag).
+  const labelAt = useMemo(() => {
+    const matrices = new Set(matrixInputs.split('\n'));
+    const box = new Map(
+      docNodes.map((n) => [
+        n.id as string,
+        {
+          op: n.op,
+          at: positions[n.id] ?? { x: 0, y: 0 },
+          size: matrices.has(n.id) ? MATRIX_INPUT_SIZE : nodeSize(n.op),
+        },
+      ]),
+    );
+    const ends = [];
+    for (const w of wires) {
+      const from = box.get(w.from);
+      const to = box.get(w.to);
+      if (!from || !to) continue;
+      const ports = getOp(to.op)?.ports ?? [];
+      const index = Math.max(0, ports.indexOf(w.port));
+      ends.push({
+        id: wireKey(w),
+        sx: from.at.x + from.size.width,
+        sy: from.at.y + from.size.height / 2,
+        tx: to.at.x,
+        ty: to.at.y + (to.size.height * (index + 1)) / (ports.length + 1),
+      });
+    }
+    const obstacles = [...box.values()].map((b) => ({ ...b.at, ...b.size }));
+    return placeLabels(ends, obstacles);
+  }, [docNodes, positions, wires, matrixInputs]);
+
   const edges = useMemo(() => {
     const chosen = new Set(selectedWires);
     return wires.map((w) => {
       const id = wireKey(w);
+      const t = labelAt.get(id);
       return {
         id,
         source: w.from,
@@ -92,9 +126,10 @@ export function Canvas({
         type: 'wire',
         selected: chosen.has(id),
         ariaLabel: `wire from ${w.from} to port ${w.port} of ${w.to}`,
+        ...(t === undefined ? {} : { data: { labelAt: t } }),
       };
     });
-  }, [wires, selectedWires]);
+  }, [wires, selectedWires, labelAt]);
 
   useEffect(() => {
     if (fitRequest > 0) {

@@ -6,11 +6,13 @@ import { formatValue, fullText } from '../format';
 import { useReducedMotion } from '../motion';
 import { Pulse } from '../playback/Pulse';
 import { useApp } from '../StoreContext';
+import { wirePoint } from './labels';
 
 /** Wire labels are drawn from this zoom up (16 px text shows at 6 px and more). */
 const LABEL_MIN_ZOOM = 0.38;
 
-export type WireEdgeType = Edge<Record<string, never>, 'wire'>;
+/** `labelAt`: where along the wire its labels sit (0.5, the middle, when absent). */
+export type WireEdgeType = Edge<{ labelAt?: number }, 'wire'>;
 
 /**
  * A wire, cs231n-style: the value it carries written above it, the gradient flowing back
@@ -28,6 +30,7 @@ export const WireEdge = memo(function WireEdge({
   sourcePosition,
   targetPosition,
   selected,
+  data,
 }: EdgeProps<WireEdgeType>) {
   const value = useApp((s) => s.view.values[source]);
   const grad = useApp((s) => s.view.wireGrads[id]);
@@ -42,7 +45,7 @@ export const WireEdge = memo(function WireEdge({
   // Below this zoom the labels are too small to read: skip them (they are most of the DOM).
   const readable = useStore((s) => s.transform[2] >= LABEL_MIN_ZOOM);
   const reduced = useReducedMotion();
-  const [path, labelX, labelY] = getBezierPath({
+  const [path, midX, midY] = getBezierPath({
     sourceX,
     sourceY,
     sourcePosition,
@@ -50,6 +53,12 @@ export const WireEdge = memo(function WireEdge({
     targetY,
     targetPosition,
   });
+  const at =
+    data?.labelAt === undefined
+      ? { x: midX, y: midY }
+      : wirePoint({ sx: sourceX, sy: sourceY, tx: targetX, ty: targetY }, data.labelAt);
+  const labelX = at.x;
+  const labelY = at.y;
   const direction = activity.endsWith('backward') ? 'backward' : 'forward';
   const active = activity !== '';
   return (

@@ -1,0 +1,86 @@
+/**
+ * Where each wire's labels sit. By default at the middle of the wire, as in the cs231n
+ * drawings; where two wires' labels would cover each other (wires fanning out of one value,
+ * or converging on one gate), a label slides along its own wire to a free spot, so it still
+ * reads as that wire's.
+ */
+
+export interface WireEnds {
+  readonly id: string;
+  readonly sx: number;
+  readonly sy: number;
+  readonly tx: number;
+  readonly ty: number;
+}
+
+/** Where along the wire (0 = source, 1 = target) to try, best first. */
+const CANDIDATES = [0.5, 0.38, 0.62, 0.28, 0.72, 0.2, 0.8];
+/** The value above and the gradient below take about this much room around the point. */
+const HALF_WIDTH = 38;
+const ABOVE = 24;
+const BELOW = 26;
+/** Beyond this many wires the labels are too small to collide in a readable way. */
+const MAX_WIRES = 400;
+
+/**
+ * A point of the wire as React Flow draws it: a cubic Bézier from a right-hand source handle
+ * to a left-hand target handle, its control points half the horizontal distance out (for a
+ * wire that runs backwards React Flow bends differently; the middle is then good enough).
+ */
+export function wirePoint(w: Omit<WireEnds, 'id'>, t: number): { x: number; y: number } {
+  const offset = Math.max(0, (w.tx - w.sx) / 2);
+  const c1x = w.sx + offset;
+  const c2x = w.tx - offset;
+  const u = 1 - t;
+  return {
+    x: u * u * u * w.sx + 3 * u * u * t * c1x + 3 * u * t * t * c2x + t * t * t * w.tx,
+    y: u * u * u * w.sy + 3 * u * u * t * w.sy + 3 * u * t * t * w.ty + t * t * t * w.ty,
+  };
+}
+
+/** A rectangle: a node, or the room a wire's two labels take. */
+export interface Box {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+function labelBox(p: { x: number; y: number }): Box {
+  return { x: p.x - HALF_WIDTH, y: p.y - ABOVE, width: 2 * HALF_WIDTH, height: ABOVE + BELOW };
+}
+
+function overlaps(a: Box, b: Box): boolean {
+  return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+}
+
+/**
+ * For each wire, the position along it of its labels: 0.5 unless that spot is taken by
+ * another wire's labels or by a node (`obstacles`).
+ */
+export function placeLabels(
+  wires: readonly WireEnds[],
+  obstacles: readonly Box[] = [],
+): Map<string, number> {
+  const placed: Box[] = [...obstacles];
+  const result = new Map<string, number>();
+  if (wires.length > MAX_WIRES) return result;
+  for (const w of wires) {
+    let best = 0.5;
+    let bestBox = labelBox(wirePoint(w, 0.5));
+    let bestHits = Number.POSITIVE_INFINITY;
+    for (const t of CANDIDATES) {
+      const box = labelBox(wirePoint(w, t));
+      const hits = placed.filter((q) => overlaps(box, q)).length;
+      if (hits < bestHits) {
+        best = t;
+        bestBox = box;
+        bestHits = hits;
+        if (hits === 0) break;
+      }
+    }
+    placed.push(bestBox);
+    if (best !== 0.5) result.set(w.id, best);
+  }
+  return result;
+}
