@@ -127,6 +127,7 @@ function Workspace({ forcedTheme }: { forcedTheme?: Theme }) {
         </header>
       )}
       <main className="workspace">
+        {mode.embed && <h1 className="visually-hidden">Backprop Circuits</h1>}
         {editing && paletteOpen && <Palette ref={paletteRef} />}
         <div className="canvas-wrap">
           <Canvas colorMode={theme} readOnly={mode.embed} />
