@@ -193,3 +193,17 @@ test('a full storage warns and keeps working in memory', async ({ page }) => {
   await expect(page.getByRole('alert')).toContainText('Autosave failed');
   await expect(node(page, 'f')).toHaveAttribute('data-value', '-24');
 });
+
+test('dark=1 opens in the dark theme, also when pasted into an open tab', async ({ page }) => {
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.goto(`./#expr=${encodeURIComponent(PATTERNS)}&dark=1`);
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  await page.locator('.react-flow__pane').click({ position: { x: 5, y: 5 } });
+  await page.keyboard.press('Shift+D');
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'light');
+  await page.evaluate(() => {
+    window.location.hash = 'expr=x%3D1%3Bf%3Dx*2&dark=1';
+  });
+  await expect(node(page, 'f')).toHaveAttribute('data-value', '2');
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+});

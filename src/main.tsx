@@ -13,7 +13,7 @@ if (!root) throw new Error('index.html has no #root element');
 createRoot(root).render(
   <StrictMode>
     <AppStoreContext.Provider value={session.store}>
-      <App forcedTheme={session.forcedTheme} />
+      <App />
     </AppStoreContext.Provider>
   </StrictMode>,
 );

@@ -84,6 +84,8 @@ export interface AppState extends Computed {
   readonly fitRequest: number;
   /** How the app is shown: `embed` (canvas and playback only), `present` (large type). */
   readonly mode: { readonly embed: boolean; readonly present: boolean };
+  /** A link asked for the dark theme (`dark=1`); the counter makes a repeat ask count. */
+  readonly darkRequest: number;
 
   loadCircuit(circuit: Circuit, options?: { expression?: string; layout?: boolean }): void;
   applyExpression(text: string): boolean;
@@ -182,6 +184,7 @@ export function createAppStore(initial: Doc = EMPTY_DOC) {
           clipboard: null,
           fitRequest: 0,
           mode: { embed: false, present: false },
+          darkRequest: 0,
 
           loadCircuit(circuit, options = {}) {
             let doc = docFromCircuit(circuit, options.expression ?? null);

@@ -12,22 +12,23 @@ import { PlaybackBar } from './playback/PlaybackBar';
 import { ShareDialog } from './ShareDialog';
 import { useApp, useAppStore } from './StoreContext';
 import { Toolbar } from './Toolbar';
-import { type Theme, useTheme } from './theme';
+import { useTheme } from './theme';
 
-export function App({ forcedTheme }: { forcedTheme?: Theme }) {
+export function App() {
   return (
     <ReactFlowProvider>
-      <Workspace forcedTheme={forcedTheme} />
+      <Workspace />
     </ReactFlowProvider>
   );
 }
 
 const FIT = { ...FIT_OPTIONS, duration: 200 };
 
-function Workspace({ forcedTheme }: { forcedTheme?: Theme }) {
+function Workspace() {
   const store = useAppStore();
   const flow = useReactFlow();
-  const [theme, toggleTheme] = useTheme(forcedTheme);
+  const darkRequest = useApp((s) => s.darkRequest);
+  const [theme, toggleTheme] = useTheme(darkRequest);
   const mode = useApp((s) => s.mode);
   const [shareOpen, setShareOpen] = useState(false);
   const [helpOpen, setHelpOpen] = useState(false);

@@ -68,8 +68,6 @@ function newTabId(win: Window): string {
 
 export interface Session {
   readonly store: AppStore;
-  /** The theme a link asked for (`dark=1`), if any. */
-  readonly forcedTheme: 'dark' | undefined;
   dispose(): void;
 }
 
@@ -246,7 +244,6 @@ export function startSession(win: Window = window): Session {
 
   return {
     store,
-    forcedTheme: view.dark ? 'dark' : undefined,
     dispose() {
       save.flush();
       unsubscribe();
@@ -262,5 +259,6 @@ export function startSession(win: Window = window): Session {
 function applyView(store: AppStore, view: ViewState): void {
   const state = store.getState();
   state.setMode({ embed: view.embed === true, present: view.present === true });
+  if (view.dark) store.setState({ darkRequest: state.darkRequest + 1 });
   if (view.step !== undefined) state.seek(view.step);
 }

@@ -16,9 +16,17 @@ function savedTheme(): Theme | null {
   }
 }
 
-/** Follows the system until the user picks one; the pick is remembered. */
-export function useTheme(forced?: Theme): [Theme, () => void] {
-  const [chosen, setChosen] = useState<Theme | null>(() => forced ?? savedTheme());
+/**
+ * Follows the system until the user picks one; the pick is remembered. A link's `dark=1`
+ * (each time `darkRequest` increases) switches to dark for this visit without saving it.
+ */
+export function useTheme(darkRequest = 0): [Theme, () => void] {
+  const [chosen, setChosen] = useState<Theme | null>(() =>
+    darkRequest > 0 ? 'dark' : savedTheme(),
+  );
+  useEffect(() => {
+    if (darkRequest > 0) setChosen('dark');
+  }, [darkRequest]);
   const [system, setSystem] = useState<Theme>(systemTheme);
   useEffect(() => {
     const media = window.matchMedia?.('(prefers-color-scheme: dark)');
