@@ -49,10 +49,15 @@ export const GateNode = memo(function GateNode({ id, data, selected }: NodeProps
       {isOutput && (
         <div className="output-readout">
           <span className="readout-value" title={fullText(value)}>
-            {data.label ?? 'f'} = {formatValue(value)}
+            {data.label ?? 'f'} = {value === undefined ? '—' : formatValue(value)}
           </span>
           <span className="readout-grad" title={fullText(grad)}>
-            ∂ {typeof grad === 'number' ? formatSigned(grad) : formatValue(grad, true)}
+            ∂{' '}
+            {grad === undefined
+              ? '—'
+              : typeof grad === 'number'
+                ? formatSigned(grad)
+                : formatValue(grad, true)}
           </span>
         </div>
       )}

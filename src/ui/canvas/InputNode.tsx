@@ -37,7 +37,7 @@ export const InputNode = memo(function InputNode({ id, data, selected }: NodePro
                 : `∂f/∂${name} = ${fullText(grad)}`
             }
           >
-            ∂ {typeof grad === 'number' ? formatSigned(grad) : ''}
+            ∂ {typeof grad === 'number' ? formatSigned(grad) : '—'}
             {grad !== undefined && !done ? ' …' : ''}
           </span>
         )}
