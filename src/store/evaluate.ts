@@ -2,7 +2,6 @@ import {
   compile,
   type Evaluation,
   forEachContribution,
-  type NodeId,
   type Problem,
   type Program,
   type Value,
@@ -22,14 +21,6 @@ export interface ComputedView {
   /** Whether each node's gradient is complete; absent means complete (the live view). */
   readonly done?: Readonly<Record<string, boolean>>;
 }
-
-export const EMPTY_VIEW: ComputedView = {
-  values: {},
-  grads: {},
-  wireGrads: {},
-  nonFinite: {},
-  nodeProblems: {},
-};
 
 export interface Computed {
   readonly program: Program | null;
@@ -81,5 +72,3 @@ function buildView(program: Program, evaluation: Evaluation): ComputedView {
   }
   return { values, grads, wireGrads, nonFinite, nodeProblems };
 }
-
-export type { NodeId };

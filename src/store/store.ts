@@ -23,7 +23,7 @@ import {
   sameStructure,
   wireKey,
 } from './document';
-import { type Computed, type ComputedView, computeAll, EMPTY_VIEW, runProgram } from './evaluate';
+import { type Computed, type ComputedView, computeAll, runProgram } from './evaluate';
 import { freeSpot, layoutCircuit } from './layout';
 import { buildTimeline, type Timeline, viewAt } from './timeline';
 
@@ -580,5 +580,3 @@ function lastSink(nodes: readonly DocNode[], wires: readonly Wire[]): NodeId | n
   }
   return null;
 }
-
-export { EMPTY_VIEW };

@@ -21,15 +21,6 @@ export interface Timeline {
   readonly wireAt: Readonly<Record<string, number>>;
 }
 
-export const EMPTY_TIMELINE: Timeline = {
-  steps: [],
-  forwardAt: {},
-  seedAt: -1,
-  contributions: {},
-  doneAt: {},
-  wireAt: {},
-};
-
 export function buildTimeline(evaluation: Evaluation): Timeline {
   const steps = playbackSteps(evaluation);
   const forwardAt: Record<string, number> = {};

@@ -1,5 +1,5 @@
 import type { OpDef, PlaybackStep, Value } from '../../engine';
-import { formatNumber, formatValue } from '../format';
+import { formatValue } from '../format';
 import { texNumber, texText } from '../Tex';
 
 /** How a node is called in sentences: its name, or for an unnamed gate, what it computes. */
@@ -111,5 +111,3 @@ export function stepTex(step: PlaybackStep, nameOf: NameOf, outputName: string):
 function wrapNegative(tex: string): string {
   return tex.startsWith('-') ? `(${tex})` : tex;
 }
-
-export { formatNumber };
