@@ -228,7 +228,8 @@ function ShareBody({ onClose, theme }: { onClose: () => void; theme: 'light' | '
         </label>
       </div>
       <p className="share-note">
-        Theme of the picture: {theme}. Switch with the Dark button first if you need the other.
+        The picture uses the current theme ({theme}); switch with View → Dark mode (Shift+D) first
+        if you need the other.
       </p>
     </div>
   );

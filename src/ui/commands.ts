@@ -245,7 +245,7 @@ export const COMMANDS: readonly Command[] = [
     id: 'help',
     label: 'Show the keyboard shortcuts',
     group: 'View',
-    keys: [{ key: '?' }, { key: '?', shift: true }],
+    keys: [{ key: '?' }],
     perform: (ctx) => ctx.toggleHelp(),
   },
 ];
