@@ -146,7 +146,7 @@ test('a hostile label is shown as text and runs no script', async ({ page }) => 
   expect(await page.locator('img[src="x"]').count()).toBe(0);
 });
 
-test('PNG export produces an image', async ({ page }, testInfo) => {
+test('PNG export produces an image of the whole circuit', async ({ page }, testInfo) => {
   await page.goto('./');
   await page.getByRole('button', { name: 'Share' }).click();
   const downloading = page.waitForEvent('download');
@@ -157,7 +157,37 @@ test('PNG export produces an image', async ({ page }, testInfo) => {
   const { readFileSync } = await import('node:fs');
   const bytes = readFileSync(path);
   expect(bytes.subarray(1, 4).toString()).toBe('PNG');
-  expect(bytes.length).toBeGreaterThan(5000);
+  // The drawing fills the picture: what differs from the corner's colour spans most of it.
+  const extent = await page.evaluate(async (b64) => {
+    const img = new Image();
+    img.src = `data:image/png;base64,${b64}`;
+    await img.decode();
+    const canvas = document.createElement('canvas');
+    canvas.width = img.width;
+    canvas.height = img.height;
+    const ctx = canvas.getContext('2d') as CanvasRenderingContext2D;
+    ctx.drawImage(img, 0, 0);
+    const { data } = ctx.getImageData(0, 0, img.width, img.height);
+    let minX = img.width;
+    let maxX = 0;
+    for (let y = 0; y < img.height; y += 2) {
+      for (let x = 0; x < img.width; x += 2) {
+        const i = (y * img.width + x) * 4;
+        if (
+          Math.abs(data[i] - data[0]) +
+            Math.abs(data[i + 1] - data[1]) +
+            Math.abs(data[i + 2] - data[2]) >
+          60
+        ) {
+          minX = Math.min(minX, x);
+          maxX = Math.max(maxX, x);
+        }
+      }
+    }
+    return { width: img.width, drawn: maxX - minX };
+  }, bytes.toString('base64'));
+  expect(extent.width).toBeGreaterThan(800);
+  expect(extent.drawn / extent.width).toBeGreaterThan(0.7);
 });
 
 test('a corrupted save is set aside and reported, and the app still opens', async ({ page }) => {

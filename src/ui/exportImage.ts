@@ -34,11 +34,19 @@ export async function circuitImage(nodes: Node[], options: ImageOptions): Promis
   const viewport = document.querySelector<HTMLElement>('.react-flow__viewport');
   if (!viewport) throw new Error('the canvas is not on the page');
   const bounds = getNodesBounds(nodes);
-  const margin = 60;
-  // Room on the right for the output's value and gradient, written beside it.
-  const width = Math.ceil(bounds.width + margin * 2 + 140);
+  const margin = 40;
+  // Room on the right for the output's value and gradient, written beside it, and above and
+  // below for the labels of wires that bow outwards.
+  const readout = 140;
+  const width = Math.ceil(bounds.width + margin * 2 + readout);
   const height = Math.ceil(bounds.height + margin * 2);
-  const view = getViewportForBounds(bounds, width - 140, height, 0.2, 2, margin);
+  // At scale 1: the picture is as large as the circuit, and `pixelRatio` sharpens it.
+  const view = getViewportForBounds(bounds, width, height, 1, 1, {
+    top: `${margin}px`,
+    bottom: `${margin}px`,
+    left: `${margin}px`,
+    right: `${margin + readout}px`,
+  });
   const config = {
     width,
     height,
