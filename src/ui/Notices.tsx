@@ -6,8 +6,12 @@ export function Notices() {
   const notice = useApp((s) => s.notice);
   const store = useAppStore();
   useEffect(() => {
-    if (!notice || notice.sticky || notice.actions) return undefined;
-    const timer = window.setTimeout(() => store.getState().dismissNotice(), 6000);
+    if (!notice || notice.sticky) return undefined;
+    // Messages with a choice to make stay longer; warnings that need one are sticky.
+    const timer = window.setTimeout(
+      () => store.getState().dismissNotice(),
+      notice.actions ? 15000 : 6000,
+    );
     return () => window.clearTimeout(timer);
   }, [notice, store]);
   if (!notice) return null;

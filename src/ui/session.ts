@@ -167,6 +167,7 @@ export function startSession(win: Window = window): Session {
     store
       .getState()
       .notify('Another tab saved a newer circuit. This tab has not overwritten it.', 'warning', {
+        sticky: true,
         actions: [
           {
             label: 'Open the newer one',
