@@ -36,7 +36,9 @@ export const GateNode = memo(function GateNode({ id, data, selected }: NodeProps
           {ports.length > 1 && <span className="port-name">{port}</span>}
         </Handle>
       ))}
-      <span className="gate-symbol">{op?.symbol ?? '?'}</span>
+      <span className={`gate-symbol${(op?.symbol.length ?? 1) > 2 ? ' gate-symbol--word' : ''}`}>
+        {op?.symbol ?? '?'}
+      </span>
       {data.label && <span className="gate-name">{data.label}</span>}
       {problem && (
         <>
