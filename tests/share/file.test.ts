@@ -1,8 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ALL_OPS, getOp, isSource } from '../../src/engine/ops';
-import type { Circuit, CircuitNode, Shape, Tensor, Wire } from '../../src/engine/types';
-import { nodeId, portName } from '../../src/engine/types';
+import type { Circuit } from '../../src/engine/types';
+import { nodeId } from '../../src/engine/types';
 import {
   type CircuitFileV1,
   type Decoded,
@@ -18,51 +17,10 @@ import {
   serializeCircuit,
   toFileObject,
 } from '../../src/share/file';
+import { circuitArbitrary, expectSameCircuit, node, t, wire } from './circuits';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-const t = (shape: Shape, data: number[]): Tensor => ({ shape, data: Float64Array.from(data) });
-
-function node(
-  id: string,
-  op: string,
-  extra: { label?: string; position?: { x: number; y: number }; value?: Tensor } = {},
-): CircuitNode {
-  return { id: nodeId(id), op, ...extra };
-}
-
-function wire(from: string, to: string, port: string): Wire {
-  return { from: nodeId(from), to: nodeId(to), port: portName(port) };
-}
-
-/** Asserts two circuits are identical, comparing every number with Object.is. */
-function expectSameCircuit(actual: Circuit, expected: Circuit): void {
-  expect(actual.output).toBe(expected.output);
-  expect(actual.nodes.length).toBe(expected.nodes.length);
-  expected.nodes.forEach((want, i) => {
-    const got = actual.nodes[i];
-    expect(Object.keys(got).sort()).toEqual(Object.keys(want).sort());
-    expect(got.id).toBe(want.id);
-    expect(got.op).toBe(want.op);
-    expect(got.label).toBe(want.label);
-    if (want.position) {
-      expect(Object.is(got.position?.x, want.position.x)).toBe(true);
-      expect(Object.is(got.position?.y, want.position.y)).toBe(true);
-    }
-    if (want.value) {
-      expect(got.value?.shape).toEqual(want.value.shape);
-      expect(got.value?.data).toBeInstanceOf(Float64Array);
-      expect(got.value?.data.length).toBe(want.value.data.length);
-      want.value.data.forEach((x, j) => {
-        if (!Object.is(got.value?.data[j], x)) {
-          throw new Error(`node ${want.id} value[${j}]: expected ${x}, got ${got.value?.data[j]}`);
-        }
-      });
-    }
-  });
-  expect(actual.wires).toEqual(expected.wires);
-}
 
 function expectOk(decoded: Decoded): { circuit: Circuit; warnings: string[] } {
   if (!decoded.ok) throw new Error(`expected a circuit, got the error: ${decoded.error}`);
@@ -223,66 +181,17 @@ describe('round trip of hand-built circuits', () => {
 // ---------------------------------------------------------------------------------------------
 // Random circuits
 
-const anyNumber = fc.double(); // includes NaN, ±Infinity, -0, subnormals and the extremes
-const finite = fc.double({ noNaN: true, noDefaultInfinity: true });
-
-const tensorArb: fc.Arbitrary<Tensor> = fc.oneof(
-  anyNumber.map((x) => t([], [x])),
-  fc.array(anyNumber, { minLength: 1, maxLength: 6 }).map((xs) => t([xs.length], xs)),
-  fc
-    .tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }))
-    .chain(([rows, cols]) =>
-      fc
-        .array(anyNumber, { minLength: rows * cols, maxLength: rows * cols })
-        .map((xs) => t([rows, cols], xs)),
-    ),
-);
-
-const idArb = fc.oneof(
-  fc.string({ minLength: 1, maxLength: 12 }),
-  fc.string({ minLength: 1, maxLength: MAX_ID_LENGTH / 2, unit: 'binary' }),
-  fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty'),
-);
-
-const opNames = ALL_OPS.map((op) => op.name);
-
-const nodeArb = fc.record(
-  {
-    id: idArb,
-    op: fc.constantFrom(...opNames),
-    label: fc.string({ maxLength: MAX_LABEL_LENGTH / 2, unit: 'binary' }),
-    position: fc.record({ x: finite, y: finite }),
-    value: tensorArb,
-  },
-  { requiredKeys: ['id', 'op', 'value'] },
-);
-
-const circuitArb: fc.Arbitrary<Circuit> = fc
-  .uniqueArray(nodeArb, { selector: (n) => n.id, maxLength: 12 })
-  .chain((raw) => {
-    const nodes: CircuitNode[] = raw.map(({ value, ...rest }) => ({
-      ...rest,
-      id: nodeId(rest.id),
-      ...(isSource(rest.op) ? { value } : {}),
-    }));
-    const targets = nodes.filter((n) => (getOp(n.op)?.ports.length ?? 0) > 0);
-    const wires =
-      nodes.length === 0 || targets.length === 0
-        ? fc.constant([] as Wire[])
-        : fc.array(
-            fc.tuple(fc.nat(), fc.nat(), fc.nat()).map(([a, b, c]): Wire => {
-              const to = targets[b % targets.length];
-              const ports = getOp(to.op)?.ports ?? [];
-              return { from: nodes[a % nodes.length].id, to: to.id, port: ports[c % ports.length] };
-            }),
-            { maxLength: 20 },
-          );
-    const output =
-      nodes.length === 0
-        ? fc.constant(null)
-        : fc.option(fc.nat().map((i) => nodes[i % nodes.length].id));
-    return fc.record({ nodes: fc.constant(nodes), wires, output });
-  });
+const circuitArb = circuitArbitrary({
+  maxNodes: 12,
+  maxWires: 20,
+  maxId: 12,
+  maxBinaryId: MAX_ID_LENGTH / 2,
+  maxLabel: MAX_LABEL_LENGTH / 2,
+  coordinate: fc.double({ noNaN: true, noDefaultInfinity: true }),
+  scalarWeight: 1,
+  maxVector: 6,
+  maxSide: 4,
+});
 
 describe('round trip of random circuits', () => {
   it('parseCircuitFile(serializeCircuit(c)) gives back c exactly', () => {

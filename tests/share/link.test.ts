@@ -3,17 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ALL_OPS, getOp, isSource } from '../../src/engine/ops';
+import { getOp } from '../../src/engine/ops';
 import { parse } from '../../src/engine/parse';
-import {
-  type Circuit,
-  type CircuitNode,
-  nodeId,
-  portName,
-  type Shape,
-  type Tensor,
-  type Wire,
-} from '../../src/engine/types';
+import { type Circuit, type CircuitNode, nodeId, type Wire } from '../../src/engine/types';
 import { decodeBase64Url, encodeBase64Url } from '../../src/share/base64url';
 import { type CircuitFileV1, decodeCircuitObject, toFileObject } from '../../src/share/file';
 import {
@@ -27,23 +19,10 @@ import {
   MAX_PAYLOAD_LENGTH,
   type ViewState,
 } from '../../src/share/link';
+import { circuitArbitrary, node, t, wire } from './circuits';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-const t = (shape: Shape, data: number[]): Tensor => ({ shape, data: Float64Array.from(data) });
-
-function node(
-  id: string,
-  op: string,
-  extra: { label?: string; position?: { x: number; y: number }; value?: Tensor } = {},
-): CircuitNode {
-  return { id: nodeId(id), op, ...extra };
-}
-
-function wire(from: string, to: string, port: string): Wire {
-  return { from: nodeId(from), to: nodeId(to), port: portName(port) };
-}
 
 type Full = Extract<LinkDecoded, { kind: 'full' }>;
 type Expr = Extract<LinkDecoded, { kind: 'expr' }>;
@@ -385,69 +364,20 @@ function randomGates(gates: number, seed: number): Circuit {
 // ---------------------------------------------------------------------------------------------
 // Random circuits
 
-const anyNumber = fc.double(); // includes NaN, ±Infinity, -0, subnormals and the extremes
-const coordinateArb = fc.oneof(
-  fc.integer({ min: -5000, max: 5000 }),
-  fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 }),
-);
-
-const tensorArb: fc.Arbitrary<Tensor> = fc.oneof(
-  { weight: 3, arbitrary: anyNumber.map((x) => t([], [x])) },
-  fc.array(anyNumber, { minLength: 1, maxLength: 4 }).map((xs) => t([xs.length], xs)),
-  fc
-    .tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }))
-    .chain(([rows, cols]) =>
-      fc
-        .array(anyNumber, { minLength: rows * cols, maxLength: rows * cols })
-        .map((xs) => t([rows, cols], xs)),
-    ),
-);
-
-const idArb = fc.oneof(
-  fc.string({ minLength: 1, maxLength: 6 }),
-  fc.string({ minLength: 1, maxLength: 8, unit: 'binary' }),
-  fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty'),
-);
-
-const opNames = ALL_OPS.map((op) => op.name);
-
-const nodeArb = fc.record(
-  {
-    id: idArb,
-    op: fc.constantFrom(...opNames),
-    label: fc.string({ maxLength: 8, unit: 'binary' }),
-    position: fc.record({ x: coordinateArb, y: coordinateArb }),
-    value: tensorArb,
-  },
-  { requiredKeys: ['id', 'op', 'value'] },
-);
-
-const circuitArb: fc.Arbitrary<Circuit> = fc
-  .uniqueArray(nodeArb, { selector: (n) => n.id, maxLength: 8 })
-  .chain((raw) => {
-    const nodes: CircuitNode[] = raw.map(({ value, ...rest }) => ({
-      ...rest,
-      id: nodeId(rest.id),
-      ...(isSource(rest.op) ? { value } : {}),
-    }));
-    const targets = nodes.filter((n) => (getOp(n.op)?.ports.length ?? 0) > 0);
-    const wires =
-      nodes.length === 0 || targets.length === 0
-        ? fc.constant([] as Wire[])
-        : fc.array(
-            fc.tuple(fc.nat(), fc.nat(), fc.nat()).map(([a, b, c]): Wire => {
-              const to = targets[b % targets.length];
-              const ports = getOp(to.op)?.ports ?? [];
-              return { from: nodes[a % nodes.length].id, to: to.id, port: ports[c % ports.length] };
-            }),
-            { maxLength: 10 },
-          );
-    const output =
-      nodes.length === 0
-        ? fc.constant(null)
-        : fc.option(fc.nat().map((i) => nodes[i % nodes.length].id));
-    return fc.record({ nodes: fc.constant(nodes), wires, output });
-  });
+const circuitArb = circuitArbitrary({
+  maxNodes: 8,
+  maxWires: 10,
+  maxId: 6,
+  maxBinaryId: 8,
+  maxLabel: 8,
+  coordinate: fc.oneof(
+    fc.integer({ min: -5000, max: 5000 }),
+    fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 }),
+  ),
+  scalarWeight: 3,
+  maxVector: 4,
+  maxSide: 3,
+});
 
 const viewArb: fc.Arbitrary<ViewState> = fc.record(
   {

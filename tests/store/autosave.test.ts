@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Circuit, CircuitNode, Shape, Tensor, Wire } from '../../src/engine/types';
-import { nodeId, portName } from '../../src/engine/types';
+import type { Circuit } from '../../src/engine/types';
+import { nodeId } from '../../src/engine/types';
 import { toFileObject } from '../../src/share/file';
 import {
   AUTOSAVE_KEY,
@@ -11,26 +11,12 @@ import {
   type SaveOutcome,
   type Timers,
 } from '../../src/store/autosave';
+import { expectSameCircuit, node, t, wire } from '../share/circuits';
 import { FakeStorage } from './fakeStorage';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-const t = (shape: Shape, data: number[]): Tensor => ({ shape, data: Float64Array.from(data) });
-
-function node(
-  id: string,
-  op: string,
-  extra: { label?: string; position?: { x: number; y: number }; value?: Tensor } = {},
-): CircuitNode {
-  return { id: nodeId(id), op, ...extra };
-}
-
-function wire(from: string, to: string, port: string): Wire {
-  return { from: nodeId(from), to: nodeId(to), port: portName(port) };
-}
-
-/** f = x * y, with x's value given. */
 function product(x: number, y = 5): Circuit {
   return {
     nodes: [
@@ -58,35 +44,6 @@ const awkward: Circuit = {
 };
 
 /** Every node, wire and number the same, numbers compared with Object.is. */
-function expectSameCircuit(actual: Circuit, expected: Circuit): void {
-  expect(actual.output).toBe(expected.output);
-  expect(actual.wires).toEqual(expected.wires);
-  expect(actual.nodes.map((n) => [n.id, n.op, n.label])).toEqual(
-    expected.nodes.map((n) => [n.id, n.op, n.label]),
-  );
-  expected.nodes.forEach((want, i) => {
-    const got = actual.nodes[i];
-    if (want.position) {
-      expect(Object.is(got.position?.x, want.position.x), `${want.id}.position.x`).toBe(true);
-      expect(Object.is(got.position?.y, want.position.y), `${want.id}.position.y`).toBe(true);
-    } else {
-      expect(got.position).toBeUndefined();
-    }
-    if (want.value) {
-      expect(got.value?.shape).toEqual(want.value.shape);
-      expect(got.value?.data).toBeInstanceOf(Float64Array);
-      expect(Array.from(got.value?.data ?? [])).toHaveLength(want.value.data.length);
-      want.value.data.forEach((x, j) => {
-        expect(Object.is(got.value?.data[j], x), `${want.id}[${j}]: ${got.value?.data[j]}`).toBe(
-          true,
-        );
-      });
-    } else {
-      expect(got.value).toBeUndefined();
-    }
-  });
-}
-
 function expectLoaded(result: LoadResult): SavedCircuit {
   if (result.kind !== 'ok')
     throw new Error(`expected a saved circuit, got ${JSON.stringify(result)}`);
