@@ -224,10 +224,8 @@ export function startSession(win: Window = window): Session {
       circuit: next.circuit,
       expression: next.expression,
     });
-    const incoming = docFor(next.circuit, next.expression);
-    store.getState().loadCircuit(docToCircuit(incoming), {
-      expression: next.expression ?? undefined,
-    });
+    // loadCircuit lays the circuit out itself when it comes without positions.
+    store.getState().loadCircuit(next.circuit, { expression: next.expression ?? undefined });
     applyView(store, next.view);
     store
       .getState()
