@@ -7,6 +7,7 @@
 import { compile } from './compile';
 import { CircuitError } from './errors';
 import { getOp } from './ops';
+import type { Program } from './program';
 import { toNested } from './tensor';
 import type { Circuit, Tensor } from './types';
 
@@ -75,14 +76,22 @@ const CALL: Record<string, string> = {
  * The circuit as a program, or `null` when it cannot be written as one: it does not compile
  * (a gate is missing an input, there is a loop, no output…), or a value is not a finite number
  * (the language has no literal for NaN or ∞).
+ *
+ * `compiled` may pass a program already compiled from this circuit's structure (values may
+ * have changed since: they are read from `circuit`), so the order need not be worked out again.
  */
-export function toProgram(circuit: Circuit): string | null {
-  let program: ReturnType<typeof compile>;
-  try {
-    program = compile(circuit);
-  } catch (error) {
-    if (error instanceof CircuitError) return null;
-    throw error;
+export function toProgram(circuit: Circuit, compiled?: Program): string | null {
+  let program: Program;
+  if (compiled) {
+    if (compiled.problems.length > 0) return null;
+    program = compiled;
+  } else {
+    try {
+      program = compile(circuit);
+    } catch (error) {
+      if (error instanceof CircuitError) return null;
+      throw error;
+    }
   }
   const byId = new Map(circuit.nodes.map((n) => [n.id as string, n]));
   const readers = new Map<string, number>();

@@ -13,20 +13,23 @@ const MAX_PRINTED_NODES = 1000;
  * a NaN value).
  */
 export function useProgramText(): string | null {
-  const { expression, nodes, wires, output, values } = useApp(
+  const { expression, nodes, wires, output, values, program } = useApp(
     useShallow((s) => ({
       expression: s.doc.expression,
       nodes: s.doc.nodes,
       wires: s.doc.wires,
       output: s.doc.output,
       values: s.doc.values,
+      // The store compiles on every change of structure; a value edit only re-runs it.
+      program: s.program,
     })),
   );
   return useMemo(() => {
     if (expression !== null) return expression;
-    if (nodes.length === 0 || nodes.length > MAX_PRINTED_NODES) return null;
+    if (nodes.length === 0 || nodes.length > MAX_PRINTED_NODES || !program) return null;
     return toProgram(
       docToCircuit({ nodes, wires, output, values, positions: {}, expression: null }),
+      program,
     );
-  }, [expression, nodes, wires, output, values]);
+  }, [expression, nodes, wires, output, values, program]);
 }

@@ -134,3 +134,22 @@ describe('toProgram', () => {
     );
   });
 });
+
+describe('toProgram with a program compiled already', () => {
+  it('writes the same program, reading values from the circuit', () => {
+    const circuit = parse('x = 3; y = -4; z = 2; w = -1; f = 2 * (x * y + max(z, w))');
+    const compiled = compile(circuit, { partial: true });
+    expect(toProgram(circuit, compiled)).toBe(toProgram(circuit));
+    const nodes = circuit.nodes.map((n) => (n.id === 'x' ? { ...n, value: scalar(5) } : n));
+    expect(toProgram({ ...circuit, nodes }, compiled)).toMatch(/^x = 5$/m);
+  });
+
+  it('gives null when the compiled program has problems', () => {
+    const broken: Circuit = {
+      nodes: [{ id: nodeId('g'), op: 'add' }],
+      wires: [],
+      output: nodeId('g'),
+    };
+    expect(toProgram(broken, compile(broken, { partial: true }))).toBeNull();
+  });
+});
