@@ -168,7 +168,10 @@ function analyse(c: BenchCircuit) {
   const doc = docFromCircuit(circuit);
   const positions = layoutCircuit(doc.nodes, doc.wires);
   const graph = {
-    nodes: ids.map((id) => [id, positions[id].x, positions[id].y] as [string, number, number]),
+    nodes: ids.map((id) => {
+      const p = positions.get(id) ?? { x: 0, y: 0 };
+      return [id, p.x, p.y] as [string, number, number];
+    }),
     edges: circuit.wires.map((w) => [w.from, w.to] as [string, string]),
   };
   // Gates downstream of each input: the edit and the scrub use the input that moves the most.

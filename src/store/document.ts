@@ -18,9 +18,10 @@ export interface Doc {
   readonly nodes: readonly DocNode[];
   readonly wires: readonly Wire[];
   readonly output: NodeId | null;
-  readonly positions: Readonly<Record<string, Position>>;
+  /** Where each node is (top-left corner), by node id. */
+  readonly positions: ReadonlyMap<string, Position>;
   /** Values of inputs and constants, by node id. */
-  readonly values: Readonly<Record<string, Tensor>>;
+  readonly values: ReadonlyMap<string, Tensor>;
   /** The program text the circuit was made from, while it is unchanged; otherwise null. */
   readonly expression: string | null;
 }
@@ -29,17 +30,17 @@ export const EMPTY_DOC: Doc = {
   nodes: [],
   wires: [],
   output: null,
-  positions: {},
-  values: {},
+  positions: new Map(),
+  values: new Map(),
   expression: null,
 };
 
 export function docFromCircuit(circuit: Circuit, expression: string | null = null): Doc {
-  const positions: Record<string, Position> = {};
-  const values: Record<string, Tensor> = {};
+  const positions = new Map<string, Position>();
+  const values = new Map<string, Tensor>();
   for (const node of circuit.nodes) {
-    if (node.position) positions[node.id] = node.position;
-    if (node.value) values[node.id] = node.value;
+    if (node.position) positions.set(node.id, node.position);
+    if (node.value) values.set(node.id, node.value);
   }
   return {
     nodes: circuit.nodes.map(({ id, op, label }) =>
@@ -55,11 +56,15 @@ export function docFromCircuit(circuit: Circuit, expression: string | null = nul
 
 export function docToCircuit(doc: Doc): Circuit {
   return {
-    nodes: doc.nodes.map((node) => ({
-      ...node,
-      ...(doc.positions[node.id] ? { position: doc.positions[node.id] } : {}),
-      ...(doc.values[node.id] ? { value: doc.values[node.id] } : {}),
-    })),
+    nodes: doc.nodes.map((node) => {
+      const position = doc.positions.get(node.id);
+      const value = doc.values.get(node.id);
+      return {
+        ...node,
+        ...(position ? { position } : {}),
+        ...(value ? { value } : {}),
+      };
+    }),
     wires: doc.wires,
     output: doc.output,
   };

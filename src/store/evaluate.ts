@@ -4,22 +4,23 @@ import {
   forEachContribution,
   type Problem,
   type Program,
+  type Tensor,
   type Value,
 } from '../engine';
 import { type Doc, docToCircuit, wireKey } from './document';
 
 /** Everything the canvas shows, by node id and by wire key; rebuilt after every run. */
 export interface ComputedView {
-  readonly values: Readonly<Record<string, Value>>;
-  readonly grads: Readonly<Record<string, Value>>;
-  /** What each wire carries back: the contribution of its target gate to its source. */
-  readonly wireGrads: Readonly<Record<string, Value>>;
+  readonly values: ReadonlyMap<string, Value>;
+  readonly grads: ReadonlyMap<string, Value>;
+  /** What each wire carries back (by wire key): the contribution of its target gate to its source. */
+  readonly wireGrads: ReadonlyMap<string, Value>;
   /** Nodes where a NaN or ±∞ first appeared, with the reason. */
-  readonly nonFinite: Readonly<Record<string, string>>;
+  readonly nonFinite: ReadonlyMap<string, string>;
   /** Problems attached to nodes (missing inputs, shape mismatches…). */
-  readonly nodeProblems: Readonly<Record<string, string>>;
+  readonly nodeProblems: ReadonlyMap<string, string>;
   /** Whether each node's gradient is complete; absent means complete (the live view). */
-  readonly done?: Readonly<Record<string, boolean>>;
+  readonly done?: ReadonlyMap<string, boolean>;
 }
 
 export interface Computed {
@@ -38,10 +39,12 @@ export function computeAll(doc: Doc): Computed {
 
 /** Re-runs an already compiled program with the document's current input values. */
 export function runProgram(program: Program, doc: Doc): Computed {
-  const overrides: Record<string, (typeof doc.values)[string]> = {};
+  // The engine takes the inputs as an object keyed by id: a null-prototype one, so that an
+  // input named `__proto__` or `constructor` is an ordinary key.
+  const overrides: Record<string, Tensor> = Object.create(null);
   for (const slot of program.inputs) {
     const id = program.ids[slot];
-    const v = doc.values[id];
+    const v = doc.values.get(id);
     if (v) overrides[id] = v;
   }
   const evaluation = program.run(overrides);
@@ -54,21 +57,22 @@ export function runProgram(program: Program, doc: Doc): Computed {
 }
 
 function buildView(program: Program, evaluation: Evaluation): ComputedView {
-  const values: Record<string, Value> = {};
-  const grads: Record<string, Value> = {};
+  const values = new Map<string, Value>();
+  const grads = new Map<string, Value>();
   for (const id of program.ids) {
-    values[id] = evaluation.value(id);
-    grads[id] = evaluation.grad(id);
+    values.set(id, evaluation.value(id));
+    grads.set(id, evaluation.grad(id));
   }
-  const wireGrads: Record<string, Value> = {};
+  const wireGrads = new Map<string, Value>();
   forEachContribution(evaluation, (gate, port, contribution) => {
-    wireGrads[wireKey({ to: gate, port })] = contribution;
+    wireGrads.set(wireKey({ to: gate, port }), contribution);
   });
-  const nonFinite: Record<string, string> = {};
-  for (const origin of evaluation.nonFiniteOrigins()) nonFinite[origin.node] = origin.reason;
-  const nodeProblems: Record<string, string> = {};
+  const nonFinite = new Map<string, string>();
+  for (const origin of evaluation.nonFiniteOrigins()) nonFinite.set(origin.node, origin.reason);
+  const nodeProblems = new Map<string, string>();
   for (const problem of program.problems) {
-    for (const id of problem.nodes.slice(0, 1)) nodeProblems[id] ??= problem.message;
+    const id = problem.nodes[0];
+    if (id !== undefined && !nodeProblems.has(id)) nodeProblems.set(id, problem.message);
   }
   return { values, grads, wireGrads, nonFinite, nodeProblems };
 }

@@ -1,5 +1,6 @@
 import dagre from '@dagrejs/dagre';
 import { getOp, type Position, type Tensor } from '../engine';
+import { LIMITS } from '../engine/limits';
 import type { DocNode } from './document';
 
 /** Every node has a fixed size, so React Flow can draw it before measuring it. */
@@ -26,39 +27,77 @@ export function nodeSize(op: string, value?: Tensor): { width: number; height: n
   return NODE_SIZE.gate;
 }
 
+type LayoutWire = { readonly from: string; readonly to: string; readonly port?: string };
+
+/** One wire between node indices: into port number `port` (-1: not a port of the target). */
+interface IndexWire {
+  readonly from: number;
+  readonly to: number;
+  readonly port: number;
+}
+
 /**
  * Left-to-right layered layout: inputs on the left, the output on the right, room between
- * layers for the value and gradient written on each wire. Returns top-left positions.
+ * layers for the value and gradient written on each wire. Returns top-left positions, all
+ * within the position limit (a very long circuit is folded into bands, one below the other).
+ *
+ * Node ids are data here, never keys: the layout works on node indices, and the layout
+ * library sees only those indices as node names.
  */
 export function layoutCircuit(
   nodes: readonly DocNode[],
-  wires: readonly { readonly from: string; readonly to: string; readonly port?: string }[],
-  values: Readonly<Record<string, Tensor>> = {},
-): Record<string, Position> {
-  const size = (n: DocNode) => nodeSize(n.op, values[n.id]);
-  if (nodes.length > DAGRE_LIMIT) return quickLayers(nodes, wires, size);
+  wires: readonly LayoutWire[],
+  values: ReadonlyMap<string, Tensor> = new Map(),
+): Map<string, Position> {
+  const sizes = nodes.map((n) => nodeSize(n.op, values.get(n.id)));
+  const index = new Map<string, number>();
+  nodes.forEach((node, i) => {
+    index.set(node.id, i);
+  });
+  const links: IndexWire[] = [];
+  for (const w of wires) {
+    const from = index.get(w.from);
+    const to = index.get(w.to);
+    if (from === undefined || to === undefined) continue;
+    const ports: readonly string[] = getOp(nodes[to].op)?.ports ?? [];
+    links.push({ from, to, port: w.port === undefined ? -1 : ports.indexOf(w.port) });
+  }
+  const corners =
+    nodes.length > DAGRE_LIMIT
+      ? quickLayers(nodes, links, sizes)
+      : dagreLayout(nodes, links, sizes);
+  const positions = new Map<string, Position>();
+  nodes.forEach((node, i) => {
+    positions.set(node.id, corners[i]);
+  });
+  return positions;
+}
+
+type Size = { readonly width: number; readonly height: number };
+type Point = { x: number; y: number };
+
+function dagreLayout(
+  nodes: readonly DocNode[],
+  links: readonly IndexWire[],
+  sizes: readonly Size[],
+): Position[] {
   const g = new dagre.graphlib.Graph();
   g.setGraph({ rankdir: 'LR', nodesep: NODE_GAP, ranksep: RANK_GAP, marginx: 20, marginy: 20 });
   g.setDefaultEdgeLabel(() => ({}));
-  for (const node of nodes) {
-    const { width, height } = size(node);
-    g.setNode(node.id, { width, height });
-  }
-  for (const w of wires) g.setEdge(w.from, w.to);
+  sizes.forEach(({ width, height }, i) => {
+    g.setNode(String(i), { width, height });
+  });
+  for (const w of links) g.setEdge(String(w.from), String(w.to));
   dagre.layout(g);
-  const centers = new Map<string, { x: number; y: number }>();
-  for (const node of nodes) {
-    const placed = g.node(node.id);
-    centers.set(node.id, { x: placed.x, y: placed.y });
-  }
-  orderByPorts(nodes, wires, centers, values);
-  const positions: Record<string, Position> = {};
-  for (const node of nodes) {
-    const c = centers.get(node.id) as { x: number; y: number };
-    const { width, height } = size(node);
-    positions[node.id] = { x: Math.round(c.x - width / 2), y: Math.round(c.y - height / 2) };
-  }
-  return positions;
+  const centers: Point[] = sizes.map((_, i) => {
+    const placed = g.node(String(i));
+    return { x: placed.x, y: placed.y };
+  });
+  orderByPorts(nodes, links, centers, sizes);
+  return centers.map((c, i) => ({
+    x: Math.round(c.x - sizes[i].width / 2),
+    y: Math.round(c.y - sizes[i].height / 2),
+  }));
 }
 
 /**
@@ -68,100 +107,112 @@ export function layoutCircuit(
  */
 function orderByPorts(
   nodes: readonly DocNode[],
-  wires: readonly { readonly from: string; readonly to: string; readonly port?: string }[],
-  centers: Map<string, { x: number; y: number }>,
-  values: Readonly<Record<string, Tensor>>,
+  links: readonly IndexWire[],
+  centers: Point[],
+  sizes: readonly Size[],
 ): void {
-  const opOf = new Map(nodes.map((n) => [n.id as string, n.op]));
-  const heightOf = (id: string) => nodeSize(opOf.get(id) ?? '', values[id]).height;
-  const columns = new Map<number, string[]>();
-  for (const node of nodes) {
-    const x = Math.round((centers.get(node.id) as { x: number }).x);
+  const feeds: IndexWire[][] = nodes.map(() => []);
+  for (const w of links) feeds[w.from].push(w);
+  const columns = new Map<number, number[]>();
+  centers.forEach((c, i) => {
+    const x = Math.round(c.x);
     const column = columns.get(x);
-    if (column) column.push(node.id);
-    else columns.set(x, [node.id]);
-  }
+    if (column) column.push(i);
+    else columns.set(x, [i]);
+  });
   const xs = [...columns.keys()].sort((a, b) => b - a);
   for (const x of xs) {
-    const column = columns.get(x) as string[];
+    const column = columns.get(x) as number[];
     if (column.length < 2) continue;
-    const key = new Map<string, number>();
-    for (const id of column) {
+    const key = new Map<number, number>();
+    for (const v of column) {
       let sum = 0;
       let count = 0;
-      for (const w of wires) {
-        if (w.from !== id) continue;
-        const target = centers.get(w.to);
-        const op = opOf.get(w.to);
-        if (!target || !op) continue;
-        const ports = getOp(op)?.ports ?? [];
-        const index = Math.max(0, ports.indexOf(w.port as never));
-        const height = heightOf(w.to);
-        sum += target.y - height / 2 + ((index + 1) / (ports.length + 1)) * height;
+      for (const w of feeds[v]) {
+        const portCount = getOp(nodes[w.to].op)?.ports.length ?? 0;
+        const height = sizes[w.to].height;
+        const port = Math.max(0, w.port);
+        sum += centers[w.to].y - height / 2 + ((port + 1) / (portCount + 1)) * height;
         count++;
       }
-      key.set(id, count > 0 ? sum / count : (centers.get(id) as { y: number }).y);
+      key.set(v, count > 0 ? sum / count : centers[v].y);
     }
-    const byY = [...column].sort(
-      (a, b) => (centers.get(a) as { y: number }).y - (centers.get(b) as { y: number }).y,
-    );
-    const top = (centers.get(byY[0]) as { y: number }).y - heightOf(byY[0]) / 2;
+    // The stack starts at the top of the node centred highest.
+    let highest = column[0];
+    for (const v of column) if (centers[v].y < centers[highest].y) highest = v;
+    const top = centers[highest].y - sizes[highest].height / 2;
     const sorted = [...column].sort((a, b) => (key.get(a) as number) - (key.get(b) as number));
     let y = top;
-    for (const id of sorted) {
-      const h = heightOf(id);
-      (centers.get(id) as { y: number }).y = y + h / 2;
+    for (const v of sorted) {
+      const h = sizes[v].height;
+      centers[v].y = y + h / 2;
       y += h + NODE_GAP;
     }
   }
 }
 
+/** How far from the origin a laid-out node may start: inside the position limit, with room. */
+const REACH = LIMITS.position - 1_000;
+
 /**
  * A free spot for a new node: in a column right of everything, below whatever was already
- * added to that column.
+ * added to that column; inside the position limit.
  */
 export function freeSpot(
   nodes: readonly DocNode[],
-  positions: Readonly<Record<string, Position>>,
-  values: Readonly<Record<string, Tensor>> = {},
+  positions: ReadonlyMap<string, Position>,
+  values: ReadonlyMap<string, Tensor> = new Map(),
 ): Position {
-  let maxX = -Infinity;
-  let minY = Infinity;
+  let maxX = Number.NEGATIVE_INFINITY;
+  let minY = Number.POSITIVE_INFINITY;
   for (const n of nodes) {
-    const p = positions[n.id];
+    const p = positions.get(n.id);
     if (!p) continue;
-    maxX = Math.max(maxX, p.x + nodeSize(n.op, values[n.id]).width);
+    maxX = Math.max(maxX, p.x + nodeSize(n.op, values.get(n.id)).width);
     minY = Math.min(minY, p.y);
   }
   if (!Number.isFinite(maxX)) return { x: 40, y: 40 };
-  return { x: Math.round(maxX + 80), y: Math.round(minY) };
+  return clampPosition({ x: Math.round(maxX + 80), y: Math.round(minY) });
+}
+
+/** A position moved inside the position limit (a non-finite coordinate becomes 0). */
+export function clampPosition(p: Position): Position {
+  const clamp = (v: number) => (Number.isFinite(v) ? Math.max(-REACH, Math.min(REACH, v)) : 0);
+  const x = clamp(p.x);
+  const y = clamp(p.y);
+  return x === p.x && y === p.y ? p : { x, y };
+}
+
+/** Whether a position is one the store may hold: finite and inside the position limit. */
+export function positionFits(p: Position): boolean {
+  return (
+    Number.isFinite(p.x) &&
+    Number.isFinite(p.y) &&
+    Math.abs(p.x) <= LIMITS.position &&
+    Math.abs(p.y) <= LIMITS.position
+  );
 }
 
 /**
  * A fast layered layout for large circuits: each gate's column is its longest path from an
- * input (inputs and constants sit just left of the first gate they feed), rows are ordered by a few barycenter
- * sweeps, and columns are centred on each other. Linear in nodes + wires per sweep.
+ * input (inputs and constants sit just left of the first gate they feed), rows are ordered by
+ * a few barycenter sweeps, and columns are centred on each other. Linear in nodes + wires per
+ * sweep. A circuit wider than the position limit allows is folded into bands of columns, one
+ * below the other.
  */
 function quickLayers(
   nodes: readonly DocNode[],
-  wires: readonly { readonly from: string; readonly to: string }[],
-  size: (n: DocNode) => { width: number; height: number },
-): Record<string, Position> {
-  const index = new Map<string, number>();
-  nodes.forEach((node, i) => {
-    index.set(node.id, i);
-  });
+  links: readonly IndexWire[],
+  sizes: readonly Size[],
+): Position[] {
   const n = nodes.length;
   const preds: number[][] = Array.from({ length: n }, () => []);
   const succs: number[][] = Array.from({ length: n }, () => []);
   const indegree = new Int32Array(n);
-  for (const w of wires) {
-    const a = index.get(w.from);
-    const b = index.get(w.to);
-    if (a === undefined || b === undefined) continue;
-    preds[b].push(a);
-    succs[a].push(b);
-    indegree[b]++;
+  for (const w of links) {
+    preds[w.to].push(w.from);
+    succs[w.from].push(w.to);
+    indegree[w.to]++;
   }
   // Longest path from the sources, in topological order (Kahn); nodes on a cycle keep rank 0.
   const rank = new Int32Array(n);
@@ -175,10 +226,13 @@ function quickLayers(
     }
   }
   // Inputs and constants sit just left of their first consumer, not all in column 0: in a deep
-  // circuit that keeps every wire from an input short.
+  // circuit that keeps every wire from an input short. (A loop, not a spread: a value may feed
+  // tens of thousands of gates.)
   for (let i = 0; i < n; i++) {
     if ((nodes[i].op === 'const' || nodes[i].op === 'input') && succs[i].length > 0) {
-      rank[i] = Math.max(0, Math.min(...succs[i].map((s) => rank[s])) - 1);
+      let first = Number.POSITIVE_INFINITY;
+      for (const s of succs[i]) first = Math.min(first, rank[s]);
+      rank[i] = Math.max(0, first - 1);
     }
   }
   const layers: number[][] = [];
@@ -188,22 +242,23 @@ function quickLayers(
     layers[rank[i]] = layer;
   }
   const order = new Float64Array(n);
-  const renumber = () => {
-    for (const layer of layers) {
-      layer?.forEach((v, k) => {
-        order[v] = k;
-      });
-    }
-  };
-  renumber();
+  for (const layer of layers) {
+    layer?.forEach((v, k) => {
+      order[v] = k;
+    });
+  }
   const sweep = (layer: number[], neighbours: number[][]) => {
-    const key = new Map<number, number>();
-    for (const v of layer) {
-      const ns = neighbours[v];
-      key.set(v, ns.length ? ns.reduce((sum, u) => sum + order[u], 0) / ns.length : order[v]);
-    }
-    layer.sort((a, b) => (key.get(a) as number) - (key.get(b) as number));
+    const key = new Float64Array(layer.length);
     layer.forEach((v, k) => {
+      const ns = neighbours[v];
+      let sum = 0;
+      for (const u of ns) sum += order[u];
+      key[k] = ns.length ? sum / ns.length : order[v];
+    });
+    const byKey = layer.map((_, k) => k).sort((a, b) => key[a] - key[b]);
+    const sorted = byKey.map((k) => layer[k]);
+    sorted.forEach((v, k) => {
+      layer[k] = v;
       order[v] = k;
     });
   };
@@ -211,22 +266,57 @@ function quickLayers(
     for (let r = 1; r < layers.length; r++) if (layers[r]) sweep(layers[r], preds);
     for (let r = layers.length - 2; r >= 0; r--) if (layers[r]) sweep(layers[r], succs);
   }
-  const positions: Record<string, Position> = {};
-  let x = 20;
-  const heights = layers.map((layer) =>
-    (layer ?? []).reduce((h, v) => h + size(nodes[v]).height + NODE_GAP, -NODE_GAP),
-  );
-  const tallest = Math.max(0, ...heights);
-  layers.forEach((layer, r) => {
-    if (!layer) return;
-    const width = Math.max(...layer.map((v) => size(nodes[v]).width));
-    let y = 20 + (tallest - heights[r]) / 2;
-    for (const v of layer) {
-      const s = size(nodes[v]);
-      positions[nodes[v].id] = { x: Math.round(x + (width - s.width) / 2), y: Math.round(y) };
-      y += s.height + NODE_GAP;
-    }
-    x += width + RANK_GAP;
+
+  // Columns left to right; a column that would start past the reach starts a new band.
+  const present = layers.filter((layer): layer is number[] => layer !== undefined);
+  const heights = present.map((layer) => {
+    let h = -NODE_GAP;
+    for (const v of layer) h += sizes[v].height + NODE_GAP;
+    return h;
   });
-  return positions;
+  const widths = present.map((layer) => {
+    let w = 0;
+    for (const v of layer) w = Math.max(w, sizes[v].width);
+    return w;
+  });
+  const bands: { first: number; end: number; height: number }[] = [];
+  const columnX = new Float64Array(present.length);
+  let x = 20;
+  for (let r = 0; r < present.length; r++) {
+    const band = bands[bands.length - 1];
+    if (!band || (x + widths[r] > 2 * REACH && r > band.first)) {
+      bands.push({ first: r, end: r + 1, height: heights[r] });
+      x = 20;
+    } else {
+      band.end = r + 1;
+      band.height = Math.max(band.height, heights[r]);
+    }
+    columnX[r] = x;
+    x += widths[r] + RANK_GAP;
+  }
+  const corners: Position[] = new Array(n);
+  let bandTop = 20;
+  let right = 0;
+  for (const band of bands) {
+    for (let r = band.first; r < band.end; r++) {
+      let y = bandTop + (band.height - heights[r]) / 2;
+      for (const v of present[r]) {
+        const s = sizes[v];
+        corners[v] = { x: Math.round(columnX[r] + (widths[r] - s.width) / 2), y: Math.round(y) };
+        y += s.height + NODE_GAP;
+      }
+      right = Math.max(right, columnX[r] + widths[r]);
+    }
+    bandTop += band.height + 4 * RANK_GAP;
+  }
+  // Past the reach on the positive side (only a very large circuit): centre it on the origin,
+  // which doubles the room.
+  const shiftX = right > REACH ? -Math.round(right / 2) : 0;
+  const shiftY = bandTop > REACH ? -Math.round(bandTop / 2) : 0;
+  if (shiftX !== 0 || shiftY !== 0) {
+    for (let v = 0; v < n; v++) {
+      corners[v] = { x: corners[v].x + shiftX, y: corners[v].y + shiftY };
+    }
+  }
+  return corners;
 }

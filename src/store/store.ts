@@ -13,6 +13,7 @@ import {
   type Tensor,
   type Wire,
 } from '../engine';
+import { LIMITS, overLimit } from '../engine/limits';
 import {
   connectionProblem,
   type Doc,
@@ -24,7 +25,8 @@ import {
   wireKey,
 } from './document';
 import { type Computed, type ComputedView, computeAll, runProgram } from './evaluate';
-import { freeSpot, layoutCircuit } from './layout';
+import { clampPosition, freeSpot, layoutCircuit, positionFits } from './layout';
+import { fanOutMessage, limitProblem, valueProblem } from './limits';
 import { buildTimeline, type Timeline, viewAt } from './timeline';
 
 /** A button offered with a notice ("Restore previous circuit", "Load theirs"). */
@@ -52,8 +54,8 @@ export interface ExpressionError {
 export interface Clipboard {
   readonly nodes: readonly DocNode[];
   readonly wires: readonly Wire[];
-  readonly positions: Readonly<Record<string, Position>>;
-  readonly values: Readonly<Record<string, Tensor>>;
+  readonly positions: ReadonlyMap<string, Position>;
+  readonly values: ReadonlyMap<string, Tensor>;
 }
 
 /** Playback speeds, as multiples of the default pace (one step every STEP_MS). */
@@ -76,7 +78,7 @@ export interface AppState extends Computed {
   readonly selectedNodes: readonly string[];
   readonly selectedWires: readonly string[];
   /** Positions of nodes being dragged; folded into the document (one undo step) on drop. */
-  readonly dragPositions: Readonly<Record<string, Position>> | null;
+  readonly dragPositions: ReadonlyMap<string, Position> | null;
   readonly notice: Notice | null;
   readonly expressionError: ExpressionError | null;
   readonly clipboard: Clipboard | null;
@@ -87,7 +89,13 @@ export interface AppState extends Computed {
   /** A link asked for the dark theme (`dark=1`); the counter makes a repeat ask count. */
   readonly darkRequest: number;
 
-  loadCircuit(circuit: Circuit, options?: { expression?: string; layout?: boolean }): void;
+  /**
+   * Opens a circuit (laid out if asked, or if it comes without positions). Returns false, with
+   * a notice saying why, if it is over a limit or cannot be opened; the state is then unchanged.
+   */
+  loadCircuit(circuit: Circuit, options?: LoadOptions): boolean;
+  /** Like `loadCircuit`, but answers why not (undefined when opened) instead of notifying. */
+  tryLoadCircuit(circuit: Circuit, options?: LoadOptions): string | undefined;
   applyExpression(text: string): boolean;
   setInputValue(id: string, value: Tensor): void;
   addNode(op: string, position?: Position): NodeId | null;
@@ -95,8 +103,8 @@ export interface AppState extends Computed {
   deleteNodes(ids: readonly string[]): void;
   deleteWires(keys: readonly string[]): void;
   deleteSelection(): void;
-  setDragPositions(positions: Readonly<Record<string, Position>> | null): void;
-  moveNodes(positions: Readonly<Record<string, Position>>): void;
+  setDragPositions(positions: ReadonlyMap<string, Position> | null): void;
+  moveNodes(positions: ReadonlyMap<string, Position>): void;
   rename(id: string, name: string): string | undefined;
   setOutput(id: string): void;
   tidyUp(): void;
@@ -129,6 +137,11 @@ export interface AppState extends Computed {
   exitPlayback(): void;
 }
 
+export interface LoadOptions {
+  readonly expression?: string;
+  readonly layout?: boolean;
+}
+
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const INPUT_NAMES = ['x', 'y', 'z', 'w', 'a', 'b', 'c', 'u', 'v'];
 
@@ -142,6 +155,8 @@ export function createAppStore(initial: Doc = EMPTY_DOC) {
   // Undo grouping for gestures lives in this closure, not in a module global.
   const gesture = { active: false, recorded: false };
   let noticeSerial = 0;
+  /** What `tryLoadCircuit` computed before committing, so it is not computed twice. */
+  let precomputed: { doc: Doc; computed: Computed } | null = null;
 
   const store = createStore<AppState>()(
     temporal(
@@ -187,52 +202,71 @@ export function createAppStore(initial: Doc = EMPTY_DOC) {
           darkRequest: 0,
 
           loadCircuit(circuit, options = {}) {
-            let doc = docFromCircuit(circuit, options.expression ?? null);
-            const missing = doc.nodes.some((n) => !doc.positions[n.id]);
-            if (options.layout || missing) {
-              doc = { ...doc, positions: layoutCircuit(doc.nodes, doc.wires, doc.values) };
+            const problem = get().tryLoadCircuit(circuit, options);
+            if (problem === undefined) return true;
+            get().notify(`Could not open the circuit: ${problem}.`);
+            return false;
+          },
+
+          tryLoadCircuit(circuit, options = {}) {
+            // Everything that can fail happens before the state changes: reading the circuit,
+            // checking the limits, laying it out and computing it.
+            let doc: Doc;
+            let computed: Computed;
+            try {
+              doc = docFromCircuit(circuit, options.expression ?? null);
+              const problem = limitProblem(doc, doc.values.values());
+              if (problem) return problem;
+              doc = withPositions(doc, options.layout === true);
+              computed = computeAll(doc);
+            } catch (error) {
+              return `it could not be read (${errorText(error)})`;
             }
+            precomputed = { doc, computed };
             set({
               doc,
               selectedNodes: [],
               selectedWires: [],
+              dragPositions: null,
               expressionError: null,
               fitRequest: get().fitRequest + 1,
             });
+            return undefined;
           },
 
           applyExpression(text) {
+            let parsed: ReturnType<typeof parse>;
             try {
-              const parsed = parse(text);
-              get().loadCircuit(parsed.circuit, { expression: text, layout: true });
-              return true;
+              parsed = parse(text);
             } catch (error) {
-              if (error instanceof ParseError) {
-                set({
-                  expressionError: {
-                    message: error.message,
-                    line: error.line,
-                    column: error.column,
-                  },
-                });
-              } else {
-                set({
-                  expressionError: {
-                    message: String((error as Error).message),
-                    line: 1,
-                    column: 1,
-                  },
-                });
-              }
+              set({
+                expressionError:
+                  error instanceof ParseError
+                    ? { message: error.message, line: error.line, column: error.column }
+                    : { message: errorText(error), line: 1, column: 1 },
+              });
               return false;
             }
+            const problem = get().tryLoadCircuit(parsed.circuit, {
+              expression: text,
+              layout: true,
+            });
+            if (problem === undefined) return true;
+            set({ expressionError: { message: `Not built: ${problem}`, line: 1, column: 1 } });
+            return false;
           },
 
           setInputValue(id, value) {
             const { doc } = get();
             const node = doc.nodes.find((n) => n.id === id);
             if (!node || !isSource(node.op)) return;
-            const values = { ...doc.values, [id]: value };
+            const values = new Map(doc.values).set(id, value);
+            const problem =
+              valueProblem(value) ?? limitProblem({ nodes: [], wires: [] }, values.values());
+            if (problem) {
+              get().notify(`Value not set: ${problem}.`);
+              return;
+            }
             // A constant is part of the structure; an input is what a run takes.
             commit(
               node.op === 'const'
@@ -245,6 +279,12 @@ export function createAppStore(initial: Doc = EMPTY_DOC) {
             const def = getOp(op);
             if (!def) return null;
             const { doc } = get();
+            if (doc.nodes.length + 1 > LIMITS.nodes) {
+              get().notify(
+                `Not added: ${overLimit('the circuit', doc.nodes.length + 1, LIMITS.nodes, 'nodes')}.`,
+              );
+              return null;
+            }
             const taken = new Set<string>(doc.nodes.map((n) => n.id));
             const id =
               op === 'input'
@@ -252,12 +292,12 @@ export function createAppStore(initial: Doc = EMPTY_DOC) {
                   freshId(doc, 'x'))
                 : freshId(doc, op === 'const' ? 'c' : op);
             const node: DocNode = op === 'input' ? { id, op, label: id } : { id, op };
-            const at = position ?? freeSpot(doc.nodes, doc.positions, doc.values);
+            const at = clampPosition(position ?? freeSpot(doc.nodes, doc.positions, doc.values));
             commit({
               ...doc,
               nodes: [...doc.nodes, node],
-              positions: { ...doc.positions, [id]: at },
-              values: isSource(op) ? { ...doc.values, [id]: scalar(1) } : doc.values,
+              positions: new Map(doc.positions).set(id, at),
+              values: isSource(op) ? new Map(doc.values).set(id, scalar(1)) : doc.values,
               // The first gate added to a circuit without an output becomes the output.
               output: doc.output ?? (isSource(op) ? null : id),
               expression: null,
@@ -268,7 +308,7 @@ export function createAppStore(initial: Doc = EMPTY_DOC) {
 
           connect(from, to, port) {
             const { doc } = get();
-            const problem = connectionProblem(doc, from, to, port);
+            const problem = connectionProblem(doc, from, to, port) ?? wireLimitProblem(doc, from);
             if (problem) {
               get().notify(`Not connected: ${problem}.`);
               return false;
@@ -284,11 +324,11 @@ export function createAppStore(initial: Doc = EMPTY_DOC) {
             if (ids.length === 0) return;
             const { doc } = get();
             const gone = new Set(ids);
-            const positions = { ...doc.positions };
-            const values = { ...doc.values };
+            const positions = new Map(doc.positions);
+            const values = new Map(doc.values);
             for (const id of ids) {
-              delete positions[id];
-              delete values[id];
+              positions.delete(id);
+              values.delete(id);
             }
             const nodes = doc.nodes.filter((n) => !gone.has(n.id));
             const wires = doc.wires.filter((w) => !gone.has(w.from) && !gone.has(w.to));
@@ -320,12 +360,12 @@ export function createAppStore(initial: Doc = EMPTY_DOC) {
             set({ dragPositions: positions });
           },
 
-          moveNodes(positions) {
+          moveNodes(moved) {
             const { doc } = get();
-            set({
-              doc: { ...doc, positions: { ...doc.positions, ...positions } },
-              dragPositions: null,
-            });
+            const known = new Set<string>(doc.nodes.map((n) => n.id));
+            const positions = new Map(doc.positions);
+            for (const [id, p] of moved) if (known.has(id)) positions.set(id, clampPosition(p));
+            set({ doc: { ...doc, positions }, dragPositions: null });
           },
 
           rename(id, name) {
@@ -335,26 +375,20 @@ export function createAppStore(initial: Doc = EMPTY_DOC) {
             if (!IDENTIFIER.test(trimmed)) {
               return 'a name starts with a letter or _ and holds only letters, digits and _';
             }
+            if (trimmed.length > LIMITS.idLength) {
+              return overLimit('the name', trimmed.length, LIMITS.idLength, 'characters');
+            }
             if (getOp(trimmed) && !isSource(trimmed)) return `'${trimmed}' is the name of an op`;
             if (doc.nodes.some((n) => n.id === trimmed)) return `'${trimmed}' is already taken`;
+            if (!doc.nodes.some((n) => n.id === id)) return `there is no node '${id}'`;
             const to = trimmed as NodeId;
             const swap = (x: NodeId) => (x === id ? to : x);
-            const positions = { ...doc.positions };
-            const values = { ...doc.values };
-            if (positions[id]) {
-              positions[to] = positions[id];
-              delete positions[id];
-            }
-            if (values[id]) {
-              values[to] = values[id];
-              delete values[id];
-            }
             commit({
               nodes: doc.nodes.map((n) => (n.id === id ? { ...n, id: to, label: trimmed } : n)),
               wires: doc.wires.map((w) => ({ ...w, from: swap(w.from), to: swap(w.to) })),
               output: doc.output === id ? to : doc.output,
-              positions,
-              values,
+              positions: renameKey(doc.positions, id, to),
+              values: renameKey(doc.values, id, to),
               expression: null,
             });
             set({ selectedNodes: get().selectedNodes.map((s) => (s === id ? trimmed : s)) });
@@ -383,11 +417,13 @@ export function createAppStore(initial: Doc = EMPTY_DOC) {
             const { doc, selectedNodes } = get();
             if (selectedNodes.length === 0) return;
             const chosen = new Set(selectedNodes);
-            const positions: Record<string, Position> = {};
-            const values: Record<string, Tensor> = {};
-            for (const id of selectedNodes) {
-              if (doc.positions[id]) positions[id] = doc.positions[id];
-              if (doc.values[id]) values[id] = doc.values[id];
+            const positions = new Map<string, Position>();
+            const values = new Map<string, Tensor>();
+            for (const id of chosen) {
+              const p = doc.positions.get(id);
+              const v = doc.values.get(id);
+              if (p) positions.set(id, p);
+              if (v) values.set(id, v);
             }
             set({
               clipboard: {
@@ -412,24 +448,29 @@ export function createAppStore(initial: Doc = EMPTY_DOC) {
               taken.add(id);
               rename.set(node.id, id);
             }
-            const positions = { ...doc.positions };
-            const values = { ...doc.values };
+            const positions = new Map(doc.positions);
+            const values = new Map(doc.values);
             const nodes = [...doc.nodes];
             for (const node of clipboard.nodes) {
               const id = rename.get(node.id) as NodeId;
               nodes.push(node.op === 'input' ? { ...node, id, label: id } : { id, op: node.op });
-              const p = clipboard.positions[node.id];
-              if (p) positions[id] = { x: p.x + 40, y: p.y + 40 };
-              if (clipboard.values[node.id]) values[id] = clipboard.values[node.id];
+              const p = clipboard.positions.get(node.id);
+              if (p) positions.set(id, clampPosition({ x: p.x + 40, y: p.y + 40 }));
+              const v = clipboard.values.get(node.id);
+              if (v) values.set(id, v);
             }
-            const wires = [
-              ...doc.wires,
-              ...clipboard.wires.map((w) => ({
+            const wires = doc.wires.concat(
+              clipboard.wires.map((w) => ({
                 from: rename.get(w.from) as NodeId,
                 to: rename.get(w.to) as NodeId,
                 port: w.port,
               })),
-            ];
+            );
+            const problem = limitProblem({ nodes, wires }, values.values());
+            if (problem) {
+              get().notify(`Not pasted: with the copies, ${problem}.`);
+              return;
+            }
             commit({ ...doc, nodes, wires, positions, values, expression: null });
             set({ selectedNodes: [...rename.values()], selectedWires: [] });
           },
@@ -537,7 +578,10 @@ export function createAppStore(initial: Doc = EMPTY_DOC) {
   store.subscribe((state, prev) => {
     if (state.doc === prev.doc) return;
     let computed: Computed;
-    if (state.program && sameStructure(state.doc, prev.doc)) {
+    if (precomputed?.doc === state.doc) {
+      computed = precomputed.computed;
+      precomputed = null;
+    } else if (state.program && sameStructure(state.doc, prev.doc)) {
       if (state.doc.values === prev.doc.values) return;
       computed = runProgram(state.program, state.doc);
     } else {
@@ -566,6 +610,51 @@ export function createAppStore(initial: Doc = EMPTY_DOC) {
   });
 
   return store as StoreApi<AppState> & typeof store;
+}
+
+/**
+ * The document with a position for every node, each inside the position limit: laid out anew
+ * if asked or if any node has none (or a non-finite one), otherwise clamped.
+ */
+function withPositions(doc: Doc, layout: boolean): Doc {
+  const placed = doc.nodes.every((n) => {
+    const p = doc.positions.get(n.id);
+    return p !== undefined && Number.isFinite(p.x) && Number.isFinite(p.y);
+  });
+  if (layout || !placed) {
+    return { ...doc, positions: layoutCircuit(doc.nodes, doc.wires, doc.values) };
+  }
+  if (doc.nodes.every((n) => positionFits(doc.positions.get(n.id) as Position))) return doc;
+  const positions = new Map<string, Position>();
+  for (const [id, p] of doc.positions) positions.set(id, clampPosition(p));
+  return { ...doc, positions };
+}
+
+/** Why one more wire out of `from` is over a limit, or undefined. */
+function wireLimitProblem(doc: Doc, from: string): string | undefined {
+  if (doc.wires.length + 1 > LIMITS.wires) {
+    return overLimit('the circuit', doc.wires.length + 1, LIMITS.wires, 'wires');
+  }
+  let out = 1;
+  for (const w of doc.wires) if (w.from === from) out++;
+  return out > LIMITS.fanOut ? fanOutMessage(from, out) : undefined;
+}
+
+/** A copy of the map with the entry of `from` (if any) under `to` instead. */
+function renameKey<V>(
+  map: ReadonlyMap<string, V>,
+  from: string,
+  to: string,
+): ReadonlyMap<string, V> {
+  if (!map.has(from)) return map;
+  const next = new Map(map);
+  next.set(to, map.get(from) as V);
+  next.delete(from);
+  return next;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {

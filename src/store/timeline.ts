@@ -9,39 +9,39 @@ import type { ComputedView } from './evaluate';
  */
 export interface Timeline {
   readonly steps: readonly PlaybackStep[];
-  /** Index of the step that computes each gate's value. */
-  readonly forwardAt: Readonly<Record<string, number>>;
+  /** Index of the step that computes each gate's value, by node id. */
+  readonly forwardAt: ReadonlyMap<string, number>;
   /** Index of the seed step (∂f/∂f = 1), or -1 without an output. */
   readonly seedAt: number;
   /** Each node's gradient contributions in order: at which step, and the running sum after it. */
-  readonly contributions: Readonly<Record<string, readonly { step: number; sum: Value }[]>>;
+  readonly contributions: ReadonlyMap<string, readonly { step: number; sum: Value }[]>;
   /** Index of the step after which each node's gradient is complete. */
-  readonly doneAt: Readonly<Record<string, number>>;
-  /** Index of the backward step that sends a gradient along each wire. */
-  readonly wireAt: Readonly<Record<string, number>>;
+  readonly doneAt: ReadonlyMap<string, number>;
+  /** Index of the backward step that sends a gradient along each wire, by wire key. */
+  readonly wireAt: ReadonlyMap<string, number>;
 }
 
 export function buildTimeline(evaluation: Evaluation): Timeline {
   const steps = playbackSteps(evaluation);
-  const forwardAt: Record<string, number> = {};
-  const contributions: Record<string, { step: number; sum: Value }[]> = {};
-  const doneAt: Record<string, number> = {};
-  const wireAt: Record<string, number> = {};
+  const forwardAt = new Map<string, number>();
+  const contributions = new Map<string, { step: number; sum: Value }[]>();
+  const doneAt = new Map<string, number>();
+  const wireAt = new Map<string, number>();
   let seedAt = -1;
   steps.forEach((step, index) => {
     if (step.kind === 'forward') {
-      forwardAt[step.node] = index;
+      forwardAt.set(step.node, index);
     } else if (step.kind === 'seed') {
       seedAt = index;
-      contributions[step.node] = [{ step: index, sum: step.grad }];
-      doneAt[step.node] = index;
+      contributions.set(step.node, [{ step: index, sum: step.grad }]);
+      doneAt.set(step.node, index);
     } else {
       for (const term of step.terms) {
-        wireAt[wireKey({ to: step.node, port: term.port })] = index;
-        const list = contributions[term.from] ?? [];
-        list.push({ step: index, sum: term.after });
-        contributions[term.from] = list;
-        if (term.complete) doneAt[term.from] = index;
+        wireAt.set(wireKey({ to: step.node, port: term.port }), index);
+        const list = contributions.get(term.from);
+        if (list) list.push({ step: index, sum: term.after });
+        else contributions.set(term.from, [{ step: index, sum: term.after }]);
+        if (term.complete) doneAt.set(term.from, index);
       }
     }
   });
@@ -55,34 +55,40 @@ export function buildTimeline(evaluation: Evaluation): Timeline {
  * including those that do not reach the output (gradient 0).
  */
 export function viewAt(live: ComputedView, timeline: Timeline, cursor: number): ComputedView {
-  const values: Record<string, Value> = {};
-  const grads: Record<string, Value> = {};
-  const wireGrads: Record<string, Value> = {};
-  const done: Record<string, boolean> = {};
+  const values = new Map<string, Value>();
+  const grads = new Map<string, Value>();
+  const wireGrads = new Map<string, Value>();
+  const done = new Map<string, boolean>();
   const finished = cursor >= timeline.steps.length;
-  for (const id of Object.keys(live.values)) {
-    const at = timeline.forwardAt[id];
-    if (at === undefined || at < cursor) values[id] = live.values[id];
-    const list = timeline.contributions[id];
+  for (const [id, value] of live.values) {
+    const at = timeline.forwardAt.get(id);
+    if (at === undefined || at < cursor) values.set(id, value);
+    const list = timeline.contributions.get(id);
+    const liveGrad = live.grads.get(id);
     if (list) {
+      // The running sum after the last contribution before the cursor (the list is in step order).
       let last: Value | undefined;
-      for (const c of list) {
-        if (c.step < cursor) last = c.sum;
-        else break;
+      let lo = 0;
+      let hi = list.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (list[mid].step < cursor) lo = mid + 1;
+        else hi = mid;
       }
-      if (last !== undefined) grads[id] = last;
-      const doneStep = timeline.doneAt[id];
-      done[id] = doneStep !== undefined && doneStep < cursor;
-    } else if (finished && live.grads[id] !== undefined) {
-      grads[id] = live.grads[id];
-      done[id] = true;
+      if (lo > 0) last = list[lo - 1].sum;
+      if (last !== undefined) grads.set(id, last);
+      const doneStep = timeline.doneAt.get(id);
+      done.set(id, doneStep !== undefined && doneStep < cursor);
+    } else if (finished && liveGrad !== undefined) {
+      grads.set(id, liveGrad);
+      done.set(id, true);
     } else {
-      done[id] = false;
+      done.set(id, false);
     }
   }
-  for (const key of Object.keys(live.wireGrads)) {
-    const at = timeline.wireAt[key];
-    if (at !== undefined && at < cursor) wireGrads[key] = live.wireGrads[key];
+  for (const [key, grad] of live.wireGrads) {
+    const at = timeline.wireAt.get(key);
+    if (at !== undefined && at < cursor) wireGrads.set(key, grad);
   }
   return { ...live, values, grads, wireGrads, done };
 }

@@ -37,7 +37,7 @@ export const Inspector = memo(
 
 function CircuitSummary({ count }: { count: number }) {
   const output = useApp((s) => s.doc.output);
-  const value = useApp((s) => (s.doc.output ? s.view.values[s.doc.output] : undefined));
+  const value = useApp((s) => (s.doc.output ? s.view.values.get(s.doc.output) : undefined));
   const problems = useApp((s) => s.problems);
   const nodeCount = useApp((s) => s.doc.nodes.length);
   return (
@@ -74,10 +74,10 @@ function NodeDetails({ id, renameRef }: { id: string; renameRef: React.Ref<HTMLI
   const store = useAppStore();
   const node = useApp((s) => s.doc.nodes.find((n) => n.id === id));
   const wires = useApp(useShallow((s) => s.doc.wires.filter((w) => w.to === id)));
-  const value = useApp((s) => s.view.values[id]);
-  const grad = useApp((s) => s.view.grads[id]);
-  const problem = useApp((s) => s.view.nodeProblems[id]);
-  const nonFinite = useApp((s) => s.view.nonFinite[id]);
+  const value = useApp((s) => s.view.values.get(id));
+  const grad = useApp((s) => s.view.grads.get(id));
+  const problem = useApp((s) => s.view.nodeProblems.get(id));
+  const nonFinite = useApp((s) => s.view.nonFinite.get(id));
   const isOutput = useApp((s) => s.doc.output === id);
   if (!node) return null;
   const op = getOp(node.op);
@@ -147,7 +147,7 @@ function NodeDetails({ id, renameRef }: { id: string; renameRef: React.Ref<HTMLI
 }
 
 function WireInput({ from, port }: { from: string; port: string }) {
-  const value = useApp((s) => s.view.values[from]);
+  const value = useApp((s) => s.view.values.get(from));
   const doc = useApp((s) => s.doc);
   const name = useMemo(() => makeNameOf(doc)(from), [doc, from]);
   return (

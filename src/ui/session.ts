@@ -38,7 +38,7 @@ export function openHash(hash: string): Opened {
 /** A document for a circuit, laid out if it came without positions. */
 function docFor(circuit: Circuit, expression: string | null): Doc {
   const doc = docFromCircuit(circuit, expression);
-  if (doc.nodes.every((n) => doc.positions[n.id])) return doc;
+  if (doc.nodes.every((n) => doc.positions.has(n.id))) return doc;
   return { ...doc, positions: layoutCircuit(doc.nodes, doc.wires, doc.values) };
 }
 

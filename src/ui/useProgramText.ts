@@ -1,11 +1,12 @@
 import { useMemo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { toProgram } from '../engine';
+import { type Position, toProgram } from '../engine';
 import { docToCircuit } from '../store/document';
 import { useApp } from './StoreContext';
 
 /** Above this many nodes the program is not written out on every edit. */
 const MAX_PRINTED_NODES = 1000;
+const NO_POSITIONS: ReadonlyMap<string, Position> = new Map();
 
 /**
  * The circuit in hand as a program: the text it was built from while unchanged, otherwise the
@@ -28,7 +29,7 @@ export function useProgramText(): string | null {
     if (expression !== null) return expression;
     if (nodes.length === 0 || nodes.length > MAX_PRINTED_NODES || !program) return null;
     return toProgram(
-      docToCircuit({ nodes, wires, output, values, positions: {}, expression: null }),
+      docToCircuit({ nodes, wires, output, values, positions: NO_POSITIONS, expression: null }),
       program,
     );
   }, [expression, nodes, wires, output, values, program]);

@@ -10,14 +10,15 @@ function laidOut(program: string) {
 
 function checkLeftToRight(program: string) {
   const { doc, positions } = laidOut(program);
-  expect(Object.keys(positions).sort()).toEqual(doc.nodes.map((n) => n.id).sort());
+  expect([...positions.keys()].sort()).toEqual(doc.nodes.map((n) => n.id).sort());
+  const at = (id: string) => positions.get(id) ?? { x: Number.NaN, y: Number.NaN };
   // Every wire runs left to right: the source ends before the target starts.
   for (const w of doc.wires) {
     const from = doc.nodes.find((n) => n.id === w.from);
-    expect(positions[w.from].x + nodeSize(from?.op ?? '').width).toBeLessThan(positions[w.to].x);
+    expect(at(w.from).x + nodeSize(from?.op ?? '').width).toBeLessThan(at(w.to).x);
   }
   // No two nodes overlap.
-  const boxes = doc.nodes.map((n) => ({ ...positions[n.id], ...nodeSize(n.op, doc.values[n.id]) }));
+  const boxes = doc.nodes.map((n) => ({ ...at(n.id), ...nodeSize(n.op, doc.values.get(n.id)) }));
   for (let i = 0; i < boxes.length; i++) {
     for (let j = i + 1; j < boxes.length; j++) {
       const a = boxes[i];
@@ -47,6 +48,6 @@ describe('layout', () => {
   it('puts input a above input b when they feed ports a and b of one gate', () => {
     const { positions } = laidOut('p = 1; q = 2; f = q - p; g = p * q; h = f + g');
     // h = f + g: f feeds port a, g feeds port b.
-    expect(positions.f.y).toBeLessThan(positions.g.y);
+    expect(positions.get('f')?.y).toBeLessThan(positions.get('g')?.y ?? Number.NaN);
   });
 });

@@ -12,12 +12,12 @@ function storeWith(program = PROGRAM) {
 describe('the store', () => {
   it('computes the live view on creation', () => {
     const s = storeWith().getState();
-    expect(s.view.values.f).toBe(-12);
-    expect(s.view.grads.x).toBe(-4);
-    expect(s.view.grads.z).toBe(3);
+    expect(s.view.values.get('f')).toBe(-12);
+    expect(s.view.grads.get('x')).toBe(-4);
+    expect(s.view.grads.get('z')).toBe(3);
     // What each wire carries back: the multiply gate sends z = -4 to q and q = 3 to z.
-    expect(s.view.wireGrads['f:a']).toBe(-4);
-    expect(s.view.wireGrads['f:b']).toBe(3);
+    expect(s.view.wireGrads.get('f:a')).toBe(-4);
+    expect(s.view.wireGrads.get('f:b')).toBe(3);
   });
 
   it('re-runs without recompiling on a value edit, and undo restores the value', () => {
@@ -25,11 +25,11 @@ describe('the store', () => {
     const program = store.getState().program;
     store.getState().setInputValue('z', { shape: [], data: Float64Array.of(2) });
     expect(store.getState().program).toBe(program);
-    expect(store.getState().view.values.f).toBe(6);
+    expect(store.getState().view.values.get('f')).toBe(6);
     store.temporal.getState().undo();
-    expect(store.getState().view.values.f).toBe(-12);
+    expect(store.getState().view.values.get('f')).toBe(-12);
     store.temporal.getState().redo();
-    expect(store.getState().view.values.f).toBe(6);
+    expect(store.getState().view.values.get('f')).toBe(6);
   });
 
   it('refuses a wire that would close a loop, saying so', () => {
@@ -50,9 +50,9 @@ describe('the store', () => {
     const store = storeWith();
     store.getState().deleteWires(['q:b']);
     const s = store.getState();
-    expect(s.view.values.x).toBe(-2);
-    expect(s.view.values.f).toBeUndefined();
-    expect(s.view.nodeProblems.q).toMatch(/port b of q \(add\) has no input/);
+    expect(s.view.values.get('x')).toBe(-2);
+    expect(s.view.values.get('f')).toBeUndefined();
+    expect(s.view.nodeProblems.get('q')).toMatch(/port b of q \(add\) has no input/);
   });
 
   it('renames a node everywhere, and refuses a taken or invalid name', () => {
@@ -61,7 +61,7 @@ describe('the store', () => {
     expect(store.getState().rename('x', '2x')).toMatch(/starts with a letter/);
     expect(store.getState().rename('x', 'a')).toBeUndefined();
     const s = store.getState();
-    expect(s.view.grads.a).toBe(-4);
+    expect(s.view.grads.get('a')).toBe(-4);
     expect(s.doc.wires.some((w) => w.from === 'a' && w.to === 'q')).toBe(true);
   });
 
@@ -71,7 +71,7 @@ describe('the store', () => {
     expect(store.getState().doc.wires).toHaveLength(1);
     store.temporal.getState().undo();
     expect(store.getState().doc.wires).toHaveLength(4);
-    expect(store.getState().view.values.f).toBe(-12);
+    expect(store.getState().view.values.get('f')).toBe(-12);
   });
 
   it('groups a gesture (a scrub) into one undo step', () => {
@@ -81,9 +81,9 @@ describe('the store', () => {
       store.getState().setInputValue('x', { shape: [], data: Float64Array.of(v) });
     }
     store.getState().endGesture();
-    expect(store.getState().view.values.f).toBe(-36);
+    expect(store.getState().view.values.get('f')).toBe(-36);
     store.temporal.getState().undo();
-    expect(store.getState().view.values.x).toBe(-2);
+    expect(store.getState().view.values.get('x')).toBe(-2);
   });
 
   it('pastes copies with fresh ids', () => {
@@ -102,30 +102,30 @@ describe('playback in the store', () => {
     const store = storeWith();
     store.getState().resetPlayback();
     let v = store.getState().view;
-    expect(v.values.x).toBe(-2);
-    expect(v.values.q).toBeUndefined();
-    expect(v.grads.x).toBeUndefined();
+    expect(v.values.get('x')).toBe(-2);
+    expect(v.values.get('q')).toBeUndefined();
+    expect(v.grads.get('x')).toBeUndefined();
     store.getState().stepForward(); // forward q
-    expect(store.getState().view.values.q).toBe(3);
-    expect(store.getState().view.values.f).toBeUndefined();
+    expect(store.getState().view.values.get('q')).toBe(3);
+    expect(store.getState().view.values.get('f')).toBeUndefined();
     store.getState().stepForward(); // forward f
     store.getState().stepForward(); // seed
     v = store.getState().view;
-    expect(v.grads.f).toBe(1);
-    expect(v.done?.f).toBe(true);
-    expect(v.grads.q).toBeUndefined();
+    expect(v.grads.get('f')).toBe(1);
+    expect(v.done?.get('f')).toBe(true);
+    expect(v.grads.get('q')).toBeUndefined();
     store.getState().stepForward(); // backward through f
     v = store.getState().view;
-    expect(v.grads.q).toBe(-4);
-    expect(v.grads.z).toBe(3);
-    expect(v.grads.x).toBeUndefined();
+    expect(v.grads.get('q')).toBe(-4);
+    expect(v.grads.get('z')).toBe(3);
+    expect(v.grads.get('x')).toBeUndefined();
     store.getState().stepForward(); // backward through q
     v = store.getState().view;
-    expect(v.grads.x).toBe(-4);
-    expect(v.done?.x).toBe(true);
+    expect(v.grads.get('x')).toBe(-4);
+    expect(v.done?.get('x')).toBe(true);
     expect(store.getState().cursor).toBe(5);
     store.getState().stepBack();
-    expect(store.getState().view.grads.x).toBeUndefined();
+    expect(store.getState().view.grads.get('x')).toBeUndefined();
   });
 
   it('keeps the step when a value changes during playback, and leaves playback on demand', () => {
@@ -133,9 +133,9 @@ describe('playback in the store', () => {
     store.getState().seek(4);
     store.getState().setInputValue('z', { shape: [], data: Float64Array.of(2) });
     expect(store.getState().cursor).toBe(4);
-    expect(store.getState().view.grads.q).toBe(2);
+    expect(store.getState().view.grads.get('q')).toBe(2);
     store.getState().exitPlayback();
     expect(store.getState().cursor).toBeNull();
-    expect(store.getState().view.grads.x).toBe(2);
+    expect(store.getState().view.grads.get('x')).toBe(2);
   });
 });

@@ -51,7 +51,7 @@ export function Canvas({
   // Matrix inputs are drawn larger. A string keeps this stable while values are scrubbed.
   const matrixInputs = useApp((s) =>
     s.doc.nodes
-      .filter((n) => n.op === 'input' && (s.doc.values[n.id]?.shape.length ?? 0) > 0)
+      .filter((n) => n.op === 'input' && (s.doc.values.get(n.id)?.shape.length ?? 0) > 0)
       .map((n) => n.id)
       .join('\n'),
   );
@@ -70,7 +70,7 @@ export function Canvas({
       return {
         id: node.id,
         type,
-        position: dragPositions?.[node.id] ?? positions[node.id] ?? { x: 0, y: 0 },
+        position: dragPositions?.get(node.id) ?? positions.get(node.id) ?? { x: 0, y: 0 },
         data: node.label === undefined ? { op: node.op } : { op: node.op, label: node.label },
         width: size.width,
         height: size.height,
@@ -88,7 +88,7 @@ export function Canvas({
         n.id as string,
         {
           op: n.op,
-          at: positions[n.id] ?? { x: 0, y: 0 },
+          at: positions.get(n.id) ?? { x: 0, y: 0 },
           size: matrices.has(n.id) ? MATRIX_INPUT_SIZE : nodeSize(n.op),
         },
       ]),
@@ -143,24 +143,29 @@ export function Canvas({
   const onNodesChange = useCallback(
     (changes: NodeChange[]) => {
       const state = store.getState();
-      let dragging: Record<string, Position> | null = null;
-      let dropped: Record<string, Position> | null = null;
+      let dragging: Map<string, Position> | null = null;
+      let dropped: Map<string, Position> | null = null;
       let selection: Set<string> | null = null;
       for (const change of changes) {
         if (change.type === 'position' && change.position) {
           const p = { x: Math.round(change.position.x), y: Math.round(change.position.y) };
-          if (change.dragging) dragging = { ...(dragging ?? {}), [change.id]: p };
-          else dropped = { ...(dropped ?? {}), [change.id]: p };
+          if (change.dragging) {
+            dragging ??= new Map();
+            dragging.set(change.id, p);
+          } else {
+            dropped ??= new Map();
+            dropped.set(change.id, p);
+          }
         } else if (change.type === 'position' && !change.dragging && state.dragPositions) {
-          dropped ??= {};
+          dropped ??= new Map();
         } else if (change.type === 'select') {
           selection ??= new Set(state.selectedNodes);
           if (change.selected) selection.add(change.id);
           else selection.delete(change.id);
         }
       }
-      if (dragging) state.setDragPositions({ ...state.dragPositions, ...dragging });
-      if (dropped) state.moveNodes({ ...state.dragPositions, ...dropped });
+      if (dragging) state.setDragPositions(merged(state.dragPositions, dragging));
+      if (dropped) state.moveNodes(merged(state.dragPositions, dropped));
       if (selection) state.select([...selection], state.selectedWires);
     },
     [store],
@@ -244,6 +249,16 @@ export function Canvas({
       {docNodes.length > 30 && <MiniMap pannable zoomable ariaLabel="Minimap" />}
     </ReactFlow>
   );
+}
+
+/** The positions of `base` with those of `over` on top, as a new map. */
+function merged(
+  base: ReadonlyMap<string, Position> | null,
+  over: ReadonlyMap<string, Position>,
+): Map<string, Position> {
+  const out = new Map(base ?? []);
+  for (const [id, p] of over) out.set(id, p);
+  return out;
 }
 
 function describeNode(op: string, name: string): string {

@@ -12,7 +12,7 @@ export type GateNodeType = Node<GateNodeData, 'gate'>;
 export const GateNode = memo(function GateNode({ id, data, selected }: NodeProps<GateNodeType>) {
   const op = getOp(data.op);
   const { value, grad, attrs, active } = useNodeNumbers(id);
-  const problem = useApp((s) => s.view.nodeProblems[id] ?? s.view.nonFinite[id]);
+  const problem = useApp((s) => s.view.nodeProblems.get(id) ?? s.view.nonFinite.get(id));
   const isOutput = useApp((s) => s.doc.output === id);
   const ports = op?.ports ?? [];
   const title = op ? `${data.label ?? id}: ${op.title}${problem ? ` — ${problem}` : ''}` : id;

@@ -32,8 +32,8 @@ export const WireEdge = memo(function WireEdge({
   selected,
   data,
 }: EdgeProps<WireEdgeType>) {
-  const value = useApp((s) => s.view.values[source]);
-  const grad = useApp((s) => s.view.wireGrads[id]);
+  const value = useApp((s) => s.view.values.get(source));
+  const grad = useApp((s) => s.view.wireGrads.get(id));
   // "12:backward" while this wire belongs to step 12, a backward step; '' otherwise.
   const activity = useApp((s) => {
     if (s.cursor === null || s.cursor === 0 || !s.timeline) return '';

@@ -25,11 +25,9 @@ export interface NodeNumbers {
 
 /** One node's numbers, each read with its own narrow selector. */
 export function useNodeNumbers(id: string): NodeNumbers {
-  const value = useApp((s) => s.view.values[id]);
-  const grad = useApp((s) => s.view.grads[id]);
-  const done = useApp((s) =>
-    s.view.done ? s.view.done[id] === true : s.view.grads[id] !== undefined,
-  );
+  const value = useApp((s) => s.view.values.get(id));
+  const grad = useApp((s) => s.view.grads.get(id));
+  const done = useApp((s) => (s.view.done ? s.view.done.get(id) === true : s.view.grads.has(id)));
   const active = useApp(
     (s) => s.cursor !== null && s.cursor > 0 && s.timeline?.steps[s.cursor - 1]?.node === id,
   );

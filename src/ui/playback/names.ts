@@ -19,7 +19,7 @@ export function makeNameOf(doc: Doc): NameOf {
     const node = byId.get(id);
     if (!node) return id;
     if (node.op === 'const') {
-      const v = doc.values[id];
+      const v = doc.values.get(id);
       return v ? formatValue(v.shape.length === 0 ? v.data[0] : v) : id;
     }
     if (node.label) return node.label;
