@@ -7,13 +7,15 @@
  *
  * Reading treats the input as untrusted. It checks the envelope (format and version), migrates
  * older versions forward, then checks every node and wire against the op registry and the
- * limits below. It never throws: the result is a circuit (with warnings for things it quietly
- * dropped) or one message naming the place that is wrong. Nothing is copied from the input
- * object by key, so keys such as `__proto__` or `constructor` have no effect.
+ * table of limits (`LIMITS`). It never throws: the result is a circuit (with warnings for
+ * things it dropped or changed) or one message naming the place that is wrong. Nothing is
+ * copied from the input object by key, and everything keyed by an id is a Map, so ids and
+ * keys such as `__proto__` or `constructor` are ordinary text.
  *
  * Each record (node, wire) is described by one table of fields. The same table writes the
  * record and reads it back, so the two directions cannot drift apart.
  */
+import { formatCount, LIMITS, overLimit } from '../engine/limits';
 import { getOp, isSource } from '../engine/ops';
 import { SCALAR } from '../engine/tensor';
 import {
@@ -34,16 +36,6 @@ export const FILE_FORMAT = 'backprop-circuit';
 export const FILE_VERSION = 1;
 /** The oldest version that ever existed. */
 const FIRST_VERSION = 1;
-
-/** Limits the codec enforces, whatever the UI allows. */
-export const MAX_NODES = 5_000;
-export const MAX_WIRES = 20_000;
-export const MAX_ID_LENGTH = 200;
-export const MAX_LABEL_LENGTH = 200;
-/** Numbers in one node's value (a 316×316 matrix is just under). */
-export const MAX_VALUE_ENTRIES = 100_000;
-/** A value is a scalar, a vector or a matrix. */
-export const MAX_VALUE_RANK = 2;
 
 // ---------------------------------------------------------------------------------------------
 // The file's shape
@@ -76,7 +68,15 @@ export interface CircuitFileV1 {
 
 export type Decoded =
   | { ok: true; circuit: Circuit; warnings: string[] }
-  | { ok: false; error: string };
+  | {
+      ok: false;
+      error: string;
+      /**
+       * Set when reading threw instead of finding something wrong: a bug in the reader, or a
+       * hostile object (a getter that throws, a proxy). JSON text never gets here.
+       */
+      unexpected?: true;
+    };
 
 // ---------------------------------------------------------------------------------------------
 // Writing
@@ -120,16 +120,29 @@ function encodeTensor(t: Tensor): FileValue {
  * Never throws.
  */
 export function decodeCircuitObject(data: unknown): Decoded {
-  try {
-    return decode(data);
-  } catch (e) {
-    // Only reachable with hostile objects (throwing getters, proxies); JSON cannot do this.
-    return failure(`could not read the circuit: ${e instanceof Error ? e.message : String(e)}`);
-  }
+  return guarded(() => decode(data));
 }
 
 /** Parses the text of a circuit file and reads it. Never throws. */
 export function parseCircuitFile(text: string): Decoded {
+  return guarded(() => parseText(text));
+}
+
+/**
+ * Runs a reader, turning an exception into a message. Only reachable with hostile objects
+ * (throwing getters, proxies) or through a bug: JSON cannot do this. The result is tagged
+ * `unexpected`, so tests can tell it from a message about the input.
+ */
+function guarded(read: () => Decoded): Decoded {
+  try {
+    return read();
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    return { ok: false, error: `could not read the circuit: ${why}`, unexpected: true };
+  }
+}
+
+function parseText(text: unknown): Decoded {
   if (typeof text !== 'string') return failure('a circuit file must be text');
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   if (body.trim() === '') return failure('the file is empty');
@@ -137,10 +150,10 @@ export function parseCircuitFile(text: string): Decoded {
   try {
     data = JSON.parse(body);
   } catch (e) {
-    const why = e instanceof Error ? e.message : String(e);
-    return failure(`the file is not valid JSON (${why})`);
+    if (!(e instanceof SyntaxError)) throw e;
+    return failure(`the file is not valid JSON (${e.message})`);
   }
-  return decodeCircuitObject(data);
+  return decode(data);
 }
 
 /** Turns a file of version `n` into one of version `n + 1`. */
@@ -196,15 +209,23 @@ function readCurrent(file: object): Decoded {
   if (!Array.isArray(rawNodes)) {
     return failure(`"nodes" must be an array, got ${kindOf(rawNodes)}`);
   }
-  if (rawNodes.length > MAX_NODES) {
-    return failure(`the circuit has ${rawNodes.length} nodes; the limit is ${MAX_NODES}`);
+  if (rawNodes.length > LIMITS.nodes) {
+    return failure(overLimit('the circuit', rawNodes.length, LIMITS.nodes, 'nodes'));
   }
   const rawWires = own(file, 'wires') ?? [];
   if (!Array.isArray(rawWires)) {
     return failure(`"wires" must be an array, got ${kindOf(rawWires)}`);
   }
-  if (rawWires.length > MAX_WIRES) {
-    return failure(`the circuit has ${rawWires.length} wires; the limit is ${MAX_WIRES}`);
+  if (rawWires.length > LIMITS.wires) {
+    return failure(overLimit('the circuit', rawWires.length, LIMITS.wires, 'wires'));
+  }
+  // Counted before any value is read, so an oversized circuit is refused before its numbers
+  // are copied.
+  const entries = countValueEntries(rawNodes);
+  if (entries > LIMITS.totalEntries) {
+    return failure(
+      overLimit('the circuit', entries, LIMITS.totalEntries, 'numbers in its values together'),
+    );
   }
 
   const nodes: CircuitNode[] = [];
@@ -220,10 +241,18 @@ function readCurrent(file: object): Decoded {
   }
 
   const wires: Wire[] = [];
+  // Wires leaving each node, by id (a Map, like `byId`).
+  const fanOut = new Map<string, number>();
   for (let i = 0; i < rawWires.length; i++) {
     const read = readRecord(WIRE_FIELDS, rawWires[i], { byId }, warnings, () => `wire ${i + 1}`);
     if (typeof read === 'string') return failure(read);
     wires.push(read);
+    fanOut.set(read.from, (fanOut.get(read.from) ?? 0) + 1);
+  }
+  for (const [from, count] of fanOut) {
+    if (count > LIMITS.fanOut) {
+      return failure(overLimit(`node ${quote(from)}`, count, LIMITS.fanOut, 'wires leaving it'));
+    }
   }
 
   const rawOutput = own(file, 'output') ?? null;
@@ -237,6 +266,25 @@ function readCurrent(file: object): Decoded {
   }
 
   return { ok: true, circuit: { nodes, wires, output }, warnings };
+}
+
+/**
+ * How many numbers the values of the source nodes hold together, read from the raw arrays
+ * without copying them: a vector counts its entries, a matrix its rows times the length of its
+ * first row (a ragged matrix is refused later, by `readTensor`). Anything else counts 1.
+ */
+function countValueEntries(rawNodes: readonly unknown[]): number {
+  let total = 0;
+  for (const raw of rawNodes) {
+    if (!isRecord(raw)) continue;
+    const op = own(raw, 'op');
+    if (typeof op !== 'string' || !isSource(op)) continue;
+    const value = own(raw, 'value');
+    if (!Array.isArray(value)) total += 1;
+    else if (Array.isArray(value[0])) total += value.length * (value[0] as unknown[]).length;
+    else total += value.length;
+  }
+  return total;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -271,8 +319,8 @@ const NODE_FIELDS: FieldTable<CircuitNode, FileNode> = {
       if (typeof raw !== 'string' || raw === '') {
         return fail(`id must be a non-empty string, got ${kindOf(raw)}`);
       }
-      if (raw.length > MAX_ID_LENGTH) {
-        return fail(`id has ${raw.length} characters; the limit is ${MAX_ID_LENGTH}`);
+      if (raw.length > LIMITS.idLength) {
+        return fail(overLimit('id', raw.length, LIMITS.idLength, 'characters'));
       }
       const earlier = byId.get(raw);
       if (earlier) return fail(`id ${quote(raw)} is already used by node ${earlier.index}`);
@@ -292,8 +340,8 @@ const NODE_FIELDS: FieldTable<CircuitNode, FileNode> = {
     read(raw) {
       if (raw === undefined) return keep(undefined);
       if (typeof raw !== 'string') return fail(`label must be a string, got ${kindOf(raw)}`);
-      if (raw.length > MAX_LABEL_LENGTH) {
-        return fail(`label has ${raw.length} characters; the limit is ${MAX_LABEL_LENGTH}`);
+      if (raw.length > LIMITS.labelLength) {
+        return fail(overLimit('label', raw.length, LIMITS.labelLength, 'characters'));
       }
       return keep(raw);
     },
@@ -305,9 +353,7 @@ const NODE_FIELDS: FieldTable<CircuitNode, FileNode> = {
     },
     read(raw) {
       if (raw === undefined) return keep(undefined);
-      const position = readPosition(raw);
-      if (position) return keep(position);
-      return drop('position dropped (it needs finite numbers x and y); the node will be placed');
+      return readPosition(raw);
     },
   },
   value: {
@@ -415,13 +461,37 @@ function failure(error: string): Decoded {
 // ---------------------------------------------------------------------------------------------
 // Values
 
-function readPosition(raw: unknown): Position | undefined {
-  if (!isRecord(raw)) return undefined;
-  const x = own(raw, 'x');
-  const y = own(raw, 'y');
-  if (typeof x !== 'number' || typeof y !== 'number') return undefined;
-  if (!Number.isFinite(x) || !Number.isFinite(y)) return undefined;
-  return { x, y };
+/**
+ * Reads a position: finite numbers x and y. One that is not is dropped (the node is then
+ * placed by the layout); one farther than `LIMITS.position` from the origin on an axis is
+ * moved to that bound, so its wires can still be drawn. Both with a warning.
+ */
+function readPosition(raw: unknown): Outcome<Position> {
+  const x = isRecord(raw) ? own(raw, 'x') : undefined;
+  const y = isRecord(raw) ? own(raw, 'y') : undefined;
+  if (
+    typeof x !== 'number' ||
+    typeof y !== 'number' ||
+    !Number.isFinite(x) ||
+    !Number.isFinite(y)
+  ) {
+    return drop('position dropped (it needs finite numbers x and y); the node will be placed');
+  }
+  const bound = LIMITS.position;
+  const clamped = { x: clamp(x, bound), y: clamp(y, bound) };
+  if (clamped.x === x && clamped.y === y) return keep({ x, y });
+  return {
+    ok: true,
+    value: clamped,
+    warning:
+      `position (${x}, ${y}) is more than ${formatCount(bound)} from the origin; ` +
+      `it was moved to (${clamped.x}, ${clamped.y})`,
+  };
+}
+
+/** `x` limited to -bound … bound (Math.min and Math.max keep -0). */
+function clamp(x: number, bound: number): number {
+  return Math.min(bound, Math.max(-bound, x));
 }
 
 /**
@@ -436,7 +506,7 @@ function readTensor(raw: unknown): Tensor | string {
     return `value must be a number or an array of numbers, got ${kindOf(raw)}`;
   }
   if (raw.length === 0) return 'value must not be an empty array';
-  if (raw.length > MAX_VALUE_ENTRIES) return tooLarge(raw.length);
+  if (raw.length > LIMITS.valueEntries) return tooLarge(raw.length);
 
   if (!Array.isArray(raw[0])) {
     const data = new Float64Array(raw.length);
@@ -455,7 +525,7 @@ function readTensor(raw: unknown): Tensor | string {
   const rows = raw.length;
   const cols = (raw[0] as unknown[]).length;
   if (cols === 0) return 'value row 1 is empty';
-  if (rows * cols > MAX_VALUE_ENTRIES) return tooLarge(rows * cols);
+  if (rows * cols > LIMITS.valueEntries) return tooLarge(rows * cols);
   const data = new Float64Array(rows * cols);
   for (let r = 0; r < rows; r++) {
     const row: unknown = raw[r];
@@ -467,7 +537,7 @@ function readTensor(raw: unknown): Tensor | string {
       const x = decodeNumber(row[c]);
       if (x === undefined) {
         return Array.isArray(row[c])
-          ? `value has more than ${MAX_VALUE_RANK} dimensions; the most is a matrix`
+          ? 'value has more than 2 dimensions; the most is a matrix'
           : `value row ${r + 1}, column ${c + 1} is not a number (got ${kindOf(row[c])})`;
       }
       data[r * cols + c] = x;
@@ -477,7 +547,7 @@ function readTensor(raw: unknown): Tensor | string {
 }
 
 function tooLarge(entries: number): string {
-  return `value has ${entries} numbers; the limit is ${MAX_VALUE_ENTRIES}`;
+  return overLimit('value', entries, LIMITS.valueEntries, 'numbers');
 }
 
 // ---------------------------------------------------------------------------------------------

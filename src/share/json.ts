@@ -9,6 +9,11 @@
  * It takes plain data only: objects, arrays, strings, finite numbers, booleans and null.
  * Non-finite numbers become `null`, as JSON.stringify does; the codec encodes them before
  * they get here. Keys whose value is `undefined` are left out.
+ *
+ * The codecs only hand it objects whose keys are their own field names: ids and names travel
+ * as values (strings in arrays), never as keys. A Map, a typed array or any other object that
+ * is not plain data is refused with a TypeError rather than written as `{}` or as an object of
+ * indices, which would quietly lose it.
  */
 export function writeJson(value: unknown, indent = '  '): string {
   return write(value, '', indent);
@@ -18,9 +23,9 @@ export function writeJson(value: unknown, indent = '  '): string {
 export function writeCompactJson(value: unknown): string {
   const leaf = writeLeaf(value);
   if (leaf !== undefined) return leaf;
-  if (Array.isArray(value)) return `[${value.map(writeCompactJson).join(',')}]`;
+  if (Array.isArray(value)) return `[${value.map((item) => writeCompactJson(item)).join(',')}]`;
   const parts: string[] = [];
-  for (const [key, item] of Object.entries(value as object)) {
+  for (const [key, item] of plainEntries(value as object)) {
     if (item !== undefined) parts.push(`${JSON.stringify(key)}:${writeCompactJson(item)}`);
   }
   return `{${parts.join(',')}}`;
@@ -55,12 +60,24 @@ function write(value: unknown, pad: string, indent: string): string {
     return `[\n${inner}${items.join(`,\n${inner}`)}\n${pad}]`;
   }
   const entries: string[] = [];
-  for (const [key, item] of Object.entries(value as object)) {
+  for (const [key, item] of plainEntries(value as object)) {
     if (item === undefined) continue;
     entries.push(`${JSON.stringify(key)}: ${write(item, inner, indent)}`);
   }
   if (entries.length === 0) return '{}';
   return `{\n${inner}${entries.join(`,\n${inner}`)}\n${pad}}`;
+}
+
+/** The own entries of a plain object (or one without a prototype); anything else throws. */
+function plainEntries(value: object): [string, unknown][] {
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) {
+    const kind = (proto as { constructor?: { name?: unknown } }).constructor?.name;
+    throw new TypeError(
+      `writeJson takes plain data, not ${typeof kind === 'string' ? `a ${kind}` : 'this object'}`,
+    );
+  }
+  return Object.entries(value);
 }
 
 function isLeaf(item: unknown): boolean {

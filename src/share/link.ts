@@ -9,11 +9,13 @@
  *   `embed=1`, `present=1`, `dark=1`, `step=N`. In a `#c` link they travel inside the data;
  *   flags written in the hash beside it (added by hand) win over those.
  *
- * Reading treats the hash as untrusted and never throws: sizes are checked before anything is
- * decompressed, decompression stops as soon as the output passes its cap, and the circuit
- * itself is checked by the file codec (`decodeCircuitObject`), which enforces the node, wire
- * and value limits. Keys are never copied from the input, so `__proto__` and `constructor` in
- * a link have no effect.
+ * Reading treats the hash as untrusted and never throws: sizes are checked against `LIMITS`
+ * before anything is decompressed, decompression stops as soon as the output passes its cap,
+ * and the circuit itself is checked by the file codec (`decodeCircuitObject`), which enforces
+ * the node, wire, fan-out, value and position limits. Keys are never copied from the input and
+ * nothing is keyed by an id in a plain object, so `__proto__` and `constructor` in a link are
+ * ordinary text. What a link holds but the app does not use (an unknown or repeated key, a
+ * flag with a bad value, a field the codec dropped) comes back as a warning, one sentence each.
  *
  * The compact JSON is the file format (`toFileObject`) made small: nodes and wires are stored
  * as columns (one list per field) instead of one object each, wires and the output name nodes
@@ -31,6 +33,7 @@
  * one for the view options (`VIEW_FIELDS`) each drive both writing and reading.
  */
 import { deflateSync, Inflate, inflateSync } from 'fflate';
+import { formatCount, LIMITS, overLimit } from '../engine/limits';
 import type { Circuit } from '../engine/types';
 import { decodeBase64Url, encodeBase64Url } from './base64url';
 import {
@@ -40,8 +43,6 @@ import {
   FILE_VERSION,
   type FileNode,
   type FileWire,
-  MAX_NODES,
-  MAX_WIRES,
   toFileObject,
 } from './file';
 import { writeCompactJson } from './json';
@@ -51,14 +52,30 @@ export const LINK_VERSION = 1;
 /** The oldest payload version that ever existed. */
 const FIRST_LINK_VERSION = 1;
 
-/** The longest hash read at all. */
-export const MAX_HASH_LENGTH = 2_000_000;
-/** The longest `c=` or `expr=` value read (about 1 MB once base64url is undone). */
-export const MAX_PAYLOAD_LENGTH = 1_400_000;
-/** Decompression stops once its output passes this many bytes. */
-export const MAX_INFLATED_BYTES = 5 * 1024 * 1024;
-/** The largest `step=N`. */
-export const MAX_STEP = 1_000_000;
+/** The largest `step=N`: the playback step a link may open at. */
+const MAX_STEP = 1_000_000;
+
+/**
+ * Decompression stops once its output passes this many bytes (about 46 MB): the most that the
+ * compact JSON of a circuit within `LIMITS` can take, so any such circuit whose link fits in
+ * `LIMITS.hashLength` opens. Every string is counted at 6 bytes a character (a control
+ * character is written `\u0001`), every number at the longest a double prints as
+ * (`-2.2250738585072014e-308`, 24 characters) plus brackets and a comma.
+ */
+export const UNPACKED_CAP = (() => {
+  const text = (characters: number) => 6 * characters + 3;
+  const number = 27;
+  const perNode = text(LIMITS.idLength) + text(LIMITS.labelLength) + 32 + 3 * number;
+  const perEntry = number + 3; // a matrix of one column has brackets round every entry
+  const perWire = 3 * number;
+  return (
+    LIMITS.nodes * perNode +
+    LIMITS.totalEntries * perEntry +
+    LIMITS.wires * perWire +
+    text(LIMITS.programLength) +
+    4096
+  );
+})();
 
 /** Input is fed to the inflater this many bytes at a time, so no single push can blow up. */
 const INFLATE_CHUNK = 1024;
@@ -105,26 +122,37 @@ export type LinkDecoded =
       warnings: string[];
     }
   | { ok: true; kind: 'none'; view: ViewState; warnings: string[] }
-  | { ok: false; error: string };
+  | {
+      ok: false;
+      error: string;
+      /** Set when reading threw instead of finding something wrong: a bug in the reader. */
+      unexpected?: true;
+    };
 
 // ---------------------------------------------------------------------------------------------
 // Writing
 
 /** The hash (without `#`) for the full state: `c=1.<base64url(deflate(compact JSON))>`. */
 export function encodeFullLink(state: LinkState): string {
+  const bytes = new TextEncoder().encode(encodePayload(state));
+  return `c=${LINK_VERSION}.${encodeBase64Url(deflateSync(bytes, { level: 9 }))}`;
+}
+
+/** The compact JSON a `#c=` link carries before it is packed (its size is `UNPACKED_CAP`'s). */
+export function encodePayload(state: LinkState): string {
   const file = toFileObject(state.circuit);
   const indexOf = new Map<string, number>();
   file.nodes.forEach((node, i) => {
     if (!indexOf.has(node.id)) indexOf.set(node.id, i);
   });
   const source: WriteSource = { file, state, indexOf };
+  // Keyed by the payload's own field names only; ids travel as values, never as keys.
   const payload: Record<string, unknown> = {};
-  for (const key of Object.keys(PAYLOAD_FIELDS)) {
-    const value = PAYLOAD_FIELDS[key].write(source);
+  for (const [key, field] of PAYLOAD_FIELDS) {
+    const value = field.write(source);
     if (value !== undefined) payload[key] = value;
   }
-  const bytes = new TextEncoder().encode(writeCompactJson(payload));
-  return `c=${LINK_VERSION}.${encodeBase64Url(deflateSync(bytes, { level: 9 }))}`;
+  return writeCompactJson(payload);
 }
 
 /** The hash (without `#`) for a program: `expr=<encodeURIComponent(program)>` plus flags. */
@@ -149,23 +177,27 @@ export function encodeViewFlags(view: ViewState): string {
 /**
  * Reads a location hash, with or without its leading `#`. Never throws: the result is a
  * circuit (`full`), a program to parse (`expr`), only view flags (`none`), or one message.
+ * Every result that is not a message carries `warnings`: one sentence for each thing the link
+ * holds that was ignored or changed (an unknown or repeated key, a flag with a bad value, a
+ * field the file codec dropped or a position it moved). A hash that holds only unknown keys
+ * is `none` with a warning for each.
  */
 export function decodeHash(hash: string): LinkDecoded {
   try {
     return readHash(hash);
   } catch (e) {
     // Not reachable with string input; a last guard so a link can never break the page.
-    return failure(`could not read the link: ${e instanceof Error ? e.message : String(e)}`);
+    // Tagged, so tests can tell it from a message about the link.
+    const why = e instanceof Error ? e.message : String(e);
+    return { ok: false, error: `could not read the link: ${why}`, unexpected: true };
   }
 }
 
 function readHash(hash: unknown): LinkDecoded {
   if (typeof hash !== 'string') return failure('a link hash must be text');
   const body = hash.startsWith('#') ? hash.slice(1) : hash;
-  if (body.length > MAX_HASH_LENGTH) {
-    return failure(
-      `the link is too long (${formatCount(body.length)} characters; the limit is ${formatCount(MAX_HASH_LENGTH)})`,
-    );
+  if (body.length > LIMITS.hashLength) {
+    return failure(overLimit('the link', body.length, LIMITS.hashLength, 'characters'));
   }
 
   const warnings: string[] = [];
@@ -179,10 +211,14 @@ function readHash(hash: unknown): LinkDecoded {
     const eq = segment.indexOf('=');
     const name = formDecode(eq < 0 ? segment : segment.slice(0, eq));
     const rawValue = eq < 0 ? '' : segment.slice(eq + 1);
-    const known = name === 'c' || name === 'expr' || VIEW_FIELDS_BY_NAME.has(name);
-    if (!known) continue; // unknown flags are ignored: a later version may add some
+    if (!HASH_KEYS.has(name)) {
+      warnings.push(unknownKeyWarning(name, segment));
+      continue;
+    }
     if (seen.has(name)) {
-      warnings.push(`the link gives "${name}" more than once; the first is used`);
+      warnings.push(
+        `the link gives "${name}" more than once; the first is used and ${quote(segment)} was ignored`,
+      );
       continue;
     }
     seen.add(name);
@@ -218,25 +254,56 @@ function readHash(hash: unknown): LinkDecoded {
   return { ok: true, kind: 'none', view: hashView, warnings };
 }
 
+/** A warning for a hash key this app does not read, with a guess at what was meant. */
+function unknownKeyWarning(name: string, segment: string): string {
+  if (name === '') return `the link part ${quote(segment)} has no name; it was ignored`;
+  const guess = closestKey(name);
+  const hint = guess === undefined ? '' : ` (did you mean "${guess}"?)`;
+  return `the link part ${quote(segment)} is not one this app reads${hint}; it was ignored`;
+}
+
+/** The known key one typo away from `name` (a letter added, dropped, changed or swapped). */
+function closestKey(name: string): string | undefined {
+  if (name.length > 12) return undefined;
+  const lower = name.toLowerCase();
+  for (const key of HASH_KEYS) {
+    if (key.length > 1 && (lower === key || isOneEditAway(lower, key))) return key;
+  }
+  return undefined;
+}
+
+function isOneEditAway(a: string, b: string): boolean {
+  if (Math.abs(a.length - b.length) > 1 || a === b) return false;
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  if (a.length === b.length) {
+    const swapped = a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2);
+    return swapped || a.slice(i + 1) === b.slice(i + 1);
+  }
+  return a.length > b.length ? a.slice(i + 1) === b.slice(i) : a.slice(i) === b.slice(i + 1);
+}
+
 /**
  * The `expr=` value, percent-decoded strictly and without the form rule that makes `+` a
- * space: a teacher who types `x+y` means `x+y`.
+ * space: a teacher who types `x+y` means `x+y`. The whole hash is already within
+ * `LIMITS.hashLength`; the program it spells must be within `LIMITS.programLength`.
  */
 function readProgram(raw: string): string | { ok: false; error: string } {
-  if (raw.length > MAX_PAYLOAD_LENGTH) {
-    return failure(
-      `the link's program is too long (${formatCount(raw.length)} characters; the limit is ${formatCount(MAX_PAYLOAD_LENGTH)})`,
-    );
-  }
   let program: string;
   try {
     program = decodeURIComponent(raw);
-  } catch {
+  } catch (e) {
+    if (!(e instanceof URIError)) throw e;
     const bad = raw.search(/%(?![0-9A-Fa-f]{2})/);
     return failure(
       bad >= 0
         ? `the link's program is garbled: the "%" at character ${bad + 1} is not followed by two hex digits (write a literal % as %25)`
         : "the link's program is garbled: its %-escapes do not spell UTF-8 text",
+    );
+  }
+  if (program.length > LIMITS.programLength) {
+    return failure(
+      overLimit("the link's program", program.length, LIMITS.programLength, 'characters'),
     );
   }
   if (program.trim() === '') return failure("the link's program (expr=) is empty");
@@ -249,11 +316,7 @@ function readCircuitData(
 ):
   | { ok: true; circuit: Circuit; expression?: string; view: ViewState; warnings: string[] }
   | { ok: false; error: string } {
-  if (text.length > MAX_PAYLOAD_LENGTH) {
-    return failure(
-      `the link's circuit is too large (${formatCount(text.length)} characters; the limit is ${formatCount(MAX_PAYLOAD_LENGTH)})`,
-    );
-  }
+  // The whole hash is already within LIMITS.hashLength.
   const dot = text.indexOf('.');
   if (dot < 0) {
     return failure(`the link's circuit has no version (it should start "c=${LINK_VERSION}.")`);
@@ -281,10 +344,10 @@ function readCircuitData(
 
   const bytes = decodeBase64Url(data);
   if (typeof bytes === 'string') return failure(`the link is damaged: ${bytes}`);
-  const inflated = inflateCapped(bytes, MAX_INFLATED_BYTES);
+  const inflated = inflateCapped(bytes, UNPACKED_CAP);
   if (inflated === 'too large') {
     return failure(
-      `the link's circuit is too large (more than ${formatCount(MAX_INFLATED_BYTES)} bytes once unpacked)`,
+      `the link's circuit is too large (more than ${formatCount(UNPACKED_CAP)} bytes once unpacked)`,
     );
   }
   if (inflated === 'damaged') {
@@ -293,13 +356,15 @@ function readCircuitData(
   let json: string;
   try {
     json = new TextDecoder('utf-8', { fatal: true }).decode(inflated);
-  } catch {
+  } catch (e) {
+    if (!(e instanceof TypeError)) throw e;
     return failure('the link is damaged: its data is not text');
   }
   let payload: unknown;
   try {
     payload = JSON.parse(json);
-  } catch {
+  } catch (e) {
+    if (!(e instanceof SyntaxError)) throw e;
     return failure('the link is damaged: its data is not valid JSON');
   }
   return readPayload(payload);
@@ -315,8 +380,13 @@ function readPayload(
   }
   const draft: PayloadDraft = { nodes: [], ids: [], wires: [], output: null, view: {} };
   const warnings: string[] = [];
-  for (const key of Object.keys(PAYLOAD_FIELDS)) {
-    const error = PAYLOAD_FIELDS[key].read(own(payload, key), draft, warnings);
+  for (const key of Object.keys(payload)) {
+    if (!PAYLOAD_FIELDS.has(key)) {
+      warnings.push(`the link's data has a field ${quote(key)} this app does not read; ignored`);
+    }
+  }
+  for (const [key, field] of PAYLOAD_FIELDS) {
+    const error = field.read(own(payload, key), draft, warnings);
     if (error !== undefined) return failure(`the link's circuit is not valid: ${error}`);
   }
   const file: CircuitFileV1 = {
@@ -377,7 +447,8 @@ function inflateCapped(bytes: Uint8Array, cap: number): Uint8Array | 'too large'
       inflater.push(bytes.subarray(start, end), end === bytes.length);
       start = end;
     } while (start < bytes.length && !over);
-  } catch {
+  } catch (e) {
+    if (!isFlateError(e)) throw e;
     return over ? 'too large' : 'damaged';
   }
   if (over) return 'too large';
@@ -438,6 +509,8 @@ type ViewOption = NonNullable<ViewState[keyof ViewState]>;
 const VIEW_ENTRIES = Object.entries(VIEW_FIELDS) as [keyof ViewState, ViewField<ViewOption>][];
 /** Looked up by untrusted names, so a Map: `__proto__` is just an unknown flag. */
 const VIEW_FIELDS_BY_NAME = new Map<string, ViewField<ViewOption>>(VIEW_ENTRIES);
+/** The keys a hash may hold: the circuit, the program and the view flags. */
+const HASH_KEYS: ReadonlySet<string> = new Set(['c', 'expr', ...VIEW_FIELDS_BY_NAME.keys()]);
 
 function isStep(step: unknown): step is number {
   return typeof step === 'number' && Number.isInteger(step) && step >= 0 && step <= MAX_STEP;
@@ -591,11 +664,11 @@ interface PayloadField {
 }
 
 /** The payload object, in reading order: nodes before the wires and output that name them. */
-const PAYLOAD_FIELDS: Readonly<Record<string, PayloadField>> = {
+const PAYLOAD_TABLE: Readonly<Record<string, PayloadField>> = {
   nodes: {
     write: (source) => writeColumns(NODE_COLUMNS, source.file.nodes, source),
-    read(raw, draft) {
-      const records = readColumns(NODE_COLUMNS, raw, draft, 'node', 'nodes', MAX_NODES);
+    read(raw, draft, warnings) {
+      const records = readColumns(NODE_COLUMNS, raw, draft, warnings, 'node', 'nodes');
       if (typeof records === 'string') return records;
       draft.nodes = records;
       draft.ids = records.map((record) => record.id);
@@ -604,8 +677,8 @@ const PAYLOAD_FIELDS: Readonly<Record<string, PayloadField>> = {
   },
   wires: {
     write: (source) => writeColumns(WIRE_COLUMNS, source.file.wires, source),
-    read(raw, draft) {
-      const records = readColumns(WIRE_COLUMNS, raw, draft, 'wire', 'wires', MAX_WIRES);
+    read(raw, draft, warnings) {
+      const records = readColumns(WIRE_COLUMNS, raw, draft, warnings, 'wire', 'wires');
       if (typeof records === 'string') return records;
       draft.wires = records;
       return undefined;
@@ -630,8 +703,19 @@ const PAYLOAD_FIELDS: Readonly<Record<string, PayloadField>> = {
         : undefined,
     read(raw, draft, warnings) {
       if (raw === undefined) return undefined;
-      if (typeof raw === 'string') draft.expression = raw;
-      else warnings.push(`the link's program text is ${kindOf(raw)}, not text; it was ignored`);
+      if (typeof raw !== 'string') {
+        warnings.push(`the link's program text is ${kindOf(raw)}, not text; it was ignored`);
+      } else if (raw.length > LIMITS.programLength) {
+        const over = overLimit(
+          "the link's program text",
+          raw.length,
+          LIMITS.programLength,
+          'characters',
+        );
+        warnings.push(`${over}; it was ignored`);
+      } else {
+        draft.expression = raw;
+      }
       return undefined;
     },
   },
@@ -651,6 +735,11 @@ const PAYLOAD_FIELDS: Readonly<Record<string, PayloadField>> = {
         warnings.push(`the link's view options are ${kindOf(raw)}, not an object; ignored`);
         return undefined;
       }
+      for (const key of Object.keys(raw)) {
+        if (!VIEW_FIELDS_BY_NAME.has(key)) {
+          warnings.push(`the link's view option ${quote(key)} is unknown; it was ignored`);
+        }
+      }
       for (const [key] of VIEW_ENTRIES) {
         const value = own(raw, key);
         if (value === undefined) continue;
@@ -664,6 +753,9 @@ const PAYLOAD_FIELDS: Readonly<Record<string, PayloadField>> = {
     },
   },
 };
+
+/** The payload fields by name (a Map: the names it is asked about come from the link). */
+const PAYLOAD_FIELDS: ReadonlyMap<string, PayloadField> = new Map(Object.entries(PAYLOAD_TABLE));
 
 /** Records as columns, each cut after its last non-empty entry; empty columns left out. */
 function writeColumns<R>(
@@ -691,12 +783,18 @@ function readColumns<R>(
   table: ColumnTable<R>,
   raw: unknown,
   draft: PayloadDraft,
+  warnings: string[],
   thing: string,
-  things: string,
-  limit: number,
+  things: 'nodes' | 'wires',
 ): Record<string, unknown>[] | string {
   if (raw === undefined) return [];
   if (!isRecord(raw)) return `the ${things} must be an object of columns, got ${kindOf(raw)}`;
+  const limit = LIMITS[things];
+  for (const key of Object.keys(raw)) {
+    if (!Object.hasOwn(table, key)) {
+      warnings.push(`the link's ${thing} column ${quote(key)} is unknown; it was ignored`);
+    }
+  }
   const columns = new Map<string, readonly unknown[]>();
   let count = 0;
   for (const key of Object.keys(table)) {
@@ -705,16 +803,16 @@ function readColumns<R>(
     if (!Array.isArray(entries)) {
       return `the ${thing} column "${key}" must be a list, got ${kindOf(entries)}`;
     }
-    if (entries.length > limit) {
-      return `the circuit has ${formatCount(entries.length)} ${things}; the limit is ${formatCount(limit)}`;
-    }
+    if (entries.length > limit) return overLimit('the circuit', entries.length, limit, things);
     const unpack = table[key].unpack;
     columns.set(key, unpack ? unpack(entries) : entries);
     count = Math.max(count, entries.length);
   }
   const records: Record<string, unknown>[] = [];
   for (let i = 0; i < count; i++) {
-    const record: Record<string, unknown> = {};
+    // Filled only with the table's field names; without a prototype all the same, so no
+    // name can reach Object.prototype. The file codec reads it with Object.hasOwn.
+    const record: Record<string, unknown> = Object.create(null);
     for (const key of Object.keys(table)) {
       const entry = columns.get(key)?.[i] ?? undefined; // null and missing are both empty
       const error = table[key].read(entry, record, draft);
@@ -754,7 +852,8 @@ function formDecode(text: string): string {
   const spaced = text.replace(/\+/g, ' ');
   try {
     return decodeURIComponent(spaced);
-  } catch {
+  } catch (e) {
+    if (!(e instanceof URIError)) throw e;
     return spaced;
   }
 }
@@ -783,8 +882,4 @@ function kindOf(x: unknown): string {
   if (typeof x === 'number') return `the number ${x}`;
   if (typeof x === 'boolean') return String(x);
   return typeof x === 'object' ? 'an object' : typeof x;
-}
-
-function formatCount(n: number): string {
-  return n.toLocaleString('en-US');
 }

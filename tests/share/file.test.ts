@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { LIMITS } from '../../src/engine/limits';
 import type { Circuit } from '../../src/engine/types';
 import { nodeId } from '../../src/engine/types';
 import {
@@ -8,11 +9,6 @@ import {
   decodeCircuitObject,
   FILE_FORMAT,
   FILE_VERSION,
-  MAX_ID_LENGTH,
-  MAX_LABEL_LENGTH,
-  MAX_NODES,
-  MAX_VALUE_ENTRIES,
-  MAX_WIRES,
   parseCircuitFile,
   serializeCircuit,
   toFileObject,
@@ -185,9 +181,17 @@ const circuitArb = circuitArbitrary({
   maxNodes: 12,
   maxWires: 20,
   maxId: 12,
-  maxBinaryId: MAX_ID_LENGTH / 2,
-  maxLabel: MAX_LABEL_LENGTH / 2,
-  coordinate: fc.double({ noNaN: true, noDefaultInfinity: true }),
+  maxBinaryId: LIMITS.idLength / 2,
+  maxLabel: LIMITS.labelLength / 2,
+  coordinate: fc.oneof(
+    fc.double({
+      noNaN: true,
+      noDefaultInfinity: true,
+      min: -LIMITS.position,
+      max: LIMITS.position,
+    }),
+    fc.constantFrom(-LIMITS.position, LIMITS.position, -0, 5e-324),
+  ),
   scalarWeight: 1,
   maxVector: 6,
   maxSide: 4,
@@ -341,36 +345,57 @@ describe('the envelope', () => {
 });
 
 describe('limits', () => {
-  it('allows at most MAX_NODES nodes', () => {
-    const nodes = Array.from({ length: MAX_NODES + 1 }, (_, i) => ({ id: `n${i}`, op: 'neg' }));
+  it('allows at most LIMITS.nodes nodes', () => {
+    const nodes = Array.from({ length: LIMITS.nodes + 1 }, (_, i) => ({ id: `n${i}`, op: 'neg' }));
     expect(expectError(decodeCircuitObject(file({ nodes, wires: [], output: null })))).toBe(
-      'the circuit has 5001 nodes; the limit is 5000',
+      'the circuit has 12,001 nodes; the limit is 12,000',
     );
     const ok = expectOk(
-      decodeCircuitObject(file({ nodes: nodes.slice(0, MAX_NODES), wires: [], output: null })),
+      decodeCircuitObject(file({ nodes: nodes.slice(0, LIMITS.nodes), wires: [], output: null })),
     );
-    expect(ok.circuit.nodes.length).toBe(MAX_NODES);
+    expect(ok.circuit.nodes.length).toBe(12_000);
   });
 
-  it('allows at most MAX_WIRES wires', () => {
-    const wires = Array.from({ length: MAX_WIRES + 1 }, () => ({ from: 'x', to: 'f', port: 'a' }));
+  it('allows at most LIMITS.wires wires', () => {
+    const wires = Array.from({ length: LIMITS.wires + 1 }, () => ({
+      from: 'x',
+      to: 'f',
+      port: 'a',
+    }));
     expect(expectError(decodeCircuitObject(file({ wires })))).toBe(
-      'the circuit has 20001 wires; the limit is 20000',
+      'the circuit has 24,001 wires; the limit is 24,000',
+    );
+  });
+
+  it('allows at most LIMITS.fanOut wires out of one node', () => {
+    // x read by 12,000 gates is within the limit; one more wire from x is not.
+    const gates = Array.from({ length: 6_000 }, (_, i) => ({ id: `g${i}`, op: 'mul' }));
+    const nodes = [{ id: 'x', op: 'input', value: 2 }, ...gates];
+    const wires = gates.flatMap((g) => [
+      { from: 'x', to: g.id, port: 'a' },
+      { from: 'x', to: g.id, port: 'b' },
+    ]);
+    const ok = expectOk(decodeCircuitObject(file({ nodes, wires, output: null })));
+    expect(ok.circuit.wires.length).toBe(12_000);
+    nodes.push({ id: 'one more', op: 'neg' });
+    wires.push({ from: 'x', to: 'one more', port: 'x' });
+    expect(expectError(decodeCircuitObject(file({ nodes, wires, output: null })))).toBe(
+      "node 'x' has 12,001 wires leaving it; the limit is 12,000",
     );
   });
 
   it('limits ids and labels to 200 characters', () => {
-    expect(nodeError(0, { id: 'i'.repeat(MAX_ID_LENGTH + 1), op: 'input', value: 1 })).toBe(
+    expect(nodeError(0, { id: 'i'.repeat(LIMITS.idLength + 1), op: 'input', value: 1 })).toBe(
       'node 1: id has 201 characters; the limit is 200',
     );
     expect(
-      nodeError(0, { id: 'x', op: 'input', value: 1, label: 'l'.repeat(MAX_LABEL_LENGTH + 1) }),
+      nodeError(0, { id: 'x', op: 'input', value: 1, label: 'l'.repeat(LIMITS.labelLength + 1) }),
     ).toBe("node 1 (id 'x'): label has 201 characters; the limit is 200");
-    const longest = 'i'.repeat(MAX_ID_LENGTH);
+    const longest = 'i'.repeat(LIMITS.idLength);
     expectOk(
       decodeCircuitObject(
         file({
-          nodes: [{ id: longest, op: 'input', value: 1, label: 'l'.repeat(MAX_LABEL_LENGTH) }],
+          nodes: [{ id: longest, op: 'input', value: 1, label: 'l'.repeat(LIMITS.labelLength) }],
           wires: [],
           output: longest,
         }),
@@ -378,17 +403,17 @@ describe('limits', () => {
     );
   });
 
-  it('limits a value to MAX_VALUE_ENTRIES numbers', () => {
-    const vector = new Array(MAX_VALUE_ENTRIES + 1).fill(0);
+  it('limits a value to LIMITS.valueEntries numbers', () => {
+    const vector = new Array(LIMITS.valueEntries + 1).fill(0);
     expect(nodeError(0, { id: 'x', op: 'input', value: vector })).toBe(
-      "node 1 (id 'x'): value has 100001 numbers; the limit is 100000",
+      "node 1 (id 'x'): value has 100,001 numbers; the limit is 100,000",
     );
     const matrix = Array.from({ length: 317 }, () => new Array(317).fill(1));
     expect(nodeError(0, { id: 'x', op: 'input', value: matrix })).toBe(
-      "node 1 (id 'x'): value has 100489 numbers; the limit is 100000",
+      "node 1 (id 'x'): value has 100,489 numbers; the limit is 100,000",
     );
     // A first row within bounds cannot hide a long later row.
-    const sneaky = [[1], new Array(MAX_VALUE_ENTRIES * 10).fill(1)];
+    const sneaky = [[1], new Array(LIMITS.valueEntries * 10).fill(1)];
     expect(nodeError(0, { id: 'x', op: 'input', value: sneaky })).toBe(
       "node 1 (id 'x'): value row 2 has 1000000 numbers but row 1 has 1",
     );
@@ -401,7 +426,51 @@ describe('limits', () => {
         }),
       ),
     );
-    expect(full.circuit.nodes[0].value?.shape).toEqual([MAX_VALUE_ENTRIES]);
+    expect(full.circuit.nodes[0].value?.shape).toEqual([100_000]);
+  });
+
+  it('limits all the values together to LIMITS.totalEntries numbers', () => {
+    const row = new Array(1000).fill(0.5);
+    const big = Array.from({ length: 100 }, () => row); // 100,000 numbers
+    const nodes: { id: string; op: string; value: unknown }[] = [
+      { id: 'a', op: 'input', value: big },
+      { id: 'b', op: 'const', value: big },
+      { id: 'c', op: 'neg', value: big }, // not a source: its value is ignored, not counted
+    ];
+    const ok = expectOk(decodeCircuitObject(file({ nodes, wires: [], output: null })));
+    expect(ok.circuit.nodes.map((n) => n.value?.data.length)).toEqual([
+      100_000,
+      100_000,
+      undefined,
+    ]);
+    expect(ok.warnings).toEqual([
+      "node 3 (id 'c'): a neg node takes no value; its value was ignored",
+    ]);
+    nodes.push({ id: 'd', op: 'input', value: [1, 2] });
+    expect(expectError(decodeCircuitObject(file({ nodes, wires: [], output: null })))).toBe(
+      'the circuit has 200,002 numbers in its values together; the limit is 200,000',
+    );
+  });
+
+  it('moves a position farther than LIMITS.position to the bound, with a warning', () => {
+    const read = (position: unknown) =>
+      expectOk(
+        decodeCircuitObject(
+          file({ nodes: [{ id: 'x', op: 'input', value: 1, position }], wires: [], output: null }),
+        ),
+      );
+    const far = read({ x: 1e308, y: -2_000_000.5 });
+    expect(far.circuit.nodes[0].position).toEqual({ x: 1_000_000, y: -1_000_000 });
+    expect(far.warnings).toEqual([
+      "node 1 (id 'x'): position (1e+308, -2000000.5) is more than 1,000,000 from the origin; it was moved to (1000000, -1000000)",
+    ]);
+    const edge = read({ x: -1_000_000, y: 1_000_000 });
+    expect(edge.circuit.nodes[0].position).toEqual({ x: -1_000_000, y: 1_000_000 });
+    expect(edge.warnings).toEqual([]);
+    const oneAxis = read({ x: -0, y: 1_000_000.001 });
+    expect(Object.is(oneAxis.circuit.nodes[0].position?.x, -0)).toBe(true);
+    expect(oneAxis.circuit.nodes[0].position?.y).toBe(1_000_000);
+    expect(oneAxis.warnings).toHaveLength(1);
   });
 });
 
@@ -460,6 +529,8 @@ describe('nodes', () => {
       { x: '1', y: 2 },
       { x: Number.NaN, y: 0 },
       { x: 0, y: Number.POSITIVE_INFINITY },
+      { x: Number.NEGATIVE_INFINITY, y: Number.POSITIVE_INFINITY },
+      { x: 1e308, y: 'NaN' },
     ];
     for (const position of bad) {
       const decoded = expectOk(
@@ -757,7 +828,11 @@ describe('garbage never throws', () => {
         throw new Error('boom');
       },
     });
-    expect(expectError(decodeCircuitObject(trap))).toBe('could not read the circuit: boom');
+    expect(decodeCircuitObject(trap)).toEqual({
+      ok: false,
+      error: 'could not read the circuit: boom',
+      unexpected: true,
+    });
     const proxy = new Proxy(
       {},
       {
@@ -766,6 +841,10 @@ describe('garbage never throws', () => {
         },
       },
     );
-    expect(expectError(decodeCircuitObject(proxy))).toBe('could not read the circuit: trapped');
+    expect(decodeCircuitObject(proxy)).toEqual({
+      ok: false,
+      error: 'could not read the circuit: trapped',
+      unexpected: true,
+    });
   });
 });

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { formatCount, LIMITS } from '../../src/engine/limits';
 import { getOp } from '../../src/engine/ops';
 import { parse } from '../../src/engine/parse';
 import { type Circuit, type CircuitNode, nodeId, type Wire } from '../../src/engine/types';
@@ -16,7 +17,7 @@ import {
   LINK_VERSION,
   type LinkDecoded,
   type LinkState,
-  MAX_PAYLOAD_LENGTH,
+  UNPACKED_CAP,
   type ViewState,
 } from '../../src/share/link';
 import { circuitArbitrary, node, t, wire } from './circuits';
@@ -285,14 +286,6 @@ describe('full links (#c=1.…)', () => {
     );
   });
 
-  it('carries the largest circuit the codec takes (5,000 nodes)', () => {
-    const circuit = randomGates(4990, 3);
-    const hash = encodeFullLink({ circuit, view: {} });
-    expect(hash.length).toBeGreaterThan(20_000); // past the one-call path: streamed and capped
-    expect(hash.length).toBeLessThan(MAX_PAYLOAD_LENGTH);
-    expectSameCircuit(expectFull(decodeHash(hash)).circuit, circuit);
-  });
-
   it('unpacks payloads that just fill, or overflow, the first buffer', () => {
     // A short link is unpacked in one call into a 4,096-byte buffer; one that fills it goes
     // through the streaming inflater instead. Both must give the same text.
@@ -512,10 +505,43 @@ describe('view flags', () => {
     expect(decoded.warnings).toEqual(['embed="yes" should be 1 or 0; it was ignored']);
   });
 
-  it('ignores unknown flags silently, and repeats with a warning', () => {
+  it('ignores unknown keys and repeats, with a warning naming each', () => {
     const decoded = expectNone(decodeHash('#utm_source=mail&zoom=2&__proto__=1&step=2&step=5'));
     expect(decoded.view).toEqual({ step: 2 });
-    expect(decoded.warnings).toEqual(['the link gives "step" more than once; the first is used']);
+    expect(decoded.warnings).toEqual([
+      'the link part "utm_source=mail" is not one this app reads; it was ignored',
+      'the link part "zoom=2" is not one this app reads; it was ignored',
+      'the link part "__proto__=1" is not one this app reads; it was ignored',
+      'the link gives "step" more than once; the first is used and "step=5" was ignored',
+    ]);
+  });
+
+  it('says what a misspelt key was probably meant to be', () => {
+    const decoded = expectNone(decodeHash('#exp=x%3D1%3Bf%3Dx*2&Embed=1&stpe=3&drak&c1.abc'));
+    expect(decoded.view).toEqual({});
+    expect(decoded.warnings).toEqual([
+      'the link part "exp=x%3D1%3Bf%3Dx*2" is not one this app reads (did you mean "expr"?); it was ignored',
+      'the link part "Embed=1" is not one this app reads (did you mean "embed"?); it was ignored',
+      'the link part "stpe=3" is not one this app reads (did you mean "step"?); it was ignored',
+      'the link part "drak" is not one this app reads (did you mean "dark"?); it was ignored',
+      'the link part "c1.abc" is not one this app reads; it was ignored',
+    ]);
+    expect(expectNone(decodeHash('#=5&e=1')).warnings).toEqual([
+      'the link part "=5" has no name; it was ignored',
+      'the link part "e=1" is not one this app reads; it was ignored',
+    ]);
+  });
+
+  it('keeps the warnings of a hash beside a circuit or a program', () => {
+    const hash = encodeFullLink({ circuit: classic, view: {} });
+    expect(expectFull(decodeHash(`${hash}&exp=1&c=1.x`)).warnings).toEqual([
+      'the link part "exp=1" is not one this app reads (did you mean "expr"?); it was ignored',
+      `the link gives "c" more than once; the first is used and "c=1.x" was ignored`,
+    ]);
+    expect(expectExpr(decodeHash('expr=x%3D1&expr=2&dark=maybe')).warnings).toEqual([
+      'the link gives "expr" more than once; the first is used and "expr=2" was ignored',
+      'dark="maybe" should be 1 or 0; it was ignored',
+    ]);
   });
 
   it('reads an empty hash as nothing', () => {
@@ -656,6 +682,7 @@ describe('broken links', () => {
     expect(lone.circuit.nodes[0]).toEqual({ id: 'g', op: 'neg' });
     expect(lone.warnings).toEqual([
       "node 1 (id 'g'): position dropped (it needs finite numbers x and y); the node will be placed",
+      'the link\'s node column "expression" is unknown; it was ignored',
     ]);
     const odd = expectFull(decodeHash(linkAround('{"expression":7,"view":{"step":-2,"dark":1}}')));
     expect(odd.expression).toBeUndefined();
@@ -666,29 +693,36 @@ describe('broken links', () => {
     ]);
   });
 
-  it('enforces the node limit', () => {
-    const ids = Array.from({ length: 5001 }, (_, i) => `n${i}`);
+  it('enforces the node and wire limits before rebuilding records', () => {
+    const ids = Array.from({ length: 12_001 }, (_, i) => `n${i}`);
     const json = JSON.stringify({ nodes: { id: ids, op: ids.map(() => 'neg') } });
     expect(expectError(decodeHash(linkAround(json)))).toBe(
-      "the link's circuit is not valid: the circuit has 5,001 nodes; the limit is 5,000",
+      "the link's circuit is not valid: the circuit has 12,001 nodes; the limit is 12,000",
+    );
+    const from = new Array(24_001).fill(0);
+    expect(expectError(decodeHash(linkAround(JSON.stringify({ wires: { from } }))))).toBe(
+      "the link's circuit is not valid: the circuit has 24,001 wires; the limit is 24,000",
     );
   });
 
-  it('refuses a payload too long before decoding it', () => {
-    const hash = `c=1.${'A'.repeat(MAX_PAYLOAD_LENGTH)}`;
-    expect(expectError(decodeHash(hash))).toBe(
-      "the link's circuit is too large (1,400,002 characters; the limit is 1,400,000)",
+  it('refuses a hash or a program too long before decoding it', () => {
+    const hash = `c=1.${'A'.repeat(LIMITS.hashLength)}`;
+    expect(expectError(decodeHash(`#${hash}`))).toBe(
+      'the link has 2,000,004 characters; the limit is 2,000,000',
     );
-    expect(expectError(decodeHash(`expr=${'x'.repeat(MAX_PAYLOAD_LENGTH + 1)}`))).toContain(
-      "the link's program is too long",
+    expect(expectError(decodeHash(`expr=${'x'.repeat(LIMITS.programLength + 1)}`))).toBe(
+      "the link's program has 1,400,001 characters; the limit is 1,400,000",
     );
+    // The limit is on the program, not on its escaped form in the link.
+    const spaced = 'x'.repeat(LIMITS.programLength - 1);
+    expect(expectExpr(decodeHash(`expr=${spaced}%20`)).expression).toHaveLength(1_400_000);
   });
 
   it('stops a deflate bomb at the cap', () => {
     const bomb = `c=1.${encodeBase64Url(deflate(new Uint8Array(50 * 1024 * 1024)))}`;
-    expect(bomb.length).toBeLessThan(MAX_PAYLOAD_LENGTH);
+    expect(bomb.length).toBeLessThan(LIMITS.hashLength);
     expect(expectError(decodeHash(bomb))).toBe(
-      "the link's circuit is too large (more than 5,242,880 bytes once unpacked)",
+      `the link's circuit is too large (more than ${formatCount(UNPACKED_CAP)} bytes once unpacked)`,
     );
   });
 
