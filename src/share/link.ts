@@ -241,7 +241,7 @@ function readHash(hash: unknown): LinkDecoded {
       circuit: read.circuit,
       ...(read.expression === undefined ? {} : { expression: read.expression }),
       view: { ...read.view, ...hashView },
-      warnings: [...read.warnings, ...warnings],
+      warnings: read.warnings.concat(warnings),
     };
   }
 
@@ -405,7 +405,7 @@ function readPayload(
     circuit: decoded.circuit,
     ...(draft.expression === undefined ? {} : { expression: draft.expression }),
     view: draft.view,
-    warnings: [...decoded.warnings, ...warnings],
+    warnings: decoded.warnings.concat(warnings),
   };
 }
 

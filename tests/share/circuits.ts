@@ -152,3 +152,98 @@ export function circuitArbitrary(limits: CircuitLimits): fc.Arbitrary<Circuit> {
       return fc.record({ nodes: fc.constant(nodes), wires, output });
     });
 }
+
+/**
+ * A random scalar circuit: 10 inputs with small whole values, then `gates` gates, each wired
+ * to earlier nodes, ids as the editor makes them (`mul3`), positions anywhere on a 2000×1500
+ * canvas (the worst case for compression: a laid-out circuit gives a shorter link).
+ */
+export function randomGates(gates: number, seed: number): Circuit {
+  const random = seededRandom(seed);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
+  const nodes: CircuitNode[] = [];
+  const wires: Wire[] = [];
+  for (let i = 1; i <= 10; i++) {
+    const value = t([], [Math.floor(random() * 11) - 5]);
+    nodes.push(node(`x${i}`, 'input', { label: `x${i}`, position: { x: 20, y: 102 * i }, value }));
+  }
+  const ops = ['add', 'sub', 'mul', 'div', 'max', 'sigmoid', 'tanh', 'relu', 'exp', 'neg'];
+  const counts = new Map<string, number>();
+  for (let g = 0; g < gates; g++) {
+    const op = pick(ops);
+    counts.set(op, (counts.get(op) ?? 0) + 1);
+    const id = `${op}${counts.get(op)}`;
+    const earlier = nodes.length;
+    const position = { x: Math.floor(random() * 2000), y: Math.floor(random() * 1500) };
+    nodes.push(node(id, op, { position }));
+    for (const port of getOp(op)?.ports ?? []) {
+      wires.push(wire(nodes[Math.floor(random() * earlier)].id, id, port));
+    }
+  }
+  return { nodes, wires, output: nodes[nodes.length - 1].id };
+}
+
+/** A small deterministic generator of numbers in [0, 1) (mulberry32). */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let x = state;
+    x = Math.imul(x ^ (x >>> 15), x | 1);
+    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Names that are members of `Object.prototype`: as ids, labels, keys or flags they must work
+ * like any other name (or be refused), and never reach the prototype.
+ */
+export const HOSTILE_NAMES = [
+  '__proto__',
+  'constructor',
+  'toString',
+  'valueOf',
+  'hasOwnProperty',
+  '__defineGetter__',
+  'isPrototypeOf',
+] as const;
+
+/** `Object.prototype` as it was when this module loaded: its own keys and their values. */
+const PROTOTYPE_BEFORE = Object.getOwnPropertyDescriptors(Object.prototype);
+
+/**
+ * Whether `Object.prototype` has gained, lost or changed a property since this module loaded;
+ * a sentence saying what, or undefined. Plain code (no `expect`), so fuzz tests can call it
+ * on every case.
+ */
+export function prototypeChange(): string | undefined {
+  const now = Object.getOwnPropertyDescriptors(Object.prototype);
+  const before = Reflect.ownKeys(PROTOTYPE_BEFORE);
+  const after = Reflect.ownKeys(now);
+  if (after.length !== before.length) {
+    const added = after.filter((k) => !before.includes(k)).map(String);
+    return `Object.prototype gained ${added.join(', ') || 'nothing'} (and lost ${
+      before
+        .filter((k) => !after.includes(k))
+        .map(String)
+        .join(', ') || 'nothing'
+    })`;
+  }
+  for (const key of before) {
+    const was = (PROTOTYPE_BEFORE as Record<PropertyKey, PropertyDescriptor>)[key];
+    const is = (now as Record<PropertyKey, PropertyDescriptor | undefined>)[key];
+    if (!is || !Object.is(was.value, is.value) || was.get !== is.get || was.set !== is.set) {
+      return `Object.prototype.${String(key)} changed`;
+    }
+  }
+  return undefined;
+}
+
+/** Fails the test if `Object.prototype` changed since this module loaded. */
+export function expectPrototypeUntouched(): void {
+  expect(prototypeChange()).toBeUndefined();
+  expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(
+    Object.getOwnPropertyNames(PROTOTYPE_BEFORE).sort(),
+  );
+}

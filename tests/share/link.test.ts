@@ -4,9 +4,8 @@ import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatCount, LIMITS } from '../../src/engine/limits';
-import { getOp } from '../../src/engine/ops';
 import { parse } from '../../src/engine/parse';
-import { type Circuit, type CircuitNode, nodeId, type Wire } from '../../src/engine/types';
+import { type Circuit, nodeId } from '../../src/engine/types';
 import { decodeBase64Url, encodeBase64Url } from '../../src/share/base64url';
 import { type CircuitFileV1, decodeCircuitObject, toFileObject } from '../../src/share/file';
 import {
@@ -20,7 +19,7 @@ import {
   UNPACKED_CAP,
   type ViewState,
 } from '../../src/share/link';
-import { circuitArbitrary, node, t, wire } from './circuits';
+import { circuitArbitrary, node, randomGates, t, wire } from './circuits';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -318,41 +317,6 @@ describe('full links (#c=1.…)', () => {
     expect(expectFull(decodeHash(hash)).circuit.nodes.length).toBe(110);
   });
 });
-
-/**
- * A random scalar circuit: 10 inputs with small whole values, then `gates` gates, each wired
- * to earlier nodes, ids as the editor makes them (`mul3`), positions anywhere on a 2000×1500
- * canvas (the worst case for compression: a laid-out circuit gives a shorter link).
- */
-function randomGates(gates: number, seed: number): Circuit {
-  let state = seed >>> 0;
-  const random = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let x = state;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
-  const nodes: CircuitNode[] = [];
-  const wires: Wire[] = [];
-  for (let i = 1; i <= 10; i++) {
-    const value = t([], [Math.floor(random() * 11) - 5]);
-    nodes.push(node(`x${i}`, 'input', { label: `x${i}`, position: { x: 20, y: 102 * i }, value }));
-  }
-  const ops = ['add', 'sub', 'mul', 'div', 'max', 'sigmoid', 'tanh', 'relu', 'exp', 'neg'];
-  const counts = new Map<string, number>();
-  for (let g = 0; g < gates; g++) {
-    const op = pick(ops);
-    counts.set(op, (counts.get(op) ?? 0) + 1);
-    const id = `${op}${counts.get(op)}`;
-    const earlier = [...nodes];
-    const position = { x: Math.floor(random() * 2000), y: Math.floor(random() * 1500) };
-    nodes.push(node(id, op, { position }));
-    for (const port of getOp(op)?.ports ?? []) wires.push(wire(pick(earlier).id, id, port));
-  }
-  return { nodes, wires, output: nodes[nodes.length - 1].id };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Random circuits
