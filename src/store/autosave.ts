@@ -9,8 +9,11 @@
  * - `KEY`: the circuit in hand, rewritten as you work (the app debounces `save` and calls
  *   `flush()` on pagehide / visibilitychange).
  * - `KEY:previous`: the circuit a link replaced, for "Restore previous circuit".
- * - `KEY:corrupt:<ms>`: a record that could not be read, moved aside verbatim. Never
- *   overwritten and never deleted here.
+ * - `KEY:corrupt:<ms>`: a record that could not be read (or opened), moved aside verbatim.
+ *   Never overwritten and never deleted here.
+ * - `KEY:closed:<tab id>`: the edits of a tab that was closed while another tab's newer work
+ *   held the main slot (a two-tab conflict). The other tab offers to open them (`closed`,
+ *   `takeClosed`).
  *
  * A record is JSON:
  * `{ "format": "backprop-autosave", "version": 1, "rev": n, "tab": id, "savedAt": ms,
@@ -25,10 +28,16 @@
  * answers 'conflict' instead of writing. The user then keeps theirs (`forceSave`) or loads
  * the other (`adopt`). localStorage has no atomic compare-and-swap across tabs; the
  * read-then-write happens in one synchronous step, which is as close as it gets.
+ *
+ * Only what the codecs can read is written: a circuit over the limits table is refused
+ * ('refused'), so a record always reads back. Storage that fails in any way (the storage
+ * itself unavailable, a read or a write throwing, a full quota) is reported, never thrown.
  */
-import type { Circuit } from '../engine';
+import type { Circuit, Tensor } from '../engine';
 import { decodeCircuitObject, toFileObject } from '../share/file';
 import { writeJson } from '../share/json';
+import { positionFits } from './layout';
+import { limitProblem } from './limits';
 
 export const AUTOSAVE_KEY = 'backprop-circuits:autosave:v1';
 export const AUTOSAVE_FORMAT = 'backprop-autosave';
@@ -63,7 +72,9 @@ export type LoadResult =
   | { kind: 'none' }
   | { kind: 'ok'; saved: SavedCircuit }
   /** `setAsideKey` is where the raw text now is; null if it could not be moved (left in place). */
-  | { kind: 'corrupt'; setAsideKey: string | null; error: string };
+  | { kind: 'corrupt'; setAsideKey: string | null; error: string }
+  /** The storage could not be read at all (site data blocked, for instance). */
+  | { kind: 'unavailable'; error: string };
 
 export type SaveOutcome =
   /** `setAside`: an unreadable record was in the slot; it was moved there before writing. */
@@ -73,12 +84,21 @@ export type SaveOutcome =
   /** Another tab saved work this tab has not seen; nothing written. */
   | { kind: 'conflict'; theirs: SavedCircuit }
   /** The storage refused (quota exceeded, or storage unavailable); nothing written. */
-  | { kind: 'quota'; error: string };
+  | { kind: 'quota'; error: string }
+  /** The circuit is over a limit, so it could not be read back; nothing written. */
+  | { kind: 'refused'; error: string };
 
 export type KeepOutcome =
   | { kind: 'saved' }
   | { kind: 'unchanged' }
-  | { kind: 'quota'; error: string };
+  | { kind: 'quota'; error: string }
+  | { kind: 'refused'; error: string };
+
+/** A record kept by a tab closed during a conflict (see `keepClosed`). */
+export interface ClosedRecord {
+  readonly key: string;
+  readonly saved: SavedCircuit;
+}
 
 export interface AutosaveOptions {
   /** Unique per page load. */
@@ -93,6 +113,7 @@ export class Autosave {
   readonly key: string;
   readonly previousKey: string;
   readonly corruptPrefix: string;
+  readonly closedPrefix: string;
   private readonly storage: StorageLike;
   private readonly tabId: string;
   private readonly now: () => number;
@@ -105,6 +126,8 @@ export class Autosave {
   private lastContent: string | null = null;
   /** The content of the last circuit a link brought in (see `keepPrevious`). */
   private lastIncoming: string | null = null;
+  /** The previous slot's text as `previous()` last read it. */
+  private lastPreviousRaw: string | null = null;
 
   constructor(storage: StorageLike, options: AutosaveOptions) {
     this.storage = storage;
@@ -113,6 +136,7 @@ export class Autosave {
     this.key = options.key ?? AUTOSAVE_KEY;
     this.previousKey = `${this.key}:previous`;
     this.corruptPrefix = `${this.key}:corrupt:`;
+    this.closedPrefix = `${this.key}:closed:`;
   }
 
   /**
@@ -120,7 +144,15 @@ export class Autosave {
    * `KEY:corrupt:<ms>` (text kept verbatim), the main slot is emptied, and 'corrupt' returned.
    */
   load(): LoadResult {
-    const raw = this.read(this.key);
+    let raw: string | null;
+    try {
+      raw = this.storage.getItem(this.key);
+    } catch (e) {
+      this.base = null;
+      this.lastRaw = null;
+      this.lastContent = null;
+      return { kind: 'unavailable', error: storageError(e) };
+    }
     const result = this.readSlot(this.key, raw);
     if (result.kind === 'ok') {
       this.base = { rev: result.saved.rev, tab: result.saved.tab };
@@ -144,6 +176,8 @@ export class Autosave {
    * tab's base (or a record of this tab's own, or nothing). Never throws.
    */
   save(circuit: Circuit, expression: string | null): SaveOutcome {
+    const refused = unreadable(circuit);
+    if (refused) return refused;
     const encoded = encode(circuit, expression);
     if (encoded.content === this.lastContent) return { kind: 'unchanged' };
     return this.write(encoded, false);
@@ -151,6 +185,8 @@ export class Autosave {
 
   /** "Keep mine" after a conflict: writes over whatever the slot holds (an unreadable record is still set aside). */
   forceSave(circuit: Circuit, expression: string | null): SaveOutcome {
+    const refused = unreadable(circuit);
+    if (refused) return refused;
     return this.write(encode(circuit, expression), true);
   }
 
@@ -163,6 +199,8 @@ export class Autosave {
    * previous slot already holds it.
    */
   keepPrevious(circuit: Circuit, expression: string | null, incoming?: Snapshot): KeepOutcome {
+    const refused = unreadable(circuit);
+    if (refused) return refused;
     const encoded = encode(circuit, expression);
     const incomingContent = incoming ? contentOf(incoming.circuit, incoming.expression) : null;
     const reproducible =
@@ -194,7 +232,83 @@ export class Autosave {
 
   /** The circuit a link replaced, if any (an unreadable one is set aside like in `load`). */
   previous(): LoadResult {
-    return this.readSlot(this.previousKey, this.read(this.previousKey));
+    let raw: string | null;
+    try {
+      raw = this.storage.getItem(this.previousKey);
+    } catch (e) {
+      return { kind: 'unavailable', error: storageError(e) };
+    }
+    this.lastPreviousRaw = raw;
+    return this.readSlot(this.previousKey, raw);
+  }
+
+  /**
+   * For a record that reads but could not be opened: moves the text of the main slot as
+   * `load()` read it (or of the previous slot as `previous()` read it) to
+   * `KEY:corrupt:<ms>`, verbatim, and returns that key. Null if the slot no longer holds that
+   * text (another tab wrote since) or it could not be moved.
+   */
+  setAsideUnopenable(slot: 'main' | 'previous'): string | null {
+    const key = slot === 'main' ? this.key : this.previousKey;
+    const raw = slot === 'main' ? this.lastRaw : this.lastPreviousRaw;
+    if (raw === null || this.read(key) !== raw) return null;
+    const target = this.setAside(key, raw);
+    if (slot === 'main' && target !== null) {
+      this.base = null;
+      this.lastRaw = null;
+      this.lastContent = null;
+    }
+    if (slot === 'previous') this.lastPreviousRaw = null;
+    return target;
+  }
+
+  /**
+   * Keeps this tab's circuit in `KEY:closed:<tab id>`: for a tab being closed while it is in a
+   * conflict, so that its edits are not lost. Rewrites the same key on every call.
+   */
+  keepClosed(circuit: Circuit, expression: string | null): KeepOutcome {
+    const refused = unreadable(circuit);
+    if (refused) return refused;
+    const text = recordText(0, this.tabId, this.now(), encode(circuit, expression));
+    try {
+      this.storage.setItem(`${this.closedPrefix}${this.tabId}`, text);
+    } catch (e) {
+      return { kind: 'quota', error: storageError(e) };
+    }
+    return { kind: 'saved' };
+  }
+
+  /** The records kept by closed tabs (other than this one), newest first; unreadable ones skipped. */
+  closed(): ClosedRecord[] {
+    const records: ClosedRecord[] = [];
+    for (const key of this.keysWith(this.closedPrefix)) {
+      if (key === `${this.closedPrefix}${this.tabId}`) continue;
+      const raw = this.read(key);
+      if (raw === null) continue;
+      const read = readRecord(raw);
+      if (read.ok) records.push({ key, saved: read.saved });
+    }
+    return records.sort((a, b) => b.saved.savedAt - a.saved.savedAt);
+  }
+
+  /** Reads a closed tab's record and removes it (it is about to be opened). */
+  takeClosed(key: string): LoadResult {
+    if (!key.startsWith(this.closedPrefix)) return { kind: 'none' };
+    let raw: string | null;
+    try {
+      raw = this.storage.getItem(key);
+    } catch (e) {
+      return { kind: 'unavailable', error: storageError(e) };
+    }
+    const result = this.readSlot(key, raw);
+    if (result.kind === 'ok') {
+      try {
+        this.storage.removeItem(key);
+      } catch {
+        // It stays; opening it again later does no harm.
+      }
+    }
+    return result;
   }
 
   clearPrevious(): void {
@@ -213,8 +327,12 @@ export class Autosave {
   onExternalChange(event: {
     key: string | null;
     newValue: string | null;
-  }): 'theirs-newer' | 'ignore' {
-    if (event.key !== this.key || event.newValue === null) return 'ignore';
+  }): 'theirs-newer' | 'closed-tab' | 'ignore' {
+    if (event.newValue === null) return 'ignore';
+    if (event.key?.startsWith(this.closedPrefix)) {
+      return readHeader(event.newValue).ok ? 'closed-tab' : 'ignore';
+    }
+    if (event.key !== this.key) return 'ignore';
     if (event.newValue === this.lastRaw) return 'ignore';
     const header = readHeader(event.newValue);
     // An unreadable record is dealt with (set aside) by the next save or load.
@@ -224,13 +342,17 @@ export class Autosave {
 
   /** The keys of records set aside as unreadable (empty if the storage cannot list keys). */
   corruptKeys(): string[] {
+    return this.keysWith(this.corruptPrefix);
+  }
+
+  private keysWith(prefix: string): string[] {
     const { storage } = this;
     const keys: string[] = [];
     try {
       const count = storage.length ?? 0;
       for (let i = 0; i < count; i++) {
         const key = storage.key?.(i);
-        if (key?.startsWith(this.corruptPrefix)) keys.push(key);
+        if (key?.startsWith(prefix)) keys.push(key);
       }
     } catch {
       // Storage unavailable.
@@ -348,6 +470,27 @@ interface Encoded {
 function encode(circuit: Circuit, expression: string | null): Encoded {
   const fileText = writeJson(toFileObject(circuit), '');
   return { fileText, expression, content: `${JSON.stringify(expression)}\n${fileText}` };
+}
+
+/**
+ * The refusal for a circuit the codecs could not read back: over a limit of the table, or a
+ * position outside the position limit. The store never holds one; this keeps it that way.
+ */
+function unreadable(circuit: Circuit): { kind: 'refused'; error: string } | undefined {
+  const values: Tensor[] = [];
+  for (const node of circuit.nodes) {
+    if (node.value) values.push(node.value);
+    if (node.position && !positionFits(node.position)) {
+      return {
+        kind: 'refused',
+        error: `the position of node ${JSON.stringify(node.id)} is outside the position limit, so the circuit was not saved`,
+      };
+    }
+  }
+  const problem = limitProblem(circuit, values);
+  return problem
+    ? { kind: 'refused', error: `${problem}, so the circuit was not saved` }
+    : undefined;
 }
 
 function contentOf(circuit: Circuit, expression: string | null): string {

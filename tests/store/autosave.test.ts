@@ -420,10 +420,14 @@ describe('quota', () => {
       },
     };
     const a = new Autosave(broken, { tabId: 'A' });
-    expect(a.load()).toEqual({ kind: 'none' });
+    const loaded = a.load();
+    expect(loaded.kind).toBe('unavailable');
+    expect(loaded.kind === 'unavailable' && loaded.error).toMatch(/unavailable \(denied\)/);
     expect(expectKind(a.save(product(1), null), 'quota').error).toMatch(/unavailable/);
     expect(a.keepPrevious(product(1), null).kind).toBe('quota');
-    expect(a.previous()).toEqual({ kind: 'none' });
+    expect(a.keepClosed(product(1), null).kind).toBe('quota');
+    expect(a.previous().kind).toBe('unavailable');
+    expect(a.closed()).toEqual([]);
     expect(() => a.clearPrevious()).not.toThrow();
     expect(a.corruptKeys()).toEqual([]);
   });
