@@ -18,6 +18,8 @@ export const LIMITS = {
   idLength: 200,
   /** Characters in a node's label. */
   labelLength: 200,
+  /** Levels of nesting in one expression of a program: parentheses, brackets, signs, exponents, calls. */
+  nesting: 500,
   /** Characters of a program (the expression field, an `#expr=` link). */
   programLength: 1_400_000,
   /** Characters of a whole link's hash. */

@@ -11,11 +11,18 @@
  * The parser is a hand-written lexer plus a recursive-descent parser that builds circuit nodes
  * as it goes (no syntax tree), so a long left-associative chain such as `a + b + c + …` is a
  * loop, not a recursion. Only genuine nesting (parentheses, brackets, calls, unary signs,
- * exponents) recurses, and that is capped at `MAX_NESTING` levels so a hostile link cannot
- * overflow the stack. Every error is a `ParseError` at the 1-based line and column of the
- * token that broke the rule, saying what was expected there.
+ * exponents, calls) recurses, and that is capped at `LIMITS.nesting` levels so a hostile link
+ * cannot overflow the stack. The other limits of `LIMITS` (program length, nodes, wires,
+ * readers of one value, numbers per value and in all) are checked as the circuit grows, and
+ * the lexer only reads as far as the parser has got, so a program far over a limit is refused
+ * where it crosses it, without being read to its end. Every error is a `ParseError` at the
+ * 1-based line and column of the token that broke the rule, saying what was expected there.
+ *
+ * Names are data: every table keyed by a name is a Map or a Set, so `__proto__`,
+ * `constructor` or `toString` are names like any other.
  */
 import { ParseError } from './errors';
+import { formatCount, LIMITS, overLimit } from './limits';
 import { getOp } from './ops';
 import { fromNested, randn, scalar } from './tensor';
 import {
@@ -42,10 +49,6 @@ export interface ParsedProgram extends Circuit {
   readonly named: readonly NodeId[];
 }
 
-/** Deeper nesting than this (parentheses, brackets, signs, exponents) is refused. */
-const MAX_NESTING = 500;
-/** `randn(r, c)` may make at most this many entries (8 MB of doubles). */
-const MAX_RANDN_ENTRIES = 1_000_000;
 /** Seed of the first `randn` declaration; the k-th (0-based) uses `RANDN_SEED + k`. */
 const RANDN_SEED = 42;
 
@@ -96,6 +99,13 @@ const RANDN_USAGE =
 /** Every name that cannot be a variable. */
 const RESERVED: ReadonlySet<string> = new Set([...FUNCTIONS.keys(), RANDN]);
 
+const WHOLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Whether `text` can be assigned in the language: a name, not a function's, not too long. */
+export function isAssignableName(text: string): boolean {
+  return text.length <= LIMITS.idLength && WHOLE_NAME.test(text) && !RESERVED.has(text);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Lexer
 
@@ -115,18 +125,143 @@ interface Token {
 }
 
 /** One-character symbols; `**` is recognised separately. */
-const SYMBOLS = new Set(['+', '-', '*', '/', '^', '@', '(', ')', '[', ']', ',', '=', ';']);
+const SYMBOLS: ReadonlySet<string> = new Set([
+  '+',
+  '-',
+  '*',
+  '/',
+  '^',
+  '@',
+  '(',
+  ')',
+  '[',
+  ']',
+  ',',
+  '=',
+  ';',
+]);
 
 /** Characters people paste from typeset math, and what to write instead. */
-const LOOKALIKES: Readonly<Record<string, string>> = {
-  '×': '*',
-  '·': '*',
-  '⋅': '*',
-  '−': '-',
-  '÷': '/',
-  '²': '^2',
-  '³': '^3',
-};
+const LOOKALIKES: ReadonlyMap<string, string> = new Map([
+  ['×', '*'],
+  ['·', '*'],
+  ['⋅', '*'],
+  ['∗', '*'],
+  ['−', '-'],
+  ['–', '-'],
+  ['÷', '/'],
+  ['²', '^2'],
+  ['³', '^3'],
+]);
+
+/**
+ * Characters that cannot be seen, or cannot be told from a plain space, in a message: they are
+ * named instead of quoted. Anything else of the same kinds (controls, formatting characters,
+ * spaces, combining marks…) is named by its kind, see `describeCharacter`.
+ */
+const CHARACTER_NAMES: ReadonlyMap<number, string> = new Map([
+  [0x00, 'null character'],
+  [0x7f, 'delete character'],
+  [0x85, 'next line character'],
+  [0xa0, 'no-break space'],
+  [0xad, 'soft hyphen'],
+  [0x034f, 'combining grapheme joiner'],
+  [0x061c, 'Arabic letter mark'],
+  [0x115f, 'Hangul choseong filler'],
+  [0x1160, 'Hangul jungseong filler'],
+  [0x1680, 'Ogham space mark'],
+  [0x180e, 'Mongolian vowel separator'],
+  [0x2000, 'en quad'],
+  [0x2001, 'em quad'],
+  [0x2002, 'en space'],
+  [0x2003, 'em space'],
+  [0x2004, 'three-per-em space'],
+  [0x2005, 'four-per-em space'],
+  [0x2006, 'six-per-em space'],
+  [0x2007, 'figure space'],
+  [0x2008, 'punctuation space'],
+  [0x2009, 'thin space'],
+  [0x200a, 'hair space'],
+  [0x200b, 'zero-width space'],
+  [0x200c, 'zero-width non-joiner'],
+  [0x200d, 'zero-width joiner'],
+  [0x200e, 'left-to-right mark'],
+  [0x200f, 'right-to-left mark'],
+  [0x2028, 'line separator'],
+  [0x2029, 'paragraph separator'],
+  [0x202a, 'left-to-right embedding'],
+  [0x202b, 'right-to-left embedding'],
+  [0x202c, 'pop directional formatting'],
+  [0x202d, 'left-to-right override'],
+  [0x202e, 'right-to-left override'],
+  [0x202f, 'narrow no-break space'],
+  [0x205f, 'medium mathematical space'],
+  [0x2060, 'word joiner'],
+  [0x2061, 'function application'],
+  [0x2062, 'invisible times'],
+  [0x2063, 'invisible separator'],
+  [0x2064, 'invisible plus'],
+  [0x2066, 'left-to-right isolate'],
+  [0x2067, 'right-to-left isolate'],
+  [0x2068, 'first strong isolate'],
+  [0x2069, 'pop directional isolate'],
+  [0x2800, 'braille pattern blank'],
+  [0x3000, 'ideographic space'],
+  [0x3164, 'Hangul filler'],
+  [0xfeff, 'zero-width no-break space (byte order mark)'],
+  [0xffa0, 'halfwidth Hangul filler'],
+  [0xfffc, 'object replacement character'],
+  [0xfffd, 'replacement character'],
+]);
+
+/** Characters that look like a space (or like nothing where a space would be). */
+const SPACE_LIKE = /^[\p{Zs}\u115f\u1160\u2800\u3164\uffa0]$/u;
+/** Characters a message names by their kind (with `u`, a lone surrogate is `\p{Cs}`). */
+const CHARACTER_KINDS: readonly (readonly [RegExp, string])[] = [
+  [/^\p{Cc}$/u, 'control character'],
+  [/^[\ufe00-\ufe0f\u{e0100}-\u{e01ef}]$/u, 'variation selector'],
+  [/^[\u{e0000}-\u{e007f}]$/u, 'tag character'],
+  [/^\p{Cf}$/u, 'invisible formatting character'],
+  [/^\p{Zs}$/u, 'space'],
+  [/^[\p{Zl}\p{Zp}]$/u, 'line separator'],
+  [/^\p{M}$/u, 'combining mark'],
+  [/^\p{Cs}$/u, 'lone surrogate'],
+  [/^\p{Co}$/u, 'private-use character'],
+  [/^\p{Cn}$/u, 'unassigned character'],
+];
+
+/**
+ * A character as a message shows it: quoted when it can be seen (`'$'`, `'α'`), otherwise by
+ * code point and name (`U+00A0 no-break space`, `U+200B zero-width space`), so a message
+ * about an invisible character does not quote something invisible.
+ */
+export function describeCharacter(char: string): string {
+  const code = char.codePointAt(0) as number;
+  const hex = `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
+  const name = CHARACTER_NAMES.get(code);
+  if (name !== undefined) return `${hex} ${name}`;
+  for (const [kind, what] of CHARACTER_KINDS) if (kind.test(char)) return `${hex} ${what}`;
+  return `'${char}'`;
+}
+
+/** What to do about an unexpected character, after the colon of the message. */
+function characterHint(char: string): string {
+  const instead = LOOKALIKES.get(char);
+  if (instead !== undefined) return `: write ${instead} instead`;
+  if (SPACE_LIKE.test(char)) return ': write a plain space instead';
+  if (/^[\p{Zl}\p{Zp}\u0085]$/u.test(char)) return ': start a new line with Enter instead';
+  if (describeCharacter(char).startsWith('U+')) return ': delete it';
+  return '';
+}
+
+/** Source text as a message shows it, shortened when long (a number can be a megabyte). */
+function shorten(text: string): string {
+  return text.length <= 40 ? text : `${text.slice(0, 30)}…`;
+}
+
+function quote(text: string): string {
+  return `'${shorten(text)}'`;
+}
 
 const NUMBER = /(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/y;
 const NAME = /[A-Za-z_][A-Za-z0-9_]*/y;
@@ -139,71 +274,105 @@ function matchAt(re: RegExp, text: string, at: number): string | undefined {
 }
 
 /**
- * Splits the text into tokens. Whitespace and `#` comments vanish; newlines stay as tokens
- * (the parser decides whether a newline ends a statement). Always ends with an `end` token.
+ * Splits the text into tokens, one at a time as the parser asks for them, so a program that
+ * breaks a rule (or a limit) early is not read to its end. Whitespace and `#` comments vanish;
+ * newlines stay as tokens (the parser decides whether a newline ends a statement). After the
+ * last token it answers an `end` token, again and again.
  */
-function tokenize(text: string): Token[] {
-  const tokens: Token[] = [];
-  let i = 0;
-  let line = 1;
-  let lineStart = 0;
-  const push = (kind: TokenKind, tokenText: string, value = 0) => {
-    tokens.push({
-      kind,
-      text: tokenText,
-      value,
-      line,
-      column: i - lineStart + 1,
-      start: i,
-      end: i + tokenText.length,
-    });
-    i += tokenText.length;
-  };
-  const fail = (message: string): never => {
-    throw new ParseError(message, line, i - lineStart + 1);
-  };
+class Lexer {
+  private readonly text: string;
+  private i = 0;
+  private line = 1;
+  private lineStart = 0;
 
-  while (i < text.length) {
-    const ch = text[i];
-    if (ch === '\n') {
-      push('newline', '\n');
-      line++;
-      lineStart = i;
-    } else if (ch === ' ' || ch === '\t' || ch === '\r' || ch === '\f' || ch === '\v') {
-      i++;
-    } else if (ch === '#') {
-      while (i < text.length && text[i] !== '\n') i++;
-    } else if ((ch >= '0' && ch <= '9') || ch === '.') {
-      const num = matchAt(NUMBER, text, i);
-      if (num === undefined) fail(`unexpected '.': a number needs a digit, as in .5 or 0.5`);
-      const digits = num as string;
-      const tail = matchAt(NUMBER_TAIL, text, i + digits.length);
-      if (tail !== undefined) {
-        if (/^[eE]$/.test(tail)) {
-          fail(`'${digits}${tail}' is not a number: an exponent needs digits, as in 1e-3`);
-        }
-        if (/^[A-Za-z_]/.test(tail)) {
-          fail(
-            `'${digits}${tail}' is not a number or a name: to multiply, write ${digits} * ${tail}`,
+  constructor(text: string) {
+    this.text = text;
+  }
+
+  /** A second lexer that reads on from where this one is, leaving this one where it is. */
+  fork(): Lexer {
+    const copy = new Lexer(this.text);
+    copy.i = this.i;
+    copy.line = this.line;
+    copy.lineStart = this.lineStart;
+    return copy;
+  }
+
+  next(): Token {
+    const text = this.text;
+    while (this.i < text.length) {
+      const i = this.i;
+      const ch = text[i];
+      if (ch === '\n') {
+        const t = this.token('newline', '\n');
+        this.line++;
+        this.lineStart = this.i;
+        return t;
+      }
+      if (ch === ' ' || ch === '\t' || ch === '\r' || ch === '\f' || ch === '\v') {
+        this.i++;
+      } else if (ch === '#') {
+        const end = text.indexOf('\n', i);
+        this.i = end < 0 ? text.length : end;
+      } else if ((ch >= '0' && ch <= '9') || ch === '.') {
+        return this.number();
+      } else if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch === '_') {
+        const name = matchAt(NAME, text, i) as string;
+        if (name.length > LIMITS.idLength) {
+          this.fail(
+            overLimit(`the name ${quote(name)}`, name.length, LIMITS.idLength, 'characters'),
           );
         }
-        fail(`'${digits}${tail}' is not a number`);
+        return this.token('name', name);
+      } else if (SYMBOLS.has(ch)) {
+        return this.token('symbol', ch === '*' && text[i + 1] === '*' ? '**' : ch);
+      } else {
+        const char = String.fromCodePoint(text.codePointAt(i) as number);
+        this.fail(`unexpected character ${describeCharacter(char)}${characterHint(char)}`);
       }
-      const value = Number(digits);
-      if (!Number.isFinite(value)) fail(`the number ${digits} is too large`);
-      push('number', digits, value);
-    } else if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch === '_') {
-      push('name', matchAt(NAME, text, i) as string);
-    } else if (SYMBOLS.has(ch)) {
-      push('symbol', ch === '*' && text[i + 1] === '*' ? '**' : ch);
-    } else {
-      const char = String.fromCodePoint(text.codePointAt(i) as number);
-      const instead = LOOKALIKES[char];
-      fail(`unexpected character '${char}'${instead ? `: write ${instead} instead` : ''}`);
     }
+    return this.token('end', '');
   }
-  push('end', '');
-  return tokens;
+
+  private number(): Token {
+    const text = this.text;
+    const num = matchAt(NUMBER, text, this.i);
+    if (num === undefined) this.fail(`unexpected '.': a number needs a digit, as in .5 or 0.5`);
+    const digits = num as string;
+    const tail = matchAt(NUMBER_TAIL, text, this.i + digits.length);
+    if (tail !== undefined) {
+      const whole = quote(`${digits}${tail}`);
+      if (/^[eE]$/.test(tail)) {
+        this.fail(`${whole} is not a number: an exponent needs digits, as in 1e-3`);
+      }
+      if (/^[A-Za-z_]/.test(tail) && digits.length + tail.length <= 40) {
+        this.fail(`${whole} is not a number or a name: to multiply, write ${digits} * ${tail}`);
+      }
+      this.fail(`${whole} is not a number`);
+    }
+    const value = Number(digits);
+    if (!Number.isFinite(value)) this.fail(`the number ${shorten(digits)} is too large`);
+    return this.token('number', digits, value);
+  }
+
+  /** The token `text` at the current place; moves past it. */
+  private token(kind: TokenKind, text: string, value = 0): Token {
+    const start = this.i;
+    this.i += text.length;
+    return {
+      kind,
+      text,
+      value,
+      line: this.line,
+      column: start - this.lineStart + 1,
+      start,
+      end: this.i,
+    };
+  }
+
+  private fail(message: string): never {
+    throw new ParseError(message, this.line, this.i - this.lineStart + 1);
+  }
 }
 
 const isSymbol = (t: Token, s: string) => t.kind === 'symbol' && t.text === s;
@@ -213,7 +382,7 @@ const endsStatement = (t: Token) => t.kind === 'newline' || t.kind === 'end' || 
 function tokenName(t: Token): string {
   if (t.kind === 'newline') return 'the end of the line';
   if (t.kind === 'end') return 'the end of the input';
-  return `'${t.text}'`;
+  return quote(t.text);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -275,6 +444,8 @@ interface Draft {
   op: string;
   value?: Tensor;
   label?: string;
+  /** Wires that read this node so far (its fan-out). */
+  readers: number;
 }
 
 interface DraftWire {
@@ -306,13 +477,17 @@ export function parse(text: string): ParsedProgram {
 
 class Parser {
   private readonly text: string;
-  private readonly tokens: Token[];
+  private readonly lexer: Lexer;
+  /** Tokens read so far, from token number `base` on (those before it are no longer needed). */
+  private readonly tokens: Token[] = [];
+  private base = 0;
+  /** The number of the next token. */
   private pos = 0;
   /** The last token consumed, for "after '+'" and for where a missing ')' belongs. */
   private prev: Token;
   /** Open `(` and `[`: inside them a newline is only whitespace. */
   private brackets = 0;
-  /** Current recursion depth, checked against MAX_NESTING. */
+  /** Current recursion depth, checked against `LIMITS.nesting`. */
   private nesting = 0;
 
   private readonly nodes: Draft[] = [];
@@ -323,15 +498,27 @@ class Parser {
   private readonly named: string[] = [];
   private randnCount = 0;
   private generated = 0;
+  /** Numbers in all values so far (inputs and constants). */
+  private entries = 0;
+  /** Numbers in the array literal being read. */
+  private arrayEntries = 0;
 
   constructor(text: string) {
     this.text = text;
-    this.tokens = tokenize(text);
-    this.prev = this.tokens[0];
+    if (text.length > LIMITS.programLength) {
+      const at = placeOf(text, LIMITS.programLength);
+      throw this.error(
+        at,
+        overLimit('the program', text.length, LIMITS.programLength, 'characters'),
+      );
+    }
+    this.lexer = new Lexer(text);
+    this.prev = this.at(0);
   }
 
   program(): ParsedProgram {
     for (;;) {
+      this.forgetConsumed();
       const t = this.peek();
       if (t.kind === 'end') break;
       if (endsStatement(t)) {
@@ -373,12 +560,25 @@ class Parser {
 
   // --- tokens -------------------------------------------------------------------------------
 
+  /** Token number `k` (not before `base`), read from the text when first asked for. */
+  private at(k: number): Token {
+    while (k - this.base >= this.tokens.length) this.tokens.push(this.lexer.next());
+    return this.tokens[k - this.base];
+  }
+
+  /** Drops the tokens already consumed, so memory holds about one statement's tokens. */
+  private forgetConsumed(): void {
+    if (this.pos === this.base) return;
+    this.tokens.splice(0, this.pos - this.base);
+    this.base = this.pos;
+  }
+
   /** The next token; inside brackets, newlines are skipped as whitespace. */
   private peek(): Token {
     if (this.brackets > 0) {
-      while (this.tokens[this.pos].kind === 'newline') this.pos++;
+      while (this.at(this.pos).kind === 'newline') this.pos++;
     }
-    return this.tokens[this.pos];
+    return this.at(this.pos);
   }
 
   private next(): Token {
@@ -392,12 +592,12 @@ class Parser {
     return new ParseError(message, at.line, at.column);
   }
 
-  /** Runs one level of nesting, refusing to go deeper than MAX_NESTING. */
+  /** Runs one level of nesting, refusing to go deeper than `LIMITS.nesting`. */
   private nest<T>(at: Token, inner: () => T): T {
-    if (++this.nesting > MAX_NESTING) {
+    if (++this.nesting > LIMITS.nesting) {
       throw this.error(
         at,
-        `the expression is too deeply nested (more than ${MAX_NESTING} levels): split it into named steps`,
+        `the expression is too deeply nested (more than ${LIMITS.nesting} levels): split it into named steps`,
       );
     }
     try {
@@ -427,43 +627,77 @@ class Parser {
 
   // --- building -----------------------------------------------------------------------------
 
-  private addNode(draft: Draft): number {
+  /** Adds a node made by the token at `at`, refusing one node (or number) over the limits. */
+  private addNode(draft: Draft, at: Place): number {
+    if (this.nodes.length >= LIMITS.nodes) {
+      throw this.error(
+        at,
+        `${overLimit('the circuit', this.nodes.length + 1, LIMITS.nodes, 'nodes')} (every input, gate and number in an expression is a node): make the program smaller`,
+      );
+    }
+    if (draft.value) {
+      this.entries += draft.value.data.length;
+      if (this.entries > LIMITS.totalEntries) {
+        throw this.error(
+          at,
+          overLimit('the circuit', this.entries, LIMITS.totalEntries, 'numbers in its values'),
+        );
+      }
+    }
     this.nodes.push(draft);
     return this.nodes.length - 1;
   }
 
-  /** A gate of op `op` fed by `args`, in port order. */
-  private gate(op: string, args: readonly number[]): number {
+  /** A gate of op `op` fed by `args`, in port order; `at` is the operator or function. */
+  private gate(op: string, args: readonly number[], at: Place): number {
     const def = getOp(op);
     if (!def || def.ports.length !== args.length) {
       throw new Error(`parse: op '${op}' is missing or does not take ${args.length} inputs`);
     }
-    const to = this.addNode({ id: undefined, op });
-    args.forEach((from, p) => {
+    const to = this.addNode({ id: undefined, op, readers: 0 }, at);
+    for (let p = 0; p < args.length; p++) {
+      const from = args[p];
+      if (this.wires.length >= LIMITS.wires) {
+        throw this.error(
+          at,
+          overLimit('the circuit', this.wires.length + 1, LIMITS.wires, 'wires'),
+        );
+      }
+      const source = this.nodes[from];
+      if (++source.readers > LIMITS.fanOut) {
+        // Only a name can be read twice, so the source has its id already.
+        throw this.error(
+          at,
+          `${overLimit(source.id ?? 'a value', source.readers, LIMITS.fanOut, 'readers')} (gates reading one value)`,
+        );
+      }
       this.wires.push({ from, to, port: def.ports[p] });
-    });
+    }
     return to;
   }
 
-  private constant(value: Tensor): number {
-    return this.addNode({ id: undefined, op: 'const', value });
+  private constant(value: Tensor, at: Place): number {
+    return this.addNode({ id: undefined, op: 'const', value, readers: 0 }, at);
   }
 
   // --- statements ---------------------------------------------------------------------------
 
   private statementAt(first: Token): void {
-    const second = this.tokens[this.pos + 1];
+    const second = this.at(this.pos + 1);
     if (first.kind === 'name' && isSymbol(second, '=')) {
       this.assignment();
       return;
     }
     if (isSymbol(first, '=')) throw this.error(first, `expected a name before '='`);
 
-    // Not `name = …`: find out whether it has an '=' at all, to say the right thing.
+    // Not `name = …`: find out whether it has an '=' at all, to say the right thing. The
+    // tokens read ahead already come first, then a second lexer that keeps none of them.
     let depth = 0;
     let last = first;
+    const buffered = this.base + this.tokens.length;
+    const ahead = this.lexer.fork();
     for (let k = this.pos; ; k++) {
-      const t = this.tokens[k];
+      const t = k < buffered ? this.at(k) : ahead.next();
       if (t.kind === 'end' || isSymbol(t, ';') || (t.kind === 'newline' && depth <= 0)) break;
       if (isSymbol(t, '(') || isSymbol(t, '[')) depth++;
       if (isSymbol(t, ')') || isSymbol(t, ']')) depth--;
@@ -506,8 +740,9 @@ class Parser {
     const start = this.peek();
     let root: number;
     let isInput: boolean;
-    if (start.kind === 'name' && start.text === RANDN && isSymbol(this.tokens[this.pos + 1], '(')) {
-      root = this.addNode({ id: undefined, op: 'input', value: this.randnDeclaration() });
+    if (start.kind === 'name' && start.text === RANDN && isSymbol(this.at(this.pos + 1), '(')) {
+      const value = this.randnDeclaration(name);
+      root = this.addNode({ id: undefined, op: 'input', value, readers: 0 }, start);
       isInput = true;
       if (!endsStatement(this.peek())) throw this.error(start, RANDN_USAGE);
     } else {
@@ -527,7 +762,7 @@ class Parser {
     }
 
     // `a = x`, `a = (x)`, `a = +x`: the root is an existing node, so the name gets a copy gate.
-    if (this.nodes[root].id !== undefined) root = this.gate('identity', [root]);
+    if (this.nodes[root].id !== undefined) root = this.gate('identity', [root], nameTok);
     const draft = this.nodes[root];
     draft.id = name;
     draft.label = name;
@@ -558,8 +793,8 @@ class Parser {
     );
   }
 
-  /** `randn(r, c)` as a whole right-hand side: a seeded r×c matrix of normal samples. */
-  private randnDeclaration(): Tensor {
+  /** `randn(r, c)` as the whole right-hand side of `name = …`: a seeded r×c matrix of normal samples. */
+  private randnDeclaration(name: string): Tensor {
     const fn = this.next();
     const open = this.next();
     this.brackets++;
@@ -592,11 +827,15 @@ class Parser {
       }
     }
     const [rows, cols] = args.map((t) => t.value);
-    if (rows * cols > MAX_RANDN_ENTRIES) {
-      throw this.error(
-        fn,
-        `randn(${rows}, ${cols}) would have ${rows * cols} entries; the limit is ${MAX_RANDN_ENTRIES}`,
-      );
+    const count = rows * cols;
+    if (count > LIMITS.valueEntries) {
+      const call = `${name} = randn(${shorten(args[0].text)}, ${shorten(args[1].text)})`;
+      // Beyond 10¹⁵ the count would be a wall of digits; the limit is what matters.
+      const message =
+        count <= 1e15
+          ? overLimit(call, count, LIMITS.valueEntries, 'numbers')
+          : `${call} has far too many numbers; the limit is ${formatCount(LIMITS.valueEntries)}`;
+      throw this.error(fn, `${message} numbers in one value`);
     }
     return randn(rows, cols, RANDN_SEED + this.randnCount++);
   }
@@ -610,7 +849,7 @@ class Parser {
       const t = this.peek();
       if (isSymbol(t, '+') || isSymbol(t, '-')) {
         this.next();
-        left = this.gate(t.text === '+' ? 'add' : 'sub', [left, this.term()]);
+        left = this.gate(t.text === '+' ? 'add' : 'sub', [left, this.term()], t);
       } else {
         return left;
       }
@@ -631,7 +870,7 @@ class Parser {
             : undefined;
       if (!op) return left;
       this.next();
-      left = this.gate(op, [left, this.unary()]);
+      left = this.gate(op, [left, this.unary()], t);
     }
   }
 
@@ -650,7 +889,7 @@ class Parser {
       draft.value = { shape: draft.value.shape, data: draft.value.data.map((v) => -v) };
       return operand;
     }
-    return this.gate('neg', [operand]);
+    return this.gate('neg', [operand], t);
   }
 
   /** `^` and `**`: tighter than a leading minus, grouping right to left; `2^-1` is allowed. */
@@ -660,7 +899,7 @@ class Parser {
     if (!isSymbol(t, '^') && !isSymbol(t, '**')) return base;
     this.next();
     const exponent = this.nest(t, () => this.unary());
-    return this.gate('pow', [base, exponent]);
+    return this.gate('pow', [base, exponent], t);
   }
 
   /** A number, a name, a call, a parenthesized expression or an array literal. */
@@ -668,7 +907,7 @@ class Parser {
     const t = this.peek();
     if (t.kind === 'number') {
       this.next();
-      return this.constant(scalar(t.value));
+      return this.constant(scalar(t.value), t);
     }
     if (t.kind === 'name') return this.nameOrCall();
     if (isSymbol(t, '(')) {
@@ -681,9 +920,10 @@ class Parser {
     }
     if (isSymbol(t, '[')) {
       this.next();
+      this.arrayEntries = 0;
       const value = fromNested(this.nest(t, () => this.arrayItems(t, 1)));
       if (typeof value === 'string') throw this.error(t, value);
-      return this.constant(value);
+      return this.constant(value, t);
     }
     const expected = `expected a number, a name or '('`;
     if (endsStatement(t) || isSymbol(t, ',')) {
@@ -720,7 +960,10 @@ class Parser {
   private variable(t: Token): number {
     const bound = this.assigned.get(t.text) ?? this.implicit.get(t.text);
     if (bound) return bound.node;
-    const node = this.addNode({ id: t.text, op: 'input', value: scalar(1), label: t.text });
+    const node = this.addNode(
+      { id: t.text, op: 'input', value: scalar(1), label: t.text, readers: 0 },
+      t,
+    );
     this.implicit.set(t.text, { node, line: t.line, column: t.column });
     this.inputs.push(node);
     return node;
@@ -744,7 +987,7 @@ class Parser {
     if (!op) {
       throw this.error(fnTok, `${fnTok.text} takes ${fn.expects}, got ${args.length}`);
     }
-    return this.gate(op, args);
+    return this.gate(op, args, fnTok);
   }
 
   /**
@@ -760,8 +1003,10 @@ class Parser {
         if (level >= 2) throw this.error(t, 'values have at most two dimensions (a matrix)');
         items.push(this.nest(t, () => this.arrayItems(t, level + 1)));
       } else if (t.kind === 'number') {
+        this.countArrayEntry(t);
         items.push(t.value);
       } else if ((isSymbol(t, '-') || isSymbol(t, '+')) && this.peek().kind === 'number') {
+        this.countArrayEntry(t);
         const v = this.next().value;
         items.push(t.text === '-' ? -v : v);
       } else {
@@ -784,4 +1029,25 @@ class Parser {
     this.brackets--;
     return items;
   }
+
+  /** One more number in the array literal being read, refused over `LIMITS.valueEntries`. */
+  private countArrayEntry(at: Token): void {
+    if (++this.arrayEntries > LIMITS.valueEntries) {
+      throw this.error(
+        at,
+        `${overLimit('the array', this.arrayEntries, LIMITS.valueEntries, 'numbers')} numbers in one value`,
+      );
+    }
+  }
+}
+
+/** The 1-based line and column of offset `offset` in `text`. */
+function placeOf(text: string, offset: number): Place {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return { line, column: offset - lineStart + 1 };
 }
