@@ -3,34 +3,22 @@
  * so a circuit built by hand can be read as code, typed into slides or shared as an `#expr=`
  * link. Parsing the printed program gives a circuit that computes the same values and
  * gradients (gates with one reader are written inline, so unnamed gates get new ids).
+ *
+ * Ids are data: every table keyed by an id, a name or an op is a Map or a Set. Nothing here
+ * recurses or spreads an array into a call, so a circuit of any size is written in one pass;
+ * an expression is only written inline while the parser can read it back within
+ * `LIMITS.nesting`, and deeper ones get a name of their own.
  */
 import { compile } from './compile';
 import { CircuitError } from './errors';
+import { LIMITS } from './limits';
 import { getOp } from './ops';
+import { isAssignableName } from './parse';
 import type { Program } from './program';
 import { toNested } from './tensor';
 import type { Circuit, Tensor } from './types';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/** Names the language reserves for its functions. */
-const RESERVED = new Set([
-  'sigmoid',
-  'exp',
-  'log',
-  'tanh',
-  'relu',
-  'abs',
-  'sqrt',
-  'sin',
-  'cos',
-  'max',
-  'min',
-  'pow',
-  'sum',
-  'mean',
-  'transpose',
-  'randn',
-]);
 
 /** Binding strength: a child weaker than its parent gets parentheses. */
 const ADDITIVE = 1;
@@ -39,38 +27,51 @@ const UNARY = 3;
 const POWER = 4;
 const ATOM = 5;
 
+/**
+ * An expression written out. `nesting` is how deep the parser will nest reading it back: one
+ * level per parenthesis, bracket, sign, exponent and call, as `LIMITS.nesting` counts them.
+ */
 interface Printed {
   readonly text: string;
   readonly strength: number;
+  readonly nesting: number;
 }
 
-const INFIX: Record<string, { symbol: string; strength: number }> = {
-  add: { symbol: '+', strength: ADDITIVE },
-  sub: { symbol: '-', strength: ADDITIVE },
-  mul: { symbol: '*', strength: MULTIPLICATIVE },
-  div: { symbol: '/', strength: MULTIPLICATIVE },
-  matmul: { symbol: '@', strength: MULTIPLICATIVE },
-  pow: { symbol: '^', strength: POWER },
-};
+/**
+ * An unnamed gate's expression deeper than this gets a statement of its own instead of being
+ * written inline. A gate adds at most two levels to its deepest input, so every statement
+ * stays far within what the parser reads.
+ */
+const INLINE_NESTING = Math.floor(LIMITS.nesting / 4);
 
-const CALL: Record<string, string> = {
-  sigmoid: 'sigmoid',
-  exp: 'exp',
-  log: 'log',
-  tanh: 'tanh',
-  relu: 'relu',
-  abs: 'abs',
-  sqrt: 'sqrt',
-  sin: 'sin',
-  cos: 'cos',
-  transpose: 'transpose',
-  sum: 'sum',
-  mean: 'mean',
-  reducemax: 'max',
-  reducemin: 'min',
-  max: 'max',
-  min: 'min',
-};
+const INFIX: ReadonlyMap<string, { readonly symbol: string; readonly strength: number }> = new Map([
+  ['add', { symbol: '+', strength: ADDITIVE }],
+  ['sub', { symbol: '-', strength: ADDITIVE }],
+  ['mul', { symbol: '*', strength: MULTIPLICATIVE }],
+  ['div', { symbol: '/', strength: MULTIPLICATIVE }],
+  ['matmul', { symbol: '@', strength: MULTIPLICATIVE }],
+  ['pow', { symbol: '^', strength: POWER }],
+]);
+
+/** Ops written as a call, and the function that writes them. */
+const CALL: ReadonlyMap<string, string> = new Map([
+  ['sigmoid', 'sigmoid'],
+  ['exp', 'exp'],
+  ['log', 'log'],
+  ['tanh', 'tanh'],
+  ['relu', 'relu'],
+  ['abs', 'abs'],
+  ['sqrt', 'sqrt'],
+  ['sin', 'sin'],
+  ['cos', 'cos'],
+  ['transpose', 'transpose'],
+  ['sum', 'sum'],
+  ['mean', 'mean'],
+  ['reducemax', 'max'],
+  ['reducemin', 'min'],
+  ['max', 'max'],
+  ['min', 'min'],
+]);
 
 /**
  * The circuit as a program, or `null` when it cannot be written as one: it does not compile
@@ -98,16 +99,15 @@ export function toProgram(circuit: Circuit, compiled?: Program): string | null {
   for (const w of circuit.wires) readers.set(w.from, (readers.get(w.from) ?? 0) + 1);
 
   // Every statement needs a name the language accepts; ids that are not get fresh ones.
-  const taken = new Set(
-    circuit.nodes.map((n) => n.id as string).filter((id) => IDENTIFIER.test(id)),
-  );
+  const taken = new Set<string>();
+  for (const n of circuit.nodes) if (IDENTIFIER.test(n.id)) taken.add(n.id);
   const names = new Map<string, string>();
   let fresh = 0;
   const nameOf = (id: string): string => {
     const known = names.get(id);
-    if (known) return known;
+    if (known !== undefined) return known;
     let name = id;
-    if (!IDENTIFIER.test(id) || RESERVED.has(id)) {
+    if (!isAssignableName(id)) {
       do name = `t${++fresh}`;
       while (taken.has(name));
       taken.add(name);
@@ -131,20 +131,21 @@ export function toProgram(circuit: Circuit, compiled?: Program): string | null {
     if (op.kind === 'source') {
       const literal = node.value ? literalOf(node.value) : null;
       if (literal === null) return null;
-      if (node.op === 'const') inline.set(id, { text: wrapNegative(literal), strength: ATOM });
+      if (node.op === 'const') inline.set(id, constantOf(node.value as Tensor, literal));
       else if (id === output) outputLine = `${nameOf(id)} = ${literal}`;
       else lines.push(`${nameOf(id)} = ${literal}`);
       continue;
     }
-    const args = Array.from(program.sources[slot], (src) => {
-      const srcId = program.ids[src];
-      return inline.get(srcId) ?? { text: nameOf(srcId), strength: ATOM };
-    });
+    const args: Printed[] = [];
+    for (let k = program.sourceStart[slot]; k < program.sourceStart[slot + 1]; k++) {
+      const srcId = program.ids[program.sourceSlots[k]];
+      args.push(inline.get(srcId) ?? { text: nameOf(srcId), strength: ATOM, nesting: 0 });
+    }
     const expression = printGate(node.op, args);
     // A gate read once, unnamed and not the output, is written where it is read.
     const unnamed = node.label === undefined && !IDENTIFIER.test(id);
     const onceRead = (readers.get(id) ?? 0) === 1 && unnamed && id !== output;
-    if (onceRead) inline.set(id, expression);
+    if (onceRead && expression.nesting <= INLINE_NESTING) inline.set(id, expression);
     else if (id === output) outputLine = `${nameOf(id)} = ${expression.text}`;
     else lines.push(`${nameOf(id)} = ${expression.text}`);
   }
@@ -153,26 +154,45 @@ export function toProgram(circuit: Circuit, compiled?: Program): string | null {
 }
 
 function printGate(op: string, args: readonly Printed[]): Printed {
-  const infix = INFIX[op];
+  const infix = INFIX.get(op);
   if (infix) {
-    const [a, b] = args;
-    // Left-associative, except power, which groups to the right.
+    // Left-associative, except power, which groups to the right (and whose exponent the
+    // parser reads one level deeper).
     const rightAssoc = op === 'pow';
-    const left = wrap(a, rightAssoc ? infix.strength + 1 : infix.strength);
-    const right = wrap(b, rightAssoc ? infix.strength : infix.strength + 1);
-    return { text: `${left} ${infix.symbol} ${right}`, strength: infix.strength };
+    const left = wrap(args[0], rightAssoc ? infix.strength + 1 : infix.strength);
+    const right = wrap(args[1], rightAssoc ? infix.strength : infix.strength + 1);
+    return {
+      text: `${left.text} ${infix.symbol} ${right.text}`,
+      strength: infix.strength,
+      nesting: Math.max(left.nesting, right.nesting + (rightAssoc ? 1 : 0)),
+    };
   }
-  if (op === 'neg') return { text: `-${wrap(args[0], POWER)}`, strength: UNARY };
-  if (op === 'square') return { text: `${wrap(args[0], ATOM)}^2`, strength: POWER };
-  if (op === 'inv')
-    return { text: `1 / ${wrap(args[0], MULTIPLICATIVE + 1)}`, strength: MULTIPLICATIVE };
+  if (op === 'neg') {
+    const operand = wrap(args[0], POWER);
+    return { text: `-${operand.text}`, strength: UNARY, nesting: operand.nesting + 1 };
+  }
+  if (op === 'square') {
+    const base = wrap(args[0], ATOM);
+    return { text: `${base.text}^2`, strength: POWER, nesting: Math.max(base.nesting, 1) };
+  }
+  if (op === 'inv') {
+    const operand = wrap(args[0], MULTIPLICATIVE + 1);
+    return { text: `1 / ${operand.text}`, strength: MULTIPLICATIVE, nesting: operand.nesting };
+  }
   if (op === 'identity') return args[0];
-  const call = CALL[op] ?? op;
-  return { text: `${call}(${args.map((a) => a.text).join(', ')})`, strength: ATOM };
+  const call = CALL.get(op) ?? op;
+  let text = '';
+  let nesting = 0;
+  for (const a of args) {
+    text = text === '' ? a.text : `${text}, ${a.text}`;
+    nesting = Math.max(nesting, a.nesting);
+  }
+  return { text: `${call}(${text})`, strength: ATOM, nesting: nesting + 1 };
 }
 
-function wrap(p: Printed, atLeast: number): string {
-  return p.strength >= atLeast ? p.text : `(${p.text})`;
+/** `p` as an operand that must bind at least `atLeast`: in parentheses if it binds less. */
+function wrap(p: Printed, atLeast: number): { readonly text: string; readonly nesting: number } {
+  return p.strength >= atLeast ? p : { text: `(${p.text})`, nesting: p.nesting + 1 };
 }
 
 /** A value as the language writes it; null if an entry is NaN or ±∞. */
@@ -181,7 +201,11 @@ function literalOf(value: Tensor): string | null {
   return JSON.stringify(toNested(value), (_key, x) => (Object.is(x, -0) ? 0 : x));
 }
 
-/** Inside an expression a negative number goes in parentheses: `x * (-1)`, `x ^ (-2)`. */
-function wrapNegative(literal: string): string {
-  return literal.startsWith('-') ? `(${literal})` : literal;
+/**
+ * A constant inside an expression. A negative number goes in parentheses (`x * (-1)`,
+ * `x ^ (-2)`), which the parser reads two levels deep; an array one level per bracket.
+ */
+function constantOf(value: Tensor, literal: string): Printed {
+  if (literal.startsWith('-')) return { text: `(${literal})`, strength: ATOM, nesting: 2 };
+  return { text: literal, strength: ATOM, nesting: value.shape.length };
 }

@@ -1,11 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../src/engine/compile';
+import { LIMITS } from '../../src/engine/limits';
+import { getOp } from '../../src/engine/ops';
 import { parse } from '../../src/engine/parse';
 import { toProgram } from '../../src/engine/print';
 import { scalar } from '../../src/engine/tensor';
 import { type Circuit, nodeId, portName } from '../../src/engine/types';
 import { EXAMPLE_SOURCES } from '../../src/examples/sources';
+import { circuit, gate, input, node, wire, wires } from './helpers';
 
 /** Values and gradients of every named node, and of the output. */
 function numbers(circuit: Circuit, ids: readonly string[]) {
@@ -152,4 +155,76 @@ describe('toProgram with a program compiled already', () => {
     };
     expect(toProgram(broken, compile(broken, { partial: true }))).toBeNull();
   });
+});
+
+describe('toProgram at scale', () => {
+  /** A chain of `n` unnamed gates, gate k of op `opOf(k)` reading gate k − 1 (and `also`). */
+  function chain(n: number, opOf: (k: number) => string, x: number, also?: string): Circuit {
+    const parts = [input('x', x)];
+    let previous = 'x';
+    for (let k = 1; k <= n; k++) {
+      const op = opOf(k);
+      const id = `${op}#${k}`;
+      const sources = getOp(op)?.ports.length === 2 ? [also ?? 'x', previous] : [previous];
+      parts.push(gate(id, op, ...sources));
+      previous = id;
+    }
+    return circuit(previous, ...parts);
+  }
+
+  /** Parses the printed program and checks its output value and ∂f/∂x against the circuit's. */
+  function expectReadBack(c: Circuit): string {
+    const printed = toProgram(c);
+    expect(printed).not.toBeNull();
+    const ev = compile(c).run();
+    const again = compile(parse(printed as string)).run();
+    expect(again.outputValue).toBe(ev.outputValue);
+    expect(again.grad('x')).toBe(ev.grad('x'));
+    return printed as string;
+  }
+
+  it('an 11,000-gate chain of signs and calls is written in statements the parser reads', () => {
+    const ops = ['neg', 'sigmoid', 'neg', 'tanh', 'exp'];
+    const printed = expectReadBack(chain(11_000, (k) => ops[k % ops.length], 0.5));
+    // Inline all the way down it would nest 11,000 levels; it is split into named steps.
+    expect(printed.split('\n').length).toBeGreaterThan(11_000 / LIMITS.nesting);
+    expect(printed).toMatch(/^t1 = /m);
+  });
+
+  it('a right-nested chain x - (x - (x - …)) of 11,000 gates reads back', () => {
+    // g_k = x − g_(k−1) with g_0 = x alternates 0, x, 0, x…, and ∂g_k/∂x = 1 − ∂g_(k−1)/∂x
+    // alternates 0, 1…: after an even number of gates, f = x = 3 and ∂f/∂x = 1.
+    const c = chain(11_000, () => 'sub', 3);
+    expectReadBack(c);
+    const ev = compile(c).run();
+    expect(ev.outputValue).toBe(3);
+    expect(ev.grad('x')).toBe(1);
+  });
+
+  it('a tower of exponents x ^ (x ^ (…)) of 5,000 gates reads back', () => {
+    // The printer writes x ^ x ^ …, which the parser nests one level per '^'.
+    expectReadBack(chain(5_000, () => 'pow', 1));
+  });
+
+  it('a left-nested sum of 11,999 terms is one line', () => {
+    // ((x + x) + x) + …: every add reads the sum so far on port a and x on port b.
+    const parts = [input('x', 1)];
+    let previous = 'x';
+    for (let k = 1; k <= 11_999; k++) {
+      parts.push(gate(`add#${k}`, 'add', previous, 'x'));
+      previous = `add#${k}`;
+    }
+    const c = circuit(previous, ...parts);
+    const printed = expectReadBack(c);
+    // The output's id add#11999 is not a name, so it is written as t1.
+    expect(printed).toBe(`x = 1\nt1 = ${Array.from({ length: 12_000 }, () => 'x').join(' + ')}`);
+  });
+
+  it.each(['constructor', 'toString', '__proto__', 'valueOf'])(
+    'an op named %s is not an op: null, not a crash',
+    (op) => {
+      const c = circuit('g', input('x', 1), node('g', op), wires(wire('x', 'g', 'a')));
+      expect(toProgram(c)).toBeNull();
+    },
+  );
 });
