@@ -592,19 +592,22 @@ class Parser {
     return new ParseError(message, at.line, at.column);
   }
 
-  /** Runs one level of nesting, refusing to go deeper than `LIMITS.nesting`. */
-  private nest<T>(at: Token, inner: () => T): T {
+  /**
+   * Enters one level of nesting, refusing to go deeper than `LIMITS.nesting`; `leave` steps
+   * back out. (Not a wrapper taking a callback: that would cost two stack frames per level.
+   * When a level throws, the whole parse is over, so nothing needs to leave then.)
+   */
+  private enter(at: Token): void {
     if (++this.nesting > LIMITS.nesting) {
       throw this.error(
         at,
         `the expression is too deeply nested (more than ${LIMITS.nesting} levels): split it into named steps`,
       );
     }
-    try {
-      return inner();
-    } finally {
-      this.nesting--;
-    }
+  }
+
+  private leave(): void {
+    this.nesting--;
   }
 
   /** Consumes the `)` or `]` that closes `open`, or says where it was expected. */
@@ -882,7 +885,9 @@ class Parser {
     const t = this.peek();
     if (!isSymbol(t, '-') && !isSymbol(t, '+')) return this.power();
     this.next();
-    const operand = this.nest(t, () => this.unary());
+    this.enter(t);
+    const operand = this.unary();
+    this.leave();
     if (t.text === '+') return operand;
     const draft = this.nodes[operand];
     if (draft.op === 'const' && draft.value) {
@@ -898,7 +903,9 @@ class Parser {
     const t = this.peek();
     if (!isSymbol(t, '^') && !isSymbol(t, '**')) return base;
     this.next();
-    const exponent = this.nest(t, () => this.unary());
+    this.enter(t);
+    const exponent = this.unary();
+    this.leave();
     return this.gate('pow', [base, exponent], t);
   }
 
@@ -913,7 +920,9 @@ class Parser {
     if (isSymbol(t, '(')) {
       this.next();
       this.brackets++;
-      const inner = this.nest(t, () => this.expression());
+      this.enter(t);
+      const inner = this.expression();
+      this.leave();
       this.expectClose(')', t);
       this.brackets--;
       return inner;
@@ -921,7 +930,9 @@ class Parser {
     if (isSymbol(t, '[')) {
       this.next();
       this.arrayEntries = 0;
-      const value = fromNested(this.nest(t, () => this.arrayItems(t, 1)));
+      this.enter(t);
+      const value = fromNested(this.arrayItems(t, 1));
+      this.leave();
       if (typeof value === 'string') throw this.error(t, value);
       return this.constant(value, t);
     }
@@ -972,15 +983,16 @@ class Parser {
   private call(fnTok: Token, fn: FunctionDef): number {
     const open = this.next();
     this.brackets++;
-    const args = this.nest(open, () => {
-      const list: number[] = [];
-      if (isSymbol(this.peek(), ')')) return list;
+    this.enter(open);
+    const args: number[] = [];
+    if (!isSymbol(this.peek(), ')')) {
       for (;;) {
-        list.push(this.expression());
-        if (!isSymbol(this.peek(), ',')) return list;
+        args.push(this.expression());
+        if (!isSymbol(this.peek(), ',')) break;
         this.next();
       }
-    });
+    }
+    this.leave();
     this.expectClose(')', open);
     this.brackets--;
     const op = args.length === 1 || args.length === 2 ? fn.byArity[args.length] : undefined;
@@ -1001,7 +1013,9 @@ class Parser {
       const t = this.next();
       if (isSymbol(t, '[')) {
         if (level >= 2) throw this.error(t, 'values have at most two dimensions (a matrix)');
-        items.push(this.nest(t, () => this.arrayItems(t, level + 1)));
+        this.enter(t);
+        items.push(this.arrayItems(t, level + 1));
+        this.leave();
       } else if (t.kind === 'number') {
         this.countArrayEntry(t);
         items.push(t.value);
