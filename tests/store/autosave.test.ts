@@ -622,3 +622,89 @@ describe('previous circuit', () => {
     expect(storage.getItem(`${AUTOSAVE_KEY}:corrupt:9-2`)).toBe('more garbage');
   });
 });
+
+describe('a tab closed during a conflict', () => {
+  it('keeps its edits as a record of their own, which the other tab is told of and can take', () => {
+    const storage = new FakeStorage();
+    const a = tab(storage, 'A', clock(1_000));
+    const b = tab(storage, 'B', clock(2_000));
+    a.save(product(1), null);
+    b.load();
+    b.save(product(2), null);
+    expectKind(a.save(product(3), null), 'conflict');
+
+    // A closes: its edits go beside the main slot, which keeps B's record.
+    const mainBefore = storage.getItem(AUTOSAVE_KEY);
+    expect(a.keepClosed(product(3), 'x*5')).toEqual({ kind: 'saved' });
+    expect(storage.getItem(AUTOSAVE_KEY)).toBe(mainBefore);
+    const event = storage.events[storage.events.length - 1];
+    expect(event.key).toBe(`${AUTOSAVE_KEY}:closed:A`);
+    expect(b.onExternalChange(event)).toBe('closed-tab');
+
+    // A tab does not offer its own record; another one does, and taking it removes it.
+    expect(a.closed()).toEqual([]);
+    const records = b.closed();
+    expect(records.map((r) => r.key)).toEqual([`${AUTOSAVE_KEY}:closed:A`]);
+    expect(xOf(records[0].saved)).toBe(3);
+    const taken = expectLoaded(b.takeClosed(records[0].key));
+    expectSameCircuit(taken.circuit, product(3));
+    expect(taken.expression).toBe('x*5');
+    expect(storage.getItem(`${AUTOSAVE_KEY}:closed:A`)).toBeNull();
+    expect(b.closed()).toEqual([]);
+    // Only closed-tab keys can be taken.
+    expect(b.takeClosed(AUTOSAVE_KEY)).toEqual({ kind: 'none' });
+    expect(xOf(expectLoaded(tab(storage, 'C').load()))).toBe(2);
+  });
+
+  it('lists the newest first and skips unreadable ones', () => {
+    const storage = new FakeStorage();
+    tab(storage, 'A', clock(5)).keepClosed(product(1), null);
+    tab(storage, 'B', clock(9)).keepClosed(product(2), null);
+    storage.setItem(`${AUTOSAVE_KEY}:closed:C`, 'garbage');
+    const c = tab(storage, 'C');
+    expect(c.onExternalChange({ key: `${AUTOSAVE_KEY}:closed:C`, newValue: 'garbage' })).toBe(
+      'ignore',
+    );
+    expect(c.closed().map((r) => xOf(r.saved))).toEqual([2, 1]);
+  });
+});
+
+describe('a record that reads but cannot be opened', () => {
+  it('is set aside verbatim from the main slot, which is then free', () => {
+    const storage = new FakeStorage();
+    tab(storage, 'A').save(product(1), null);
+    const raw = storage.getItem(AUTOSAVE_KEY);
+    const b = tab(storage, 'B', () => 77);
+    expectLoaded(b.load());
+    expect(b.setAsideUnopenable('main')).toBe(`${AUTOSAVE_KEY}:corrupt:77`);
+    expect(storage.getItem(`${AUTOSAVE_KEY}:corrupt:77`)).toBe(raw);
+    expect(storage.getItem(AUTOSAVE_KEY)).toBeNull();
+    expect(b.corruptKeys()).toEqual([`${AUTOSAVE_KEY}:corrupt:77`]);
+    // B writes its own circuit next, without a conflict.
+    expectKind(b.save(product(5), null), 'saved');
+  });
+
+  it('is left alone when another tab has written since', () => {
+    const storage = new FakeStorage();
+    tab(storage, 'A').save(product(1), null);
+    const b = tab(storage, 'B');
+    expectLoaded(b.load());
+    storage.setItem(
+      AUTOSAVE_KEY,
+      storage.getItem(AUTOSAVE_KEY)?.replace('"rev":1', '"rev":2') ?? '',
+    );
+    expect(b.setAsideUnopenable('main')).toBeNull();
+    expect(b.corruptKeys()).toEqual([]);
+  });
+
+  it('is set aside from the previous slot', () => {
+    const storage = new FakeStorage();
+    const a = tab(storage, 'A', () => 5);
+    a.keepPrevious(product(1), null);
+    const raw = storage.getItem(`${AUTOSAVE_KEY}:previous`);
+    expectLoaded(a.previous());
+    expect(a.setAsideUnopenable('previous')).toBe(`${AUTOSAVE_KEY}:corrupt:5`);
+    expect(storage.getItem(`${AUTOSAVE_KEY}:corrupt:5`)).toBe(raw);
+    expect(a.previous()).toEqual({ kind: 'none' });
+  });
+});
