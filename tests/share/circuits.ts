@@ -247,3 +247,60 @@ export function expectPrototypeUntouched(): void {
     Object.getOwnPropertyNames(PROTOTYPE_BEFORE).sort(),
   );
 }
+
+/** One hostile change to a JSON tree; see `applyHostileEdit`. */
+export interface HostileEdit {
+  readonly kind: 'key' | 'string' | 'value';
+  readonly at: number;
+  readonly name: number;
+  readonly junk: unknown;
+}
+
+export const hostileEditArb: fc.Arbitrary<HostileEdit> = fc.record({
+  kind: fc.constantFrom('key' as const, 'string' as const, 'value' as const),
+  at: fc.nat(),
+  name: fc.nat(),
+  junk: fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constant({ polluted: true })),
+});
+
+/**
+ * Changes a JSON tree in place, the way a hostile file or link would:
+ * - `key`: gives one of its objects an own property named like a member of Object.prototype
+ *   (`__proto__` included: defined, not assigned, so JSON.stringify writes it);
+ * - `string`: turns one of its strings (an id, an op, a port, a label) into such a name;
+ * - `value`: puts such a name in place of any one value.
+ * `at` picks the place (depth-first, modulo the count) and `name` the name.
+ */
+export function applyHostileEdit(root: object, edit: HostileEdit): void {
+  const names = [...HOSTILE_NAMES, 'prototype'];
+  const name = names[edit.name % names.length];
+  const objects: object[] = [];
+  const slots: { holder: Record<string, unknown>; key: string; isString: boolean }[] = [];
+  const visit = (holder: object): void => {
+    if (!Array.isArray(holder)) objects.push(holder);
+    for (const key of Object.keys(holder)) {
+      const child = (holder as Record<string, unknown>)[key];
+      slots.push({
+        holder: holder as Record<string, unknown>,
+        key,
+        isString: typeof child === 'string',
+      });
+      if (typeof child === 'object' && child !== null) visit(child);
+    }
+  };
+  visit(root);
+  if (edit.kind === 'key') {
+    const target = objects[edit.at % objects.length];
+    Object.defineProperty(target, name, {
+      value: structuredClone(edit.junk), // a copy: the same junk may be used twice
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+    return;
+  }
+  const candidates = edit.kind === 'string' ? slots.filter((s) => s.isString) : slots;
+  if (candidates.length === 0) return;
+  const { holder, key } = candidates[edit.at % candidates.length];
+  holder[key] = name;
+}

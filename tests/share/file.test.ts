@@ -13,7 +13,17 @@ import {
   serializeCircuit,
   toFileObject,
 } from '../../src/share/file';
-import { circuitArbitrary, expectSameCircuit, node, t, wire } from './circuits';
+import {
+  applyHostileEdit,
+  circuitArbitrary,
+  expectPrototypeUntouched,
+  expectSameCircuit,
+  hostileEditArb,
+  node,
+  prototypeChange,
+  t,
+  wire,
+} from './circuits';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -738,9 +748,26 @@ describe('prototype pollution', () => {
 });
 
 describe('garbage never throws', () => {
+  /**
+   * A circuit or a message about the input; never the catch-all for an exception (tagged
+   * `unexpected`), which fails the test with its message. A circuit that opened goes out as a
+   * file again and comes back the same, without a warning. Plain checks, not `expect`: this
+   * runs on every case.
+   */
   const neverThrows = (decoded: Decoded) => {
-    expect(typeof decoded.ok).toBe('boolean');
-    if (!decoded.ok) expect(decoded.error.length).toBeGreaterThan(0);
+    const change = prototypeChange();
+    if (change !== undefined) throw new Error(change);
+    if (!decoded.ok) {
+      if (decoded.unexpected) throw new Error(`the reader threw: ${decoded.error}`);
+      if (typeof decoded.error !== 'string' || decoded.error === '') {
+        throw new Error('an error needs a message');
+      }
+      return;
+    }
+    const again = parseCircuitFile(serializeCircuit(decoded.circuit));
+    if (!again.ok) throw new Error(`written again, it does not read: ${again.error}`);
+    if (again.warnings.length > 0) throw new Error(`written again: ${again.warnings.join('; ')}`);
+    expectSameCircuit(again.circuit, decoded.circuit);
   };
 
   it('random strings', () => {
@@ -818,6 +845,34 @@ describe('garbage never throws', () => {
       }),
       { seed: 42, numRuns: 2000 },
     );
+  });
+
+  it('hostile names as ids, ops, ports, labels, values and keys', () => {
+    let opened = 0;
+    let refused = 0;
+    const base = toFileObject(trickyIds);
+    fc.assert(
+      fc.property(
+        fc.constantFrom(base, toFileObject(classic)),
+        fc.array(hostileEditArb, { minLength: 1, maxLength: 4 }),
+        fc.boolean(),
+        (start, edits, asText) => {
+          const data = JSON.parse(JSON.stringify(start)) as object;
+          for (const edit of edits) applyHostileEdit(data, edit);
+          // As text, JSON.parse makes `__proto__` an own key again; as an object, it is one.
+          const decoded = asText
+            ? parseCircuitFile(JSON.stringify(data))
+            : decodeCircuitObject(data);
+          neverThrows(decoded);
+          if (decoded.ok) opened++;
+          else refused++;
+        },
+      ),
+      { seed: 42, numRuns: 3_000 },
+    );
+    expect(opened).toBeGreaterThan(300);
+    expect(refused).toBeGreaterThan(300);
+    expectPrototypeUntouched();
   });
 
   it('hostile objects whose getters throw', () => {
