@@ -674,6 +674,45 @@ describe('broken links', () => {
     ]);
   });
 
+  it('moves a position beyond the limit and drops one that is not finite, saying so', () => {
+    const json = JSON.stringify({
+      nodes: {
+        id: ['far', 'nan', 'near'],
+        op: ['input', 'input', 'neg'],
+        x: [1e308, 'NaN', -1_000_000],
+        y: [-5e6, 0, 1_000_000],
+        value: [1, 2],
+      },
+    });
+    const decoded = expectFull(decodeHash(linkAround(json)));
+    expect(decoded.circuit.nodes.map((n) => n.position)).toEqual([
+      { x: 1_000_000, y: -1_000_000 },
+      undefined,
+      { x: -1_000_000, y: 1_000_000 },
+    ]);
+    expect(decoded.warnings).toEqual([
+      "node 1 (id 'far'): position (1e+308, -5000000) is more than 1,000,000 from the origin; it was moved to (1000000, -1000000)",
+      "node 2 (id 'nan'): position dropped (it needs finite numbers x and y); the node will be placed",
+    ]);
+  });
+
+  it('names the fields, columns and view options it does not read', () => {
+    const json = JSON.stringify({
+      nodes: { id: ['x'], op: ['input'], value: [1], colour: ['red'] },
+      wires: { from: [], weight: [] },
+      view: { dark: 1, zoom: 2 },
+      layout: 'dagre',
+    });
+    const decoded = expectFull(decodeHash(linkAround(json)));
+    expect(decoded.view).toEqual({ dark: true });
+    expect(decoded.warnings).toEqual([
+      'the link\'s data has a field "layout" this app does not read; ignored',
+      'the link\'s node column "colour" is unknown; it was ignored',
+      'the link\'s wire column "weight" is unknown; it was ignored',
+      'the link\'s view option "zoom" is unknown; it was ignored',
+    ]);
+  });
+
   it('enforces the node and wire limits before rebuilding records', () => {
     const ids = Array.from({ length: 12_001 }, (_, i) => `n${i}`);
     const json = JSON.stringify({ nodes: { id: ids, op: ids.map(() => 'neg') } });
