@@ -77,6 +77,12 @@ export const UNPACKED_CAP = (() => {
   );
 })();
 
+/**
+ * Warnings of one kind (parts of the hash ignored, unknown fields of one object) name at most
+ * this many; the rest are counted in one more sentence, so a hostile link cannot make millions.
+ */
+const LISTED_WARNINGS = 10;
+
 /** Input is fed to the inflater this many bytes at a time, so no single push can blow up. */
 const INFLATE_CHUNK = 1024;
 /** Deflate unpacks to at most about 1,032 bytes per byte (a 258-byte match per two bits). */
@@ -205,6 +211,10 @@ function readHash(hash: unknown): LinkDecoded {
   const seen = new Set<string>();
   let circuitData: string | undefined;
   let rawProgram: string | undefined;
+  let ignored = 0;
+  const ignore = (sentence: string) => {
+    if (ignored++ < LISTED_WARNINGS) warnings.push(sentence);
+  };
 
   for (const segment of body.split('&')) {
     if (segment === '') continue;
@@ -212,11 +222,11 @@ function readHash(hash: unknown): LinkDecoded {
     const name = formDecode(eq < 0 ? segment : segment.slice(0, eq));
     const rawValue = eq < 0 ? '' : segment.slice(eq + 1);
     if (!HASH_KEYS.has(name)) {
-      warnings.push(unknownKeyWarning(name, segment));
+      ignore(unknownKeyWarning(name, segment));
       continue;
     }
     if (seen.has(name)) {
-      warnings.push(
+      ignore(
         `the link gives "${name}" more than once; the first is used and ${quote(segment)} was ignored`,
       );
       continue;
@@ -225,6 +235,10 @@ function readHash(hash: unknown): LinkDecoded {
     if (name === 'c') circuitData = formDecode(rawValue);
     else if (name === 'expr') rawProgram = rawValue;
     else readViewFlag(name, formDecode(rawValue), hashView, warnings, '');
+  }
+  if (ignored > LISTED_WARNINGS) {
+    const more = ignored - LISTED_WARNINGS;
+    warnings.push(`and ${formatCount(more)} more parts of the link were ignored`);
   }
 
   if (circuitData !== undefined) {
@@ -380,11 +394,13 @@ function readPayload(
   }
   const draft: PayloadDraft = { nodes: [], ids: [], wires: [], output: null, view: {} };
   const warnings: string[] = [];
-  for (const key of Object.keys(payload)) {
-    if (!PAYLOAD_FIELDS.has(key)) {
-      warnings.push(`the link's data has a field ${quote(key)} this app does not read; ignored`);
-    }
-  }
+  warnUnknownKeys(
+    payload,
+    (key) => PAYLOAD_FIELDS.has(key),
+    warnings,
+    (key) => `the link's data has a field ${key} this app does not read; ignored`,
+    (count) => `and ${count} more fields of the link's data were ignored`,
+  );
   for (const [key, field] of PAYLOAD_FIELDS) {
     const error = field.read(own(payload, key), draft, warnings);
     if (error !== undefined) return failure(`the link's circuit is not valid: ${error}`);
@@ -735,11 +751,13 @@ const PAYLOAD_TABLE: Readonly<Record<string, PayloadField>> = {
         warnings.push(`the link's view options are ${kindOf(raw)}, not an object; ignored`);
         return undefined;
       }
-      for (const key of Object.keys(raw)) {
-        if (!VIEW_FIELDS_BY_NAME.has(key)) {
-          warnings.push(`the link's view option ${quote(key)} is unknown; it was ignored`);
-        }
-      }
+      warnUnknownKeys(
+        raw,
+        (key) => VIEW_FIELDS_BY_NAME.has(key),
+        warnings,
+        (key) => `the link's view option ${key} is unknown; it was ignored`,
+        (count) => `and ${count} more unknown view options were ignored`,
+      );
       for (const [key] of VIEW_ENTRIES) {
         const value = own(raw, key);
         if (value === undefined) continue;
@@ -790,11 +808,13 @@ function readColumns<R>(
   if (raw === undefined) return [];
   if (!isRecord(raw)) return `the ${things} must be an object of columns, got ${kindOf(raw)}`;
   const limit = LIMITS[things];
-  for (const key of Object.keys(raw)) {
-    if (!Object.hasOwn(table, key)) {
-      warnings.push(`the link's ${thing} column ${quote(key)} is unknown; it was ignored`);
-    }
-  }
+  warnUnknownKeys(
+    raw,
+    (key) => Object.hasOwn(table, key),
+    warnings,
+    (key) => `the link's ${thing} column ${key} is unknown; it was ignored`,
+    (count) => `and ${count} more unknown ${thing} columns were ignored`,
+  );
   const columns = new Map<string, readonly unknown[]>();
   let count = 0;
   for (const key of Object.keys(table)) {
@@ -821,6 +841,25 @@ function readColumns<R>(
     records.push(record);
   }
   return records;
+}
+
+/**
+ * A warning for each own key of `raw` that is not `known`: the first `LISTED_WARNINGS` by
+ * name (`named` gets the key quoted), the rest counted in one sentence (`counted`).
+ */
+function warnUnknownKeys(
+  raw: object,
+  known: (key: string) => boolean,
+  warnings: string[],
+  named: (key: string) => string,
+  counted: (count: string) => string,
+): void {
+  let unknown = 0;
+  for (const key of Object.keys(raw)) {
+    if (known(key)) continue;
+    if (unknown++ < LISTED_WARNINGS) warnings.push(named(quote(key)));
+  }
+  if (unknown > LISTED_WARNINGS) warnings.push(counted(formatCount(unknown - LISTED_WARNINGS)));
 }
 
 /**

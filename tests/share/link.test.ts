@@ -513,6 +513,25 @@ describe('view flags', () => {
     ]);
   });
 
+  it('names the first ten parts it ignores and counts the rest', () => {
+    const parts = Array.from({ length: 100_000 }, (_, i) => (i % 2 === 0 ? `k${i}=1` : 'step=1'));
+    const decoded = expectNone(decodeHash(`#step=4&${parts.join('&')}`));
+    expect(decoded.view).toEqual({ step: 4 });
+    expect(decoded.warnings).toHaveLength(11);
+    expect(decoded.warnings[0]).toBe(
+      'the link part "k0=1" is not one this app reads; it was ignored',
+    );
+    expect(decoded.warnings[1]).toBe(
+      'the link gives "step" more than once; the first is used and "step=1" was ignored',
+    );
+    expect(decoded.warnings[10]).toBe('and 99,990 more parts of the link were ignored');
+    const fields = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`f${i}`, i]));
+    const data = expectFull(decodeHash(linkAround(JSON.stringify({ ...fields, nodes: fields }))));
+    expect(data.warnings).toHaveLength(22);
+    expect(data.warnings[10]).toBe("and 2 more fields of the link's data were ignored");
+    expect(data.warnings[21]).toBe('and 2 more unknown node columns were ignored');
+  });
+
   it('keeps the warnings of a hash beside a circuit or a program', () => {
     const hash = encodeFullLink({ circuit: classic, view: {} });
     expect(expectFull(decodeHash(`${hash}&exp=1&c=1.x`)).warnings).toEqual([
