@@ -282,7 +282,8 @@ function GradientCheckView({ id }: { id: string }) {
     if (!program || !evaluation || program.output < 0 || program.size > 200_000) return undefined;
     const slot = program.slot(id);
     if (slot < 0 || program.offsets[slot + 1] - program.offsets[slot] > 400) return undefined;
-    const overrides: Record<string, Value> = {};
+    // Keyed by input id: a null-prototype object, so `__proto__` is an ordinary key.
+    const overrides: Record<string, Value> = Object.create(null);
     for (const s of program.inputs) overrides[program.ids[s]] = evaluation.value(program.ids[s]);
     return numericalGradient(program, overrides as never, { evaluation }).find(
       (c) => c.node === id,
