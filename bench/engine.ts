@@ -170,8 +170,9 @@ function benchCircuit(make: () => BuiltCircuit, plan: Plan, measureMemory: boole
   const stats = gradStats(program, fused);
 
   const init = program.initialArray();
-  const v = new Float64Array(program.size);
+  const v = new Float64Array(program.valueSize);
   const gr = new Float64Array(program.size);
+  const c = new Float64Array(program.contributionSize);
   const engineRun = () => {
     program.run();
   };
@@ -179,7 +180,7 @@ function benchCircuit(make: () => BuiltCircuit, plan: Plan, measureMemory: boole
     v.set(init);
     gr.fill(0);
     program.forward(v);
-    program.backward(v, gr);
+    program.backward(v, gr, c);
   };
   const fusedRun = () => runFused(fused);
 

@@ -3,12 +3,42 @@
  */
 export { type CompileOptions, compile } from './compile';
 export { CircuitError, ParseError, type Problem } from './errors';
+export {
+  formatLiteral,
+  formatNumber,
+  formatShort,
+  literalCode,
+  texLiteral,
+  texNumber,
+} from './format';
 export { type GradientCheck, numericalGradient } from './numerical';
-export type { BinaryOp, OpDef, OpFamily, SourceOp, TensorOp, UnaryOp } from './ops';
+export type {
+  BinaryOp,
+  CallSyntax,
+  InfixSyntax,
+  OpDef,
+  OpFamily,
+  OpSyntax,
+  Params,
+  PrefixSyntax,
+  Rewrite,
+  SourceOp,
+  TensorGate,
+  TensorOp,
+  UnaryOp,
+} from './ops';
 export { ALL_OPS, getOp, isSource } from './ops';
 export { type ParsedProgram, parse } from './parse';
 export { toProgram } from './print';
-export { Evaluation, type InputValues, type NonFiniteOrigin, Program } from './program';
+export {
+  Evaluation,
+  type InputValues,
+  type NonFiniteOrigin,
+  type ParamOverrides,
+  Program,
+  type RunOptions,
+} from './program';
+export { mulberry32 } from './random';
 export {
   type BackwardStep,
   backwardSteps,
@@ -18,8 +48,10 @@ export {
   type PlaybackStep,
   playbackSteps,
   type SeedStep,
+  type StepLiteral,
   type StepTerm,
 } from './steps';
+export { FUNCTIONS, INFIX, PREFIX, RESERVED_NAMES } from './syntax';
 export {
   formatShape,
   fromNested,

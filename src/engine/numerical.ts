@@ -1,4 +1,4 @@
-import { Evaluation, type InputValues, type Program } from './program';
+import { Evaluation, type InputValues, type ParamOverrides, type Program } from './program';
 import { toValue } from './tensor';
 import type { NodeId, Value } from './types';
 
@@ -28,21 +28,26 @@ export function relativeError(a: number, n: number): number {
 
 /**
  * Checks every input's analytic gradient against centered differences, for a program (run at
- * `inputs`) or for an evaluation (at the values it was run with). f is the sum of the
- * output's entries (a tensor output is seeded with ones). `h` defaults to 1e-5.
+ * `inputs`, with literals `options.params`) or for an evaluation (at the values it was run
+ * with). f is the sum of the output's entries (a tensor output is seeded with ones). `h`
+ * defaults to 1e-5. Only inputs are varied: a literal is part of its gate, never a variable.
  */
 export function numericalGradient(
   programOrEvaluation: Program | Evaluation,
   inputs?: InputValues,
-  options: { readonly h?: number; readonly evaluation?: Evaluation } = {},
+  options: {
+    readonly h?: number;
+    readonly evaluation?: Evaluation;
+    readonly params?: ParamOverrides;
+  } = {},
 ): GradientCheck[] {
   const h = options.h ?? 1e-5;
   // Given an evaluation, check it at the input values it was run with.
   const given = programOrEvaluation instanceof Evaluation ? programOrEvaluation : undefined;
   const program = given ? given.program : (programOrEvaluation as Program);
-  const evaluation = given ?? options.evaluation ?? program.run(inputs);
+  const evaluation = given ?? options.evaluation ?? program.run(inputs, { params: options.params });
   if (program.output < 0) return [];
-  const base = given ? given.values.slice() : program.initialArray(inputs);
+  const base = given ? given.values.slice() : program.initialArray(inputs, options.params);
   const o0 = program.offsets[program.output];
   const o1 = program.offsets[program.output + 1];
   const f = (values: Float64Array) => {
@@ -90,19 +95,31 @@ export function numericalGradient(
 
 function branchOf(program: Program, slot: number, values: Float64Array): string {
   const op = program.ops[slot];
-  const src = program.sources[slot];
-  const x = program.view(src[0], values).data;
-  if (op.kind === 'unary' && op.branch) return Array.from(x, op.branch).join(' ');
+  if (op.kind === 'unary' && op.branch) {
+    return Array.from(program.portView(slot, 0, values).data, op.branch).join(' ');
+  }
   if (op.kind === 'binary' && op.branch) {
-    const b = program.view(src[1], values).data;
-    const n = Math.max(x.length, b.length);
+    const a = program.portView(slot, 0, values).data;
+    const b = program.portView(slot, 1, values).data;
+    const n = Math.max(a.length, b.length);
     const out: number[] = [];
-    for (let i = 0; i < n; i++)
-      out.push(op.branch(x[x.length === 1 ? 0 : i], b[b.length === 1 ? 0 : i]));
+    for (let i = 0; i < n; i++) {
+      out.push(op.branch(a[a.length === 1 ? 0 : i], b[b.length === 1 ? 0 : i]));
+    }
     return out.join(' ');
   }
   if (op.kind === 'tensor' && op.branch) {
-    return String(op.branch(Array.from(src, (s) => program.view(s, values))));
+    const first = program.portStart[slot];
+    const count = program.portStart[slot + 1] - first;
+    const shapes = Array.from({ length: count }, (_, port) => program.portShape(slot, port));
+    return String(
+      op.branch(values, {
+        inputs: program.portValue.slice(first, first + count),
+        shapes,
+        out: program.offsets[slot],
+        outShape: program.shapes[slot],
+      }),
+    );
   }
   return '';
 }

@@ -1,14 +1,20 @@
 import { CircuitError, type Problem } from './errors';
+import { backwardCode, forwardCode, GENERAL } from './fastpath';
+import {
+  type BackwardPlan,
+  backwardPass,
+  type ForwardPlan,
+  forwardPass,
+  type GeneralGate,
+} from './hotloop';
 import { IdIndex } from './idindex';
-import type { BinaryOp, OpDef, UnaryOp } from './ops';
-import { add, div, max, min, mul, neg, square, sub } from './ops/arithmetic';
-import { exp, log, relu, sigmoid, tanh } from './ops/functions';
+import type { OpDef, Params } from './ops/types';
 import { formatShape, fromNested, shapeEquals, sizeOf, toValue } from './tensor';
-import type { Circuit, NestedNumbers, NodeId, Shape, Tensor, Value } from './types';
+import type { Circuit, NestedNumbers, NodeId, PortName, Shape, Tensor, Value } from './types';
 
 /**
- * A program laid out by hand (tests do this to try an op that is not in the registry), and
- * what `compile` makes of a circuit with problems: every computable node, in topological order.
+ * A program laid out by hand (tests do this to try an op that is not in the registry): every
+ * node in topological order.
  */
 export interface ProgramLayout {
   readonly circuit: Circuit;
@@ -16,8 +22,10 @@ export interface ProgramLayout {
   readonly ids: readonly NodeId[];
   readonly ops: readonly OpDef[];
   readonly shapes: readonly Shape[];
-  /** For each node, the slot feeding each of its ports. */
+  /** For each slot, the slot feeding each of its ports, or -1 for a port holding a literal. */
   readonly sources: readonly Int32Array[];
+  /** For each slot, its literals by port name (for every port whose source is -1). */
+  readonly params?: readonly (Params | undefined)[];
   /** Values of input and constant nodes. */
   readonly initial: readonly (Tensor | undefined)[];
   readonly reachesOutput: Uint8Array;
@@ -26,9 +34,9 @@ export interface ProgramLayout {
 }
 
 /**
- * The same, flat: what `compile` makes of a circuit without problems, with nothing allocated
- * per node. The sources are in CSR form: the ports of slot s are fed by
- * `sourceSlots[sourceStart[s]]` … `sourceSlots[sourceStart[s + 1] - 1]`.
+ * What `compile` makes of a circuit: the same, flat, with nothing allocated per node. The
+ * ports of slot s are the cells `portStart[s]` … `portStart[s + 1] - 1`, in the op's port
+ * order; `portSource[cell]` is the slot feeding the port, or -1 when it holds a literal.
  */
 export interface FlatProgramLayout {
   readonly circuit: Circuit;
@@ -36,8 +44,10 @@ export interface FlatProgramLayout {
   readonly ids: readonly NodeId[];
   readonly ops: readonly OpDef[];
   readonly shapes: readonly Shape[];
-  readonly sourceStart: Int32Array;
-  readonly sourceSlots: Int32Array;
+  readonly portStart: Int32Array;
+  readonly portSource: Int32Array;
+  /** The literals of each slot by port name, or undefined for a slot without any. */
+  readonly params: readonly (Params | undefined)[];
   /** Values of input and constant nodes, by slot. */
   readonly initial: readonly (Tensor | undefined)[];
   readonly reachesOutput: Uint8Array;
@@ -49,68 +59,42 @@ export interface FlatProgramLayout {
 /** A hand-made layout, flattened. */
 function flatten(layout: ProgramLayout): FlatProgramLayout {
   const count = layout.ids.length;
-  const sourceStart = new Int32Array(count + 1);
-  for (let s = 0; s < count; s++) sourceStart[s + 1] = sourceStart[s] + layout.sources[s].length;
-  const sourceSlots = new Int32Array(sourceStart[count]);
-  for (let s = 0; s < count; s++) sourceSlots.set(layout.sources[s], sourceStart[s]);
-  return { ...layout, sourceStart, sourceSlots };
+  const portStart = new Int32Array(count + 1);
+  for (let s = 0; s < count; s++) portStart[s + 1] = portStart[s] + layout.sources[s].length;
+  const portSource = new Int32Array(portStart[count]);
+  for (let s = 0; s < count; s++) portSource.set(layout.sources[s], portStart[s]);
+  const params = layout.params ?? new Array<undefined>(count).fill(undefined);
+  return { ...layout, portStart, portSource, params };
 }
 
 export type InputValues = Readonly<Record<string, NestedNumbers | Tensor>>;
 
-// How the hot loops treat a gate. Scalar elementwise gates take the fast path.
-const UNARY = 0;
-const UNARY_ROUTING = 1;
-const BINARY = 2;
-const BINARY_ROUTING = 3;
-const GENERAL = 4;
-// The common scalar ops get a case of their own in the hot loops, so that each call site there
-// always calls the same function and V8 inlines it (one shared call site for every op cannot be
-// inlined, and passes every number boxed). The formulas stay in the op declarations: each case
-// calls the op's own f, df, da, db, exactly as the generic cases do.
-const ADD = 5;
-const SUB = 6;
-const MUL = 7;
-const DIV = 8;
-const MAX = 9;
-const MIN = 10;
-const NEG = 11;
-const SQUARE = 12;
-const EXP = 13;
-const LOG = 14;
-const TANH = 15;
-const SIGMOID = 16;
-const RELU = 17;
-const FAST_CODES = new Map<OpDef, number>([
-  [add, ADD],
-  [sub, SUB],
-  [mul, MUL],
-  [div, DIV],
-  [max, MAX],
-  [min, MIN],
-  [neg, NEG],
-  [square, SQUARE],
-  [exp, EXP],
-  [log, LOG],
-  [tanh, TANH],
-  [sigmoid, SIGMOID],
-  [relu, RELU],
-]);
-/** The cases written for routing gates (an exact 0 is not multiplied by the upstream gradient). */
-const FAST_ROUTING = new Set([MAX, MIN, RELU]);
+/** Literal values to run with instead of the compiled ones: node id → port name → value. */
+export type ParamOverrides = ReadonlyMap<NodeId | string, Params>;
 
-/** The fast-path code of a scalar unary or binary gate. */
-function fastCode(op: UnaryOp | BinaryOp): number {
-  const code = FAST_CODES.get(op);
-  // A fast case is only taken if it treats gradients as the op declares (routing or not).
-  if (code !== undefined && FAST_ROUTING.has(code) === !!op.routes) return code;
-  if (op.kind === 'unary') return op.routes ? UNARY_ROUTING : UNARY;
-  return op.routes ? BINARY_ROUTING : BINARY;
+export interface RunOptions {
+  /**
+   * New values for literals, without compiling again (an edit of a number inside a gate). Each
+   * must have the shape of the literal it replaces.
+   */
+  readonly params?: ParamOverrides;
 }
 
 /**
  * A compiled circuit: compile once, run many. Every value and every gradient lives at a fixed
- * offset in two flat Float64Arrays; `run` fills them with a forward pass and a backward pass.
+ * offset in flat Float64Arrays; `run` fills them with a forward pass and a backward pass.
+ *
+ * Reading a run without string lookups (what the store does on every edit):
+ * - `slot(id)` once per node; `ids[slot]` back.
+ * - values: `evaluation.values[offsets[slot] …]` (or `valueAt(slot)`); gradients the same in
+ *   `evaluation.grads` (`gradAt(slot)`). A gradient exists only for nodes: literals have none.
+ * - ports: the ports of slot s are the cells `portStart[s]` … `portStart[s + 1] - 1`, in the
+ *   op's port order. `portSource[cell]` is the slot feeding the port (-1 for a literal), and
+ *   `portValue[cell]` the offset of its value in the value array (a literal's own cells lie
+ *   after every node's, at `size` and beyond).
+ * - what a wire carries back: `evaluation.contributions[contributionOffset[cell] …]`, as many
+ *   entries as the source's value has (or `evaluation.contribution(slot, port)`); the offset
+ *   is -1 for a literal and for gates outside the backward pass.
  */
 export class Program {
   readonly circuit: Circuit;
@@ -120,96 +104,90 @@ export class Program {
   readonly ids: readonly NodeId[];
   readonly ops: readonly OpDef[];
   readonly shapes: readonly Shape[];
-  /**
-   * The slots feeding the ports of each slot, flat (CSR): the ports of slot s are fed by
-   * `sourceSlots[sourceStart[s]]` … `sourceSlots[sourceStart[s + 1] - 1]`.
-   */
-  readonly sourceStart: Int32Array;
-  readonly sourceSlots: Int32Array;
+  readonly portStart: Int32Array;
+  readonly portSource: Int32Array;
+  readonly portValue: Int32Array;
+  readonly contributionOffset: Int32Array;
+  /** Length of an evaluation's contributions array. */
+  readonly contributionSize: number;
+  /** The literals of each slot as compiled (a run may override them). */
+  readonly params: readonly (Params | undefined)[];
   readonly reachesOutput: Uint8Array;
   readonly output: number;
   /** Offset of each slot's first entry in the value and gradient arrays. */
   readonly offsets: Int32Array;
+  /** Entries of all nodes' values: the length of the gradient array. */
   readonly size: number;
+  /** The length of the value array: every node's entries, then every literal's. */
+  readonly valueSize: number;
   /** Slots of the input nodes (op `input`), in topological order. */
   readonly inputs: readonly number[];
   /** Slots of the gates (neither input nor constant), in topological order. */
   readonly gates: Int32Array;
-  /** Slots of the gates that reach the output, in reverse topological order. */
+  /**
+   * Slots of the gates in the backward pass, in reverse topological order: those that reach
+   * the output and have a wired port (a gate of literals only has nothing to pass back).
+   */
   readonly backwardGates: Int32Array;
 
   private readonly slotOf: IdIndex;
-  /** `sources`, made on first use (from the CSR arrays), or as a hand-made layout gave them. */
   private sourceLists: readonly Int32Array[] | undefined;
   private readonly initialValues: Float64Array;
-  // Per-gate arrays for the hot loops, indexed by position in `gates`.
-  private readonly kind: Uint8Array;
-  private readonly outOff: Int32Array;
-  private readonly aOff: Int32Array;
-  private readonly bOff: Int32Array;
-  // Position in `gates` of each backward gate.
-  private readonly backwardPos: Int32Array;
+  private readonly forwardPlan: ForwardPlan;
+  private readonly backwardPlan: BackwardPlan;
 
   constructor(layout: ProgramLayout | FlatProgramLayout) {
-    const flat = 'sourceStart' in layout ? layout : flatten(layout);
-    const { ops, reachesOutput, output } = flat;
+    const flat = 'portStart' in layout ? layout : flatten(layout);
     this.circuit = flat.circuit;
     this.problems = flat.problems;
     this.ids = flat.ids;
-    this.ops = ops;
+    this.ops = flat.ops;
     this.shapes = flat.shapes;
-    this.sourceStart = flat.sourceStart;
-    this.sourceSlots = flat.sourceSlots;
-    this.sourceLists = 'sourceStart' in layout ? undefined : layout.sources;
-    this.reachesOutput = reachesOutput;
-    this.output = output;
+    this.portStart = flat.portStart;
+    this.portSource = flat.portSource;
+    this.params = flat.params;
+    this.reachesOutput = flat.reachesOutput;
+    this.output = flat.output;
     this.slotOf = flat.index ?? indexOf(flat.ids);
 
-    // Three passes over the slots, each a function of its own (V8 optimises a small function
-    // with one loop sooner): sizes, then everything per slot, then the backward order.
-    const { offsets, gates: g, backward: nb } = measure(flat);
-    const size = offsets[ops.length];
-    const [gates, outOff, aOff, bOff, backwardGates, backwardPos] = int32Arrays([
-      g,
-      g,
-      g,
-      g,
-      nb,
-      nb,
-    ]);
-    const hot: HotArrays = {
-      offsets,
-      initialValues: new Float64Array(size),
-      gates,
-      kind: new Uint8Array(g),
-      outOff,
-      aOff,
-      bOff,
-    };
-    this.inputs = fillSlots(flat, hot);
-    this.offsets = offsets;
-    this.size = size;
-    this.initialValues = hot.initialValues;
-    this.gates = gates;
-    this.kind = hot.kind;
-    this.outOff = outOff;
-    this.aOff = aOff;
-    this.bOff = bOff;
-    fillBackward(gates, reachesOutput, backwardGates, backwardPos);
-    this.backwardGates = backwardGates;
-    this.backwardPos = backwardPos;
+    // Each step is a function of its own: V8 optimises a small function with one hot loop
+    // sooner, and code optimised for one loop never has to give up on reaching the next.
+    const cells = layCells(flat);
+    this.offsets = cells.offsets;
+    this.size = cells.size;
+    this.valueSize = cells.valueSize;
+    this.portValue = cells.portValue;
+    this.initialValues = initialValues(flat, cells);
+    const order = orderGates(flat);
+    this.inputs = order.inputs;
+    this.gates = order.gates;
+    this.backwardGates = order.backward;
+    const contributions = layContributions(flat, order.backward, cells.offsets);
+    this.contributionOffset = contributions.offset;
+    this.contributionSize = contributions.size;
+    const plans = makePlans(flat, cells, order, contributions.offset);
+    this.forwardPlan = plans.forward;
+    this.backwardPlan = plans.backward;
   }
 
-  /** For each slot, the slot feeding each of its ports (views into `sourceSlots`). */
+  /** For each slot, the slot feeding each of its ports, -1 for a literal (views into `portSource`). */
   get sources(): readonly Int32Array[] {
     if (!this.sourceLists) {
       const lists: Int32Array[] = new Array(this.ids.length);
       for (let s = 0; s < lists.length; s++) {
-        lists[s] = this.sourceSlots.subarray(this.sourceStart[s], this.sourceStart[s + 1]);
+        lists[s] = this.portSource.subarray(this.portStart[s], this.portStart[s + 1]);
       }
       this.sourceLists = lists;
     }
     return this.sourceLists;
+  }
+
+  /** The old names of `portStart` and `portSource`, kept for callers written before literals. */
+  get sourceStart(): Int32Array {
+    return this.portStart;
+  }
+  get sourceSlots(): Int32Array {
+    return this.portSource;
   }
 
   /** Slot of a node id, or -1 if the node is not part of this program. */
@@ -222,232 +200,112 @@ export class Program {
     return this.inputs.map((s) => this.ids[s]);
   }
 
-  /** The value array with inputs and constants filled in, overrides applied and checked. */
-  initialArray(overrides?: InputValues): Float64Array {
+  /** Whether port `port` (an index into the op's ports) of slot `slot` holds a literal. */
+  isLiteral(slot: number, port: number): boolean {
+    return this.portSource[this.portStart[slot] + port] < 0;
+  }
+
+  /**
+   * The value array with inputs, constants and literals filled in, overrides applied and
+   * checked.
+   */
+  initialArray(overrides?: InputValues, params?: ParamOverrides): Float64Array {
     const values = this.initialValues.slice();
-    if (!overrides) return values;
-    for (const name of Object.keys(overrides)) {
-      const slot = this.slot(name);
-      if (slot < 0 || this.ops[slot].name !== 'input') {
-        const known = this.inputNames.join(', ') || 'none';
-        throw new CircuitError([
-          { message: `unknown input '${name}' (the inputs are: ${known})`, nodes: [] },
-        ]);
-      }
-      const given = overrides[name];
-      const t = isTensorLike(given) ? given : fromNested(given);
-      if (typeof t === 'string') {
-        throw new CircuitError([{ message: `input ${name}: ${t}`, nodes: [this.ids[slot]] }]);
-      }
-      if (!shapeEquals(t.shape, this.shapes[slot])) {
-        throw new CircuitError([
-          {
-            message: `input ${name} has shape ${formatShape(this.shapes[slot])}, got ${formatShape(t.shape)}`,
-            nodes: [this.ids[slot]],
-          },
-        ]);
-      }
-      values.set(t.data, this.offsets[slot]);
+    if (overrides) {
+      for (const name of Object.keys(overrides)) this.setInput(values, name, overrides[name]);
     }
+    if (params) for (const [id, literals] of params) this.setParams(values, id, literals);
     return values;
   }
 
+  private setInput(values: Float64Array, name: string, given: NestedNumbers | Tensor): void {
+    const slot = this.slot(name);
+    if (slot < 0 || this.ops[slot].name !== 'input') {
+      const known = this.inputNames.join(', ') || 'none';
+      throw new CircuitError([
+        { message: `unknown input '${name}' (the inputs are: ${known})`, nodes: [] },
+      ]);
+    }
+    const t = isTensorLike(given) ? given : fromNested(given);
+    if (typeof t === 'string') {
+      throw new CircuitError([{ message: `input ${name}: ${t}`, nodes: [this.ids[slot]] }]);
+    }
+    if (!shapeEquals(t.shape, this.shapes[slot])) {
+      throw new CircuitError([
+        {
+          message: `input ${name} has shape ${formatShape(this.shapes[slot])}, got ${formatShape(t.shape)}`,
+          nodes: [this.ids[slot]],
+        },
+      ]);
+    }
+    values.set(t.data, this.offsets[slot]);
+  }
+
+  private setParams(values: Float64Array, id: string, literals: Params): void {
+    const slot = this.slot(id);
+    if (slot < 0) {
+      throw new CircuitError([
+        {
+          message: `a literal is given for '${id}', which is not a gate of this program`,
+          nodes: [],
+        },
+      ]);
+    }
+    const op = this.ops[slot];
+    const node = this.ids[slot];
+    for (const port of Object.keys(literals)) {
+      const p = op.ports.indexOf(port as PortName);
+      const problem = (message: string): never => {
+        throw new CircuitError([{ message, nodes: [node], port: port as PortName }]);
+      };
+      if (p < 0) {
+        problem(
+          op.ports.length === 0
+            ? `${node}: a ${op.title} has no ports, so it takes no literal`
+            : `${node}: port '${port}' takes no parameter — ${op.name} has ports ${op.ports.join(', ')}`,
+        );
+      }
+      const cell = this.portStart[slot] + p;
+      if (this.portSource[cell] >= 0) {
+        problem(
+          `${node}: port ${port} is wired (from ${this.ids[this.portSource[cell]]}), so it has no literal to change`,
+        );
+      }
+      const given = literals[port];
+      const was = (this.params[slot] as Params)[port];
+      if (!isTensorLike(given)) problem(`${node}: the literal for port ${port} is not a tensor`);
+      if (!shapeEquals(given.shape, was.shape)) {
+        problem(
+          `${node}: the literal in port ${port} has shape ${formatShape(was.shape)}, got ${formatShape(given.shape)}`,
+        );
+      }
+      values.set(given.data, this.portValue[cell]);
+    }
+  }
+
   /** Forward, then backward from the output seeded with 1 (ones for a tensor output). */
-  run(inputs?: InputValues): Evaluation {
-    const values = this.initialArray(inputs);
+  run(inputs?: InputValues, options?: RunOptions): Evaluation {
+    const values = this.initialArray(inputs, options?.params);
     this.forward(values);
     const grads = new Float64Array(this.size);
-    this.backward(values, grads);
-    return new Evaluation(this, values, grads);
+    const contributions = new Float64Array(this.contributionSize);
+    this.backward(values, grads, contributions);
+    return new Evaluation(this, values, grads, contributions);
   }
 
   /** The forward pass alone, in place. */
   forward(v: Float64Array): void {
-    const { kind, outOff, aOff, bOff, ops, gates } = this;
-    const g = kind.length;
-    for (let k = 0; k < g; k++) {
-      switch (kind[k]) {
-        case ADD:
-          v[outOff[k]] = add.f(v[aOff[k]], v[bOff[k]]);
-          break;
-        case SUB:
-          v[outOff[k]] = sub.f(v[aOff[k]], v[bOff[k]]);
-          break;
-        case MUL:
-          v[outOff[k]] = mul.f(v[aOff[k]], v[bOff[k]]);
-          break;
-        case DIV:
-          v[outOff[k]] = div.f(v[aOff[k]], v[bOff[k]]);
-          break;
-        case MAX:
-          v[outOff[k]] = max.f(v[aOff[k]], v[bOff[k]]);
-          break;
-        case MIN:
-          v[outOff[k]] = min.f(v[aOff[k]], v[bOff[k]]);
-          break;
-        case NEG:
-          v[outOff[k]] = neg.f(v[aOff[k]]);
-          break;
-        case SQUARE:
-          v[outOff[k]] = square.f(v[aOff[k]]);
-          break;
-        case EXP:
-          v[outOff[k]] = exp.f(v[aOff[k]]);
-          break;
-        case LOG:
-          v[outOff[k]] = log.f(v[aOff[k]]);
-          break;
-        case TANH:
-          v[outOff[k]] = tanh.f(v[aOff[k]]);
-          break;
-        case SIGMOID:
-          v[outOff[k]] = sigmoid.f(v[aOff[k]]);
-          break;
-        case RELU:
-          v[outOff[k]] = relu.f(v[aOff[k]]);
-          break;
-        case UNARY:
-        case UNARY_ROUTING:
-          v[outOff[k]] = (ops[gates[k]] as UnaryOp).f(v[aOff[k]]);
-          break;
-        case BINARY:
-        case BINARY_ROUTING:
-          v[outOff[k]] = (ops[gates[k]] as BinaryOp).f(v[aOff[k]], v[bOff[k]]);
-          break;
-        default:
-          this.forwardGate(gates[k], v);
-      }
-    }
+    forwardPass(this.forwardPlan, v);
   }
 
-  /** The backward pass into a zeroed gradient array: seed, then += at every fork. */
-  backward(v: Float64Array, gr: Float64Array): void {
+  /**
+   * The backward pass into a zeroed gradient array: seed, then += at every fork. Every
+   * contribution cell is written (its contents before do not matter).
+   */
+  backward(v: Float64Array, g: Float64Array, c: Float64Array): void {
     if (this.output < 0) return;
-    gr.fill(1, this.offsets[this.output], this.offsets[this.output + 1]);
-    const { kind, outOff, aOff, bOff, ops, backwardGates, backwardPos } = this;
-    const nb = backwardPos.length;
-    for (let j = 0; j < nb; j++) {
-      const k = backwardPos[j];
-      const o = outOff[k];
-      const up = gr[o];
-      const a = aOff[k];
-      switch (kind[k]) {
-        // Binary gates: gr[a] += up · ∂y/∂a, gr[b] += up · ∂y/∂b.
-        case ADD: {
-          const b = bOff[k];
-          const x = v[a];
-          const y = v[b];
-          gr[a] += up * add.da(x, y, v[o]);
-          gr[b] += up * add.db(x, y, v[o]);
-          break;
-        }
-        case SUB: {
-          const b = bOff[k];
-          const x = v[a];
-          const y = v[b];
-          gr[a] += up * sub.da(x, y, v[o]);
-          gr[b] += up * sub.db(x, y, v[o]);
-          break;
-        }
-        case MUL: {
-          const b = bOff[k];
-          const x = v[a];
-          const y = v[b];
-          gr[a] += up * mul.da(x, y, v[o]);
-          gr[b] += up * mul.db(x, y, v[o]);
-          break;
-        }
-        case DIV: {
-          const b = bOff[k];
-          const x = v[a];
-          const y = v[b];
-          gr[a] += up * div.da(x, y, v[o]);
-          gr[b] += up * div.db(x, y, v[o]);
-          break;
-        }
-        case MAX: {
-          const b = bOff[k];
-          const x = v[a];
-          const y = v[b];
-          const la = max.da(x, y, v[o]);
-          const lb = max.db(x, y, v[o]);
-          if (la !== 0) gr[a] += up * la;
-          if (lb !== 0) gr[b] += up * lb;
-          break;
-        }
-        case MIN: {
-          const b = bOff[k];
-          const x = v[a];
-          const y = v[b];
-          const la = min.da(x, y, v[o]);
-          const lb = min.db(x, y, v[o]);
-          if (la !== 0) gr[a] += up * la;
-          if (lb !== 0) gr[b] += up * lb;
-          break;
-        }
-        // Unary gates: gr[a] += up · ∂y/∂x.
-        case NEG:
-          gr[a] += up * neg.df(v[a], v[o]);
-          break;
-        case SQUARE:
-          gr[a] += up * square.df(v[a], v[o]);
-          break;
-        case EXP:
-          gr[a] += up * exp.df(v[a], v[o]);
-          break;
-        case LOG:
-          gr[a] += up * log.df(v[a], v[o]);
-          break;
-        case TANH:
-          gr[a] += up * tanh.df(v[a], v[o]);
-          break;
-        case SIGMOID:
-          gr[a] += up * sigmoid.df(v[a], v[o]);
-          break;
-        case RELU: {
-          const local = relu.df(v[a], v[o]);
-          if (local !== 0) gr[a] += up * local;
-          break;
-        }
-        case UNARY:
-          gr[a] += up * (ops[backwardGates[j]] as UnaryOp).df(v[a], v[o]);
-          break;
-        case UNARY_ROUTING: {
-          const local = (ops[backwardGates[j]] as UnaryOp).df(v[a], v[o]);
-          if (local !== 0) gr[a] += up * local;
-          break;
-        }
-        case BINARY: {
-          const op = ops[backwardGates[j]] as BinaryOp;
-          const b = bOff[k];
-          const x = v[a];
-          const y = v[b];
-          gr[a] += up * op.da(x, y, v[o]);
-          gr[b] += up * op.db(x, y, v[o]);
-          break;
-        }
-        case BINARY_ROUTING: {
-          const op = ops[backwardGates[j]] as BinaryOp;
-          const b = bOff[k];
-          const x = v[a];
-          const y = v[b];
-          const la = op.da(x, y, v[o]);
-          const lb = op.db(x, y, v[o]);
-          if (la !== 0) gr[a] += up * la;
-          if (lb !== 0) gr[b] += up * lb;
-          break;
-        }
-        default: {
-          const slot = backwardGates[j];
-          const first = this.sourceStart[slot];
-          const ports = this.sourceStart[slot + 1] - first;
-          for (let p = 0; p < ports; p++) {
-            const src = this.sourceSlots[first + p];
-            this.vjp(slot, p, v, gr, gr.subarray(this.offsets[src], this.offsets[src + 1]));
-          }
-        }
-      }
-    }
+    g.fill(1, this.offsets[this.output], this.offsets[this.output + 1]);
+    backwardPass(this.backwardPlan, v, g, c);
   }
 
   /** A view of one slot's entries in a flat array, as a tensor. */
@@ -458,89 +316,45 @@ export class Program {
     };
   }
 
-  /** Views of the inputs of gate `slot` in a flat array, in port order. */
-  private inputViews(slot: number, array: Float64Array): Tensor[] {
-    const views: Tensor[] = [];
-    for (let i = this.sourceStart[slot]; i < this.sourceStart[slot + 1]; i++) {
-      views.push(this.view(this.sourceSlots[i], array));
-    }
-    return views;
+  /** The shape of what port `port` of slot `slot` holds (its wire's source, or its literal). */
+  portShape(slot: number, port: number): Shape {
+    const cell = this.portStart[slot] + port;
+    const src = this.portSource[cell];
+    if (src >= 0) return this.shapes[src];
+    return (this.params[slot] as Params)[this.ops[slot].ports[port]].shape;
   }
 
-  private forwardGate(slot: number, v: Float64Array): void {
-    const op = this.ops[slot];
-    // Slots feeding port 0 and port 1 (ports a program does not have are not read).
-    const first = this.sourceStart[slot];
-    const src0 = this.sourceSlots[first];
-    const src1 = this.sourceSlots[first + 1];
-    const out = this.view(slot, v);
-    if (op.kind === 'unary') {
-      const x = this.view(src0, v).data;
-      for (let i = 0; i < out.data.length; i++) out.data[i] = op.f(x[i]);
-    } else if (op.kind === 'binary') {
-      const a = this.view(src0, v).data;
-      const b = this.view(src1, v).data;
-      const sa = a.length === 1 ? 0 : 1;
-      const sb = b.length === 1 ? 0 : 1;
-      for (let i = 0; i < out.data.length; i++) out.data[i] = op.f(a[i * sa], b[i * sb]);
-    } else if (op.kind === 'tensor') {
-      op.forward(this.inputViews(slot, v), out);
-    }
+  /** What port `port` of slot `slot` holds in a value array, as a view. */
+  portView(slot: number, port: number, values: Float64Array): Tensor {
+    const shape = this.portShape(slot, port);
+    const at = this.portValue[this.portStart[slot] + port];
+    return { shape, data: values.subarray(at, at + sizeOf(shape)) };
   }
 
   /**
-   * Adds the contribution of gate `slot` to the gradient of its port `port` into `acc`
-   * (which has that input's shape): acc += upstream · local gradient. A scalar broadcast
-   * against a tensor receives the sum over the tensor's entries.
+   * The entrywise local gradient ∂(gate)/∂(port) of an elementwise gate, in the gate's shape,
+   * with its literals folded in; null for matrix ops (their Jacobian is not one number per
+   * entry) and for a port that holds a literal.
    */
-  vjp(slot: number, port: number, v: Float64Array, gr: Float64Array, acc: Float64Array): void {
+  localGradient(slot: number, port: number, values: Float64Array): Float64Array | null {
     const op = this.ops[slot];
-    // Slots feeding port 0 and port 1 (ports a program does not have are not read).
-    const first = this.sourceStart[slot];
-    const src0 = this.sourceSlots[first];
-    const src1 = this.sourceSlots[first + 1];
-    const out = this.view(slot, v);
-    const up = this.view(slot, gr).data;
+    if (this.isLiteral(slot, port)) return null;
+    const y = this.view(slot, values).data;
+    const out = new Float64Array(y.length);
     if (op.kind === 'unary') {
-      const x = this.view(src0, v).data;
-      unaryVjp(op, x, out.data, up, acc);
+      const x = this.portView(slot, 0, values).data;
+      for (let i = 0; i < y.length; i++) out[i] = op.df(x[i], y[i]);
     } else if (op.kind === 'binary') {
-      binaryVjp(op, port, this.view(src0, v).data, this.view(src1, v).data, out.data, up, acc);
-    } else if (op.kind === 'tensor') {
-      op.vjp(this.inputViews(slot, v), out, { shape: this.shapes[slot], data: up }, port, acc);
+      const a = this.portView(slot, 0, values).data;
+      const b = this.portView(slot, 1, values).data;
+      const local = port === 0 ? op.da : op.db;
+      for (let i = 0; i < y.length; i++) {
+        out[i] = local(a[a.length === 1 ? 0 : i], b[b.length === 1 ? 0 : i], y[i]);
+      }
+    } else {
+      return null;
     }
-  }
-}
-
-function unaryVjp(
-  op: UnaryOp,
-  x: Float64Array,
-  y: Float64Array,
-  up: Float64Array,
-  acc: Float64Array,
-): void {
-  for (let i = 0; i < y.length; i++) {
-    const local = op.df(x[i], y[i]);
-    if (!op.routes || local !== 0) acc[i] += up[i] * local;
-  }
-}
-
-function binaryVjp(
-  op: BinaryOp,
-  port: number,
-  a: Float64Array,
-  b: Float64Array,
-  y: Float64Array,
-  up: Float64Array,
-  acc: Float64Array,
-): void {
-  const sa = a.length === 1 ? 0 : 1;
-  const sb = b.length === 1 ? 0 : 1;
-  const local = port === 0 ? op.da : op.db;
-  const target = port === 0 ? sa : sb;
-  for (let i = 0; i < y.length; i++) {
-    const l = local(a[i * sa], b[i * sb], y[i]);
-    if (!op.routes || l !== 0) acc[i * target] += up[i] * l;
+    return out;
   }
 }
 
@@ -568,117 +382,265 @@ export function int32Arrays(lengths: readonly number[]): Int32Array[] {
   return views;
 }
 
-/** Where every slot's entries are, and how many gates there are. */
-interface Sizes {
-  /**
-   * Offset of each slot's first entry in the value and gradient arrays; the last one is
-   * their length.
-   */
+/** Where every value lives in the flat arrays. */
+interface Cells {
+  /** Offset of each slot's entries; the last one is `size`. */
   readonly offsets: Int32Array;
-  readonly gates: number;
-  /** Gates in the backward pass. */
-  readonly backward: number;
+  readonly size: number;
+  readonly valueSize: number;
+  /** Offset in the value array of what feeds each port (its source's entries, or its literal's). */
+  readonly portValue: Int32Array;
 }
 
-function measure(layout: FlatProgramLayout): Sizes {
-  const { ops, shapes, reachesOutput } = layout;
-  const offsets = new Int32Array(ops.length + 1);
+function layCells(layout: FlatProgramLayout): Cells {
+  const { shapes, portStart, portSource, params, ops } = layout;
+  const count = shapes.length;
+  const offsets = new Int32Array(count + 1);
   let size = 0;
-  let gates = 0;
-  let backward = 0;
-  for (let s = 0; s < ops.length; s++) {
+  for (let s = 0; s < count; s++) {
     const shape = shapes[s];
     size += shape.length === 0 ? 1 : sizeOf(shape);
     offsets[s + 1] = size;
-    if (ops[s].kind === 'source') continue;
-    gates++;
-    if (reachesOutput[s]) backward++;
   }
-  return { offsets, gates, backward: layout.output < 0 ? 0 : backward };
-}
-
-/** What `fillSlots` fills (from the offsets): the initial values and the arrays the hot loops read. */
-interface HotArrays {
-  readonly offsets: Int32Array;
-  /** The value array with every input and constant in place, zeros elsewhere. */
-  readonly initialValues: Float64Array;
-  /** The slots of the gates, in topological order. */
-  readonly gates: Int32Array;
-  // For gate k (its position in `gates`): its kind code, and the offsets of its value
-  // (outOff) and, for the scalar fast cases, of its inputs a and b.
-  readonly kind: Uint8Array;
-  readonly outOff: Int32Array;
-  readonly aOff: Int32Array;
-  readonly bOff: Int32Array;
-}
-
-/** One pass over the slots fills the HotArrays; returns the slots of the inputs. */
-function fillSlots(layout: FlatProgramLayout, hot: HotArrays): number[] {
-  const { ops, shapes, initial, sourceStart, sourceSlots } = layout;
-  const { offsets, initialValues, gates, kind, outOff, aOff, bOff } = hot;
-  const inputs: number[] = [];
-  // fastCode depends on the op alone: work it out once per distinct op (a circuit uses a
-  // handful; looking through them is quicker than a Map).
-  const seen: OpDef[] = [];
-  const seenCodes: number[] = [];
-  let k = 0;
-  for (let s = 0; s < ops.length; s++) {
-    const op = ops[s];
-    const shape = shapes[s];
-    const offset = offsets[s];
-    if (op.kind === 'source') {
-      if (op.name === 'input') inputs.push(s);
-      const value = initial[s];
-      if (!value) continue;
-      const data = value.data;
-      const x = data.length === 1 ? data[0] : Number.NaN;
-      // One number is stored directly; anything else (a NaN too, so that its bits stay as
-      // given) by copying the whole tensor.
-      if (!Number.isNaN(x)) initialValues[offset] = x;
-      else initialValues.set(data, offset);
-      continue;
-    }
-    gates[k] = s;
-    outOff[k] = offset;
-    // Scalar (shape []) unary and binary gates take the fast cases.
-    if (shape.length !== 0 || (op.kind !== 'unary' && op.kind !== 'binary')) {
-      kind[k++] = GENERAL;
-      continue;
-    }
-    let code = -1;
-    for (let j = 0; j < seen.length; j++) {
-      if (seen[j] === op) {
-        code = seenCodes[j];
-        break;
+  const portValue = new Int32Array(portSource.length);
+  let at = size;
+  for (let s = 0; s < count; s++) {
+    const end = portStart[s + 1];
+    for (let cell = portStart[s]; cell < end; cell++) {
+      const src = portSource[cell];
+      if (src >= 0) {
+        portValue[cell] = offsets[src];
+      } else {
+        portValue[cell] = at;
+        const literal = (params[s] as Params)[ops[s].ports[cell - portStart[s]]];
+        at += literal.data.length;
       }
     }
-    if (code < 0) {
-      code = fastCode(op);
-      seen.push(op);
-      seenCodes.push(code);
-    }
-    kind[k] = code;
-    const first = sourceStart[s];
-    aOff[k] = offsets[sourceSlots[first]];
-    if (op.kind === 'binary') bOff[k] = offsets[sourceSlots[first + 1]];
-    k++;
   }
-  return inputs;
+  return { offsets, size, valueSize: at, portValue };
 }
 
-/** The gates that reach the output, in reverse topological order, and their positions in `gates`. */
-function fillBackward(
-  gates: Int32Array,
-  reachesOutput: Uint8Array,
-  backwardGates: Int32Array,
-  positions: Int32Array,
-): void {
-  let j = 0;
-  for (let k = gates.length - 1; j < backwardGates.length; k--) {
-    if (!reachesOutput[gates[k]]) continue;
-    backwardGates[j] = gates[k];
-    positions[j++] = k;
+/** The value array with every input, constant and literal in place, zeros elsewhere. */
+function initialValues(layout: FlatProgramLayout, cells: Cells): Float64Array {
+  const { ops, initial, portStart, portSource, params } = layout;
+  const { offsets, portValue } = cells;
+  const values = new Float64Array(cells.valueSize);
+  for (let s = 0; s < ops.length; s++) {
+    const value = initial[s];
+    if (value !== undefined) {
+      const data = value.data;
+      // One number is stored directly; anything else (a NaN too, so that its bits stay as
+      // given) by copying the whole tensor.
+      const x = data.length === 1 ? data[0] : Number.NaN;
+      if (!Number.isNaN(x)) values[offsets[s]] = x;
+      else values.set(data, offsets[s]);
+    }
+    const literals = params[s];
+    if (literals === undefined) continue;
+    const ports = ops[s].ports;
+    for (let cell = portStart[s]; cell < portStart[s + 1]; cell++) {
+      if (portSource[cell] < 0)
+        values.set(literals[ports[cell - portStart[s]]].data, portValue[cell]);
+    }
   }
+  return values;
+}
+
+interface GateOrder {
+  readonly inputs: number[];
+  /** Gate slots in topological order. */
+  readonly gates: Int32Array;
+  /** The backward pass: gate slots in reverse topological order. */
+  readonly backward: Int32Array;
+}
+
+function orderGates(layout: FlatProgramLayout): GateOrder {
+  const { ops, portStart, portSource, reachesOutput, output } = layout;
+  const inputs: number[] = [];
+  let gateCount = 0;
+  let backwardCount = 0;
+  for (let s = 0; s < ops.length; s++) {
+    if (ops[s].kind === 'source') {
+      if (ops[s].name === 'input') inputs.push(s);
+      continue;
+    }
+    gateCount++;
+    if (output >= 0 && reachesOutput[s] && hasWire(portStart, portSource, s)) backwardCount++;
+  }
+  const [gates, backward] = int32Arrays([gateCount, backwardCount]);
+  let k = 0;
+  let j = backwardCount;
+  for (let s = 0; s < ops.length; s++) {
+    if (ops[s].kind === 'source') continue;
+    gates[k++] = s;
+    if (output >= 0 && reachesOutput[s] && hasWire(portStart, portSource, s)) backward[--j] = s;
+  }
+  return { inputs, gates, backward };
+}
+
+function hasWire(portStart: Int32Array, portSource: Int32Array, slot: number): boolean {
+  for (let cell = portStart[slot]; cell < portStart[slot + 1]; cell++) {
+    if (portSource[cell] >= 0) return true;
+  }
+  return false;
+}
+
+/**
+ * A contribution cell range for every wired port of every gate in the backward pass, in the
+ * order the pass writes them; -1 elsewhere.
+ */
+function layContributions(layout: FlatProgramLayout, backward: Int32Array, offsets: Int32Array) {
+  const { portStart, portSource } = layout;
+  const offset = new Int32Array(portSource.length).fill(-1);
+  let size = 0;
+  for (let j = 0; j < backward.length; j++) {
+    const s = backward[j];
+    for (let cell = portStart[s]; cell < portStart[s + 1]; cell++) {
+      const src = portSource[cell];
+      if (src < 0) continue;
+      offset[cell] = size;
+      size += offsets[src + 1] - offsets[src];
+    }
+  }
+  return { offset, size };
+}
+
+/**
+ * The arrays the passes read: per gate its case and offsets, and for gates without a fast
+ * case, a descriptor made here once.
+ */
+function makePlans(
+  layout: FlatProgramLayout,
+  cells: Cells,
+  order: GateOrder,
+  contributionOffset: Int32Array,
+): { forward: ForwardPlan; backward: BackwardPlan } {
+  const { ops, shapes, portStart, portSource, params } = layout;
+  const { offsets, portValue } = cells;
+  const { gates, backward } = order;
+  const g = gates.length;
+  const nb = backward.length;
+  const [fOut, fA, fB, bOut, bA, bB, bP] = int32Arrays([g, g, g, nb, nb, nb, nb]);
+  const fCode = new Uint8Array(g);
+  const bCode = new Uint8Array(nb);
+  const fGeneral: (GeneralGate | undefined)[] = new Array(g).fill(undefined);
+  const bGeneral: (GeneralGate | undefined)[] = new Array(nb).fill(undefined);
+  // The fast cases of a slot, or GENERAL in both.
+  const forwardOf = new Uint8Array(ops.length);
+  const backwardOf = new Uint8Array(ops.length);
+  // The port a fast case reads as its x, and (binary) b.
+  const aOf = new Int32Array(ops.length);
+  const bOf = new Int32Array(ops.length);
+  const generalOf: (GeneralGate | undefined)[] = new Array(ops.length).fill(undefined);
+  // fastCases depends on the op and which ports are wired: work it out once per distinct
+  // pair (a circuit uses a handful; looking through them is quicker than a Map).
+  const seen: OpDef[] = [];
+  const seenForm: number[] = [];
+  const seenCodes: number[] = [];
+  for (let k = 0; k < g; k++) {
+    const s = gates[k];
+    const op = ops[s];
+    const first = portStart[s];
+    const ports = portStart[s + 1] - first;
+    let fast = shapes[s].length === 0 && (op.kind === 'unary' || op.kind === 'binary');
+    let f = GENERAL;
+    let b = GENERAL;
+    if (fast) {
+      const wiredA = portSource[first] >= 0;
+      const wiredB = ports > 1 && portSource[first + 1] >= 0;
+      const literals = params[s];
+      const lowered =
+        op.kind === 'binary' && literals !== undefined && op.lower ? op.lower(literals) : undefined;
+      if (lowered) {
+        // The lowered op reads the one wired port.
+        f = forwardCode(lowered);
+        b = backwardCode(lowered, true, false);
+        aOf[s] = portValue[wiredA ? first : first + 1];
+      } else {
+        const form = (wiredA ? 1 : 0) + (wiredB ? 2 : 0);
+        let j = 0;
+        while (j < seen.length && (seen[j] !== op || seenForm[j] !== form)) j++;
+        if (j === seen.length) {
+          seen.push(op);
+          seenForm.push(form);
+          // A gate of literals only is not in the backward pass: it needs no backward case.
+          seenCodes.push(
+            forwardCode(op),
+            form === 0 ? NO_BACKWARD : backwardCode(op, wiredA, wiredB),
+          );
+        }
+        f = seenCodes[2 * j];
+        b = seenCodes[2 * j + 1];
+        aOf[s] = portValue[first];
+        if (ports > 1) bOf[s] = portValue[first + 1];
+      }
+      fast = f !== GENERAL && b !== GENERAL;
+    }
+    if (!fast) {
+      f = GENERAL;
+      b = GENERAL;
+      generalOf[s] = generalGate(layout, cells, s, contributionOffset);
+    }
+    forwardOf[s] = f;
+    backwardOf[s] = b;
+    fCode[k] = f;
+    fOut[k] = offsets[s];
+    fA[k] = aOf[s];
+    fB[k] = bOf[s];
+    fGeneral[k] = generalOf[s];
+  }
+  for (let j = 0; j < nb; j++) {
+    const s = backward[j];
+    bCode[j] = backwardOf[s];
+    bOut[j] = offsets[s];
+    bA[j] = aOf[s];
+    bB[j] = bOf[s];
+    bGeneral[j] = generalOf[s];
+    // The first wired port's contribution cell (a fast gate has scalar ports: the second
+    // wired port's cell, if any, is the next one).
+    let p = -1;
+    for (let cell = portStart[s]; cell < portStart[s + 1] && p < 0; cell++) {
+      p = contributionOffset[cell];
+    }
+    bP[j] = p;
+  }
+  return {
+    forward: { code: fCode, out: fOut, a: fA, b: fB, general: fGeneral },
+    backward: { code: bCode, out: bOut, a: bA, b: bB, p: bP, general: bGeneral },
+  };
+}
+
+/** The backward case of a gate that is never in the backward pass (any number but GENERAL). */
+const NO_BACKWARD = 0;
+
+function generalGate(
+  layout: FlatProgramLayout,
+  cells: Cells,
+  s: number,
+  contributionOffset: Int32Array,
+): GeneralGate {
+  const { ops, shapes, portStart, portSource, params } = layout;
+  const first = portStart[s];
+  const count = portStart[s + 1] - first;
+  const op = ops[s];
+  const portShapes: Shape[] = [];
+  const sizes = new Int32Array(count);
+  for (let p = 0; p < count; p++) {
+    const src = portSource[first + p];
+    const shape = src >= 0 ? shapes[src] : (params[s] as Params)[op.ports[p]].shape;
+    portShapes.push(shape);
+    sizes[p] = sizeOf(shape);
+  }
+  return {
+    op,
+    inputs: cells.portValue.slice(first, first + count),
+    shapes: portShapes,
+    out: cells.offsets[s],
+    outShape: shapes[s],
+    sizes,
+    outSize: sizeOf(shapes[s]),
+    contributions: contributionOffset.slice(first, first + count),
+  };
 }
 
 function isTensorLike(x: unknown): x is Tensor {
@@ -691,17 +653,30 @@ export interface NonFiniteOrigin {
   readonly reason: string;
 }
 
-/** The result of one run: every value and every gradient, read by node id. */
+/**
+ * The result of one run: every value, every gradient (nodes only) and every contribution,
+ * readable by node id or, without a string lookup, by slot (see `Program`).
+ */
 export class Evaluation {
   readonly program: Program;
+  /** Every node's value at `program.offsets[slot]`, then every literal's (see `portValue`). */
   readonly values: Float64Array;
+  /** Every node's gradient at `program.offsets[slot]`. */
   readonly grads: Float64Array;
+  /** What each wired port sends back, at `program.contributionOffset[cell]`. */
+  readonly contributions: Float64Array;
   private origins: NonFiniteOrigin[] | undefined;
 
-  constructor(program: Program, values: Float64Array, grads: Float64Array) {
+  constructor(
+    program: Program,
+    values: Float64Array,
+    grads: Float64Array,
+    contributions: Float64Array,
+  ) {
     this.program = program;
     this.values = values;
     this.grads = grads;
+    this.contributions = contributions;
   }
 
   private slotOrThrow(id: string): number {
@@ -716,20 +691,52 @@ export class Evaluation {
 
   /** The value of a node: a number for a scalar, a tensor (a copy) otherwise. */
   value(id: string): Value {
-    const slot = this.slotOrThrow(id);
-    return copyValue(this.program.view(slot, this.values));
+    return this.valueAt(this.slotOrThrow(id));
   }
 
   /** ∂f/∂(node): 0 for nodes that do not reach the output. */
   grad(id: string): Value {
-    const slot = this.slotOrThrow(id);
-    return copyValue(this.program.view(slot, this.grads));
+    return this.gradAt(this.slotOrThrow(id));
+  }
+
+  /** The value at a slot: a number for a scalar, a tensor (a copy) otherwise. */
+  valueAt(slot: number): Value {
+    return read(this.program, slot, this.values);
+  }
+
+  /** The gradient at a slot, like `valueAt`. */
+  gradAt(slot: number): Value {
+    return read(this.program, slot, this.grads);
+  }
+
+  /**
+   * What port `port` (an index into the op's ports) of gate `slot` sends back to the node
+   * feeding it (upstream × local gradient, in that node's shape), or undefined for a port that
+   * holds a literal and for a gate outside the backward pass.
+   */
+  contribution(slot: number, port: number): Value | undefined {
+    const p = this.program;
+    const cell = p.portStart[slot] + port;
+    const at = p.contributionOffset[cell];
+    if (at < 0) return undefined;
+    const src = p.portSource[cell];
+    const shape = p.shapes[src];
+    if (shape.length === 0) return this.contributions[at];
+    return { shape, data: this.contributions.slice(at, at + sizeOf(shape)) };
+  }
+
+  /** The literal in port `port` of gate `slot` in this run, or undefined for a wired port. */
+  literal(slot: number, port: number): Value | undefined {
+    const p = this.program;
+    if (!p.isLiteral(slot, port)) return undefined;
+    const view = p.portView(slot, port, this.values);
+    return toValue({ shape: view.shape, data: view.data.slice() });
   }
 
   /** The output's value f, or undefined when there is no output. */
   get outputValue(): Value | undefined {
     const o = this.program.output;
-    return o < 0 ? undefined : copyValue(this.program.view(o, this.values));
+    return o < 0 ? undefined : this.valueAt(o);
   }
 
   /**
@@ -743,16 +750,24 @@ export class Evaluation {
     for (let s = 0; s < p.ids.length; s++) {
       const out = p.view(s, this.values).data;
       if (out.every(Number.isFinite)) continue;
-      const src = p.sources[s];
-      if (!Array.from(src).every((i) => p.view(i, this.values).data.every(Number.isFinite))) {
-        continue;
+      const ports = p.portStart[s + 1] - p.portStart[s];
+      const inputs: Float64Array[] = [];
+      let wiredFinite = true;
+      let literalNotFinite: PortName | undefined;
+      for (let port = 0; port < ports; port++) {
+        const data = p.portView(s, port, this.values).data;
+        inputs.push(data);
+        if (data.every(Number.isFinite)) continue;
+        if (p.isLiteral(s, port)) literalNotFinite ??= p.ops[s].ports[port];
+        else wiredFinite = false;
       }
+      if (!wiredFinite) continue;
       origins.push({
         node: p.ids[s],
-        reason: explain(
-          p.ops[s],
-          Array.from(src, (i) => p.view(i, this.values).data),
-        ),
+        reason:
+          literalNotFinite !== undefined
+            ? `the literal in port ${literalNotFinite} is not a finite number`
+            : explain(p.ops[s], inputs),
       });
     }
     this.origins = origins;
@@ -760,8 +775,11 @@ export class Evaluation {
   }
 }
 
-function copyValue(t: Tensor): Value {
-  return toValue({ shape: t.shape, data: t.data.slice() });
+function read(program: Program, slot: number, array: Float64Array): Value {
+  const at = program.offsets[slot];
+  const shape = program.shapes[slot];
+  if (shape.length === 0) return array[at];
+  return { shape, data: array.slice(at, program.offsets[slot + 1]) };
 }
 
 function explain(op: OpDef, inputs: Float64Array[]): string {

@@ -1,18 +1,27 @@
 import type { OpDef } from './ops';
-import type { Evaluation } from './program';
+import type { Evaluation, Program } from './program';
 import { toValue } from './tensor';
 import type { NodeId, PortName, Value } from './types';
+
+/** A port of a gate that holds a literal, and the literal's value in this run. */
+export interface StepLiteral {
+  readonly port: PortName;
+  readonly value: Value;
+}
 
 /** The forward pass reaches one gate: its inputs and the value it computes. */
 export interface ForwardStep {
   readonly kind: 'forward';
   readonly node: NodeId;
   readonly op: OpDef;
+  /** Every wired port, in port order: the node feeding it and that node's value. */
   readonly inputs: readonly {
     readonly port: PortName;
     readonly from: NodeId;
     readonly value: Value;
   }[];
+  /** Every port holding a literal, in port order (part of the gate, never stepped). */
+  readonly params: readonly StepLiteral[];
   readonly output: Value;
 }
 
@@ -23,12 +32,15 @@ export interface SeedStep {
   readonly grad: Value;
 }
 
-/** What one input of a gate receives in a backward step. */
+/** What one wired input of a gate receives in a backward step. */
 export interface StepTerm {
   readonly port: PortName;
   /** The node that feeds this port: its gradient grows by `contribution`. */
   readonly from: NodeId;
-  /** ∂(gate output)/∂(this input), entrywise; `null` for matrix ops, whose Jacobian is not shown as one number. */
+  /**
+   * ∂(gate output)/∂(this input), entrywise, with the gate's literals folded in; `null` for
+   * matrix ops, whose Jacobian is not shown as one number.
+   */
   readonly localGrad: Value | null;
   /** upstreamGrad × localGrad (for matrix ops, the vector–Jacobian product). */
   readonly contribution: Value;
@@ -39,60 +51,81 @@ export interface StepTerm {
   readonly complete: boolean;
 }
 
-/** The backward pass reaches one gate: the chain rule for each of its inputs. */
+/**
+ * The backward pass reaches one gate: the chain rule for each of its wired inputs. A port
+ * holding a literal has no term: a literal has no gradient.
+ */
 export interface BackwardStep {
   readonly kind: 'backward';
   readonly node: NodeId;
   readonly op: OpDef;
   readonly output: Value;
   readonly upstreamGrad: Value;
+  /** The gate's literals (the local gradients are written with them folded in). */
+  readonly params: readonly StepLiteral[];
   readonly terms: readonly StepTerm[];
 }
 
 export type PlaybackStep = ForwardStep | SeedStep | BackwardStep;
+
+/** The literals of a gate in a run, in port order. */
+function literalsOf(evaluation: Evaluation, slot: number): StepLiteral[] {
+  const p = evaluation.program;
+  const out: StepLiteral[] = [];
+  const ports = p.ops[slot].ports;
+  for (let port = 0; port < ports.length; port++) {
+    const value = evaluation.literal(slot, port);
+    if (value !== undefined) out.push({ port: ports[port], value });
+  }
+  return out;
+}
 
 /** One step per gate (inputs and constants excluded), in topological order. */
 export function forwardSteps(evaluation: Evaluation): ForwardStep[] {
   const p = evaluation.program;
   const steps: ForwardStep[] = [];
   for (const slot of p.gates) {
+    const inputs: ForwardStep['inputs'][number][] = [];
+    p.sources[slot].forEach((src, port) => {
+      if (src < 0) return;
+      inputs.push({
+        port: p.ops[slot].ports[port],
+        from: p.ids[src],
+        value: evaluation.valueAt(src),
+      });
+    });
     steps.push({
       kind: 'forward',
       node: p.ids[slot],
       op: p.ops[slot],
-      inputs: Array.from(p.sources[slot], (src, port) => ({
-        port: p.ops[slot].ports[port],
-        from: p.ids[src],
-        value: read(p.view(src, evaluation.values)),
-      })),
-      output: read(p.view(slot, evaluation.values)),
+      inputs,
+      params: literalsOf(evaluation, slot),
+      output: evaluation.valueAt(slot),
     });
   }
   return steps;
 }
 
 /**
- * One step per gate that reaches the output, in reverse topological order. Replays the
- * backward pass from the evaluation's cached values into a fresh array, so each step can say
- * what the running sums were; the evaluation's own hot loop records nothing.
+ * One step per gate in the backward pass, in reverse topological order. The contributions
+ * are the ones the run recorded; the running sums are rebuilt by adding them in the order
+ * the run did, so every step's `after` is exactly what the run had at that point.
  */
 export function backwardSteps(evaluation: Evaluation): BackwardStep[] {
   const p = evaluation.program;
   if (p.output < 0) return [];
   const v = evaluation.values;
-  // Upstream gradients of every gate are final by the time its step comes, so they can be
-  // read from the evaluation; the running sums are rebuilt in `running`.
-  const gr = evaluation.grads;
   const running = new Float64Array(p.size);
   running.fill(1, p.offsets[p.output], p.offsets[p.output + 1]);
 
   // The last (step, term) that contributes to each slot marks its gradient complete.
   const lastStep = new Int32Array(p.ids.length).fill(-1);
-  const lastTerm = new Int32Array(p.ids.length).fill(-1);
+  const lastPort = new Int32Array(p.ids.length).fill(-1);
   p.backwardGates.forEach((slot, step) => {
-    p.sources[slot].forEach((src, term) => {
+    p.sources[slot].forEach((src, port) => {
+      if (src < 0) return;
       lastStep[src] = step;
-      lastTerm[src] = term;
+      lastPort[src] = port;
     });
   });
 
@@ -101,28 +134,31 @@ export function backwardSteps(evaluation: Evaluation): BackwardStep[] {
     const op = p.ops[slot];
     const terms: StepTerm[] = [];
     p.sources[slot].forEach((src, port) => {
+      if (src < 0) return;
+      const at = p.contributionOffset[p.portStart[slot] + port];
       const size = p.offsets[src + 1] - p.offsets[src];
-      const contribution = new Float64Array(size);
-      p.vjp(slot, port, v, gr, contribution);
+      const contribution = evaluation.contributions.slice(at, at + size);
       const target = running.subarray(p.offsets[src], p.offsets[src + 1]);
       const before = target.slice();
       for (let i = 0; i < size; i++) target[i] += contribution[i];
+      const local = p.localGradient(slot, port, v);
       terms.push({
         port: op.ports[port],
         from: p.ids[src],
-        localGrad: localGradient(evaluation, slot, port),
+        localGrad: local && toValue({ shape: p.shapes[slot], data: local }),
         contribution: toValue({ shape: p.shapes[src], data: contribution }),
         before: toValue({ shape: p.shapes[src], data: before }),
         after: toValue({ shape: p.shapes[src], data: target.slice() }),
-        complete: lastStep[src] === step && lastTerm[src] === port,
+        complete: lastStep[src] === step && lastPort[src] === port,
       });
     });
     steps.push({
       kind: 'backward',
       node: p.ids[slot],
       op,
-      output: read(p.view(slot, v)),
-      upstreamGrad: read(p.view(slot, gr)),
+      output: evaluation.valueAt(slot),
+      upstreamGrad: evaluation.gradAt(slot),
+      params: literalsOf(evaluation, slot),
       terms,
     });
   });
@@ -145,61 +181,22 @@ export function playbackSteps(evaluation: Evaluation): PlaybackStep[] {
   return steps.concat(backwardSteps(evaluation));
 }
 
-function read(t: { shape: readonly number[]; data: Float64Array }): Value {
-  return toValue({ shape: t.shape as never, data: t.data.slice() });
-}
-
-/** Entrywise local gradient of an elementwise gate, in the output's shape. */
-function localGradient(evaluation: Evaluation, slot: number, port: number): Value | null {
-  const p = evaluation.program;
-  const op = p.ops[slot];
-  const v = evaluation.values;
-  const y = p.view(slot, v).data;
-  const out = new Float64Array(y.length);
-  if (op.kind === 'unary') {
-    const x = p.view(p.sources[slot][0], v).data;
-    for (let i = 0; i < y.length; i++) out[i] = op.df(x[i], y[i]);
-  } else if (op.kind === 'binary') {
-    const a = p.view(p.sources[slot][0], v).data;
-    const b = p.view(p.sources[slot][1], v).data;
-    const local = port === 0 ? op.da : op.db;
-    for (let i = 0; i < y.length; i++) {
-      out[i] = local(a[a.length === 1 ? 0 : i], b[b.length === 1 ? 0 : i], y[i]);
-    }
-  } else {
-    return null;
-  }
-  return toValue({ shape: p.shapes[slot], data: out });
-}
-
 /**
- * What each gate sends back along each of its input wires (upstream × local), without the
- * running sums and local gradients of `backwardSteps`: cheap enough to run on every edit.
- * Calls `visit(gate, port, contribution)` for every wire that takes part in the backward pass.
+ * What each gate sends back along each of its wired ports (upstream × local), as the run
+ * recorded it: no second backward pass. Calls `visit(gate, port, contribution)` for every
+ * wire that takes part in the backward pass. (`Evaluation.contribution` and the raw
+ * `contributions` array give the same without a callback or a string.)
  */
 export function forEachContribution(
   evaluation: Evaluation,
   visit: (gate: NodeId, port: PortName, contribution: Value) => void,
 ): void {
-  const p = evaluation.program;
-  if (p.output < 0) return;
-  const v = evaluation.values;
-  const gr = evaluation.grads;
+  const p: Program = evaluation.program;
   for (const slot of p.backwardGates) {
-    const op = p.ops[slot];
-    const sources = p.sources[slot];
-    for (let port = 0; port < sources.length; port++) {
-      const src = sources[port];
-      const size = p.offsets[src + 1] - p.offsets[src];
-      const contribution = new Float64Array(size);
-      p.vjp(slot, port, v, gr, contribution);
-      visit(
-        p.ids[slot],
-        op.ports[port],
-        size === 1 && p.shapes[src].length === 0
-          ? contribution[0]
-          : toValue({ shape: p.shapes[src], data: contribution }),
-      );
+    const ports = p.ops[slot].ports;
+    for (let port = 0; port < ports.length; port++) {
+      const contribution = evaluation.contribution(slot, port);
+      if (contribution !== undefined) visit(p.ids[slot], ports[port], contribution);
     }
   }
 }

@@ -1,3 +1,4 @@
+import { mulberry32, normals } from './random';
 import type { NestedNumbers, Shape, Tensor, Value } from './types';
 
 export const SCALAR: Shape = [];
@@ -92,26 +93,9 @@ export function isTensor(v: Value): v is Tensor {
 }
 
 /**
- * A deterministic normal sampler (mulberry32 + Box–Muller), so `randn(r, c)` in a link
- * shows the same numbers on every machine.
+ * A deterministic normal sampler (the engine's seeded generator and Box–Muller), so
+ * `randn(r, c)` in a link shows the same numbers on every machine.
  */
 export function randn(rows: number, cols: number, seed = 42): Tensor {
-  let s = seed >>> 0;
-  const uniform = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const n = rows * cols;
-  const data = new Float64Array(n);
-  for (let i = 0; i < n; i += 2) {
-    const u1 = 1 - uniform();
-    const u2 = uniform();
-    const r = Math.sqrt(-2 * Math.log(u1));
-    data[i] = r * Math.cos(2 * Math.PI * u2);
-    if (i + 1 < n) data[i + 1] = r * Math.sin(2 * Math.PI * u2);
-  }
-  return { shape: [rows, cols], data };
+  return { shape: [rows, cols], data: normals(mulberry32(seed), rows * cols) };
 }

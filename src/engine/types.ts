@@ -35,6 +35,12 @@ export interface CircuitNode {
   readonly position?: Position;
   /** For `input` and `const` nodes. */
   readonly value?: Tensor;
+  /**
+   * Literals written inside a gate, keyed by the op's port name: `x ** 2` is a `pow` gate with
+   * `{ b: 2 }` (as a scalar tensor) and one wire, into port a. A port has exactly one of a wire
+   * or a literal. A literal has no gradient; its shape must fit the op as a wire's would.
+   */
+  readonly params?: Readonly<Record<string, Tensor>>;
 }
 
 /** A wire carries the output of `from` into the port `port` of `to`. */

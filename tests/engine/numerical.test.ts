@@ -7,10 +7,11 @@ import { compile } from '../../src/engine/compile';
 import { numericalGradient, relativeError } from '../../src/engine/numerical';
 import type { UnaryOp } from '../../src/engine/ops';
 import { getOp } from '../../src/engine/ops';
+import { unary } from '../../src/engine/ops/define';
 import { parse } from '../../src/engine/parse';
 import { Program } from '../../src/engine/program';
 import { randn, scalar } from '../../src/engine/tensor';
-import { nodeId, portName } from '../../src/engine/types';
+import { nodeId } from '../../src/engine/types';
 import {
   centeredDiff,
   circuit,
@@ -166,18 +167,18 @@ describe('numericalGradient catches a wrong gradient', () => {
       output: 1,
     });
   }
-  const cube = (df: UnaryOp['df']): UnaryOp => ({
-    kind: 'unary',
-    name: 'cube',
-    title: 'cube',
-    family: 'arithmetic',
-    symbol: 'x³',
-    ports: [portName('x')],
-    formula: 'x^3',
-    localGradFormulas: ['3x^2'],
-    f: (x) => x * x * x,
-    df,
-  });
+  const cube = (df: UnaryOp['df']): UnaryOp =>
+    unary({
+      name: 'cube',
+      title: 'cube',
+      family: 'arithmetic',
+      symbol: 'x³',
+      formula: 'x^3',
+      grad: '3x^2',
+      syntax: {},
+      f: (x) => x * x * x,
+      df,
+    });
 
   it("says 'ok' for the right local gradient", () => {
     const [check] = numericalGradient(

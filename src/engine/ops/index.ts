@@ -4,7 +4,21 @@ import { matrixOps } from './matrix';
 import { sourceOps } from './source';
 import type { OpDef } from './types';
 
-export type { BinaryOp, OpDef, OpFamily, SourceOp, TensorOp, UnaryOp } from './types';
+export type {
+  BinaryOp,
+  CallSyntax,
+  InfixSyntax,
+  OpDef,
+  OpFamily,
+  OpSyntax,
+  Params,
+  PrefixSyntax,
+  Rewrite,
+  SourceOp,
+  TensorGate,
+  TensorOp,
+  UnaryOp,
+} from './types';
 
 /** Every op the engine knows, in palette order. */
 export const ALL_OPS: readonly OpDef[] = [

@@ -1,31 +1,42 @@
-import { formatShape } from '../tensor';
-import type { Shape, Tensor } from '../types';
-import { A, B, X } from './define';
-import type { TensorOp } from './types';
+import { formatShape, sizeOf } from '../tensor';
+import type { Shape } from '../types';
+import { A, B, tensorOp, X } from './define';
+import { PRECEDENCE } from './types';
 
-/** Rows and columns of a matmul operand; a vector is a row on the left, a column on the right. */
+// A matmul operand as a matrix: a vector is a row on the left, a column on the right. These
+// read the shape without making an array, since the passes call them on every run.
+const leftRows = (s: Shape) => (s.length === 2 ? s[0] : 1);
+const leftCols = (s: Shape) => (s.length === 2 ? s[1] : (s[0] as number));
+const rightCols = (s: Shape) => (s.length === 2 ? s[1] : 1);
+
+/** Rows and columns of a matmul operand, or undefined for a scalar. */
 function asMatrix(shape: Shape, side: 'left' | 'right'): [number, number] | undefined {
-  if (shape.length === 2) return [shape[0], shape[1]];
-  if (shape.length === 1) return side === 'left' ? [1, shape[0]] : [shape[0], 1];
-  return undefined;
+  if (shape.length === 0) return undefined;
+  return side === 'left'
+    ? [leftRows(shape), leftCols(shape)]
+    : [shape[0] as number, rightCols(shape)];
 }
 
 /**
- * out[m×n] (+)= a[m×k] · b[k×n], with either operand optionally read transposed. Four
- * accumulators per row of the output keep the inner loop in registers.
+ * out[m×n] (+)= a[m×k] · b[k×n], each matrix at an offset into its array, either operand
+ * optionally read transposed. Four accumulators per row of the output keep the inner loop in
+ * registers.
  */
 function gemm(
   m: number,
   n: number,
   k: number,
   a: Float64Array,
+  a0: number,
   aT: boolean,
   b: Float64Array,
+  b0: number,
   bT: boolean,
   out: Float64Array,
+  o0: number,
   accumulate: boolean,
 ): void {
-  // Element (i, p) of a is a[i*k + p], or a[p*m + i] when a is stored transposed (k×m).
+  // Element (i, p) of a is a[a0 + i*k + p], or a[a0 + p*m + i] when a is stored transposed.
   const aRow = aT ? 1 : k;
   const aCol = aT ? m : 1;
   const bRow = bT ? 1 : n;
@@ -38,14 +49,14 @@ function gemm(
       let s2 = 0;
       let s3 = 0;
       for (let p = 0; p < k; p++) {
-        const av = a[i * aRow + p * aCol];
-        const bp = p * bRow;
+        const av = a[a0 + i * aRow + p * aCol];
+        const bp = b0 + p * bRow;
         s0 += av * b[bp + j * bCol];
         s1 += av * b[bp + (j + 1) * bCol];
         s2 += av * b[bp + (j + 2) * bCol];
         s3 += av * b[bp + (j + 3) * bCol];
       }
-      const o = i * n + j;
+      const o = o0 + i * n + j;
       if (accumulate) {
         out[o] += s0;
         out[o + 1] += s1;
@@ -60,27 +71,43 @@ function gemm(
     }
     for (; j < n; j++) {
       let s = 0;
-      for (let p = 0; p < k; p++) s += a[i * aRow + p * aCol] * b[p * bRow + j * bCol];
-      if (accumulate) out[i * n + j] += s;
-      else out[i * n + j] = s;
+      for (let p = 0; p < k; p++) {
+        s += a[a0 + i * aRow + p * aCol] * b[b0 + p * bRow + j * bCol];
+      }
+      if (accumulate) out[o0 + i * n + j] += s;
+      else out[o0 + i * n + j] = s;
     }
   }
 }
 
-export const matmul: TensorOp = {
-  kind: 'tensor',
+const dD = '\\frac{\\partial f}{\\partial D}';
+
+export const matmul = tensorOp({
   name: 'matmul',
   title: 'matrix product',
   family: 'matrix',
   symbol: '@',
   ports: [A, B],
   formula: 'A\\,B',
-  localGradFormulas: [
-    '\\frac{\\partial f}{\\partial A} = \\frac{\\partial f}{\\partial D}\\,B^{\\top}',
-    '\\frac{\\partial f}{\\partial B} = A^{\\top}\\,\\frac{\\partial f}{\\partial D}',
+  grads: [
+    `\\frac{\\partial f}{\\partial A} = ${dD}\\,B^{\\top}`,
+    `\\frac{\\partial f}{\\partial B} = A^{\\top}\\,${dD}`,
+  ],
+  withLiteral: [
+    {
+      label: (c) => `${c} @`,
+      grads: (c) => [`\\frac{\\partial f}{\\partial B} = ${c}^{\\top}\\,${dD}`],
+    },
+    {
+      label: (c) => `@ ${c}`,
+      grads: (c) => [`\\frac{\\partial f}{\\partial A} = ${dD}\\,${c}^{\\top}`],
+    },
   ],
   pattern:
     'Dimension analysis: a gradient has the shape of its value, and dD·Bᵀ is the only product of dD and B with the shape of A.',
+  syntax: {
+    infix: { token: '@', precedence: PRECEDENCE.multiplicative, associativity: 'left' },
+  },
   inferShape([a, b]) {
     const left = asMatrix(a, 'left');
     const right = asMatrix(b, 'right');
@@ -98,23 +125,27 @@ export const matmul: TensorOp = {
     if (b.length === 1) return [left[0]];
     return [left[0], right[1]];
   },
-  forward([a, b], out) {
-    const [m, k] = asMatrix(a.shape, 'left') as [number, number];
-    const n = (asMatrix(b.shape, 'right') as [number, number])[1];
-    gemm(m, n, k, a.data, false, b.data, false, out.data, false);
+  forward(v, g) {
+    const [sa, sb] = g.shapes;
+    const m = leftRows(sa);
+    const k = leftCols(sa);
+    const n = rightCols(sb);
+    gemm(m, n, k, v, g.inputs[0], false, v, g.inputs[1], false, v, g.out, false);
   },
-  vjp([a, b], _out, upstream, port, acc) {
-    const [m, k] = asMatrix(a.shape, 'left') as [number, number];
-    const n = (asMatrix(b.shape, 'right') as [number, number])[1];
+  vjp(v, gr, g, port, acc, at) {
+    const [sa, sb] = g.shapes;
+    const m = leftRows(sa);
+    const k = leftCols(sa);
+    const n = rightCols(sb);
     if (port === 0) {
       // dA (m×k) += dD (m×n) · Bᵀ (n×k)
-      gemm(m, k, n, upstream.data, false, b.data, true, acc, true);
+      gemm(m, k, n, gr, g.out, false, v, g.inputs[1], true, acc, at, true);
     } else {
       // dB (k×n) += Aᵀ (k×m) · dD (m×n)
-      gemm(k, n, m, a.data, true, upstream.data, false, acc, true);
+      gemm(k, n, m, v, g.inputs[0], true, gr, g.out, false, acc, at, true);
     }
   },
-};
+});
 
 function shapeFits(a: Shape, bT: Shape): boolean {
   const left = asMatrix(a, 'left');
@@ -122,125 +153,161 @@ function shapeFits(a: Shape, bT: Shape): boolean {
   return !!left && !!right && left[1] === right[0];
 }
 
-export const transpose: TensorOp = {
-  kind: 'tensor',
+/** A one-port tensor op with a literal operand is a constant gate: `sum([2×3])`. */
+const constantForm = (symbol: string) => [
+  { label: (c: string) => `${symbol}(${c})`, grads: () => [] },
+];
+
+export const transpose = tensorOp({
   name: 'transpose',
   title: 'transpose',
   family: 'matrix',
   symbol: 'ᵀ',
   ports: [X],
   formula: 'X^{\\top}',
-  localGradFormulas: [
+  grads: [
     '\\frac{\\partial f}{\\partial X} = \\left(\\frac{\\partial f}{\\partial X^{\\top}}\\right)^{\\top}',
   ],
+  withLiteral: [{ label: (c) => `${c}ᵀ`, grads: () => [] }],
+  syntax: { call: { name: 'transpose' } },
   inferShape: ([x]) => (x.length === 2 ? [x[1], x[0]] : x),
-  forward([x], out) {
-    transposeInto(x, out.data, false);
+  forward(v, g) {
+    transposeInto(v, g.inputs[0], g.shapes[0], v, g.out, false);
   },
-  vjp(_inputs, out, upstream, _port, acc) {
+  vjp(_v, gr, g, _port, acc, at) {
     // The gradient of Xᵀ, transposed back into X's layout.
-    transposeInto({ shape: out.shape, data: upstream.data }, acc, true);
+    transposeInto(gr, g.out, g.outShape, acc, at, true);
   },
-};
+});
 
-function transposeInto(x: Tensor, out: Float64Array, accumulate: boolean): void {
-  if (x.shape.length < 2) {
-    for (let i = 0; i < x.data.length; i++) out[i] = accumulate ? out[i] + x.data[i] : x.data[i];
+/** out[o …] (+)= the transpose of the `shape` matrix at x[i …]; a vector is copied. */
+function transposeInto(
+  x: Float64Array,
+  i0: number,
+  shape: Shape,
+  out: Float64Array,
+  o0: number,
+  accumulate: boolean,
+): void {
+  if (shape.length < 2) {
+    const n = sizeOf(shape);
+    for (let i = 0; i < n; i++) {
+      out[o0 + i] = accumulate ? out[o0 + i] + x[i0 + i] : x[i0 + i];
+    }
     return;
   }
-  const [r, c] = x.shape as [number, number];
+  const r = shape[0] as number;
+  const c = shape[1] as number;
   for (let i = 0; i < r; i++) {
     for (let j = 0; j < c; j++) {
-      const v = x.data[i * c + j];
-      out[j * r + i] = accumulate ? out[j * r + i] + v : v;
+      const v = x[i0 + i * c + j];
+      const o = o0 + j * r + i;
+      out[o] = accumulate ? out[o] + v : v;
     }
   }
 }
 
-export const sum: TensorOp = {
-  kind: 'tensor',
+export const sum = tensorOp({
   name: 'sum',
   title: 'sum of all entries',
   family: 'matrix',
   symbol: 'Σ',
   ports: [X],
   formula: '\\sum_i x_i',
-  localGradFormulas: ['\\frac{\\partial}{\\partial x_i} = 1'],
+  grads: ['\\frac{\\partial}{\\partial x_i} = 1'],
+  withLiteral: constantForm('Σ'),
   pattern: 'A sum distributes: every entry receives the upstream gradient unchanged.',
+  syntax: { call: { name: 'sum' } },
   inferShape: () => [],
-  forward([x], out) {
+  forward(v, g) {
+    const x0 = g.inputs[0];
+    const n = sizeOf(g.shapes[0]);
     let s = 0;
-    for (let i = 0; i < x.data.length; i++) s += x.data[i];
-    out.data[0] = s;
+    for (let i = 0; i < n; i++) s += v[x0 + i];
+    v[g.out] = s;
   },
-  vjp(_inputs, _out, upstream, _port, acc) {
-    const g = upstream.data[0];
-    for (let i = 0; i < acc.length; i++) acc[i] += g;
+  vjp(_v, gr, g, _port, acc, at) {
+    const up = gr[g.out];
+    const n = sizeOf(g.shapes[0]);
+    for (let i = 0; i < n; i++) acc[at + i] += up;
   },
-};
+});
 
-export const mean: TensorOp = {
-  kind: 'tensor',
+export const mean = tensorOp({
   name: 'mean',
   title: 'mean of all entries',
   family: 'matrix',
   symbol: 'mean',
   ports: [X],
   formula: '\\frac{1}{n}\\sum_i x_i',
-  localGradFormulas: ['\\frac{\\partial}{\\partial x_i} = \\frac{1}{n}'],
+  grads: ['\\frac{\\partial}{\\partial x_i} = \\frac{1}{n}'],
+  withLiteral: constantForm('mean'),
+  syntax: { call: { name: 'mean' } },
   inferShape: () => [],
-  forward([x], out) {
+  forward(v, g) {
+    const x0 = g.inputs[0];
+    const n = sizeOf(g.shapes[0]);
     let s = 0;
-    for (let i = 0; i < x.data.length; i++) s += x.data[i];
-    out.data[0] = s / x.data.length;
+    for (let i = 0; i < n; i++) s += v[x0 + i];
+    v[g.out] = s / n;
   },
-  vjp([x], _out, upstream, _port, acc) {
-    const g = upstream.data[0] / x.data.length;
-    for (let i = 0; i < acc.length; i++) acc[i] += g;
+  vjp(_v, gr, g, _port, acc, at) {
+    const n = sizeOf(g.shapes[0]);
+    const up = gr[g.out] / n;
+    for (let i = 0; i < n; i++) acc[at + i] += up;
   },
-};
+});
 
-function extremum(name: 'reducemax' | 'reducemin'): TensorOp {
+function extremum(name: 'reducemax' | 'reducemin') {
   const isMax = name === 'reducemax';
   const word = isMax ? 'max' : 'min';
-  return {
-    kind: 'tensor',
+  const better = (x: number, best: number) => (isMax ? x > best : x < best);
+  return tensorOp({
     name,
     title: `${isMax ? 'largest' : 'smallest'} entry`,
     family: 'matrix',
     symbol: word,
     ports: [X],
     formula: `\\${word}_i x_i`,
-    localGradFormulas: [
-      `\\frac{\\partial}{\\partial x_i} = \\frac{[x_i = \\${word}]}{\\#\\text{ties}}`,
-    ],
+    grads: [`\\frac{\\partial}{\\partial x_i} = \\frac{[x_i = \\${word}]}{\\#\\text{ties}}`],
+    withLiteral: constantForm(word),
     pattern: `A ${word} routes: the winning entry receives the upstream gradient (split evenly between ties), the others exactly 0.`,
+    syntax: {
+      call: {
+        name: word,
+        hint: `the ${isMax ? 'largest' : 'smallest'} entry of a tensor`,
+      },
+    },
     inferShape: () => [],
-    forward([x], out) {
-      let best = x.data[0];
-      for (let i = 1; i < x.data.length; i++) {
-        const v = x.data[i];
-        if (Number.isNaN(v) || (isMax ? v > best : v < best)) best = v;
+    forward(v, g) {
+      const x0 = g.inputs[0];
+      const n = sizeOf(g.shapes[0]);
+      let best = v[x0];
+      for (let i = 1; i < n; i++) {
+        const x = v[x0 + i];
+        if (Number.isNaN(x) || better(x, best)) best = x;
         if (Number.isNaN(best)) break;
       }
-      out.data[0] = best;
+      v[g.out] = best;
     },
-    vjp([x], out, upstream, _port, acc) {
-      const best = out.data[0];
+    vjp(v, gr, g, _port, acc, at) {
+      const x0 = g.inputs[0];
+      const n = sizeOf(g.shapes[0]);
+      const best = v[g.out];
       let ties = 0;
-      for (let i = 0; i < x.data.length; i++) if (x.data[i] === best) ties++;
+      for (let i = 0; i < n; i++) if (v[x0 + i] === best) ties++;
       if (ties === 0) return;
-      const g = upstream.data[0] / ties;
-      for (let i = 0; i < x.data.length; i++) if (x.data[i] === best) acc[i] += g;
+      const up = gr[g.out] / ties;
+      for (let i = 0; i < n; i++) if (v[x0 + i] === best) acc[at + i] += up;
     },
-    branch([x]) {
+    branch(v, g) {
+      const x0 = g.inputs[0];
+      const n = sizeOf(g.shapes[0]);
       let best = 0;
-      for (let i = 1; i < x.data.length; i++) {
-        if (isMax ? x.data[i] > x.data[best] : x.data[i] < x.data[best]) best = i;
-      }
+      for (let i = 1; i < n; i++) if (better(v[x0 + i], v[x0 + best])) best = i;
       return best;
     },
-  };
+  });
 }
 
 export const reducemax = extremum('reducemax');

@@ -1,7 +1,7 @@
-import type { SourceOp } from './types';
+import { source } from './define';
 
 /** A value the user sets: it has a name, and its gradient is what backprop is for. */
-export const input: SourceOp = {
+export const input = source({
   kind: 'source',
   name: 'input',
   title: 'input',
@@ -9,11 +9,14 @@ export const input: SourceOp = {
   symbol: 'in',
   ports: [],
   formula: 'x',
-  localGradFormulas: [],
-};
+});
 
-/** A fixed number written inside an expression, such as the 2 in `2 * x`. */
-export const constant: SourceOp = {
+/**
+ * A fixed number as a node of its own. Circuits of the first file format wrote every literal
+ * this way; a literal is now a parameter of the gate that uses it, and this op stays so that
+ * such circuits still compile and run.
+ */
+export const constant = source({
   kind: 'source',
   name: 'const',
   title: 'constant',
@@ -21,7 +24,6 @@ export const constant: SourceOp = {
   symbol: 'c',
   ports: [],
   formula: 'c',
-  localGradFormulas: [],
-};
+});
 
 export const sourceOps = [input, constant] as const;

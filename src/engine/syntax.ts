@@ -1,0 +1,116 @@
+/**
+ * The expression language's tables, built from the op registry: which token or function name
+ * makes which op, how tightly operators bind, which names are reserved, and how each op is
+ * written back. `parse` and `toProgram` both read these; adding an op with a `syntax` adds it
+ * to the language.
+ */
+import { ALL_OPS } from './ops';
+import {
+  type BinaryOp,
+  type InfixSyntax,
+  type OpDef,
+  PRECEDENCE,
+  type PrefixSyntax,
+  type Rewrite,
+  type TensorOp,
+  type UnaryOp,
+} from './ops/types';
+
+export { PRECEDENCE };
+
+/** `randn(r, c)` declares a random input; it is not an op, but its name is taken. */
+export const RANDN = 'randn';
+
+/** An infix operator: the op it makes (of two ports) and how it binds. */
+export interface InfixEntry extends InfixSyntax {
+  readonly op: BinaryOp | TensorOp;
+}
+
+/** A prefix operator: the op it makes (of one port). */
+export interface PrefixEntry extends PrefixSyntax {
+  readonly op: UnaryOp | TensorOp;
+}
+
+/** A function name: the op it makes for each number of arguments. */
+export type FunctionEntry = ReadonlyMap<number, OpDef>;
+
+const infix = new Map<string, InfixEntry>();
+const prefix = new Map<string, PrefixEntry>();
+const functions = new Map<string, Map<number, OpDef>>();
+
+for (const op of ALL_OPS) {
+  const { syntax } = op;
+  if (syntax.infix && (op.kind === 'binary' || op.kind === 'tensor')) {
+    const entry = { ...syntax.infix, op };
+    for (const token of [syntax.infix.token, ...(syntax.infix.aliases ?? [])]) {
+      infix.set(token, entry);
+    }
+  }
+  if (syntax.prefix && (op.kind === 'unary' || op.kind === 'tensor')) {
+    prefix.set(syntax.prefix.token, { ...syntax.prefix, op });
+  }
+  if (syntax.call) {
+    for (const name of [syntax.call.name, ...(syntax.call.aliases ?? [])]) {
+      let byArity = functions.get(name);
+      if (!byArity) {
+        byArity = new Map();
+        functions.set(name, byArity);
+      }
+      byArity.set(op.ports.length, op);
+    }
+  }
+}
+
+/** Infix tokens (and their aliases) → op. */
+export const INFIX: ReadonlyMap<string, InfixEntry> = infix;
+/** Prefix tokens → op. */
+export const PREFIX: ReadonlyMap<string, PrefixEntry> = prefix;
+/** Function names (and aliases) → arity → op, in registry order. */
+export const FUNCTIONS: ReadonlyMap<string, FunctionEntry> = functions;
+
+/** Every operator token, longest first (so that `**` is read before `*`). */
+export const OPERATOR_TOKENS: readonly string[] = [
+  ...new Set([...infix.keys(), ...prefix.keys()]),
+].sort((a, b) => b.length - a.length);
+
+/** Names that cannot be assigned: every function name, and `randn`. */
+export const RESERVED_NAMES: ReadonlySet<string> = new Set([...functions.keys(), RANDN]);
+
+/**
+ * How many arguments a function takes, in words, for the message when a call has another
+ * number: "1 argument", or "1 argument (the largest entry of a tensor) or 2 (the larger of two
+ * values)".
+ */
+export function expectedArguments(name: string): string {
+  const byArity = functions.get(name);
+  if (!byArity) return '';
+  const arities = [...byArity.keys()].sort((a, b) => a - b);
+  const word = (n: number) => `${n} argument${n === 1 ? '' : 's'}`;
+  if (arities.length === 1) return word(arities[0]);
+  return arities
+    .map((n, i) => {
+      const hint = (byArity.get(n) as OpDef).syntax.call?.hint;
+      const count = i === 0 ? word(n) : String(n);
+      return hint ? `${count} (${hint})` : count;
+    })
+    .join(' or ');
+}
+
+/** How `toProgram` writes a gate of an op. */
+export type PrintForm =
+  | { readonly kind: 'infix'; readonly syntax: InfixSyntax }
+  | { readonly kind: 'prefix'; readonly syntax: PrefixSyntax }
+  | { readonly kind: 'call'; readonly name: string }
+  | { readonly kind: 'rewrite'; readonly rewrite: Rewrite }
+  | { readonly kind: 'operand' };
+
+/** The form an op is written in, or undefined for a source (written as a declaration). */
+export function printForm(op: OpDef): PrintForm | undefined {
+  const { syntax } = op;
+  if (syntax.infix) return { kind: 'infix', syntax: syntax.infix };
+  if (syntax.prefix) return { kind: 'prefix', syntax: syntax.prefix };
+  if (syntax.call) return { kind: 'call', name: syntax.call.name };
+  if (syntax.rewrite === 'operand') return { kind: 'operand' };
+  if (syntax.rewrite) return { kind: 'rewrite', rewrite: syntax.rewrite };
+  return undefined;
+}
