@@ -12,8 +12,12 @@ export const LIMITS = {
   fanOut: 12_000,
   /** Numbers in one value (a 316×316 matrix is just under). */
   valueEntries: 100_000,
-  /** Numbers in all the values of a circuit together. */
-  totalEntries: 200_000,
+  /**
+   * Numbers in all the values of a circuit together. Random full-precision numbers pack to
+   * about 12 characters each in a `#c=` link, so this keeps every circuit within the link
+   * length below, with room for 12,000 nodes beside them.
+   */
+  totalEntries: 120_000,
   /** Characters in a node id or a name. */
   idLength: 200,
   /** Characters in a node's label. */

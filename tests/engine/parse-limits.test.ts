@@ -159,12 +159,13 @@ describe('numbers in a value', () => {
     expect(e.message).toContain('the array has 100,001 numbers');
   });
 
-  it('all values together may hold 200,000 numbers', () => {
-    const two = 'A = randn(316, 316)\nB = randn(316, 316)';
+  it('all values together may hold 120,000 numbers', () => {
+    // 99,856 + 20,000 = 119,856 numbers fit; another 200 × 1 vector crosses 120,000.
+    const two = 'A = randn(316, 316)\nB = randn(200, 100)';
     expect(parse(`${two}\nf = sum(A) + sum(B)`).nodes.length).toBe(5);
-    const e = parseError(`${two}\nC = randn(316, 316)`);
+    const e = parseError(`${two}\nC = randn(200, 1)`);
     expect(e.message).toBe(
-      'line 3, column 5: the circuit has 299,568 numbers in its values; the limit is 200,000',
+      'line 3, column 5: the circuit has 120,056 numbers in its values; the limit is 120,000',
     );
   });
 });
