@@ -16,26 +16,43 @@ import { type AppStore, createAppStore, type NoticeAction } from '../store/store
 
 /** What a link asks to open, read and parsed: a circuit, or a message saying why not. */
 type Opened =
-  | { kind: 'circuit'; circuit: Circuit; expression: string | null; view: ViewState }
-  | { kind: 'view'; view: ViewState }
+  | {
+      kind: 'circuit';
+      circuit: Circuit;
+      expression: string | null;
+      view: ViewState;
+      warnings: readonly string[];
+    }
+  | { kind: 'view'; view: ViewState; warnings: readonly string[] }
   | { kind: 'broken'; error: string };
+
+/**
+ * A link's notice, followed by what the decoder ignored or changed (an unknown key such as a
+ * misspelt `#exp=`, a repeated key, a flag with a bad value, a position moved back in range).
+ */
+export function withLinkWarnings(text: string, warnings: readonly string[]): string {
+  if (warnings.length === 0) return text;
+  return `${text} Not everything in the link was used: ${warnings.join('; ')}.`;
+}
 
 /** Reads a location hash into a circuit (parsing `#expr=` programs), never throwing. */
 export function openHash(hash: string): Opened {
   const link = decodeHash(hash);
   if (!link.ok) return { kind: 'broken', error: link.error };
-  if (link.kind === 'none') return { kind: 'view', view: link.view };
+  const warnings = link.warnings;
+  if (link.kind === 'none') return { kind: 'view', view: link.view, warnings };
   if (link.kind === 'full') {
     return {
       kind: 'circuit',
       circuit: link.circuit,
       expression: link.expression ?? null,
       view: link.view,
+      warnings,
     };
   }
   try {
     const { circuit } = parse(link.expression);
-    return { kind: 'circuit', circuit, expression: link.expression, view: link.view };
+    return { kind: 'circuit', circuit, expression: link.expression, view: link.view, warnings };
   } catch (error) {
     const message =
       error instanceof ParseError ? error.message : String((error as Error).message ?? error);
@@ -115,6 +132,7 @@ export function startSession(win: Window = window): Session {
   /** What keeping the autosaved circuit (replaced by the link's) as the previous one gave. */
   let startKept: KeepOutcome | null = null;
   const saved = loaded.kind === 'ok' ? loaded.saved : null;
+  let linkNoticeGiven = false;
   if (opened.kind === 'circuit') {
     const problem = openIn(store, opened.circuit, opened.expression, opened.view);
     if (problem === undefined) {
@@ -123,17 +141,32 @@ export function startSession(win: Window = window): Session {
         startKept = autosave.keepPrevious(saved.circuit, saved.expression, opened);
         if (startKept.kind !== 'unchanged') {
           startNotices.push({
-            text: 'Opened the circuit from the link. The circuit you had before is kept.',
-            kind: 'info',
+            text: withLinkWarnings(
+              'Opened the circuit from the link. The circuit you had before is kept.',
+              opened.warnings,
+            ),
+            kind: opened.warnings.length > 0 ? 'warning' : 'info',
             actions: [{ label: 'Restore previous circuit', run: () => restorePrevious() }],
           });
+          linkNoticeGiven = true;
         }
+      }
+      if (!linkNoticeGiven && opened.warnings.length > 0) {
+        startNotices.push({
+          text: withLinkWarnings('Opened the circuit from the link.', opened.warnings),
+          kind: 'warning',
+        });
       }
     } else {
       startNotices.push({ text: `This link could not be opened: ${problem}.`, kind: 'error' });
     }
   } else if (opened.kind === 'broken') {
     startNotices.push({ text: `This link could not be opened: ${opened.error}.`, kind: 'error' });
+  } else if (opened.warnings.length > 0) {
+    startNotices.push({
+      text: withLinkWarnings('The link holds no circuit.', opened.warnings),
+      kind: 'warning',
+    });
   }
   if (!open && saved) {
     const problem = openIn(store, saved.circuit, saved.expression, view);
@@ -393,6 +426,11 @@ export function startSession(win: Window = window): Session {
     const next = openHash(win.location.hash);
     if (next.kind === 'view') {
       applyView(store, next.view);
+      if (next.warnings.length > 0) {
+        store
+          .getState()
+          .notify(withLinkWarnings('The link holds no circuit.', next.warnings), 'warning');
+      }
       return;
     }
     if (next.kind === 'broken') {
@@ -408,8 +446,8 @@ export function startSession(win: Window = window): Session {
     store
       .getState()
       .notify(
-        'Opened the circuit from the link.',
-        'info',
+        withLinkWarnings('Opened the circuit from the link.', next.warnings),
+        next.warnings.length > 0 ? 'warning' : 'info',
         result.restorable ? { actions: [restoreAction] } : {},
       );
   };

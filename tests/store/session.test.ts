@@ -215,3 +215,39 @@ describe('names that are members of Object.prototype, in an autosave record', ()
     expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(before);
   });
 });
+
+describe('a link says what it ignored', () => {
+  it('a misspelt key on opening is named in the notice, with the key it resembles', () => {
+    const win = new FakeWindow(new FakeStorage());
+    win.location.hash = '#exp=x%3D1%3Bf%3Dx*2';
+    const session = start(win);
+    expect(ids(session)).toEqual(firstExampleIds);
+    const notice = session.store.getState().notice;
+    expect(notice?.kind).toBe('warning');
+    expect(notice?.text).toContain('The link holds no circuit.');
+    expect(notice?.text).toContain('"exp=x%3D1%3Bf%3Dx*2"');
+    expect(notice?.text).toContain('did you mean "expr"');
+  });
+
+  it('a flag with a bad value beside a working program opens the program and names the flag', () => {
+    const win = new FakeWindow(new FakeStorage());
+    win.location.hash = '#expr=x%3D3%3By%3D2%3Bf%3Dx*y&step=often';
+    const session = start(win);
+    expect(ids(session)).toEqual(['x', 'y', 'f']);
+    const notice = session.store.getState().notice;
+    expect(notice?.kind).toBe('warning');
+    expect(notice?.text).toContain('Opened the circuit from the link.');
+    expect(notice?.text).toContain('step="often"');
+  });
+
+  it('a link pasted into an open tab with a repeated key opens and says which part it ignored', () => {
+    const win = new FakeWindow(new FakeStorage());
+    const session = start(win);
+    win.location.hash = '#expr=x%3D3%3By%3D2%3Bf%3Dx*y&step=1&step=5';
+    win.fire('hashchange');
+    expect(ids(session)).toEqual(['x', 'y', 'f']);
+    const notice = session.store.getState().notice;
+    expect(notice?.kind).toBe('warning');
+    expect(notice?.text).toContain('"step=5" was ignored');
+  });
+});
