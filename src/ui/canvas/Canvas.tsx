@@ -3,23 +3,31 @@ import {
   type Connection,
   Controls,
   type EdgeChange,
+  getBezierPath,
   MiniMap,
   type NodeChange,
+  type NodeHandle,
   ReactFlow,
+  type ReactFlowState,
+  Position as Side,
   useReactFlow,
+  useStore,
+  ViewportPortal,
 } from '@xyflow/react';
-import { useCallback, useEffect, useMemo } from 'react';
+import { type CSSProperties, useCallback, useEffect, useMemo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { getOp, type Position } from '../../engine';
 import { wireKey } from '../../store/document';
 import { MATRIX_INPUT_SIZE, nodeSize } from '../../store/layout';
+import type { AppState } from '../../store/store';
+import { useReducedMotion } from '../motion';
 import { PALETTE_MIME } from '../Palette';
 import { useApp, useAppStore } from '../StoreContext';
 import { ConstNode } from './ConstNode';
 import { GateNode } from './GateNode';
 import { InputNode } from './InputNode';
-import { placeLabels } from './labels';
-import { WireEdge } from './WireEdge';
+import { placeLabels, wirePoint } from './labels';
+import { LABEL_MIN_ZOOM, ReducedMotion, WireEdge } from './WireEdge';
 
 // Module scope: React Flow re-mounts every node when these objects change identity.
 const nodeTypes = { gate: GateNode, inputNode: InputNode, constNode: ConstNode };
@@ -32,6 +40,159 @@ export const FIT_OPTIONS = {
 } as const;
 /** Above this many nodes, only what is on screen is in the DOM. */
 const VIRTUALIZE_ABOVE = 300;
+/** A port is a 12 px square centred on the node's border (styles.css, `.react-flow__handle.port`). */
+const PORT = 12;
+/** The node's border: 2 px, 3 px round the output gate (styles.css, `.gate--output`). */
+const BORDER = 2;
+const OUTPUT_BORDER = 3;
+
+const handleCache = new Map<string, NodeHandle[]>();
+
+/**
+ * Where a node's ports are, as the stylesheet draws them. Given these (and the node's size),
+ * React Flow can draw wires and leave off-screen nodes out of the DOM without first rendering
+ * and measuring every node, which for a large circuit took seconds each time the nodes changed.
+ * Nodes on screen are still measured, so a small mismatch would only last until then.
+ */
+function handlesOf(op: string, size: { width: number; height: number }, border: number) {
+  const key = `${op} ${size.width} ${size.height} ${border}`;
+  const cached = handleCache.get(key);
+  if (cached) return cached;
+  const ports = op === 'input' || op === 'const' ? [] : (getOp(op)?.ports ?? []);
+  const inner = size.height - 2 * border;
+  const handles: NodeHandle[] = ports.map((port, i) => ({
+    id: port,
+    type: 'target',
+    position: Side.Left,
+    x: border - PORT / 2,
+    y: border + (inner * (i + 1)) / (ports.length + 1) - PORT / 2,
+    width: PORT,
+    height: PORT,
+  }));
+  handles.push({
+    id: 'out',
+    type: 'source',
+    position: Side.Right,
+    x: size.width - border - PORT / 2,
+    y: size.height / 2 - PORT / 2,
+    width: PORT,
+    height: PORT,
+  });
+  handleCache.set(key, handles);
+  return handles;
+}
+
+/** A node as placed on the canvas: where, how large, and its ports. */
+interface Placed {
+  readonly at: Position;
+  readonly size: { readonly width: number; readonly height: number };
+  readonly handles: readonly NodeHandle[];
+}
+
+/** Where a wire leaves its source and enters its target, as React Flow places the ends. */
+function wireEnds(from: Placed, to: Placed, port: string) {
+  const out = from.handles.find((h) => h.type === 'source');
+  const into = to.handles.find((h) => h.type === 'target' && h.id === port);
+  return {
+    sx: from.at.x + (out ? out.x + (out.width ?? 0) : from.size.width),
+    sy: from.at.y + (out ? out.y + (out.height ?? 0) / 2 : from.size.height / 2),
+    tx: to.at.x + (into ? into.x : 0),
+    ty: to.at.y + (into ? into.y + (into.height ?? 0) / 2 : to.size.height / 2),
+  };
+}
+
+/*
+ * Wires of a value read by many gates. With only what is on screen in the DOM, React Flow
+ * still draws every wire whose two ends lie on either side of the screen, and a value read by
+ * 10,000 gates along a row sends thousands of wires across it: each one a React component and
+ * a few SVG elements, inserted one by one. Instead, those of its wires that only pass across
+ * the area around the screen (neither end, nor their labels when labels are drawn, is in it)
+ * are drawn together as one path that looks the same; the others, and any wire that is
+ * selected or in the current playback step, stay ordinary wires.
+ */
+const BUNDLE_FAN_OUT = 32;
+const PASSING_STYLE: CSSProperties = {
+  position: 'absolute',
+  left: 0,
+  top: 0,
+  width: 1,
+  height: 1,
+  overflow: 'visible',
+  pointerEvents: 'none',
+  zIndex: -1,
+};
+
+/** The area around the screen, in canvas units; `labels`: whether wire labels may be drawn. */
+interface Region {
+  readonly x0: number;
+  readonly y0: number;
+  readonly x1: number;
+  readonly y1: number;
+  readonly labels: boolean;
+}
+
+/**
+ * Three by three screen-sized tiles around the middle of the screen, as text, so the canvas
+ * recomputes which wires pass across only when the view moves by a tile or zooms by more than
+ * a quarter-octave, not on every frame of a pan.
+ */
+function regionAround(transform: readonly number[], width: number, height: number): string {
+  const [tx, ty, zoom] = transform;
+  if (!(width > 0 && height > 0 && zoom > 0)) return '';
+  const z = 2 ** (Math.round(Math.log2(zoom) * 2) / 2);
+  const tileW = width / z;
+  const tileH = height / z;
+  const cx = Math.floor((width / 2 - tx) / zoom / tileW);
+  const cy = Math.floor((height / 2 - ty) / zoom / tileH);
+  const labels = z * 2 ** 0.25 >= LABEL_MIN_ZOOM ? 1 : 0;
+  return [(cx - 1) * tileW, (cy - 1) * tileH, (cx + 2) * tileW, (cy + 2) * tileH, labels].join(' ');
+}
+
+function parseRegion(text: string): Region | null {
+  if (text === '') return null;
+  const [x0, y0, x1, y1, labels] = text.split(' ').map(Number);
+  return { x0, y0, x1, y1, labels: labels === 1 };
+}
+
+function touches(r: Region, n: Placed): boolean {
+  return (
+    n.at.x < r.x1 && n.at.x + n.size.width > r.x0 && n.at.y < r.y1 && n.at.y + n.size.height > r.y0
+  );
+}
+
+function contains(r: Region, p: { x: number; y: number }): boolean {
+  return p.x >= r.x0 && p.x <= r.x1 && p.y >= r.y0 && p.y <= r.y1;
+}
+
+/** Whether the wire's box meets the region (a wire drawn backwards bulges a little past its ends). */
+function crosses(r: Region, e: { sx: number; sy: number; tx: number; ty: number }): boolean {
+  const bulge = e.tx < e.sx ? 0.25 * 25 * Math.sqrt(e.sx - e.tx) : 0;
+  return (
+    Math.min(e.sx, e.tx) - bulge < r.x1 &&
+    Math.max(e.sx, e.tx) + bulge > r.x0 &&
+    Math.min(e.sy, e.ty) < r.y1 &&
+    Math.max(e.sy, e.ty) > r.y0
+  );
+}
+
+/** The wire's curve exactly as WireEdge draws it. */
+function bezier(e: { sx: number; sy: number; tx: number; ty: number }): string {
+  return getBezierPath({
+    sourceX: e.sx,
+    sourceY: e.sy,
+    sourcePosition: Side.Right,
+    targetX: e.tx,
+    targetY: e.ty,
+    targetPosition: Side.Left,
+  })[0];
+}
+
+/** The gate the current playback step computes or sends gradients into ('' if none). */
+function currentStepNode(s: AppState): string {
+  if (s.cursor === null || s.cursor === 0 || !s.timeline) return '';
+  const step = s.timeline.steps[s.cursor - 1];
+  return !step || step.kind === 'seed' ? '' : step.node;
+}
 
 export function Canvas({
   colorMode,
@@ -59,7 +220,9 @@ export function Canvas({
   const selectedNodes = useApp((s) => s.selectedNodes);
   const selectedWires = useApp((s) => s.selectedWires);
   const fitRequest = useApp((s) => s.fitRequest);
+  const output = useApp((s) => s.doc.output);
   const { fitView, screenToFlowPosition } = useReactFlow();
+  const reduced = useReducedMotion();
 
   const nodes = useMemo(() => {
     const chosen = new Set(selectedNodes);
@@ -74,50 +237,90 @@ export function Canvas({
         data: node.label === undefined ? { op: node.op } : { op: node.op, label: node.label },
         width: size.width,
         height: size.height,
+        measured: size,
+        handles: handlesOf(node.op, size, node.id === output ? OUTPUT_BORDER : BORDER),
         selected: chosen.has(node.id),
         ariaLabel: describeNode(node.op, node.label ?? node.id),
       };
     });
-  }, [docNodes, positions, dragPositions, selectedNodes, matrixInputs]);
+  }, [docNodes, positions, dragPositions, selectedNodes, matrixInputs, output]);
 
-  // Where labels sit along their wires; settled positions only (not recomputed mid-drag).
-  const labelAt = useMemo(() => {
+  // Each node's box and ports at its settled position (not recomputed mid-drag).
+  const placed = useMemo(() => {
     const matrices = new Set(matrixInputs.split('\n'));
-    const box = new Map(
-      docNodes.map((n) => [
-        n.id as string,
-        {
-          op: n.op,
-          at: positions.get(n.id) ?? { x: 0, y: 0 },
-          size: matrices.has(n.id) ? MATRIX_INPUT_SIZE : nodeSize(n.op),
-        },
-      ]),
-    );
-    const ends = [];
-    for (const w of wires) {
-      const from = box.get(w.from);
-      const to = box.get(w.to);
-      if (!from || !to) continue;
-      const ports = getOp(to.op)?.ports ?? [];
-      const index = Math.max(0, ports.indexOf(w.port));
-      ends.push({
-        id: wireKey(w),
-        sx: from.at.x + from.size.width,
-        sy: from.at.y + from.size.height / 2,
-        tx: to.at.x,
-        ty: to.at.y + (to.size.height * (index + 1)) / (ports.length + 1),
+    const out = new Map<string, Placed>();
+    for (const n of docNodes) {
+      const size = matrices.has(n.id) ? MATRIX_INPUT_SIZE : nodeSize(n.op);
+      out.set(n.id, {
+        at: positions.get(n.id) ?? { x: 0, y: 0 },
+        size,
+        handles: handlesOf(n.op, size, n.id === output ? OUTPUT_BORDER : BORDER),
       });
     }
-    const obstacles = [...box.values()].map((b) => ({ ...b.at, ...b.size }));
-    return placeLabels(ends, obstacles);
-  }, [docNodes, positions, wires, matrixInputs]);
+    return out;
+  }, [docNodes, positions, matrixInputs, output]);
 
-  const edges = useMemo(() => {
+  // Where labels sit along their wires.
+  const labelAt = useMemo(() => {
+    const ends = [];
+    for (const w of wires) {
+      const from = placed.get(w.from);
+      const to = placed.get(w.to);
+      if (from && to) ends.push({ id: wireKey(w), ...wireEnds(from, to, w.port) });
+    }
+    const obstacles = [];
+    for (const b of placed.values()) obstacles.push({ ...b.at, ...b.size });
+    return placeLabels(ends, obstacles);
+  }, [placed, wires]);
+
+  // A value read by many gates sends wires across the whole circuit; see `passingWires`.
+  const fanOut = useMemo(() => {
+    const count = new Map<string, number>();
+    for (const w of wires) count.set(w.from, (count.get(w.from) ?? 0) + 1);
+    return count;
+  }, [wires]);
+  let bundling = false;
+  if (docNodes.length > VIRTUALIZE_ABOVE) {
+    for (const n of fanOut.values()) if (n >= BUNDLE_FAN_OUT) bundling = true;
+  }
+  const region = useStore(
+    useCallback(
+      (s: ReactFlowState) => (bundling ? regionAround(s.transform, s.width, s.height) : ''),
+      [bundling],
+    ),
+  );
+  const activeNode = useApp((s) => (bundling ? currentStepNode(s) : ''));
+
+  const { edges, passing } = useMemo(() => {
     const chosen = new Set(selectedWires);
-    return wires.map((w) => {
+    const view = bundling ? parseRegion(region) : null;
+    const list = [];
+    const paths: string[] = [];
+    for (const w of wires) {
       const id = wireKey(w);
       const t = labelAt.get(id);
-      return {
+      if (
+        bundling &&
+        (fanOut.get(w.from) ?? 0) >= BUNDLE_FAN_OUT &&
+        !chosen.has(id) &&
+        w.to !== activeNode
+      ) {
+        const from = placed.get(w.from);
+        const to = placed.get(w.to);
+        if (from && to) {
+          const ends = wireEnds(from, to, w.port);
+          const near =
+            view !== null &&
+            (touches(view, from) ||
+              touches(view, to) ||
+              (view.labels && contains(view, wirePoint(ends, t ?? 0.5))));
+          if (!near) {
+            if (view !== null && crosses(view, ends)) paths.push(bezier(ends));
+            continue;
+          }
+        }
+      }
+      list.push({
         id,
         source: w.from,
         target: w.to,
@@ -127,9 +330,10 @@ export function Canvas({
         selected: chosen.has(id),
         ariaLabel: `wire from ${w.from} to port ${w.port} of ${w.to}`,
         ...(t === undefined ? {} : { data: { labelAt: t } }),
-      };
-    });
-  }, [wires, selectedWires, labelAt]);
+      });
+    }
+    return { edges: list, passing: paths.join(' ') };
+  }, [wires, selectedWires, labelAt, placed, fanOut, bundling, region, activeNode]);
 
   useEffect(() => {
     if (fitRequest > 0) {
@@ -219,35 +423,44 @@ export function Canvas({
   );
 
   return (
-    <ReactFlow
-      nodes={nodes}
-      edges={edges}
-      nodeTypes={nodeTypes}
-      edgeTypes={edgeTypes}
-      onNodesChange={onNodesChange}
-      onEdgesChange={onEdgesChange}
-      onConnect={onConnect}
-      onNodeDragStart={() => store.getState().beginGesture()}
-      onNodeDragStop={() => store.getState().endGesture()}
-      nodesDraggable={!readOnly}
-      nodesConnectable={!readOnly}
-      elementsSelectable={!readOnly}
-      onDragOver={onDragOver}
-      onDrop={onDrop}
-      colorMode={colorMode}
-      deleteKeyCode={null}
-      panActivationKeyCode={null}
-      fitView
-      fitViewOptions={FIT_OPTIONS}
-      minZoom={0.1}
-      maxZoom={3}
-      onlyRenderVisibleElements={docNodes.length > VIRTUALIZE_ABOVE}
-      aria-label="Circuit canvas"
-    >
-      <Background gap={24} />
-      <Controls showInteractive={false} />
-      {docNodes.length > 30 && <MiniMap pannable zoomable ariaLabel="Minimap" />}
-    </ReactFlow>
+    <ReducedMotion.Provider value={reduced}>
+      <ReactFlow
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={nodeTypes}
+        edgeTypes={edgeTypes}
+        onNodesChange={onNodesChange}
+        onEdgesChange={onEdgesChange}
+        onConnect={onConnect}
+        onNodeDragStart={() => store.getState().beginGesture()}
+        onNodeDragStop={() => store.getState().endGesture()}
+        nodesDraggable={!readOnly}
+        nodesConnectable={!readOnly}
+        elementsSelectable={!readOnly}
+        onDragOver={onDragOver}
+        onDrop={onDrop}
+        colorMode={colorMode}
+        deleteKeyCode={null}
+        panActivationKeyCode={null}
+        fitView
+        fitViewOptions={FIT_OPTIONS}
+        minZoom={0.1}
+        maxZoom={3}
+        onlyRenderVisibleElements={docNodes.length > VIRTUALIZE_ABOVE}
+        aria-label="Circuit canvas"
+      >
+        <Background gap={24} />
+        <Controls showInteractive={false} />
+        {docNodes.length > 30 && <MiniMap pannable zoomable ariaLabel="Minimap" />}
+        {passing && (
+          <ViewportPortal>
+            <svg aria-hidden="true" className="passing-wires" style={PASSING_STYLE}>
+              <path className="react-flow__edge-path wire" d={passing} fill="none" />
+            </svg>
+          </ViewportPortal>
+        )}
+      </ReactFlow>
+    </ReducedMotion.Provider>
   );
 }
 

@@ -1,15 +1,20 @@
 import { BaseEdge, type Edge, type EdgeProps, getBezierPath, useStore } from '@xyflow/react';
-import { memo } from 'react';
+import { createContext, memo, useContext } from 'react';
 import type { Value } from '../../engine';
 import { STEP_MS } from '../../store/store';
 import { formatValue, fullText } from '../format';
-import { useReducedMotion } from '../motion';
 import { Pulse } from '../playback/Pulse';
 import { useApp } from '../StoreContext';
 import { wirePoint } from './labels';
 
 /** Wire labels are drawn from this zoom up (16 px text shows at 6 px and more). */
-const LABEL_MIN_ZOOM = 0.38;
+export const LABEL_MIN_ZOOM = 0.38;
+
+/**
+ * Whether the user asked for less motion, read once by the canvas for all its wires (asking the
+ * browser in every wire took a noticeable share of drawing thousands of them).
+ */
+export const ReducedMotion = createContext(false);
 
 /** `labelAt`: where along the wire its labels sit (0.5, the middle, when absent). */
 export type WireEdgeType = Edge<{ labelAt?: number }, 'wire'>;
@@ -44,7 +49,7 @@ export const WireEdge = memo(function WireEdge({
   const duration = useApp((s) => Math.round((STEP_MS * 0.75) / s.speed));
   // Below this zoom the labels are too small to read: skip them (they are most of the DOM).
   const readable = useStore((s) => s.transform[2] >= LABEL_MIN_ZOOM);
-  const reduced = useReducedMotion();
+  const reduced = useContext(ReducedMotion);
   const [path, midX, midY] = getBezierPath({
     sourceX,
     sourceY,

@@ -55,6 +55,50 @@ function overlaps(a: Box, b: Box): boolean {
 }
 
 /**
+ * The boxes placed so far, filed in a grid of label-sized cells, so that counting what a new
+ * box would cover looks at a few cells instead of every box (a circuit can have thousands of
+ * nodes).
+ */
+class BoxGrid {
+  private readonly cells = new Map<string, Box[]>();
+  private static readonly W = 2 * HALF_WIDTH;
+  private static readonly H = ABOVE + BELOW;
+
+  private *keys(b: Box): Generator<string> {
+    const x0 = Math.floor(b.x / BoxGrid.W);
+    const x1 = Math.floor((b.x + b.width) / BoxGrid.W);
+    const y0 = Math.floor(b.y / BoxGrid.H);
+    const y1 = Math.floor((b.y + b.height) / BoxGrid.H);
+    // A box far larger than a label (or with coordinates that are not finite) goes in one
+    // shared cell that every query also looks at.
+    if (!Number.isFinite(x0 + x1 + y0 + y1) || (x1 - x0 + 1) * (y1 - y0 + 1) > 64) {
+      yield 'large';
+      return;
+    }
+    for (let x = x0; x <= x1; x++) for (let y = y0; y <= y1; y++) yield `${x} ${y}`;
+  }
+
+  add(b: Box): void {
+    for (const key of this.keys(b)) {
+      const list = this.cells.get(key);
+      if (list) list.push(b);
+      else this.cells.set(key, [b]);
+    }
+  }
+
+  /** How many placed boxes `b` overlaps (each counted once). */
+  hits(b: Box): number {
+    const seen = new Set<Box>();
+    for (const key of [...this.keys(b), 'large']) {
+      for (const q of this.cells.get(key) ?? []) {
+        if (!seen.has(q) && overlaps(b, q)) seen.add(q);
+      }
+    }
+    return seen.size;
+  }
+}
+
+/**
  * For each wire, the position along it of its labels: 0.5 unless that spot is taken by
  * another wire's labels or by a node (`obstacles`).
  */
@@ -62,16 +106,17 @@ export function placeLabels(
   wires: readonly WireEnds[],
   obstacles: readonly Box[] = [],
 ): Map<string, number> {
-  const placed: Box[] = [...obstacles];
   const result = new Map<string, number>();
   if (wires.length > MAX_WIRES) return result;
+  const placed = new BoxGrid();
+  for (const o of obstacles) placed.add(o);
   for (const w of wires) {
     let best = 0.5;
     let bestBox = labelBox(wirePoint(w, 0.5));
     let bestHits = Number.POSITIVE_INFINITY;
     for (const t of CANDIDATES) {
       const box = labelBox(wirePoint(w, t));
-      const hits = placed.filter((q) => overlaps(box, q)).length;
+      const hits = placed.hits(box);
       if (hits < bestHits) {
         best = t;
         bestBox = box;
@@ -79,7 +124,7 @@ export function placeLabels(
         if (hits === 0) break;
       }
     }
-    placed.push(bestBox);
+    placed.add(bestBox);
     if (best !== 0.5) result.set(w.id, best);
   }
   return result;
