@@ -3,6 +3,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ConnectDialog } from './ConnectDialog';
 import { Canvas, FIT_OPTIONS } from './canvas/Canvas';
 import { COMMANDS, type CommandContext, isTyping, matches } from './commands';
+import { ErrorBoundary } from './ErrorBoundary';
 import { ExpressionBar } from './ExpressionBar';
 import { HelpDialog } from './HelpDialog';
 import { Inspector } from './Inspector';
@@ -16,9 +17,11 @@ import { useTheme } from './theme';
 
 export function App() {
   return (
-    <ReactFlowProvider>
-      <Workspace />
-    </ReactFlowProvider>
+    <ErrorBoundary part="the app" page>
+      <ReactFlowProvider>
+        <Workspace />
+      </ReactFlowProvider>
+    </ErrorBoundary>
   );
 }
 
@@ -131,7 +134,9 @@ function Workspace() {
         {mode.embed && <h1 className="visually-hidden">Backprop Circuits</h1>}
         {editing && paletteOpen && <Palette ref={paletteRef} />}
         <div className="canvas-wrap">
-          <Canvas colorMode={theme} readOnly={mode.embed} />
+          <ErrorBoundary part="the canvas">
+            <Canvas colorMode={theme} readOnly={mode.embed} />
+          </ErrorBoundary>
           {!mode.embed && <Legend />}
           {mode.embed && <OpenFull />}
         </div>
