@@ -1,10 +1,11 @@
 /**
  * Seeded benchmark circuits, built directly as engine `Circuit` objects.
  */
+
+import { mulberry32 } from '../src/engine/random';
 import { randn, scalar } from '../src/engine/tensor';
 import type { Circuit, CircuitNode, NodeId, PortName, Tensor, Wire } from '../src/engine/types';
 import { nodeId, portName } from '../src/engine/types';
-import { mulberry32 } from './prng';
 
 const A = portName('a');
 const B = portName('b');

@@ -237,6 +237,8 @@ function readLiterals(
         continue;
       }
       const value = (params as Params)[key];
+      // A bad literal still fills its port (the gate is broken either way): one problem, not two.
+      literals[portStart[i] + port] = value;
       if (!isLiteral(value)) {
         problems.push({
           message: `${name}: the literal in port ${key} is not a number or an array of numbers`,
@@ -247,7 +249,6 @@ function readLiterals(
         continue;
       }
       if (value.shape.length !== 0) nodes.scalarOnly = false;
-      literals[portStart[i] + port] = value;
     }
   }
   return literals;

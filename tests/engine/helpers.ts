@@ -6,6 +6,7 @@
 import { compile } from '../../src/engine/compile';
 import { getOp } from '../../src/engine/ops';
 import type { Evaluation, InputValues } from '../../src/engine/program';
+import { mulberry32 } from '../../src/engine/random';
 import { fromNested, isTensor } from '../../src/engine/tensor';
 import {
   type Circuit,
@@ -39,16 +40,35 @@ export function constant(id: string, value: NestedNumbers | Tensor): Part {
   return { nodes: [{ id: nodeId(id), op: 'const', value: toTensor(value) }], wires: [] };
 }
 
-/** A gate of a registered op, with one wire per source into the op's ports, in port order. */
-export function gate(id: string, op: string, ...sources: string[]): Part {
+/** A literal written inside a gate, in place of a wire (see `gate`). */
+export interface Literal {
+  readonly literal: Tensor;
+}
+
+export function lit(value: NestedNumbers | Tensor): Literal {
+  return { literal: toTensor(value) };
+}
+
+/**
+ * A gate of a registered op, with one source per port, in port order: a node id (a wire from
+ * that node) or a literal (`lit(2)`, a parameter of the gate).
+ */
+export function gate(id: string, op: string, ...sources: (string | Literal)[]): Part {
   const def = getOp(op);
   if (!def) throw new Error(`test helper: unknown op '${op}'`);
   if (sources.length !== def.ports.length) {
     throw new Error(`test helper: ${op} takes ${def.ports.length} inputs, got ${sources.length}`);
   }
+  const params: Record<string, Tensor> = {};
+  const ws: Wire[] = [];
+  sources.forEach((source, i) => {
+    if (typeof source === 'string') ws.push(wire(source, id, def.ports[i]));
+    else params[def.ports[i]] = source.literal;
+  });
+  const hasParams = Object.keys(params).length > 0;
   return {
-    nodes: [{ id: nodeId(id), op }],
-    wires: sources.map((from, i) => wire(from, id, def.ports[i])),
+    nodes: [hasParams ? { id: nodeId(id), op, params } : { id: nodeId(id), op }],
+    wires: ws,
   };
 }
 
@@ -105,16 +125,9 @@ export function shapeOf(v: Value): readonly number[] {
 // Independent numerics
 // ---------------------------------------------------------------------------------------------
 
-/** mulberry32: a small seeded uniform generator in [0, 1). */
+/** A seeded uniform generator in [0, 1): the engine's own (the one `randn` draws from). */
 export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed);
 }
 
 /** Uniform in [lo, hi). */

@@ -16,6 +16,7 @@ import {
   evaluate,
   gate,
   input,
+  lit,
   maxRelErr,
   num,
   type Part,
@@ -268,6 +269,116 @@ describe('binary ops: gradcheck at 50 seeded points', () => {
   });
 });
 
+describe('binary ops with a literal in either port: gradcheck of the wired port', () => {
+  it.each(Object.entries(BINARY))('%s, one scalar gate per point, each side', (name, ref) => {
+    const next = rng(name.length * 86028121 + 13);
+    for (let k = 0; k < POINTS; k++) {
+      const [a, b] = samplePair(ref, next);
+      // a wired, b a literal: f(x) = op(x, b).
+      const withB = evaluate(circuit('f', input('x', a), gate('f', name, 'x', lit(b))));
+      expectValuesClose([num(withB.outputValue)], [ref.f(a, b)]);
+      const dA = centeredDiff(([t]) => ref.f(t, b), [a]);
+      expect(maxRelErr([num(withB.grad('x'))], dA), `${name}(x, ${b}) at ${a}`).toBeLessThanOrEqual(
+        RIGHT,
+      );
+      // b wired, a a literal: f(x) = op(a, x).
+      const withA = evaluate(circuit('f', input('x', b), gate('f', name, lit(a), 'x')));
+      expectValuesClose([num(withA.outputValue)], [ref.f(a, b)]);
+      const dB = centeredDiff(([t]) => ref.f(a, t), [b]);
+      expect(maxRelErr([num(withA.grad('x'))], dB), `${name}(${a}, x) at ${b}`).toBeLessThanOrEqual(
+        RIGHT,
+      );
+      // The literal has no gradient and no node: the program has the input and the gate.
+      expect(withA.program.ids).toEqual(['x', 'f']);
+      expect(withA.grads).toHaveLength(2);
+    }
+  });
+
+  it.each(Object.entries(BINARY))('%s, a literal 50-vector against a wired one', (name, ref) => {
+    const next = rng(name.length * 15487469 + 17);
+    const pairs = Array.from({ length: POINTS }, () => samplePair(ref, next));
+    const as = pairs.map((p) => p[0]);
+    const bs = pairs.map((p) => p[1]);
+    const g = randomArray(next, POINTS, 0.5, 1.5);
+    for (const side of ['a', 'b'] as const) {
+      const c = circuit(
+        'f',
+        input('x', side === 'a' ? bs : as),
+        side === 'a' ? gate('y', name, lit(as), 'x') : gate('y', name, 'x', lit(bs)),
+        gate('p', 'mul', 'y', lit(g)),
+        gate('f', 'sum', 'p'),
+      );
+      const ev = evaluate(c);
+      expectValuesClose(
+        entries(ev.value('y')),
+        pairs.map(([a, b]) => ref.f(a, b)),
+      );
+      const numeric =
+        side === 'a'
+          ? entrywiseDiff((i, t) => g[i] * ref.f(as[i], t), bs)
+          : entrywiseDiff((i, t) => g[i] * ref.f(t, bs[i]), as);
+      expect(maxRelErr(entries(ev.grad('x')), numeric)).toBeLessThanOrEqual(RIGHT);
+    }
+  });
+
+  it.each(Object.entries(BINARY))(
+    '%s, a scalar literal broadcast against a 3×4 input',
+    (name, ref) => {
+      const next = rng(name.length * 32452867 + 19);
+      for (const side of ['a', 'b'] as const) {
+        let s = 0;
+        const t: number[] = [];
+        while (t.length < 12) {
+          const [a, b] = samplePair(ref, next);
+          if (t.length === 0) s = side === 'a' ? a : b;
+          const [pa, pb] = side === 'a' ? [s, b] : [a, s];
+          if (!ref.avoid?.(pa, pb)) t.push(side === 'a' ? b : a);
+        }
+        const pair = (ti: number) => (side === 'a' ? ref.f(s, ti) : ref.f(ti, s));
+        const c = circuit(
+          'f',
+          input('t', reshape(t, 3, 4)),
+          side === 'a' ? gate('y', name, lit(s), 't') : gate('y', name, 't', lit(s)),
+          gate('f', 'sum', 'y'),
+        );
+        const ev = evaluate(c);
+        expect(shapeOf(ev.value('y'))).toEqual([3, 4]);
+        expectValuesClose(entries(ev.value('y')), t.map(pair));
+        const dt = entrywiseDiff((_i, ti) => pair(ti), t);
+        expect(maxRelErr(entries(ev.grad('t')), dt)).toBeLessThanOrEqual(RIGHT);
+      }
+    },
+  );
+
+  it.each(Object.entries(BINARY))(
+    '%s with literals in both ports is a constant gate',
+    (name, ref) => {
+      const next = rng(name.length * 7 + 23);
+      const [a, b] = samplePair(ref, next);
+      const ev = evaluate(
+        circuit('f', input('x', 2), gate('c', name, lit(a), lit(b)), gate('f', 'mul', 'x', 'c')),
+      );
+      expectValuesClose([num(ev.value('c'))], [ref.f(a, b)]);
+      expect(num(ev.grad('x'))).toBe(num(ev.value('c')));
+      // Its gradient is a node's (∂f/∂c = x); it has no wired port, so no backward step.
+      expect(num(ev.grad('c'))).toBe(2);
+      expect(ev.program.backwardGates).toHaveLength(1);
+    },
+  );
+});
+
+describe('unary ops with a literal operand are constant gates', () => {
+  it.each(Object.entries(UNARY))('%s', (name, ref) => {
+    const x = ref.x(rng(name.length * 3 + 29));
+    const ev = evaluate(
+      circuit('f', input('w', 3), gate('c', name, lit(x)), gate('f', 'mul', 'w', 'c')),
+    );
+    expectValuesClose([num(ev.value('c'))], [ref.f(x)]);
+    expect(num(ev.grad('w'))).toBe(num(ev.value('c')));
+    expect(ev.program.ids).toEqual(['w', 'c', 'f']);
+  });
+});
+
 // ---------------------------------------------------------------------------------------------
 // Tensor ops on random shapes, against the test's own forward functions.
 
@@ -289,6 +400,8 @@ interface TensorCase {
   readonly values: readonly number[][];
   /** f of every input's flat entries, written independently of the engine. */
   readonly f: (inputs: readonly (readonly number[])[]) => number;
+  /** Names in `names` written as literals: they have no node and are not gradchecked. */
+  readonly literals?: readonly string[];
 }
 
 /** Gradchecks every input of a circuit whose output is the scalar `f`. */
@@ -297,6 +410,10 @@ function gradcheck(tc: TensorCase) {
   const f0 = tc.f(tc.values);
   expect(maxRelErr([num(ev.outputValue)], [f0])).toBeLessThanOrEqual(1e-13);
   tc.names.forEach((name, k) => {
+    if (tc.literals?.includes(name)) {
+      expect(ev.has(name)).toBe(false);
+      return;
+    }
     const numeric = centeredDiff((v) => {
       const args: (readonly number[])[] = tc.values.slice();
       args[k] = v;
@@ -312,6 +429,7 @@ function matmulCase(
   next: () => number,
   aShape: readonly number[],
   bShape: readonly number[],
+  literal?: 'A' | 'B',
 ): TensorCase {
   const asMatrix = (flat: readonly number[], shape: readonly number[], side: 'left' | 'right') =>
     shape.length === 2
@@ -334,15 +452,21 @@ function matmulCase(
     shape.length === 2 ? reshape(flat, shape[0], shape[1]) : flat;
   return {
     parts: [
-      input('A', nested(a, aShape)),
-      input('B', nested(b, bShape)),
+      ...(literal === 'A' ? [] : [input('A', nested(a, aShape))]),
+      ...(literal === 'B' ? [] : [input('B', nested(b, bShape))]),
       constant('G', gValue),
-      gate('D', 'matmul', 'A', 'B'),
+      gate(
+        'D',
+        'matmul',
+        literal === 'A' ? lit(nested(a, aShape)) : 'A',
+        literal === 'B' ? lit(nested(b, bShape)) : 'B',
+      ),
       gate('P', 'mul', 'D', 'G'),
       outShape.length === 0 ? gate('f', 'identity', 'P') : gate('f', 'sum', 'P'),
     ],
     names: ['A', 'B'],
     values: [a, b],
+    literals: literal ? [literal] : [],
     f: ([av, bv]) =>
       weighted(naiveProduct(asMatrix(av, aShape, 'left'), asMatrix(bv, bShape, 'right')).flat(), g),
   };
@@ -355,6 +479,34 @@ describe('tensor ops: gradcheck on random shapes', () => {
       const [m, p, n] = [dims(next), dims(next), dims(next)];
       gradcheck(matmulCase(next, [m, p], [p, n]));
     }
+  });
+
+  it('matmul with a literal matrix or vector on either side', () => {
+    const next = rng(303);
+    for (let k = 0; k < 10; k++) {
+      const [m, p, n] = [dims(next), dims(next), dims(next)];
+      for (const side of ['A', 'B'] as const) {
+        gradcheck(matmulCase(next, [m, p], [p, n], side));
+        gradcheck(matmulCase(next, [m, p], [p], side));
+        gradcheck(matmulCase(next, [p], [p, n], side));
+      }
+    }
+  });
+
+  it.each([
+    ['transpose', (x: number[][]) => x[0].flatMap((_, j) => x.map((r) => r[j]))],
+    ['sum', (x: number[][]) => [x.flat().reduce((s, v) => s + v, 0)]],
+    ['mean', (x: number[][]) => [x.flat().reduce((s, v) => s + v, 0) / x.flat().length]],
+    ['reducemax', (x: number[][]) => [Math.max(...x.flat())]],
+    ['reducemin', (x: number[][]) => [Math.min(...x.flat())]],
+  ] as const)('%s of a literal matrix is a constant gate', (op, ref) => {
+    const next = rng(op.length * 11 + 5);
+    const x = reshape(randomArray(next, 6), 2, 3);
+    const ev = evaluate(
+      circuit('f', input('w', 2), gate('c', op, lit(x)), gate('f', 'mul', 'w', 'c')),
+    );
+    expectValuesClose(entries(ev.value('c')), ref(x));
+    expect(ev.program.ids).toEqual(['w', 'c', 'f']);
   });
 
   it('matmul: matrix · vector, vector · matrix, vector · vector (dot)', () => {

@@ -12,6 +12,7 @@ import {
   evaluate,
   gate,
   input,
+  lit,
   matmulNaive,
   maxAbsDiff,
   num,
@@ -93,16 +94,14 @@ describe('2-D neuron with a sigmoid gate', () => {
 });
 
 describe('the same neuron built from primitive gates', () => {
-  // σ(t) = 1 / (1 + exp(−1 · t)) as *-1, exp, +1, 1/x.
+  // σ(t) = 1 / (1 + exp(−1 · t)) as the gates ×−1, exp, +1, 1/x: each number is part of its gate.
   const c = circuit(
     'f',
     ...neuronInputs,
-    constant('minus1', -1),
-    constant('one', 1),
-    gate('negdot', 'mul', 'dot', 'minus1'),
+    gate('negdot', 'mul', 'dot', lit(-1)),
     gate('e', 'exp', 'negdot'),
-    gate('denom', 'add', 'e', 'one'),
-    gate('f', 'inv', 'denom'),
+    gate('denom', 'add', 'e', lit(1)),
+    gate('f', 'div', lit(1), 'denom'),
   );
 
   it('matches the sigmoid-gate neuron within 1e-12', () => {
@@ -120,8 +119,34 @@ describe('the same neuron built from primitive gates', () => {
     const denom = 1 + Math.exp(-1);
     // ∂f/∂denom = −1/denom², ∂f/∂e = the same, ∂f/∂negdot = e · that.
     expectClose(num(ev.grad('denom')), -1 / denom ** 2, 1e-15);
+    expectClose(num(ev.grad('e')), -1 / denom ** 2, 1e-15);
     expectClose(num(ev.grad('negdot')), (Math.exp(-1) * -1) / denom ** 2, 1e-15);
     expectClose(num(ev.grad('dot')), Math.exp(-1) / denom ** 2, 1e-15);
+  });
+
+  it('has no node for any of its numbers: 5 inputs and 8 gates', () => {
+    expect(c.nodes).toHaveLength(13);
+    const program = evaluate(c).program;
+    expect(program.ids.filter((id) => !c.nodes.some((n) => n.id === id))).toEqual([]);
+  });
+
+  it('gives the same numbers written with constant nodes, as circuits of the first format are', () => {
+    const v1 = circuit(
+      'f',
+      ...neuronInputs,
+      constant('minus1', -1),
+      constant('one', 1),
+      gate('negdot', 'mul', 'dot', 'minus1'),
+      gate('e', 'exp', 'negdot'),
+      gate('denom', 'add', 'e', 'one'),
+      gate('f', 'inv', 'denom'),
+    );
+    const ev = evaluate(v1);
+    const ref = evaluate(c);
+    for (const id of ['f', 'x0', 'x1', 'w0', 'w1', 'w2']) {
+      expect(num(ev.value(id))).toBe(num(ref.value(id)));
+      expect(num(ev.grad(id))).toBe(num(ref.grad(id)));
+    }
   });
 });
 
@@ -132,11 +157,10 @@ describe('patterns f = 2 * (x*y + max(z, w))', () => {
     input('y', -4),
     input('z', 2),
     input('w', -1),
-    constant('two', 2),
     gate('xy', 'mul', 'x', 'y'),
     gate('m', 'max', 'z', 'w'),
     gate('s', 'add', 'xy', 'm'),
-    gate('f', 'mul', 'two', 's'),
+    gate('f', 'mul', lit(2), 's'),
   );
 
   it('gives f = -20, ∂x = -8, ∂y = 6, ∂z = 2, ∂w = 0', () => {
@@ -154,26 +178,37 @@ describe('patterns f = 2 * (x*y + max(z, w))', () => {
     expect(num(ev.grad('s'))).toBe(2);
     expect(num(ev.grad('xy'))).toBe(2);
     expect(num(ev.grad('m'))).toBe(2);
-    // multiply swaps: the constant's gradient is the other input's value, s = -10.
-    expect(num(ev.grad('two'))).toBe(-10);
+    // The 2 is part of the ×2 gate: its step has one term, for s, and no gradient for the 2.
+    const [first] = backwardSteps(ev);
+    expect(first.node).toBe('f');
+    expect(first.terms.map((t) => t.from)).toEqual(['s']);
+    expect(num(first.terms[0].localGrad ?? undefined)).toBe(2);
   });
 });
 
 describe('staged f = (x + σ(y)) / (σ(x) + (x + y)²)', () => {
   const x = 3;
   const y = 4;
+  // As the notes stage it: sigy = 1.0 / (1 + exp(-y)); num = x + sigy;
+  // sigx = 1.0 / (1 + exp(-x)); xpy = x + y; xpysqr = xpy**2; den = sigx + xpysqr;
+  // invden = 1.0 / den; f = num * invden. Every number is part of its gate.
   const c = circuit(
     'f',
     input('x', x),
     input('y', y),
-    constant('two', 2),
-    gate('sigy', 'sigmoid', 'y'),
+    gate('ny', 'neg', 'y'),
+    gate('ey', 'exp', 'ny'),
+    gate('dy', 'add', lit(1), 'ey'),
+    gate('sigy', 'div', lit(1), 'dy'),
     gate('num', 'add', 'x', 'sigy'),
-    gate('sigx', 'sigmoid', 'x'),
+    gate('nx', 'neg', 'x'),
+    gate('ex', 'exp', 'nx'),
+    gate('dx', 'add', lit(1), 'ex'),
+    gate('sigx', 'div', lit(1), 'dx'),
     gate('xpy', 'add', 'x', 'y'),
-    gate('xpysqr', 'pow', 'xpy', 'two'),
+    gate('xpysqr', 'pow', 'xpy', lit(2)),
     gate('den', 'add', 'sigx', 'xpysqr'),
-    gate('invden', 'inv', 'den'),
+    gate('invden', 'div', lit(1), 'den'),
     gate('f', 'mul', 'num', 'invden'),
   );
 
@@ -206,19 +241,68 @@ describe('staged f = (x + σ(y)) / (σ(x) + (x + y)²)', () => {
     expectClose(num(ev.value('invden')), 1 / D, 1e-15);
   });
 
-  it('gives ∂x and ∂y equal to the hand-derived closed form within 1e-12', () => {
+  it('gives ∂x and ∂y exactly as the chain rule through its gates, summed over the forks', () => {
+    // The backward pass by hand, gate by gate: each local gradient as the gate's formula,
+    // with its number folded in, times the upstream gradient.
+    const ey = Math.exp(-y);
+    const ex = Math.exp(-x);
+    const sigy = 1 / (1 + ey);
+    const sigx = 1 / (1 + ex);
+    const num_ = x + sigy;
+    const den = sigx + (x + y) ** 2;
+    const invden = 1 / den;
+    const dnum = invden; // f = num · invden
+    const dinvden = num_;
+    const dden = dinvden * (-1 / (den * den)); // invden = 1 / den
+    const dsigx = dden; // den = sigx + xpysqr
+    const dxpysqr = dden;
+    const dxpy = dxpysqr * (2 * (x + y)); // xpysqr = xpy²
+    const ddx = dsigx * (-1 / ((1 + ex) * (1 + ex))); // sigx = 1 / dx
+    const dex = ddx; // dx = 1 + ex
+    const dnx = dex * ex; // ex = exp(nx)
+    const dsigy = dnum; // num = x + sigy
+    const ddy = dsigy * (-1 / ((1 + ey) * (1 + ey)));
+    const dey = ddy;
+    const dny = dey * ey;
+    // x feeds num, nx and xpy; y feeds ny and xpy: each gradient is the sum of its branches,
+    // in the order the backward pass reaches them.
     const ev = evaluate(c);
+    const steps = backwardSteps(ev);
+    const order = (id: string) =>
+      steps.filter((s) => s.terms.some((t) => t.from === id)).map((s) => s.node);
+    expect(order('x').sort()).toEqual(['num', 'nx', 'xpy']);
+    expect(order('y').sort()).toEqual(['ny', 'xpy']);
+    const branch: Record<string, Record<string, number>> = {
+      x: { num: dnum, nx: -dnx, xpy: dxpy },
+      y: { ny: -dny, xpy: dxpy },
+    };
+    for (const id of ['x', 'y']) {
+      const sum = order(id).reduce((acc, gate) => acc + branch[id][gate], 0);
+      expect(num(ev.grad(id))).toBe(sum);
+    }
     expectClose(num(ev.grad('x')), dfdx, 1e-12);
     expectClose(num(ev.grad('y')), dfdy, 1e-12);
-    // Sanity of the hand derivation itself: the signs and rough sizes.
-    expect(dfdx).toBeLessThan(0);
-    expect(dfdy).toBeLessThan(0);
+  });
+
+  it('names no literal in its steps, and has a node for no literal', () => {
+    const ev = evaluate(c);
+    const ids = new Set(c.nodes.map((n) => n.id as string));
+    expect(ev.program.ids).toHaveLength(16);
+    for (const step of backwardSteps(ev)) {
+      expect(ids.has(step.node)).toBe(true);
+      for (const t of step.terms) expect(ids.has(t.from)).toBe(true);
+    }
+    // The gates that hold a literal take one term each, for their wired port.
+    const byNode = new Map(backwardSteps(ev).map((s) => [s.node as string, s]));
+    for (const id of ['dy', 'sigy', 'dx', 'sigx', 'xpysqr', 'invden']) {
+      expect(byNode.get(id)?.terms).toHaveLength(1);
+    }
   });
 
   it('treats x and y as forks whose gradients are sums over their branches', () => {
     const fanOut = (id: string) => c.wires.filter((w) => w.from === id).length;
-    expect(fanOut('x')).toBe(3); // num, sigx, xpy
-    expect(fanOut('y')).toBe(2); // sigy, xpy
+    expect(fanOut('x')).toBe(3); // num, nx, xpy
+    expect(fanOut('y')).toBe(2); // ny, xpy
     const ev = evaluate(c);
     const steps = backwardSteps(ev);
     for (const [id, branches] of [
@@ -228,13 +312,13 @@ describe('staged f = (x + σ(y)) / (σ(x) + (x + y)²)', () => {
       const terms = steps.flatMap((s) => s.terms).filter((t) => t.from === id);
       expect(terms).toHaveLength(branches);
       const total = terms.reduce((acc, t) => acc + num(t.contribution), 0);
-      expectClose(total, num(ev.grad(id)), 1e-15);
+      expect(total).toBe(num(ev.grad(id)));
       // No single branch carries the whole gradient.
       for (const t of terms) expect(num(t.contribution)).not.toBe(num(ev.grad(id)));
     }
   });
 
-  it('gives the same numbers with a square gate in place of pow(·, 2)', () => {
+  it('gives the same numbers with sigmoid and square gates', () => {
     const sq = circuit(
       'f',
       input('x', x),

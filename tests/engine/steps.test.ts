@@ -3,7 +3,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { backwardSteps, forwardSteps, playbackSteps } from '../../src/engine/steps';
-import { circuit, constant, entries, evaluate, gate, input, num } from './helpers';
+import { circuit, constant, entries, evaluate, gate, input, lit, num } from './helpers';
 
 /** The parts of a term that are numbers, for comparing with a hand-written table. */
 function plainTerms(step: { terms: readonly import('../../src/engine/steps').StepTerm[] }) {
@@ -113,11 +113,10 @@ describe('patterns f = 2 * (x*y + max(z, w))', () => {
       input('y', -4),
       input('z', 2),
       input('w', -1),
-      constant('two', 2),
       gate('xy', 'mul', 'x', 'y'),
       gate('m', 'max', 'z', 'w'),
       gate('s', 'add', 'xy', 'm'),
-      gate('f', 'mul', 'two', 's'),
+      gate('f', 'mul', lit(2), 's'),
     ),
   );
   const steps = backwardSteps(ev);
@@ -134,21 +133,36 @@ describe('patterns f = 2 * (x*y + max(z, w))', () => {
     expect(new Set(steps.map((s) => s.node))).toEqual(new Set(['f', 's', 'm', 'xy']));
   });
 
-  it('the multiply-by-2 step: upstream 1, s gets 2, the constant gets s = -10', () => {
+  it('the ×2 step: upstream 1, s gets 2, and the 2 (part of the gate) gets nothing', () => {
     const f = step('f');
     expect(f.upstreamGrad).toBe(1);
     expect(f.output).toBe(-20);
+    expect(f.params).toEqual([{ port: 'a', value: 2 }]);
     expect(plainTerms(f)).toEqual([
-      {
-        port: 'a',
-        from: 'two',
-        localGrad: -10,
-        contribution: -10,
-        before: 0,
-        after: -10,
-        complete: true,
-      },
       { port: 'b', from: 's', localGrad: 2, contribution: 2, before: 0, after: 2, complete: true },
+    ]);
+  });
+
+  it('as a circuit of the first format, the 2 is a constant node that gets s = -10', () => {
+    const v1 = backwardSteps(
+      evaluate(
+        circuit(
+          'f',
+          input('x', 3),
+          input('y', -4),
+          input('z', 2),
+          input('w', -1),
+          constant('two', 2),
+          gate('xy', 'mul', 'x', 'y'),
+          gate('m', 'max', 'z', 'w'),
+          gate('s', 'add', 'xy', 'm'),
+          gate('f', 'mul', 'two', 's'),
+        ),
+      ),
+    );
+    expect(v1[0].terms.map((t) => [t.from, t.contribution])).toEqual([
+      ['two', -10],
+      ['s', 2],
     ]);
   });
 
