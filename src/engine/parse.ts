@@ -18,12 +18,29 @@
  * where it crosses it, without being read to its end. Every error is a `ParseError` at the
  * 1-based line and column of the token that broke the rule, saying what was expected there.
  *
+ * Which tokens and function names make which op, how tightly each operator binds, and
+ * which names are reserved all come from the op declarations (`syntax.ts`): this file knows
+ * the grammar's shape, not the ops. A number or array written inside an expression is a
+ * literal: it becomes a parameter of the gate that reads it (`x * -1` is one `mul` gate with
+ * `{ b: -1 }`), never a node of its own.
+ *
  * Names are data: every table keyed by a name is a Map or a Set, so `__proto__`,
  * `constructor` or `toString` are names like any other.
  */
 import { ParseError } from './errors';
 import { formatCount, LIMITS, overLimit } from './limits';
-import { getOp } from './ops';
+import { getOp, type OpDef } from './ops';
+import {
+  expectedArguments,
+  FUNCTIONS,
+  type FunctionEntry,
+  INFIX,
+  OPERATOR_TOKENS,
+  PRECEDENCE,
+  PREFIX,
+  RANDN,
+  RESERVED_NAMES,
+} from './syntax';
 import { fromNested, randn, scalar } from './tensor';
 import {
   type Circuit,
@@ -52,58 +69,24 @@ export interface ParsedProgram extends Circuit {
 /** Seed of the first `randn` declaration; the k-th (0-based) uses `RANDN_SEED + k`. */
 const RANDN_SEED = 42;
 
-/** The callable functions, and the op each one becomes for a given number of arguments. */
-interface FunctionDef {
-  readonly byArity: Readonly<Partial<Record<1 | 2, string>>>;
-  /** How many arguments it takes, in words, for the arity error. */
-  readonly expects: string;
-}
+/** `a = x` names a copy of x: this op. */
+const IDENTITY = getOp('identity') as OpDef;
 
-const unary = (op: string): FunctionDef => ({ byArity: { 1: op }, expects: '1 argument' });
-
-const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, FunctionDef>([
-  ['sigmoid', unary('sigmoid')],
-  ['exp', unary('exp')],
-  ['log', unary('log')],
-  ['tanh', unary('tanh')],
-  ['relu', unary('relu')],
-  ['abs', unary('abs')],
-  ['sqrt', unary('sqrt')],
-  ['sin', unary('sin')],
-  ['cos', unary('cos')],
-  ['transpose', unary('transpose')],
-  ['sum', unary('sum')],
-  ['mean', unary('mean')],
-  [
-    'max',
-    {
-      byArity: { 1: 'reducemax', 2: 'max' },
-      expects: '1 argument (the largest entry of a tensor) or 2 (the larger of two values)',
-    },
-  ],
-  [
-    'min',
-    {
-      byArity: { 1: 'reducemin', 2: 'min' },
-      expects: '1 argument (the smallest entry of a tensor) or 2 (the smaller of two values)',
-    },
-  ],
-  ['pow', { byArity: { 2: 'pow' }, expects: '2 arguments' }],
-]);
+/**
+ * What a part of an expression is: a node index (≥ 0), or `-1 - k` for the statement's k-th
+ * literal (see `Parser.literals`).
+ */
+type Operand = number;
 
 /** `randn` is not a gate: it may only be the whole right-hand side of a declaration. */
-const RANDN = 'randn';
 const RANDN_USAGE =
   'randn(…) makes a random input, so it must be a whole right-hand side, as in W = randn(5, 10); then use W in expressions';
-
-/** Every name that cannot be a variable. */
-const RESERVED: ReadonlySet<string> = new Set([...FUNCTIONS.keys(), RANDN]);
 
 const WHOLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Whether `text` can be assigned in the language: a name, not a function's, not too long. */
 export function isAssignableName(text: string): boolean {
-  return text.length <= LIMITS.idLength && WHOLE_NAME.test(text) && !RESERVED.has(text);
+  return text.length <= LIMITS.idLength && WHOLE_NAME.test(text) && !RESERVED_NAMES.has(text);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -124,21 +107,12 @@ interface Token {
   readonly end: number;
 }
 
-/** One-character symbols; `**` is recognised separately. */
-const SYMBOLS: ReadonlySet<string> = new Set([
-  '+',
-  '-',
-  '*',
-  '/',
-  '^',
-  '@',
-  '(',
-  ')',
-  '[',
-  ']',
-  ',',
-  '=',
-  ';',
+/** Punctuation; the operators come from the op declarations (`OPERATOR_TOKENS`). */
+const PUNCTUATION: ReadonlySet<string> = new Set(['(', ')', '[', ']', ',', '=', ';']);
+/** The first character of every operator and punctuation mark. */
+const SYMBOL_START: ReadonlySet<string> = new Set([
+  ...PUNCTUATION,
+  ...OPERATOR_TOKENS.map((t) => t[0]),
 ]);
 
 /** Characters people paste from typeset math, and what to write instead. */
@@ -324,8 +298,10 @@ class Lexer {
           );
         }
         return this.token('name', name);
-      } else if (SYMBOLS.has(ch)) {
-        return this.token('symbol', ch === '*' && text[i + 1] === '*' ? '**' : ch);
+      } else if (SYMBOL_START.has(ch)) {
+        // The longest operator that starts here (`**` before `*`), else one mark.
+        const operator = OPERATOR_TOKENS.find((t) => text.startsWith(t, i));
+        return this.token('symbol', operator ?? ch);
       } else {
         const char = String.fromCodePoint(text.codePointAt(i) as number);
         this.fail(`unexpected character ${describeCharacter(char)}${characterHint(char)}`);
@@ -443,6 +419,8 @@ interface Draft {
   id: string | undefined;
   op: string;
   value?: Tensor;
+  /** The literals written in this gate, by port name. */
+  params?: Record<string, Tensor>;
   label?: string;
   /** Wires that read this node so far (its fan-out). */
   readers: number;
@@ -466,8 +444,9 @@ interface Binding extends Place {
  * `randn(r, c)` declares an input whose id is the assigned name. Any other right-hand side
  * becomes gates; the gate that computes the whole of it takes the assigned name as its id
  * (`a = x` makes an identity gate), the others get ids such as `mul#3` that no name can equal.
- * Numbers inside expressions become `const#N` nodes, one per occurrence. A name that is used but
- * never assigned is an input with value 1.
+ * A number or array inside an expression is a literal of the gate that reads it, in the port
+ * where it was written (`1 / d` is `div` with `{ a: 1 }`); a gate may hold literals only
+ * (`2 + 3`). A name that is used but never assigned is an input with value 1.
  *
  * @throws ParseError at the offending token's line and column.
  */
@@ -498,10 +477,15 @@ class Parser {
   private readonly named: string[] = [];
   private randnCount = 0;
   private generated = 0;
-  /** Numbers in all values so far (inputs and constants). */
+  /** Numbers in all values so far (inputs and literals). */
   private entries = 0;
   /** Numbers in the array literal being read. */
   private arrayEntries = 0;
+  /**
+   * The literals of the statement being read. An operand (what an expression part returns) is
+   * a node index ≥ 0, or `-1 - k` for `literals[k]`.
+   */
+  private literals: Tensor[] = [];
 
   constructor(text: string) {
     this.text = text;
@@ -536,12 +520,16 @@ class Parser {
     }
     const ids = this.nodes.map((d) => nodeId(d.id as string));
     const nodes: CircuitNode[] = this.nodes.map((d, i) => {
-      const node: { id: NodeId; op: string; label?: string; value?: Tensor } = {
-        id: ids[i],
-        op: d.op,
-      };
+      const node: {
+        id: NodeId;
+        op: string;
+        label?: string;
+        value?: Tensor;
+        params?: Record<string, Tensor>;
+      } = { id: ids[i], op: d.op };
       if (d.label !== undefined) node.label = d.label;
       if (d.value !== undefined) node.value = d.value;
+      if (d.params !== undefined) node.params = d.params;
       return node;
     });
     const wires: Wire[] = this.wires.map((w) => ({
@@ -635,31 +623,33 @@ class Parser {
     if (this.nodes.length >= LIMITS.nodes) {
       throw this.error(
         at,
-        `${overLimit('the circuit', this.nodes.length + 1, LIMITS.nodes, 'nodes')} (every input, gate and number in an expression is a node): make the program smaller`,
+        `${overLimit('the circuit', this.nodes.length + 1, LIMITS.nodes, 'nodes')} (every input and gate is a node): make the program smaller`,
       );
     }
-    if (draft.value) {
-      this.entries += draft.value.data.length;
-      if (this.entries > LIMITS.totalEntries) {
-        throw this.error(
-          at,
-          overLimit('the circuit', this.entries, LIMITS.totalEntries, 'numbers in its values'),
-        );
-      }
-    }
+    if (draft.value) this.countEntries(draft.value, at);
     this.nodes.push(draft);
     return this.nodes.length - 1;
   }
 
-  /** A gate of op `op` fed by `args`, in port order; `at` is the operator or function. */
-  private gate(op: string, args: readonly number[], at: Place): number {
-    const def = getOp(op);
-    if (!def || def.ports.length !== args.length) {
-      throw new Error(`parse: op '${op}' is missing or does not take ${args.length} inputs`);
+  /**
+   * A gate of op `op` fed by `args`, in port order: a node is wired into its port, a literal
+   * becomes the gate's parameter there. `at` is the operator or function.
+   */
+  private gate(op: OpDef, args: readonly Operand[], at: Place): number {
+    if (op.ports.length !== args.length) {
+      throw new Error(`parse: op '${op.name}' does not take ${args.length} inputs`);
     }
-    const to = this.addNode({ id: undefined, op, readers: 0 }, at);
+    const draft: Draft = { id: undefined, op: op.name, readers: 0 };
+    const to = this.addNode(draft, at);
     for (let p = 0; p < args.length; p++) {
       const from = args[p];
+      if (from < 0) {
+        const value = this.literals[-1 - from];
+        this.countEntries(value, at);
+        draft.params ??= {};
+        draft.params[op.ports[p]] = value;
+        continue;
+      }
       if (this.wires.length >= LIMITS.wires) {
         throw this.error(
           at,
@@ -674,13 +664,26 @@ class Parser {
           `${overLimit(source.id ?? 'a value', source.readers, LIMITS.fanOut, 'readers')} (gates reading one value)`,
         );
       }
-      this.wires.push({ from, to, port: def.ports[p] });
+      this.wires.push({ from, to, port: op.ports[p] });
     }
     return to;
   }
 
-  private constant(value: Tensor, at: Place): number {
-    return this.addNode({ id: undefined, op: 'const', value, readers: 0 }, at);
+  /** A value's numbers, counted against the numbers a circuit may hold (`at` made it). */
+  private countEntries(value: Tensor, at: Place): void {
+    this.entries += value.data.length;
+    if (this.entries > LIMITS.totalEntries) {
+      throw this.error(
+        at,
+        overLimit('the circuit', this.entries, LIMITS.totalEntries, 'numbers in its values'),
+      );
+    }
+  }
+
+  /** A literal operand (its numbers count once it is placed: in a gate, or as an input). */
+  private literal(value: Tensor): Operand {
+    this.literals.push(value);
+    return -this.literals.length;
   }
 
   // --- statements ---------------------------------------------------------------------------
@@ -722,7 +725,7 @@ class Parser {
     const nameTok = this.next();
     const name = nameTok.text;
     this.next(); // '='
-    if (RESERVED.has(name)) {
+    if (RESERVED_NAMES.has(name)) {
       throw this.error(
         nameTok,
         `${name} is the name of a function and cannot be assigned: choose another name, such as ${name}_`,
@@ -741,18 +744,24 @@ class Parser {
 
     const first = this.nodes.length;
     const start = this.peek();
+    this.literals = [];
     let root: number;
-    let isInput: boolean;
+    let isInput = false;
     if (start.kind === 'name' && start.text === RANDN && isSymbol(this.at(this.pos + 1), '(')) {
       const value = this.randnDeclaration(name);
       root = this.addNode({ id: undefined, op: 'input', value, readers: 0 }, start);
       isInput = true;
       if (!endsStatement(this.peek())) throw this.error(start, RANDN_USAGE);
     } else {
-      root = this.expression();
-      // Only a literal (signed, maybe parenthesized) leaves a const at the root.
-      isInput = this.nodes[root].op === 'const';
-      if (isInput) this.nodes[root].op = 'input';
+      const rhs = this.expression();
+      // A right-hand side that is only a literal (signed, maybe parenthesized) is an input.
+      if (rhs < 0) {
+        const value = this.literals[-1 - rhs];
+        root = this.addNode({ id: undefined, op: 'input', value, readers: 0 }, start);
+        isInput = true;
+      } else {
+        root = rhs;
+      }
     }
     this.expectStatementEnd();
 
@@ -765,7 +774,7 @@ class Parser {
     }
 
     // `a = x`, `a = (x)`, `a = +x`: the root is an existing node, so the name gets a copy gate.
-    if (this.nodes[root].id !== undefined) root = this.gate('identity', [root], nameTok);
+    if (this.nodes[root].id !== undefined) root = this.gate(IDENTITY, [root], nameTok);
     const draft = this.nodes[root];
     draft.id = name;
     draft.label = name;
@@ -843,78 +852,68 @@ class Parser {
     return randn(rows, cols, RANDN_SEED + this.randnCount++);
   }
 
-  // --- expressions, lowest precedence first -------------------------------------------------
+  // --- expressions --------------------------------------------------------------------------
 
-  /** `+` and `-`, left to right. */
-  private expression(): number {
-    let left = this.term();
-    for (;;) {
-      const t = this.peek();
-      if (isSymbol(t, '+') || isSymbol(t, '-')) {
-        this.next();
-        left = this.gate(t.text === '+' ? 'add' : 'sub', [left, this.term()], t);
-      } else {
-        return left;
-      }
-    }
+  /** A whole expression: every operator binds. */
+  private expression(): Operand {
+    return this.operators(PRECEDENCE.additive);
   }
 
-  /** `*`, `/` and `@`, left to right. */
-  private term(): number {
-    let left = this.unary();
+  /**
+   * An expression of operators that bind at least as tightly as `min` (precedence climbing,
+   * with the precedences the op declarations give). A chain of operators of one level
+   * (`a + b + c + …`) is a loop; only a right-associative operator (`^`: `a ^ b ^ c` is
+   * `a ^ (b ^ c)`) and a leading sign nest. Any operand may start with a sign: `2 * -x`,
+   * `2 ^ -1`; a sign binds less tightly than `^` (`-x ^ 2` is `-(x ^ 2)`).
+   */
+  private operators(min: number): Operand {
+    let left = this.signed();
     for (;;) {
       const t = this.peek();
-      const op = isSymbol(t, '*')
-        ? 'mul'
-        : isSymbol(t, '/')
-          ? 'div'
-          : isSymbol(t, '@')
-            ? 'matmul'
-            : undefined;
-      if (!op) return left;
+      const infix = t.kind === 'symbol' ? INFIX.get(t.text) : undefined;
+      if (infix === undefined || infix.precedence < min) return left;
       this.next();
-      left = this.gate(op, [left, this.unary()], t);
+      let right: Operand;
+      if (infix.associativity === 'right') {
+        this.enter(t);
+        right = this.operators(infix.precedence);
+        this.leave();
+      } else {
+        right = this.operators(infix.precedence + 1);
+      }
+      left = this.gate(infix.op, [left, right], t);
     }
   }
 
   /**
-   * A leading `-` or `+`. A minus directly on a literal (`-2`, `-[1, 2]`) folds into a negative
-   * constant; on anything else it is a `neg` gate. `+` changes nothing.
+   * A leading sign, then its operand (which takes every operator binding more tightly than a
+   * sign). A prefix operator on a literal (`-2`, `-[1, 2]`) is folded into the literal; on
+   * anything else it is a gate (`-x` is `neg`). `+` changes nothing.
    */
-  private unary(): number {
+  private signed(): Operand {
     const t = this.peek();
-    if (!isSymbol(t, '-') && !isSymbol(t, '+')) return this.power();
+    const prefix = t.kind === 'symbol' ? PREFIX.get(t.text) : undefined;
+    if (prefix === undefined && !isSymbol(t, '+')) return this.primary();
     this.next();
     this.enter(t);
-    const operand = this.unary();
+    const operand = this.operators(PRECEDENCE.prefix + 1);
     this.leave();
-    if (t.text === '+') return operand;
-    const draft = this.nodes[operand];
-    if (draft.op === 'const' && draft.value) {
-      draft.value = { shape: draft.value.shape, data: draft.value.data.map((v) => -v) };
+    if (prefix === undefined) return operand;
+    const op = prefix.op;
+    if (operand < 0 && op.kind === 'unary') {
+      const value = this.literals[-1 - operand];
+      this.literals[-1 - operand] = { shape: value.shape, data: value.data.map(op.f) };
       return operand;
     }
-    return this.gate('neg', [operand], t);
-  }
-
-  /** `^` and `**`: tighter than a leading minus, grouping right to left; `2^-1` is allowed. */
-  private power(): number {
-    const base = this.primary();
-    const t = this.peek();
-    if (!isSymbol(t, '^') && !isSymbol(t, '**')) return base;
-    this.next();
-    this.enter(t);
-    const exponent = this.unary();
-    this.leave();
-    return this.gate('pow', [base, exponent], t);
+    return this.gate(op, [operand], t);
   }
 
   /** A number, a name, a call, a parenthesized expression or an array literal. */
-  private primary(): number {
+  private primary(): Operand {
     const t = this.peek();
     if (t.kind === 'number') {
       this.next();
-      return this.constant(scalar(t.value), t);
+      return this.literal(scalar(t.value));
     }
     if (t.kind === 'name') return this.nameOrCall();
     if (isSymbol(t, '(')) {
@@ -934,7 +933,7 @@ class Parser {
       const value = fromNested(this.arrayItems(t, 1));
       this.leave();
       if (typeof value === 'string') throw this.error(t, value);
-      return this.constant(value, t);
+      return this.literal(value);
     }
     const expected = `expected a number, a name or '('`;
     if (endsStatement(t) || isSymbol(t, ',')) {
@@ -944,7 +943,7 @@ class Parser {
     throw this.error(t, `unexpected ${tokenName(t)}: ${expected}`);
   }
 
-  private nameOrCall(): number {
+  private nameOrCall(): Operand {
     const t = this.next();
     const name = t.text;
     const opensCall = isSymbol(this.peek(), '(');
@@ -961,7 +960,7 @@ class Parser {
       }
       throw this.error(
         t,
-        `unknown function '${name}' (the functions are ${[...FUNCTIONS.keys()].join(', ')}); to multiply, write ${name} * (…)`,
+        `unknown function '${name}' (the functions are ${[...FUNCTIONS.keys()].sort().join(', ')}); to multiply, write ${name} * (…)`,
       );
     }
     return this.variable(t);
@@ -980,11 +979,11 @@ class Parser {
     return node;
   }
 
-  private call(fnTok: Token, fn: FunctionDef): number {
+  private call(fnTok: Token, fn: FunctionEntry): number {
     const open = this.next();
     this.brackets++;
     this.enter(open);
-    const args: number[] = [];
+    const args: Operand[] = [];
     if (!isSymbol(this.peek(), ')')) {
       for (;;) {
         args.push(this.expression());
@@ -995,9 +994,12 @@ class Parser {
     this.leave();
     this.expectClose(')', open);
     this.brackets--;
-    const op = args.length === 1 || args.length === 2 ? fn.byArity[args.length] : undefined;
+    const op = fn.get(args.length);
     if (!op) {
-      throw this.error(fnTok, `${fnTok.text} takes ${fn.expects}, got ${args.length}`);
+      throw this.error(
+        fnTok,
+        `${fnTok.text} takes ${expectedArguments(fnTok.text)}, got ${args.length}`,
+      );
     }
     return this.gate(op, args, fnTok);
   }

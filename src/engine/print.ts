@@ -2,7 +2,12 @@
  * The other direction of `parse`: a circuit written as a program in the expression language,
  * so a circuit built by hand can be read as code, typed into slides or shared as an `#expr=`
  * link. Parsing the printed program gives a circuit that computes the same values and
- * gradients (gates with one reader are written inline, so unnamed gates get new ids).
+ * gradients (gates with one reader are written inline, so unnamed gates get new ids), and a
+ * circuit that `parse` made comes back as the same circuit.
+ *
+ * How each op is written comes from its declaration (`syntax.ts`): an operator with its
+ * precedence, a function call, or another op with literals (`square` as `x ^ 2`). A gate's
+ * literals are written where its wires would be.
  *
  * Ids are data: every table keyed by an id, a name or an op is a Map or a Set. Nothing here
  * recurses or spreads an array into a call, so a circuit of any size is written in one pass;
@@ -11,25 +16,21 @@
  */
 import { compile } from './compile';
 import { CircuitError } from './errors';
+import { formatNumber, literalCode } from './format';
 import { LIMITS } from './limits';
-import { getOp } from './ops';
+import { getOp, type OpDef } from './ops';
 import { isAssignableName } from './parse';
 import type { Program } from './program';
-import { toNested } from './tensor';
+import { PRECEDENCE, printForm } from './syntax';
 import type { Circuit, Tensor } from './types';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** Binding strength: a child weaker than its parent gets parentheses. */
-const ADDITIVE = 1;
-const MULTIPLICATIVE = 2;
-const UNARY = 3;
-const POWER = 4;
-const ATOM = 5;
-
 /**
- * An expression written out. `nesting` is how deep the parser will nest reading it back: one
- * level per parenthesis, bracket, sign, exponent and call, as `LIMITS.nesting` counts them.
+ * An expression written out, and how tightly it binds (a `PRECEDENCE`: an operand weaker than
+ * its place gets parentheses). `nesting` is how deep the parser will nest reading it back: one
+ * level per parenthesis, bracket, sign, right-hand operand of `^`, and call, as
+ * `LIMITS.nesting` counts them.
  */
 interface Printed {
   readonly text: string;
@@ -44,42 +45,14 @@ interface Printed {
  */
 const INLINE_NESTING = Math.floor(LIMITS.nesting / 4);
 
-const INFIX: ReadonlyMap<string, { readonly symbol: string; readonly strength: number }> = new Map([
-  ['add', { symbol: '+', strength: ADDITIVE }],
-  ['sub', { symbol: '-', strength: ADDITIVE }],
-  ['mul', { symbol: '*', strength: MULTIPLICATIVE }],
-  ['div', { symbol: '/', strength: MULTIPLICATIVE }],
-  ['matmul', { symbol: '@', strength: MULTIPLICATIVE }],
-  ['pow', { symbol: '^', strength: POWER }],
-]);
-
-/** Ops written as a call, and the function that writes them. */
-const CALL: ReadonlyMap<string, string> = new Map([
-  ['sigmoid', 'sigmoid'],
-  ['exp', 'exp'],
-  ['log', 'log'],
-  ['tanh', 'tanh'],
-  ['relu', 'relu'],
-  ['abs', 'abs'],
-  ['sqrt', 'sqrt'],
-  ['sin', 'sin'],
-  ['cos', 'cos'],
-  ['transpose', 'transpose'],
-  ['sum', 'sum'],
-  ['mean', 'mean'],
-  ['reducemax', 'max'],
-  ['reducemin', 'min'],
-  ['max', 'max'],
-  ['min', 'min'],
-]);
-
 /**
  * The circuit as a program, or `null` when it cannot be written as one: it does not compile
  * (a gate is missing an input, there is a loop, no output…), or a value is not a finite number
  * (the language has no literal for NaN or ∞).
  *
- * `compiled` may pass a program already compiled from this circuit's structure (values may
- * have changed since: they are read from `circuit`), so the order need not be worked out again.
+ * `compiled` may pass a program already compiled from this circuit's structure (values and
+ * literals may have changed since: they are read from `circuit`), so the order need not be
+ * worked out again.
  */
 export function toProgram(circuit: Circuit, compiled?: Program): string | null {
   let program: Program;
@@ -123,25 +96,37 @@ export function toProgram(circuit: Circuit, compiled?: Program): string | null {
   const lines: string[] = [];
   let outputLine = '';
   const inline = new Map<string, Printed>();
-  for (const slot of program.ids.keys()) {
+  for (const slot of statementOrder(circuit, program)) {
     const id = program.ids[slot];
     const node = byId.get(id);
     const op = getOp(node?.op ?? '');
     if (!node || !op) return null;
     if (op.kind === 'source') {
-      const literal = node.value ? literalOf(node.value) : null;
-      if (literal === null) return null;
-      if (node.op === 'const') inline.set(id, constantOf(node.value as Tensor, literal));
-      else if (id === output) outputLine = `${nameOf(id)} = ${literal}`;
-      else lines.push(`${nameOf(id)} = ${literal}`);
+      const value = node.value ? literalCode(node.value) : null;
+      if (value === null) return null;
+      if (node.op === 'const') inline.set(id, literalOf(node.value as Tensor, value));
+      else if (id === output) outputLine = `${nameOf(id)} = ${value}`;
+      else lines.push(`${nameOf(id)} = ${value}`);
       continue;
     }
     const args: Printed[] = [];
-    for (let k = program.sourceStart[slot]; k < program.sourceStart[slot + 1]; k++) {
-      const srcId = program.ids[program.sourceSlots[k]];
-      args.push(inline.get(srcId) ?? { text: nameOf(srcId), strength: ATOM, nesting: 0 });
+    for (let k = program.portStart[slot]; k < program.portStart[slot + 1]; k++) {
+      const src = program.portSource[k];
+      if (src >= 0) {
+        const srcId = program.ids[src];
+        args.push(
+          inline.get(srcId) ?? { text: nameOf(srcId), strength: PRECEDENCE.atom, nesting: 0 },
+        );
+        continue;
+      }
+      const port = op.ports[k - program.portStart[slot]];
+      const literal = node.params?.[port];
+      const text = literal ? literalCode(literal) : null;
+      if (!literal || text === null) return null;
+      args.push(literalOf(literal, text));
     }
-    const expression = printGate(node.op, args);
+    const expression = printGate(op, args);
+    if (expression === null) return null;
     // A gate read once, unnamed and not the output, is written where it is read.
     const unnamed = node.label === undefined && !IDENTIFIER.test(id);
     const onceRead = (readers.get(id) ?? 0) === 1 && unnamed && id !== output;
@@ -153,41 +138,79 @@ export function toProgram(circuit: Circuit, compiled?: Program): string | null {
   return lines.join('\n');
 }
 
-function printGate(op: string, args: readonly Printed[]): Printed {
-  const infix = INFIX.get(op);
-  if (infix) {
-    // Left-associative, except power, which groups to the right (and whose exponent the
-    // parser reads one level deeper).
-    const rightAssoc = op === 'pow';
-    const left = wrap(args[0], rightAssoc ? infix.strength + 1 : infix.strength);
-    const right = wrap(args[1], rightAssoc ? infix.strength : infix.strength + 1);
-    return {
-      text: `${left.text} ${infix.symbol} ${right.text}`,
-      strength: infix.strength,
-      nesting: Math.max(left.nesting, right.nesting + (rightAssoc ? 1 : 0)),
-    };
+/**
+ * The order to write the nodes in: the circuit's own when every wire goes from an earlier node
+ * to a later one (a parsed program's is its statement order, so it is written back as it was
+ * typed), else the topological order of the program.
+ */
+function statementOrder(circuit: Circuit, program: Program): Iterable<number> {
+  const nodes = circuit.nodes;
+  const position = new Map<string, number>();
+  for (let i = 0; i < nodes.length; i++) position.set(nodes[i].id, i);
+  for (const w of circuit.wires) {
+    if ((position.get(w.from) as number) >= (position.get(w.to) as number)) {
+      return program.ids.keys();
+    }
   }
-  if (op === 'neg') {
-    const operand = wrap(args[0], POWER);
-    return { text: `-${operand.text}`, strength: UNARY, nesting: operand.nesting + 1 };
+  const slots: number[] = [];
+  for (const node of nodes) slots.push(program.slot(node.id));
+  return slots;
+}
+
+/** A gate of `op` with its ports' expressions, in port order; null for an op with no spelling. */
+function printGate(op: OpDef, args: readonly Printed[]): Printed | null {
+  const form = printForm(op);
+  if (form === undefined) return null;
+  switch (form.kind) {
+    case 'infix': {
+      const { token, precedence, associativity } = form.syntax;
+      const right = associativity === 'right';
+      const left = wrap(args[0], right ? precedence + 1 : precedence);
+      // Any operand may start with a sign, so a signed right-hand operand needs no
+      // parentheses: `a * -b`, `a ^ -b`.
+      const rightMin = right ? Math.min(precedence, PRECEDENCE.prefix) : precedence + 1;
+      const operand = wrap(args[1], rightMin);
+      return {
+        text: `${left.text} ${token} ${operand.text}`,
+        strength: precedence,
+        // The parser reads the right-hand operand of a right-associative operator one level in.
+        nesting: Math.max(left.nesting, operand.nesting + (right ? 1 : 0)),
+      };
+    }
+    case 'prefix': {
+      // `-(-x)` rather than `--x`, and `-(a * b)`: the operand binds more tightly than a sign.
+      const operand = wrap(args[0], form.syntax.precedence + 1);
+      return {
+        text: `${form.syntax.token}${operand.text}`,
+        strength: form.syntax.precedence,
+        nesting: operand.nesting + 1,
+      };
+    }
+    case 'call': {
+      let text = '';
+      let nesting = 0;
+      for (const a of args) {
+        text = text === '' ? a.text : `${text}, ${a.text}`;
+        nesting = Math.max(nesting, a.nesting);
+      }
+      return { text: `${form.name}(${text})`, strength: PRECEDENCE.atom, nesting: nesting + 1 };
+    }
+    case 'rewrite': {
+      // Written as another op, with literals in the ports this op does not have.
+      const { rewrite } = form;
+      const target = getOp(rewrite.op);
+      if (target === undefined) return null;
+      const targetArgs = target.ports.map((port) => {
+        const mine = rewrite.ports.indexOf(port);
+        if (mine >= 0) return args[mine];
+        const value = rewrite.params[port];
+        return literalOf({ shape: [], data: Float64Array.of(value) }, formatNumber(value));
+      });
+      return printGate(target, targetArgs);
+    }
+    case 'operand':
+      return args[0];
   }
-  if (op === 'square') {
-    const base = wrap(args[0], ATOM);
-    return { text: `${base.text}^2`, strength: POWER, nesting: Math.max(base.nesting, 1) };
-  }
-  if (op === 'inv') {
-    const operand = wrap(args[0], MULTIPLICATIVE + 1);
-    return { text: `1 / ${operand.text}`, strength: MULTIPLICATIVE, nesting: operand.nesting };
-  }
-  if (op === 'identity') return args[0];
-  const call = CALL.get(op) ?? op;
-  let text = '';
-  let nesting = 0;
-  for (const a of args) {
-    text = text === '' ? a.text : `${text}, ${a.text}`;
-    nesting = Math.max(nesting, a.nesting);
-  }
-  return { text: `${call}(${text})`, strength: ATOM, nesting: nesting + 1 };
 }
 
 /** `p` as an operand that must bind at least `atLeast`: in parentheses if it binds less. */
@@ -195,17 +218,12 @@ function wrap(p: Printed, atLeast: number): { readonly text: string; readonly ne
   return p.strength >= atLeast ? p : { text: `(${p.text})`, nesting: p.nesting + 1 };
 }
 
-/** A value as the language writes it; null if an entry is NaN or ±∞. */
-function literalOf(value: Tensor): string | null {
-  if (!value.data.every(Number.isFinite)) return null;
-  return JSON.stringify(toNested(value), (_key, x) => (Object.is(x, -0) ? 0 : x));
-}
-
 /**
- * A constant inside an expression. A negative number goes in parentheses (`x * (-1)`,
- * `x ^ (-2)`), which the parser reads two levels deep; an array one level per bracket.
+ * A literal inside an expression, written `text`. A negative number reads as a sign on a
+ * number (one level of nesting, and as weak as a sign: `(-2) ^ x`); an array is one level per
+ * bracket.
  */
-function constantOf(value: Tensor, literal: string): Printed {
-  if (literal.startsWith('-')) return { text: `(${literal})`, strength: ATOM, nesting: 2 };
-  return { text: literal, strength: ATOM, nesting: value.shape.length };
+function literalOf(value: Tensor, text: string): Printed {
+  if (text.startsWith('-')) return { text, strength: PRECEDENCE.prefix, nesting: 1 };
+  return { text, strength: PRECEDENCE.atom, nesting: value.shape.length };
 }

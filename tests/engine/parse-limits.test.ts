@@ -61,7 +61,7 @@ describe('nodes', () => {
     const e = parseError(fanOut(12_001));
     // x and 11,999 adds make 12,000 nodes; the 12,000th '+' would make the 12,001st.
     expect(e.message).toBe(
-      `line 2, column ${plusColumn(12_000)}: the circuit has 12,001 nodes; the limit is 12,000 (every input, gate and number in an expression is a node): make the program smaller`,
+      `line 2, column ${plusColumn(12_000)}: the circuit has 12,001 nodes; the limit is 12,000 (every input and gate is a node): make the program smaller`,
     );
     expect([e.line, e.column]).toEqual([2, plusColumn(12_000)]);
   });
@@ -80,23 +80,24 @@ describe('nodes', () => {
     expect(e.message).toContain('the circuit has 12,001 nodes');
   });
 
-  it('numbers in expressions are const nodes and count', () => {
-    // Each `1 +` is a const and an add: x, then 6,000 consts and 6,000 adds = 12,001 nodes.
-    const terms = Array.from({ length: 6_000 }, () => '1').join(' + ');
-    const e = parseError(`x = 1\nf = x + ${terms}`);
+  it('numbers in expressions are part of their gates, not nodes', () => {
+    // Each `+ 1` is one add gate holding its 1: x and 11,999 adds are 12,000 nodes.
+    const terms = (n: number) => Array.from({ length: n }, () => '1').join(' + ');
+    expect(parse(`x = 1\nf = x + ${terms(11_999)}`).nodes.length).toBe(12_000);
+    const e = parseError(`x = 1\nf = x + ${terms(12_000)}`);
     expect(e.message).toContain('the circuit has 12,001 nodes');
     expect(e.line).toBe(2);
   });
 
   it('statements count together', () => {
-    // 1 input, then two nodes (a const and an add) per line: line k + 1 holds nodes 2k, 2k + 1.
+    // 1 input, then one add (holding its 1) per line: line k + 1 holds node k + 1.
     const lines = ['x0 = 1'];
-    for (let i = 1; i <= 6_000; i++) lines.push(`x${i} = x${i - 1} + 1`);
+    for (let i = 1; i <= 12_000; i++) lines.push(`x${i} = x${i - 1} + 1`);
     const e = parseError(lines.join('\n'));
     expect(e.message).toContain('the circuit has 12,001 nodes');
-    // Nodes 12,000 and 12,001 are made on line 6,001 (x6000 = x5999 + 1): the add is refused.
-    expect(e.line).toBe(6_001);
-    expect(e.column).toBe('x6000 = x5999 '.length + 1);
+    // Node 12,001 is made on line 12,001 (x12000 = x11999 + 1): the add is refused.
+    expect(e.line).toBe(12_001);
+    expect(e.column).toBe('x12000 = x11999 '.length + 1);
   });
 });
 

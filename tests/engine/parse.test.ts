@@ -89,6 +89,87 @@ describe('the reference circuits', () => {
   });
 });
 
+describe('literals are parameters of the gate that reads them', () => {
+  /** The one gate of `f = …`: its op, its literals (port → numbers) and its wires. */
+  function gateOf(text: string) {
+    const parsed = parse(text);
+    const f = nodeOf(parsed.circuit, 'f');
+    const params = Object.fromEntries(
+      Object.entries(f.params ?? {}).map(([port, t]) => [port, Array.from(t.data)]),
+    );
+    return { op: f.op, params, wires: feeds(parsed.circuit, 'f'), nodes: parsed.nodes.length };
+  }
+
+  it.each([
+    ['f = x * -1', 'mul', { b: [-1] }, ['a ← x']],
+    ['f = e + 1', 'add', { b: [1] }, ['a ← e']],
+    ['f = 1 + e', 'add', { a: [1] }, ['b ← e']],
+    ['f = 1 / d', 'div', { a: [1] }, ['b ← d']],
+    ['f = xpy**2', 'pow', { b: [2] }, ['a ← xpy']],
+    ['f = xpy^2', 'pow', { b: [2] }, ['a ← xpy']],
+    ['f = 2 * a', 'mul', { a: [2] }, ['b ← a']],
+    ['f = x^0.5', 'pow', { b: [0.5] }, ['a ← x']],
+    ['f = max(z, 0)', 'max', { b: [0] }, ['a ← z']],
+    ['f = 1.0 - x', 'sub', { a: [1] }, ['b ← x']],
+    ['f = x / 2', 'div', { b: [2] }, ['a ← x']],
+    ['f = -y', 'neg', {}, ['x ← y']],
+    ['f = 2 ^ -1', 'pow', { a: [2], b: [-1] }, []],
+    ['f = v * [1, -2]', 'mul', { b: [1, -2] }, ['a ← v']],
+  ] as const)('%s', (text, op, params, wires) => {
+    const g = gateOf(text);
+    expect(g.op).toBe(op);
+    expect(g.params).toEqual(params);
+    expect(g.wires).toEqual(wires);
+    // The input (if any) and the gate: no node for a number.
+    expect(g.nodes).toBe(wires.length + 1);
+  });
+
+  it('a right-hand side that is only a number still declares an input', () => {
+    const parsed = parse('x = 3\ny = -2.5\nz = (1.0)\nf = x * y * z');
+    expect(parsed.inputs).toEqual(['x', 'y', 'z']);
+    expect(parsed.nodes.map((n) => n.op)).toEqual(['input', 'input', 'input', 'mul', 'mul']);
+  });
+
+  it('parses the staged program as the notes write it: one gate per operation, no literal node', () => {
+    const parsed = parse(
+      'x = 3; y = 4; sigy = 1.0 / (1 + exp(-y)); num = x + sigy; sigx = 1.0 / (1 + exp(-x)); xpy = x + y; xpysqr = xpy**2; den = sigx + xpysqr; invden = 1.0 / den; f = num * invden',
+    );
+    // 2 inputs; sigy and sigx are neg, exp, +1 and 1/x each; then num, xpy, x², den, 1/x, f.
+    expect(parsed.nodes.map((n) => n.op)).toEqual([
+      'input',
+      'input',
+      'neg',
+      'exp',
+      'add',
+      'div',
+      'add',
+      'neg',
+      'exp',
+      'add',
+      'div',
+      'add',
+      'pow',
+      'add',
+      'div',
+      'mul',
+    ]);
+    for (const n of parsed.nodes) expect(n.op).not.toBe('const');
+    const ev = compile(parsed).run();
+    expect(num(ev.value('f'))).toBe(0.07971588771237584);
+    const ids = new Set(parsed.nodes.map((n) => n.id as string));
+    for (const w of parsed.wires) expect(ids.has(w.from)).toBe(true);
+  });
+
+  it('x = -3; f = x^2 has no NaN in its values or gradients', () => {
+    const ev = run('x = -3; f = x^2');
+    expect(num(ev.value('f'))).toBe(9);
+    expect(num(ev.grad('x'))).toBe(-6);
+    for (const v of [...ev.values, ...ev.grads, ...ev.contributions]) {
+      expect(Number.isNaN(v)).toBe(false);
+    }
+  });
+});
+
 describe('precedence and associativity', () => {
   const value = (text: string) => num(run(text).outputValue);
 
@@ -162,30 +243,24 @@ describe('inputs, constants and named wires', () => {
     expect(parsed.inputs).toEqual(['A', 'v']);
   });
 
-  it('a minus directly on a literal folds into a negative constant', () => {
+  it('a minus directly on a literal folds into a negative literal of the gate', () => {
     const parsed = parse('f = -2 * y');
-    expect(parsed.circuit.nodes.map((n) => n.op)).toEqual(['const', 'input', 'mul']);
-    expect(entries(parsed.circuit.nodes[0].value)).toEqual([-2]);
-    expect(nodeOf(parsed.circuit, 'f').op).toBe('mul');
+    expect(parsed.circuit.nodes.map((n) => n.op)).toEqual(['input', 'mul']);
+    expect(entries(nodeOf(parsed.circuit, 'f').params?.a)).toEqual([-2]);
+    expect(parsed.circuit.wires).toEqual([{ from: 'y', to: 'f', port: 'b' }]);
     expect(parse('f = -y').circuit.nodes.map((n) => n.op)).toEqual(['input', 'neg']);
   });
 
-  it('constant arithmetic is not folded, and every literal is its own const node', () => {
+  it('constant arithmetic is not folded: literals are parameters of their gates', () => {
     const parsed = parse('f = 2 * 3 + 2');
-    expect(parsed.circuit.nodes.map((n) => n.op)).toEqual([
-      'const',
-      'const',
-      'mul',
-      'const',
-      'add',
+    expect(parsed.circuit.nodes.map((n) => [n.id, n.op])).toEqual([
+      ['mul#1', 'mul'],
+      ['f', 'add'],
     ]);
-    expect(parsed.circuit.nodes.map((n) => n.id)).toEqual([
-      'const#1',
-      'const#2',
-      'mul#3',
-      'const#4',
-      'f',
-    ]);
+    expect(entries(parsed.circuit.nodes[0].params?.a)).toEqual([2]);
+    expect(entries(parsed.circuit.nodes[0].params?.b)).toEqual([3]);
+    expect(entries(parsed.circuit.nodes[1].params?.b)).toEqual([2]);
+    expect(parsed.circuit.wires).toEqual([{ from: 'mul#1', to: 'f', port: 'a' }]);
     expect(num(compile(parsed.circuit).run().value('f'))).toBe(8);
   });
 
@@ -345,10 +420,10 @@ describe('matrices', () => {
     expect(entries(again.value('D'))).toEqual(entries(first.value('D')));
   });
 
-  it('array literals inside expressions are constants', () => {
+  it('array literals inside expressions are parameters of their gates', () => {
     const parsed = parse('f = sum([1, 2] * x)');
-    const c = parsed.circuit.nodes.find((n) => n.op === 'const');
-    expect(c?.value?.shape).toEqual([2]);
+    const c = parsed.circuit.nodes.find((n) => n.op === 'mul');
+    expect(c?.params?.a.shape).toEqual([2]);
     expect(parsed.inputs).toEqual(['x']);
     expect(num(compile(parsed.circuit).run().grad('x'))).toBe(3);
     expect(entries(run('f = -[1, 2]').value('f'))).toEqual([-1, -2]);
@@ -358,12 +433,12 @@ describe('matrices', () => {
 
 describe('size and depth', () => {
   it('a long chain of statements parses without recursion', () => {
-    // 1 input, then an add and a const per statement: 9,999 nodes.
+    // 1 input, then an add (with its literal 1) per statement: 5,000 nodes.
     const lines = ['x0 = 1'];
     for (let i = 1; i < 5_000; i++) lines.push(`x${i} = x${i - 1} + 1`);
     const parsed: ParsedProgram = parse(lines.join('\n'));
     expect(parsed.named.length).toBe(5_000);
-    expect(parsed.nodes.length).toBe(9_999);
+    expect(parsed.nodes.length).toBe(5_000);
     expect(num(compile(parsed.circuit).run().value('x4999'))).toBe(5_000);
   });
 
@@ -433,7 +508,7 @@ describe('errors name the problem and the place', () => {
     ['f = exp + 1', 'exp is a function: call it as exp(x)', 1, 5],
     ['f = sigmod(x)', "unknown function 'sigmod': did you mean sigmoid?", 1, 5],
     ['f = Tanh(x)', "unknown function 'Tanh': did you mean tanh?", 1, 5],
-    ['x = 1\nf = 2 * foo(x)', "unknown function 'foo' (the functions are sigmoid, exp,", 2, 9],
+    ['x = 1\nf = 2 * foo(x)', "unknown function 'foo' (the functions are abs, cos, exp,", 2, 9],
     ['f = x(2)', 'to multiply, write x * (…)', 1, 5],
     ['f = sigmoid(x, y)', 'sigmoid takes 1 argument, got 2', 1, 5],
     ['f = exp()', 'exp takes 1 argument, got 0', 1, 5],

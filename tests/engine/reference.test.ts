@@ -3,6 +3,7 @@
  * by DOMAIN.md or derived by hand in this file.
  */
 import { describe, expect, it } from 'vitest';
+import { parse } from '../../src/engine/parse';
 import { backwardSteps } from '../../src/engine/steps';
 import { randn } from '../../src/engine/tensor';
 import {
@@ -282,6 +283,21 @@ describe('staged f = (x + σ(y)) / (σ(x) + (x + y)²)', () => {
     }
     expectClose(num(ev.grad('x')), dfdx, 1e-12);
     expectClose(num(ev.grad('y')), dfdy, 1e-12);
+  });
+
+  it('is what the program as the notes write it parses into, with the same numbers', () => {
+    const parsed = parse(
+      'x = 3; y = 4; sigy = 1.0 / (1 + exp(-y)); num = x + sigy; sigx = 1.0 / (1 + exp(-x)); xpy = x + y; xpysqr = xpy**2; den = sigx + xpysqr; invden = 1.0 / den; f = num * invden',
+    );
+    const ev = evaluate(parsed);
+    const ref = evaluate(c);
+    expect(parsed.nodes).toHaveLength(c.nodes.length);
+    for (const id of ['x', 'y', 'sigy', 'num', 'sigx', 'xpy', 'xpysqr', 'den', 'invden', 'f']) {
+      expect(num(ev.value(id))).toBe(num(ref.value(id)));
+      expect(num(ev.grad(id))).toBe(num(ref.grad(id)));
+    }
+    const literalFree = backwardSteps(ev).flatMap((s) => s.terms.map((t) => t.from));
+    expect(literalFree.every((id) => parsed.nodes.some((n) => n.id === id))).toBe(true);
   });
 
   it('names no literal in its steps, and has a node for no literal', () => {
