@@ -268,3 +268,63 @@ test('blocked storage warns, and the app works in memory', async ({ page }) => {
   await expect(page.getByRole('alert')).toContainText(/storage|autosave/i);
   expect(errors).toEqual([]);
 });
+
+/**
+ * A render error, made from outside the app: the page's own Number.prototype.toPrecision is
+ * made to throw for one number, 4242, which only the output's readout (f = 3 · 1414) formats.
+ */
+async function breakFormattingOf4242(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const original = Number.prototype.toPrecision;
+    Number.prototype.toPrecision = function (this: number, digits?: number) {
+      if (Number(this) === 4242) throw new Error('cannot print 4242');
+      return original.call(this, digits);
+    };
+  });
+}
+
+test('a render error in the canvas is caught, named, and the last good circuit comes back', async ({
+  page,
+}) => {
+  const errors = watchErrors(page);
+  await page.goto('./');
+  await expect(node(page, 'f')).toHaveAttribute('data-value', '-12');
+  await breakFormattingOf4242(page);
+  await page.getByLabel('Value of z').fill('1414');
+  const crash = page
+    .getByRole('alert')
+    .filter({ hasText: 'Something went wrong drawing the canvas' });
+  await expect(crash).toContainText('cannot print 4242');
+  // The rest of the app is still there, and so is the circuit.
+  await expect(page.getByRole('banner')).toBeVisible();
+  await expect(page.getByLabel('Expression')).toHaveValue(/z = 1414/);
+  await crash.getByRole('button', { name: 'Reload the last good state' }).click();
+  await expect(node(page, 'f')).toHaveAttribute('data-value', '-12');
+  await expect(node(page, 'z')).toHaveAttribute('data-value', '-4');
+  await expect(crash).toHaveCount(0);
+  // React reports the error it caught on the console; nothing else went wrong.
+  expect(errors.filter((e) => !e.includes('cannot print 4242'))).toEqual([]);
+});
+
+test('a render error outside the canvas is caught by the app: never a blank page', async ({
+  page,
+}) => {
+  const errors = watchErrors(page);
+  await page.goto('./');
+  await expect(node(page, 'f')).toHaveAttribute('data-value', '-12');
+  // The pinned inspector shows the output's value too: f = 4242 breaks it as well.
+  await page.locator('.react-flow__pane').click({ position: { x: 5, y: 5 } });
+  await page.keyboard.press('i');
+  await expect(page.getByRole('complementary', { name: 'Inspector' })).toContainText(
+    'Output f = −12',
+  );
+  await breakFormattingOf4242(page);
+  await page.getByLabel('Value of z').fill('1414');
+  const crash = page.getByRole('alert').filter({ hasText: 'Something went wrong drawing the app' });
+  await expect(crash).toContainText('cannot print 4242');
+  await expect(page.getByRole('heading', { name: 'Backprop Circuits' })).toBeVisible();
+  await crash.getByRole('button', { name: 'Reload the last good state' }).click();
+  await expectAlive(page);
+  await expect(node(page, 'f')).toHaveAttribute('data-value', '-12');
+  expect(errors.filter((e) => !e.includes('cannot print 4242'))).toEqual([]);
+});
