@@ -1,4 +1,4 @@
-import type { Circuit, NodeId, PortName, Position, Tensor, Wire } from '../engine';
+import type { Circuit, NodeId, Params, PortName, Position, Tensor, Wire } from '../engine';
 import { getOp } from '../engine';
 
 /** A node as the editor keeps it: what it is. Where it is and its value live beside it. */
@@ -11,8 +11,12 @@ export interface DocNode {
 /**
  * The document the user edits, and the only state undo/redo tracks. It is split so that a
  * change can be classified by reference: a new `nodes`, `wires` or `output` is a change of
- * structure (recompile); a new `values` alone re-runs the compiled program; a new
- * `positions` alone changes nothing but the picture.
+ * structure (recompile); a new `values` or `params` alone re-runs the compiled program; a
+ * new `positions` alone changes nothing but the picture.
+ *
+ * Which ports hold a literal (and its shape) is part of the structure: every edit that adds
+ * or removes a literal also makes a new `nodes` or `wires`. Only the numbers inside a literal
+ * change on their own (`setParam`).
  */
 export interface Doc {
   readonly nodes: readonly DocNode[];
@@ -22,6 +26,11 @@ export interface Doc {
   readonly positions: ReadonlyMap<string, Position>;
   /** Values of inputs and constants, by node id. */
   readonly values: ReadonlyMap<string, Tensor>;
+  /**
+   * The literals written inside gates, by node id, then by port name (a null-prototype
+   * record): `x ** 2` is a `pow` gate with `{ b: 2 }`. Only gates with a literal have an entry.
+   */
+  readonly params: ReadonlyMap<string, Params>;
   /** The program text the circuit was made from, while it is unchanged; otherwise null. */
   readonly expression: string | null;
 }
@@ -32,15 +41,20 @@ export const EMPTY_DOC: Doc = {
   output: null,
   positions: new Map(),
   values: new Map(),
+  params: new Map(),
   expression: null,
 };
 
 export function docFromCircuit(circuit: Circuit, expression: string | null = null): Doc {
   const positions = new Map<string, Position>();
   const values = new Map<string, Tensor>();
+  const params = new Map<string, Params>();
   for (const node of circuit.nodes) {
     if (node.position) positions.set(node.id, node.position);
     if (node.value) values.set(node.id, node.value);
+    if (node.params !== undefined && Object.keys(node.params).length > 0) {
+      params.set(node.id, literalRecord(node.params));
+    }
   }
   return {
     nodes: circuit.nodes.map(({ id, op, label }) =>
@@ -50,6 +64,7 @@ export function docFromCircuit(circuit: Circuit, expression: string | null = nul
     output: circuit.output,
     positions,
     values,
+    params,
     expression,
   };
 }
@@ -59,15 +74,36 @@ export function docToCircuit(doc: Doc): Circuit {
     nodes: doc.nodes.map((node) => {
       const position = doc.positions.get(node.id);
       const value = doc.values.get(node.id);
+      const params = doc.params.get(node.id);
       return {
         ...node,
         ...(position ? { position } : {}),
         ...(value ? { value } : {}),
+        ...(params ? { params } : {}),
       };
     }),
     wires: doc.wires,
     output: doc.output,
   };
+}
+
+/**
+ * A copy of a table of literals as a null-prototype record (a port may be called anything a
+ * file says; `__proto__` must stay an ordinary key), with `changes` applied.
+ */
+export function literalRecord(from: Params, changes?: Params): Params {
+  const record: Record<string, Tensor> = Object.create(null);
+  for (const port of Object.keys(from)) record[port] = from[port];
+  if (changes) for (const port of Object.keys(changes)) record[port] = changes[port];
+  return record;
+}
+
+/** Every value and literal of the document: what the limit on numbers counts. */
+export function* numbersOf(doc: Pick<Doc, 'values' | 'params'>): Iterable<Tensor> {
+  yield* doc.values.values();
+  for (const record of doc.params.values()) {
+    for (const port of Object.keys(record)) yield record[port];
+  }
 }
 
 /** The key React Flow uses for a wire: one port takes one wire, so target + port is unique. */

@@ -1,94 +1,197 @@
-import { type Evaluation, type PlaybackStep, playbackSteps, type Value } from '../engine';
-import { wireKey } from './document';
-import type { ComputedView } from './evaluate';
+import {
+  type Evaluation,
+  type PlaybackStep,
+  type Program,
+  playbackSteps,
+  type Value,
+} from '../engine';
+import { type LiveView, SlotView } from './view';
 
 /**
- * When each number appears during playback, derived once per evaluation from the engine's
- * step list. Step k (0-based) is "done" once the cursor is past it: the cursor counts the
- * steps taken, 0 = reset, `steps.length` = the whole forward and backward pass.
+ * When each number appears during playback, derived once per evaluation from the program's
+ * arrays (and the engine's step list, for the step panel). Step k (0-based) is "done" once
+ * the cursor is past it: the cursor counts the steps taken, 0 = reset, `steps.length` = the
+ * whole forward and backward pass. Everything is indexed by slot, or by port cell for wires
+ * (`program.portStart[slot] + port`), as in the program.
+ *
+ * The steps are the gates in topological order (`program.gates`), then the seed, then the
+ * backward pass (`program.backwardGates`).
  */
 export interface Timeline {
+  readonly program: Program;
   readonly steps: readonly PlaybackStep[];
-  /** Index of the step that computes each gate's value, by node id. */
-  readonly forwardAt: ReadonlyMap<string, number>;
+  /** The step that computes each slot's value; -1 for inputs and constants (always shown). */
+  readonly forwardAt: Int32Array;
   /** Index of the seed step (∂f/∂f = 1), or -1 without an output. */
   readonly seedAt: number;
-  /** Each node's gradient contributions in order: at which step, and the running sum after it. */
-  readonly contributions: ReadonlyMap<string, readonly { step: number; sum: Value }[]>;
-  /** Index of the step after which each node's gradient is complete. */
-  readonly doneAt: ReadonlyMap<string, number>;
-  /** Index of the backward step that sends a gradient along each wire, by wire key. */
-  readonly wireAt: ReadonlyMap<string, number>;
+  /**
+   * Each slot's gradient contributions in step order: entries `gradStart[slot]` …
+   * `gradStart[slot + 1] - 1` of `gradStep` (at which step) and `gradSum` (the running sum
+   * after it). The seed is the output's first.
+   */
+  readonly gradStart: Int32Array;
+  readonly gradStep: Int32Array;
+  readonly gradSum: readonly Value[];
+  /** The step after which each slot's gradient is complete, or -1 (it gets none). */
+  readonly doneAt: Int32Array;
+  /** The backward step that sends a gradient along each port cell's wire, or -1. */
+  readonly wireAt: Int32Array;
 }
 
 export function buildTimeline(evaluation: Evaluation): Timeline {
+  const p = evaluation.program;
+  const n = p.ids.length;
   const steps = playbackSteps(evaluation);
-  const forwardAt = new Map<string, number>();
-  const contributions = new Map<string, { step: number; sum: Value }[]>();
-  const doneAt = new Map<string, number>();
-  const wireAt = new Map<string, number>();
-  let seedAt = -1;
-  steps.forEach((step, index) => {
-    if (step.kind === 'forward') {
-      forwardAt.set(step.node, index);
-    } else if (step.kind === 'seed') {
-      seedAt = index;
-      contributions.set(step.node, [{ step: index, sum: step.grad }]);
-      doneAt.set(step.node, index);
-    } else {
-      for (const term of step.terms) {
-        wireAt.set(wireKey({ to: step.node, port: term.port }), index);
-        const list = contributions.get(term.from);
-        if (list) list.push({ step: index, sum: term.after });
-        else contributions.set(term.from, [{ step: index, sum: term.after }]);
-        if (term.complete) doneAt.set(term.from, index);
-      }
+  const forwardAt = new Int32Array(n).fill(-1);
+  for (let k = 0; k < p.gates.length; k++) forwardAt[p.gates[k]] = k;
+  const gradStart = new Int32Array(n + 1);
+  const doneAt = new Int32Array(n).fill(-1);
+  const wireAt = new Int32Array(p.portSource.length).fill(-1);
+  if (p.output < 0) {
+    const none = new Int32Array(0);
+    return {
+      program: p,
+      steps,
+      forwardAt,
+      seedAt: -1,
+      gradStart,
+      gradStep: none,
+      gradSum: [],
+      doneAt,
+      wireAt,
+    };
+  }
+  const seedAt = p.gates.length;
+  const { backwardGates, portStart, portSource, contributionOffset, offsets } = p;
+
+  // How many contributions each slot receives, then where its list starts.
+  const count = new Int32Array(n);
+  count[p.output] = 1;
+  for (let j = 0; j < backwardGates.length; j++) {
+    const s = backwardGates[j];
+    for (let cell = portStart[s]; cell < portStart[s + 1]; cell++) {
+      if (contributionOffset[cell] >= 0) count[portSource[cell]]++;
     }
-  });
-  return { steps, forwardAt, seedAt, contributions, doneAt, wireAt };
+  }
+  for (let s = 0; s < n; s++) gradStart[s + 1] = gradStart[s] + count[s];
+  const total = gradStart[n];
+  const gradStep = new Int32Array(total);
+  const gradSum: Value[] = new Array(total);
+  const next = gradStart.slice(0, n);
+
+  // The running sums, added in the order of the backward pass (as its step list does).
+  const running = new Float64Array(p.size);
+  const contributions = evaluation.contributions;
+  const record = (slot: number, step: number) => {
+    const at = next[slot]++;
+    gradStep[at] = step;
+    const start = offsets[slot];
+    gradSum[at] =
+      p.shapes[slot].length === 0
+        ? running[start]
+        : { shape: p.shapes[slot], data: running.slice(start, offsets[slot + 1]) };
+    doneAt[slot] = step;
+  };
+  running.fill(1, offsets[p.output], offsets[p.output + 1]);
+  record(p.output, seedAt);
+  for (let j = 0; j < backwardGates.length; j++) {
+    const s = backwardGates[j];
+    const step = seedAt + 1 + j;
+    for (let cell = portStart[s]; cell < portStart[s + 1]; cell++) {
+      const from = contributionOffset[cell];
+      if (from < 0) continue;
+      const src = portSource[cell];
+      const start = offsets[src];
+      const size = offsets[src + 1] - start;
+      for (let i = 0; i < size; i++) running[start + i] += contributions[from + i];
+      record(src, step);
+      wireAt[cell] = step;
+    }
+  }
+  return { program: p, steps, forwardAt, seedAt, gradStart, gradStep, gradSum, doneAt, wireAt };
+}
+
+/** A slot's gradient contributions in step order: at which step, and the running sum after it. */
+export function gradientSteps(timeline: Timeline, slot: number): { step: number; sum: Value }[] {
+  const out: { step: number; sum: Value }[] = [];
+  if (slot < 0) return out;
+  for (let k = timeline.gradStart[slot]; k < timeline.gradStart[slot + 1]; k++) {
+    out.push({ step: timeline.gradStep[k], sum: timeline.gradSum[k] });
+  }
+  return out;
 }
 
 /**
  * What the canvas shows after `cursor` steps: values of inputs, constants and the gates
  * already computed; gradients from their first contribution on (the running sum); wires'
  * gradients once their gate's backward step is taken. At the end every node is complete,
- * including those that do not reach the output (gradient 0).
+ * including those that do not reach the output (gradient 0). Read from the live view and the
+ * timeline when asked: nothing is copied.
  */
-export function viewAt(live: ComputedView, timeline: Timeline, cursor: number): ComputedView {
-  const values = new Map<string, Value>();
-  const grads = new Map<string, Value>();
-  const wireGrads = new Map<string, Value>();
-  const done = new Map<string, boolean>();
-  const finished = cursor >= timeline.steps.length;
-  for (const [id, value] of live.values) {
-    const at = timeline.forwardAt.get(id);
-    if (at === undefined || at < cursor) values.set(id, value);
-    const list = timeline.contributions.get(id);
-    const liveGrad = live.grads.get(id);
-    if (list) {
-      // The running sum after the last contribution before the cursor (the list is in step order).
-      let last: Value | undefined;
-      let lo = 0;
-      let hi = list.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (list[mid].step < cursor) lo = mid + 1;
-        else hi = mid;
-      }
-      if (lo > 0) last = list[lo - 1].sum;
-      if (last !== undefined) grads.set(id, last);
-      const doneStep = timeline.doneAt.get(id);
-      done.set(id, doneStep !== undefined && doneStep < cursor);
-    } else if (finished && liveGrad !== undefined) {
-      grads.set(id, liveGrad);
-      done.set(id, true);
-    } else {
-      done.set(id, false);
+export class PlaybackView extends SlotView {
+  readonly program: Program;
+  readonly live: LiveView;
+  readonly timeline: Timeline;
+  readonly cursor: number;
+  readonly done = { get: (id: string) => this.doneAt(this.slot(id)) };
+  private readonly finished: boolean;
+
+  constructor(live: LiveView, timeline: Timeline, cursor: number) {
+    super();
+    this.program = live.program;
+    this.live = live;
+    this.timeline = timeline;
+    this.cursor = cursor;
+    this.finished = cursor >= timeline.steps.length;
+  }
+
+  get nonFinite(): ReadonlyMap<string, string> {
+    return this.live.nonFinite;
+  }
+
+  get nodeProblems(): ReadonlyMap<string, string> {
+    return this.live.nodeProblems;
+  }
+
+  valueAt(slot: number): Value | undefined {
+    if (slot < 0 || slot >= this.program.ids.length) return undefined;
+    const at = this.timeline.forwardAt[slot];
+    return at >= 0 && at >= this.cursor ? undefined : this.live.valueAt(slot);
+  }
+
+  gradAt(slot: number): Value | undefined {
+    if (slot < 0 || slot >= this.program.ids.length) return undefined;
+    const { gradStart, gradStep, gradSum } = this.timeline;
+    const start = gradStart[slot];
+    const end = gradStart[slot + 1];
+    if (start === end) return this.finished ? this.live.gradAt(slot) : undefined;
+    // The running sum after the last contribution before the cursor (the list is in step order).
+    let lo = start;
+    let hi = end;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (gradStep[mid] < this.cursor) lo = mid + 1;
+      else hi = mid;
     }
+    return lo > start ? gradSum[lo - 1] : undefined;
   }
-  for (const [key, grad] of live.wireGrads) {
-    const at = timeline.wireAt.get(key);
-    if (at !== undefined && at < cursor) wireGrads.set(key, grad);
+
+  doneAt(slot: number): boolean | undefined {
+    if (slot < 0 || slot >= this.program.ids.length) return undefined;
+    const { gradStart, doneAt } = this.timeline;
+    if (gradStart[slot] === gradStart[slot + 1]) return this.finished;
+    return doneAt[slot] >= 0 && doneAt[slot] < this.cursor;
   }
-  return { ...live, values, grads, wireGrads, done };
+
+  wireGradAt(slot: number, port: number): Value | undefined {
+    if (slot < 0 || slot >= this.program.ids.length) return undefined;
+    const cell = this.program.portStart[slot] + port;
+    if (port < 0 || cell >= this.program.portStart[slot + 1]) return undefined;
+    const at = this.timeline.wireAt[cell];
+    return at >= 0 && at < this.cursor ? this.live.wireGradAt(slot, port) : undefined;
+  }
+}
+
+export function viewAt(live: LiveView, timeline: Timeline, cursor: number): PlaybackView {
+  return new PlaybackView(live, timeline, cursor);
 }

@@ -14,13 +14,14 @@ const NO_POSITIONS: ReadonlyMap<string, Position> = new Map();
  * a NaN value).
  */
 export function useProgramText(): string | null {
-  const { expression, nodes, wires, output, values, program } = useApp(
+  const { expression, nodes, wires, output, values, params, program } = useApp(
     useShallow((s) => ({
       expression: s.doc.expression,
       nodes: s.doc.nodes,
       wires: s.doc.wires,
       output: s.doc.output,
       values: s.doc.values,
+      params: s.doc.params,
       // The store compiles on every change of structure; a value edit only re-runs it.
       program: s.program,
     })),
@@ -29,8 +30,16 @@ export function useProgramText(): string | null {
     if (expression !== null) return expression;
     if (nodes.length === 0 || nodes.length > MAX_PRINTED_NODES || !program) return null;
     return toProgram(
-      docToCircuit({ nodes, wires, output, values, positions: NO_POSITIONS, expression: null }),
+      docToCircuit({
+        nodes,
+        wires,
+        output,
+        values,
+        params,
+        positions: NO_POSITIONS,
+        expression: null,
+      }),
       program,
     );
-  }, [expression, nodes, wires, output, values, program]);
+  }, [expression, nodes, wires, output, values, params, program]);
 }

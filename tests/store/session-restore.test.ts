@@ -3,10 +3,10 @@
  * from starting. The store's steps are wrapped so that a test can make one of them throw.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { compile } from '../../src/engine/compile';
 import { type Circuit, nodeId } from '../../src/engine/types';
 import { GALLERY } from '../../src/examples';
 import { AUTOSAVE_KEY, Autosave } from '../../src/store/autosave';
-import { computeAll } from '../../src/store/evaluate';
 import { layoutCircuit } from '../../src/store/layout';
 import { type Session, startSession } from '../../src/ui/session';
 import { node, t, wire } from '../share/circuits';
@@ -14,19 +14,19 @@ import { FakeStorage } from './fakeStorage';
 import { FakeWindow } from './fakeWindow';
 
 /** The real steps, kept so that each test starts from them. */
-const real = vi.hoisted(() => ({}) as { computeAll?: unknown; layoutCircuit?: unknown });
+const real = vi.hoisted(() => ({}) as { compile?: unknown; layoutCircuit?: unknown });
 
-vi.mock('../../src/store/evaluate', async (original) => {
-  const actual = await original<typeof import('../../src/store/evaluate')>();
-  real.computeAll = actual.computeAll;
-  return { ...actual, computeAll: vi.fn(actual.computeAll) };
+vi.mock('../../src/engine/compile', async (original) => {
+  const actual = await original<typeof import('../../src/engine/compile')>();
+  real.compile = actual.compile;
+  return { ...actual, compile: vi.fn(actual.compile) };
 });
 vi.mock('../../src/store/layout', async (original) => {
   const actual = await original<typeof import('../../src/store/layout')>();
   real.layoutCircuit = actual.layoutCircuit;
   return { ...actual, layoutCircuit: vi.fn(actual.layoutCircuit) };
 });
-const realCompute = () => real.computeAll as typeof computeAll;
+const realCompile = () => real.compile as typeof compile;
 const realLayout = () => real.layoutCircuit as typeof layoutCircuit;
 
 /** A circuit with a node `boom`; the mocked steps throw when they meet it. */
@@ -48,7 +48,7 @@ const sessions: Session[] = [];
 
 beforeEach(() => {
   vi.useFakeTimers();
-  vi.mocked(computeAll).mockImplementation(realCompute());
+  vi.mocked(compile).mockImplementation(realCompile());
   vi.mocked(layoutCircuit).mockImplementation(realLayout());
 });
 
@@ -59,9 +59,9 @@ afterEach(() => {
 
 function failWhen(step: 'compute' | 'layout'): void {
   if (step === 'compute') {
-    vi.mocked(computeAll).mockImplementation((doc) => {
-      if (hasBoom(doc.nodes)) throw new TypeError('o.push is not a function');
-      return realCompute()(doc);
+    vi.mocked(compile).mockImplementation((circuit, options) => {
+      if (hasBoom(circuit.nodes)) throw new TypeError('o.push is not a function');
+      return realCompile()(circuit, options);
     });
   } else {
     vi.mocked(layoutCircuit).mockImplementation((nodes, wires, values) => {
