@@ -147,6 +147,23 @@ describe.each(HOSTILE)('the name %s', (name) => {
     expect(restored.getState().view.grads.get(name)).toBe(-4);
   });
 
+  it('names a gate whose literal is edited in place', () => {
+    const store = createAppStore();
+    expect(store.getState().applyExpression(`x = 3\n${name} = x * 2\nf = ${name} + 1`)).toBe(true);
+    expect(store.getState().doc.params.get(name)?.b.data[0]).toBe(2);
+    const { program } = store.getState();
+    expect(store.getState().setParam(name, 'b', scalar(5))).toBeUndefined();
+    expect(store.getState().program).toBe(program);
+    expect(store.getState().view.values.get('f')).toBe(16);
+    expect(store.getState().view.grads.get('x')).toBe(5);
+    store.getState().select([name]);
+    store.getState().duplicateSelection();
+    expect(store.getState().doc.params.get(`${name}1`)?.b.data[0]).toBe(5);
+    store.temporal.getState().undo();
+    store.temporal.getState().undo();
+    expect(store.getState().view.values.get('f')).toBe(7);
+  });
+
   it('is typed in a program', () => {
     const store = createAppStore();
     expect(store.getState().applyExpression(`${name} = 3\nf = ${name} * 2`)).toBe(true);
