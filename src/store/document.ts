@@ -98,6 +98,80 @@ export function literalRecord(from: Params, changes?: Params): Params {
   return record;
 }
 
+/**
+ * The map with `key` set to `value`, without copying it: a scrub sets one value many times a
+ * second, and copying a map of a thousand inputs each time would cost more than the run. The
+ * result reads like a copy (same entries, same order); a few changes are kept beside the map
+ * they change, and once there are more than `PATCH_LIMIT` distinct ones they are folded into
+ * a new map.
+ */
+export function withEntry<V>(
+  map: ReadonlyMap<string, V>,
+  key: string,
+  value: V,
+): ReadonlyMap<string, V> {
+  const base = map instanceof PatchedMap ? (map.base as ReadonlyMap<string, V>) : map;
+  const changes = new Map(map instanceof PatchedMap ? map.changes : undefined).set(key, value);
+  if (changes.size <= PATCH_LIMIT) return new PatchedMap(base, changes);
+  const flat = new Map(base);
+  for (const [k, v] of changes) flat.set(k, v);
+  return flat;
+}
+
+const PATCH_LIMIT = 32;
+
+/** A map and a few entries set over it, read as one map (see `withEntry`). */
+class PatchedMap<V> implements ReadonlyMap<string, V> {
+  readonly base: ReadonlyMap<string, V>;
+  readonly changes: ReadonlyMap<string, V>;
+  private count = -1;
+
+  constructor(base: ReadonlyMap<string, V>, changes: ReadonlyMap<string, V>) {
+    this.base = base;
+    this.changes = changes;
+  }
+
+  get(key: string): V | undefined {
+    return this.changes.has(key) ? this.changes.get(key) : this.base.get(key);
+  }
+
+  has(key: string): boolean {
+    return this.changes.has(key) || this.base.has(key);
+  }
+
+  get size(): number {
+    if (this.count < 0) {
+      let added = 0;
+      for (const key of this.changes.keys()) if (!this.base.has(key)) added++;
+      this.count = this.base.size + added;
+    }
+    return this.count;
+  }
+
+  *entries(): MapIterator<[string, V]> {
+    for (const [key, value] of this.base) {
+      yield [key, this.changes.has(key) ? (this.changes.get(key) as V) : value];
+    }
+    for (const [key, value] of this.changes) if (!this.base.has(key)) yield [key, value];
+  }
+
+  *keys(): MapIterator<string> {
+    for (const [key] of this.entries()) yield key;
+  }
+
+  *values(): MapIterator<V> {
+    for (const [, value] of this.entries()) yield value;
+  }
+
+  [Symbol.iterator](): MapIterator<[string, V]> {
+    return this.entries();
+  }
+
+  forEach(visit: (value: V, key: string, map: ReadonlyMap<string, V>) => void): void {
+    for (const [key, value] of this.entries()) visit(value, key, this);
+  }
+}
+
 /** Every value and literal of the document: what the limit on numbers counts. */
 export function* numbersOf(doc: Pick<Doc, 'values' | 'params'>): Iterable<Tensor> {
   yield* doc.values.values();

@@ -31,6 +31,7 @@ import {
   literalRecord,
   numbersOf,
   wireKey,
+  withEntry,
 } from '../document';
 import { clampPosition, freeSpot, layoutCircuit, positionFits } from '../layout';
 import { fanOutMessage, limitProblem, valueProblem } from '../limits';
@@ -165,7 +166,7 @@ export function createDocumentSlice(
       const op = opOf(id);
       if (op === undefined || !isSource(op)) return;
       const { doc } = get();
-      const values = new Map(doc.values).set(id, value);
+      const values = withEntry(doc.values, id, value);
       const old = doc.values.get(id);
       // The total of all numbers changes only with the size of this one.
       const problem =
@@ -202,7 +203,7 @@ export function createDocumentSlice(
       }
       const record = literalRecord(literals as Params, single(port, value));
       commit(
-        { ...doc, params: new Map(doc.params).set(id, record), expression: null },
+        { ...doc, params: withEntry(doc.params, id, record), expression: null },
         { kind: 'param', id, port },
       );
       return undefined;
