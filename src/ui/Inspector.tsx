@@ -1,10 +1,40 @@
 import { forwardRef, memo, useEffect, useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { fromNested, type GradientCheck, getOp, numericalGradient, type Value } from '../engine';
+import {
+  fromNested,
+  type GradientCheck,
+  getOp,
+  numericalGradient,
+  type OpDef,
+  type Params,
+  type Value,
+} from '../engine';
 import { formatNumber, formatSigned, formatValue, fullText } from './format';
+import { LiteralField } from './LiteralField';
 import { makeNameOf } from './playback/names';
 import { useApp, useAppStore } from './StoreContext';
 import { Tex } from './Tex';
+import { useSettled } from './useProgramText';
+
+/**
+ * The forward formula of a gate with its literals folded in, read off the declaration's
+ * folded local gradient (`∂/∂x (x²) = 2x` gives `x^{2}`); undefined if it has none.
+ */
+function foldedFormula(gradTex: readonly (string | null)[]): string | undefined {
+  for (const tex of gradTex) {
+    const m = tex?.match(/^\\frac\{\\partial\}\{\\partial [A-Za-z]+\}\\left\((.*)\\right\) = /s);
+    if (m) return m[1];
+  }
+  return undefined;
+}
+
+/** What the inspector writes for a gate: its formula and local gradients, literals folded in. */
+function gateFormulas(op: OpDef, params: Params | undefined) {
+  if (!params) return { forward: op.formula, local: op.localGradFormulas };
+  const folded = op.paramGradTex(params);
+  const local = folded.filter((tex): tex is string => tex !== null);
+  return { forward: foldedFormula(folded) ?? op.formula, local };
+}
 
 /** The side panel: what the selected gate computes, its local gradients and its numbers. */
 export const Inspector = memo(
@@ -79,23 +109,36 @@ function NodeDetails({ id, renameRef }: { id: string; renameRef: React.Ref<HTMLI
   const problem = useApp((s) => s.view.nodeProblems.get(id));
   const nonFinite = useApp((s) => s.view.nonFinite.get(id));
   const isOutput = useApp((s) => s.doc.output === id);
+  const params = useApp((s) => s.doc.params.get(id));
   if (!node) return null;
   const op = getOp(node.op);
   const name = node.label ?? node.id;
+  const formulas = op && op.kind !== 'source' ? gateFormulas(op, params) : undefined;
+  const literalPorts = op && params ? op.ports.filter((port) => Object.hasOwn(params, port)) : [];
+  // With literals, the wired port is called x in the folded formulas.
+  const wiredAs = (port: string) =>
+    literalPorts.length > 0 && wires.length === 1 ? `x (port ${port})` : port;
   return (
     <div className="inspector-body">
       <h2 className="inspector-title">
         {name} <span className="inspector-op">{op?.title ?? node.op}</span>
       </h2>
       <RenameField id={id} current={node.id} inputRef={renameRef} />
-      {op && op.kind !== 'source' && (
+      {op && formulas && (
         <section>
           <h3 className="inspector-subtitle">Forward</h3>
-          <Tex tex={op.formula} display />
-          <h3 className="inspector-subtitle">Local gradients</h3>
-          {op.localGradFormulas.map((f) => (
+          <Tex tex={formulas.forward} display />
+          <h3 className="inspector-subtitle">
+            {formulas.local.length === 1 ? 'Local gradient' : 'Local gradients'}
+          </h3>
+          {formulas.local.map((f) => (
             <Tex key={f} tex={f} display />
           ))}
+          {literalPorts.length > 0 && (
+            <p className="inspector-note">
+              A literal is part of its gate: it has no gradient of its own.
+            </p>
+          )}
           {op.pattern && <p className="inspector-pattern">{op.pattern}</p>}
         </section>
       )}
@@ -103,8 +146,12 @@ function NodeDetails({ id, renameRef }: { id: string; renameRef: React.Ref<HTMLI
         <h3 className="inspector-subtitle">Numbers</h3>
         <dl className="numbers">
           {wires.map((w) => (
-            <WireInput key={w.port} from={w.from} port={w.port} />
+            <WireInput key={w.port} from={w.from} port={wiredAs(w.port)} />
           ))}
+          {params &&
+            literalPorts.map((port) => (
+              <LiteralRow key={port} id={id} name={name} port={port} params={params} />
+            ))}
           <dt>value</dt>
           <dd className="num-value" title={fullText(value)}>
             {value === undefined ? '—' : formatValue(value)}
@@ -157,6 +204,27 @@ function WireInput({ from, port }: { from: string; port: string }) {
       </dt>
       <dd className="num-value" title={fullText(value)}>
         {value === undefined ? '—' : formatValue(value)}
+      </dd>
+    </>
+  );
+}
+
+function LiteralRow({
+  id,
+  name,
+  port,
+  params,
+}: {
+  id: string;
+  name: string;
+  port: string;
+  params: Params;
+}) {
+  return (
+    <>
+      <dt>{port} (literal)</dt>
+      <dd>
+        <LiteralField id={id} gate={name} port={port} value={params[port]} />
       </dd>
     </>
   );
@@ -274,24 +342,25 @@ const VERDICT_TEXT: Record<GradientCheck['verdict'], string> = {
   kink: 'near a kink: the difference quotient straddles it',
 };
 
-/** Analytic against numerical gradient for the selected input. */
+/**
+ * Analytic against numerical gradient for the selected input. It needs two runs of the
+ * circuit per entry of every input, so it is worked out only once the numbers have settled
+ * (not per frame while a value is scrubbed); until then the last result is shown, dimmed.
+ */
 function GradientCheckView({ id }: { id: string }) {
-  const program = useApp((s) => s.program);
-  const evaluation = useApp((s) => s.evaluation);
+  const live = useApp((s) => s.evaluation);
+  const evaluation = useSettled(live, (a, b) => a?.program !== b?.program);
   const check = useMemo(() => {
+    const program = evaluation?.program;
     if (!program || !evaluation || program.output < 0 || program.size > 200_000) return undefined;
     const slot = program.slot(id);
     if (slot < 0 || program.offsets[slot + 1] - program.offsets[slot] > 400) return undefined;
-    // Keyed by input id: a null-prototype object, so `__proto__` is an ordinary key.
-    const overrides: Record<string, Value> = Object.create(null);
-    for (const s of program.inputs) overrides[program.ids[s]] = evaluation.value(program.ids[s]);
-    return numericalGradient(program, overrides as never, { evaluation }).find(
-      (c) => c.node === id,
-    );
-  }, [program, evaluation, id]);
+    return numericalGradient(evaluation).find((c) => c.node === id);
+  }, [evaluation, id]);
   if (!check) return null;
+  const stale = evaluation !== live;
   return (
-    <section className="gradcheck">
+    <section className={`gradcheck${stale ? ' is-stale' : ''}`} aria-busy={stale}>
       <h3 className="inspector-subtitle">Gradient check</h3>
       <dl className="numbers">
         <dt>backprop</dt>
