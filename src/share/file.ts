@@ -1,6 +1,15 @@
 /**
- * The circuit file format, version 1: a JSON object
- * `{ "format": "backprop-circuit", "version": 1, "nodes": [...], "wires": [...], "output": id }`.
+ * The circuit file format, version 2: a JSON object
+ * `{ "format": "backprop-circuit", "version": 2, "nodes": [...], "wires": [...], "output": id }`.
+ *
+ * A node is `{ "id", "op", "label"?, "position"?: { "x", "y" }, "value"?, "params"? }`: an
+ * `input` has a `value`; a gate may hold numbers in some of its ports instead of wires, as
+ * `"params": { "b": 2 }` (for `x ** 2`), keyed by the op's port names. A value or a parameter
+ * is a number, a vector, or a matrix given as rows. A wire is `{ "from", "to", "port" }`.
+ *
+ * Version 1 had no `params`: every number was a `const` node wired into its gate. Such files
+ * are read by version 1's rules and migrated (src/share/migrations.ts); a file that mixes the
+ * two (version 2 with a `const` node, version 1 with `params`) is refused with a message.
  *
  * Writing is exact: every number comes back bit for bit, including NaN, ±Infinity (stored as
  * the strings "NaN", "Infinity", "-Infinity"), -0 and subnormals.
@@ -17,6 +26,7 @@
  */
 import { formatCount, LIMITS, overLimit } from '../engine/limits';
 import { getOp, isSource } from '../engine/ops';
+import type { Params } from '../engine/ops/types';
 import { SCALAR } from '../engine/tensor';
 import {
   type Circuit,
@@ -29,13 +39,17 @@ import {
   type Wire,
 } from '../engine/types';
 import { writeJson } from './json';
+import { constantsToParams, MIGRATIONS } from './migrations';
 import { decodeNumber, encodeNumber, type FileNumber } from './numbers';
+import { isRecord, kindOf, nodePlace, own, quote, withArticle } from './untrusted';
 
 export const FILE_FORMAT = 'backprop-circuit';
 /** The version this app writes, and the newest it reads. */
-export const FILE_VERSION = 1;
+export const FILE_VERSION = 2;
 /** The oldest version that ever existed. */
 const FIRST_VERSION = 1;
+/** The version that moved numbers from `const` nodes into their gates' `params`. */
+const PARAMS_VERSION = 2;
 
 // ---------------------------------------------------------------------------------------------
 // The file's shape
@@ -48,8 +62,10 @@ export interface FileNode {
   op: string;
   label?: string;
   position?: { x: number; y: number };
-  /** Only on `input` and `const` nodes. */
+  /** Only on `input` nodes (and, in version 1, `const` nodes). */
   value?: FileValue;
+  /** Only on gates: the numbers some of its ports hold instead of a wire, by port name. */
+  params?: Record<string, FileValue>;
 }
 
 export interface FileWire {
@@ -58,12 +74,18 @@ export interface FileWire {
   port: string;
 }
 
-export interface CircuitFileV1 {
+/** A file as this app writes it (the current version). */
+export interface CircuitFile {
   format: typeof FILE_FORMAT;
   version: typeof FILE_VERSION;
   nodes: FileNode[];
   wires: FileWire[];
   output: string | null;
+}
+
+/** A file of any version this app reads: older ones have the same fields, fewer of them. */
+export interface AnyCircuitFile extends Omit<CircuitFile, 'version'> {
+  version: number;
 }
 
 export type Decoded =
@@ -76,19 +98,29 @@ export type Decoded =
        * hostile object (a getter that throws, a proxy). JSON text never gets here.
        */
       unexpected?: true;
+      /**
+       * Set when the file was made by a newer version of the app (its format version is
+       * above `FILE_VERSION`): nothing is wrong with it, this app is too old to read it.
+       */
+      newer?: true;
     };
 
 // ---------------------------------------------------------------------------------------------
 // Writing
 
-/** The circuit as a plain file object, ready for JSON (non-finite numbers already named). */
-export function toFileObject(circuit: Circuit): CircuitFileV1 {
+/**
+ * The circuit as a plain file object, ready for JSON (non-finite numbers already named). A
+ * circuit that still holds `const` nodes is written as version 1 migrates it: each constant
+ * goes into the gates it feeds (see `constantsToParams`).
+ */
+export function toFileObject(circuit: Circuit): CircuitFile {
+  const current = constantsToParams(circuit);
   return {
     format: FILE_FORMAT,
     version: FILE_VERSION,
-    nodes: circuit.nodes.map((node) => writeFields(NODE_FIELDS, node)),
-    wires: circuit.wires.map((wire) => writeFields(WIRE_FIELDS, wire)),
-    output: circuit.output,
+    nodes: current.nodes.map((node) => writeFields(NODE_FIELDS, node)),
+    wires: current.wires.map((wire) => writeFields(WIRE_FIELDS, wire)),
+    output: current.output,
   };
 }
 
@@ -100,7 +132,8 @@ export function serializeCircuit(circuit: Circuit): string {
   return `${writeJson(toFileObject(circuit))}\n`;
 }
 
-function encodeTensor(t: Tensor): FileValue {
+/** A value or a parameter as a file writes it: a number, a vector, or a matrix as rows. */
+export function encodeTensor(t: Tensor): FileValue {
   const { shape, data } = t;
   if (shape.length === 0) return encodeNumber(data[0]);
   if (shape.length === 1) return Array.from(data, (x) => encodeNumber(x));
@@ -156,26 +189,6 @@ function parseText(text: unknown): Decoded {
   return decode(data);
 }
 
-/** Turns a file of version `n` into one of version `n + 1`. */
-type Migration = (file: object) => object;
-
-/**
- * One step per old version: `MIGRATIONS.get(n)` lifts a version-n file to version n + 1.
- * Version 1 is the only version so far, so the table is empty; a version 2 adds the entry
- * for 1 here, and nothing else in the reader changes.
- */
-const MIGRATIONS: ReadonlyMap<number, Migration> = new Map<number, Migration>();
-
-function migrate(file: object, from: number): object | string {
-  let current = file;
-  for (let version = from; version < FILE_VERSION; version++) {
-    const step = MIGRATIONS.get(version);
-    if (!step) return `files of format version ${version} can no longer be read`;
-    current = step(current);
-  }
-  return current;
-}
-
 function decode(data: unknown): Decoded {
   if (!isRecord(data)) {
     return failure(`a circuit file must be a JSON object, got ${kindOf(data)}`);
@@ -188,21 +201,49 @@ function decode(data: unknown): Decoded {
     return failure(`"version" must be a whole number, got ${kindOf(version)}`);
   }
   if (version > FILE_VERSION) {
-    return failure(
-      `this file was made by a newer version of Backprop Circuits (format version ${version}); ` +
-        `this app reads version ${FILE_VERSION}`,
-    );
+    return {
+      ok: false,
+      error:
+        `this file was made by a newer version of Backprop Circuits (format version ${version}); ` +
+        `this app reads versions up to ${FILE_VERSION}: update the app to open it`,
+      newer: true,
+    };
   }
   if (version < FIRST_VERSION) {
     return failure(`format version ${version} does not exist; versions start at ${FIRST_VERSION}`);
   }
-  const migrated = migrate(data, version);
-  if (typeof migrated === 'string') return failure(migrated);
-  return readCurrent(migrated);
+  const read = readVersion(data, version);
+  if (!read.ok) return read;
+  // Then lifted one version at a time, each step with its own rules (src/share/migrations.ts).
+  let circuit = read.circuit;
+  for (let step = version; step < FILE_VERSION; step++) {
+    const migration = MIGRATIONS.get(step);
+    if (!migration) return failure(`files of format version ${step} can no longer be read`);
+    circuit = migration(circuit, read.warnings);
+  }
+  return { ok: true, circuit, warnings: read.warnings };
 }
 
-/** Reads a file already in the current version's shape. */
-function readCurrent(file: object): Decoded {
+/**
+ * Reads a file by the rules of its own format version, without migrating it: a version-1
+ * file gives its `const` nodes as they are. For tests that compare a file with its migration.
+ */
+export function decodeAsWritten(
+  data: unknown,
+): { ok: true; version: number; circuit: Circuit; warnings: string[] } | Decoded {
+  return guarded(() => {
+    if (!isRecord(data)) return failure('a circuit file must be a JSON object');
+    const version = own(data, 'version');
+    if (typeof version !== 'number' || version < FIRST_VERSION || version > FILE_VERSION) {
+      return failure(`"version" must be ${FIRST_VERSION} to ${FILE_VERSION}`);
+    }
+    const read = readVersion(data, version);
+    return read.ok ? { ...read, version } : read;
+  });
+}
+
+/** Reads a file by the rules of `version` (what its nodes may hold). */
+function readVersion(file: object, version: number): Decoded {
   const warnings: string[] = [];
 
   const rawNodes = own(file, 'nodes');
@@ -224,7 +265,12 @@ function readCurrent(file: object): Decoded {
   const entries = countValueEntries(rawNodes);
   if (entries > LIMITS.totalEntries) {
     return failure(
-      overLimit('the circuit', entries, LIMITS.totalEntries, 'numbers in its values together'),
+      overLimit(
+        'the circuit',
+        entries,
+        LIMITS.totalEntries,
+        'numbers in its values and parameters together',
+      ),
     );
   }
 
@@ -232,8 +278,8 @@ function readCurrent(file: object): Decoded {
   // Keyed by untrusted ids, so a Map: an id such as "__proto__" is just another key.
   const byId = new Map<string, { node: CircuitNode; index: number }>();
   for (let i = 0; i < rawNodes.length; i++) {
-    const read = readRecord(NODE_FIELDS, rawNodes[i], { byId }, warnings, (draft) =>
-      draft.id === undefined ? `node ${i + 1}` : `node ${i + 1} (id ${quote(draft.id)})`,
+    const read = readRecord(NODE_FIELDS, rawNodes[i], { byId, version }, warnings, (draft) =>
+      nodePlace(i + 1, draft.id),
     );
     if (typeof read === 'string') return failure(read);
     nodes.push(read);
@@ -244,7 +290,13 @@ function readCurrent(file: object): Decoded {
   // Wires leaving each node, by id (a Map, like `byId`).
   const fanOut = new Map<string, number>();
   for (let i = 0; i < rawWires.length; i++) {
-    const read = readRecord(WIRE_FIELDS, rawWires[i], { byId }, warnings, () => `wire ${i + 1}`);
+    const read = readRecord(
+      WIRE_FIELDS,
+      rawWires[i],
+      { byId, version },
+      warnings,
+      () => `wire ${i + 1}`,
+    );
     if (typeof read === 'string') return failure(read);
     wires.push(read);
     fanOut.set(read.from, (fanOut.get(read.from) ?? 0) + 1);
@@ -269,22 +321,30 @@ function readCurrent(file: object): Decoded {
 }
 
 /**
- * How many numbers the values of the source nodes hold together, read from the raw arrays
- * without copying them: a vector counts its entries, a matrix its rows times the length of its
- * first row (a ragged matrix is refused later, by `readTensor`). Anything else counts 1.
+ * How many numbers the values of the source nodes and the parameters of the gates hold
+ * together, read from the raw arrays without copying them: a vector counts its entries, a
+ * matrix its rows times the length of its first row (a ragged matrix is refused later, by
+ * `readTensor`). Anything else counts 1.
  */
 function countValueEntries(rawNodes: readonly unknown[]): number {
   let total = 0;
   for (const raw of rawNodes) {
     if (!isRecord(raw)) continue;
     const op = own(raw, 'op');
-    if (typeof op !== 'string' || !isSource(op)) continue;
-    const value = own(raw, 'value');
-    if (!Array.isArray(value)) total += 1;
-    else if (Array.isArray(value[0])) total += value.length * (value[0] as unknown[]).length;
-    else total += value.length;
+    if (typeof op !== 'string') continue;
+    if (isSource(op)) total += countEntries(own(raw, 'value'));
+    const params = own(raw, 'params');
+    if (isRecord(params)) {
+      for (const key of Object.keys(params)) total += countEntries(own(params, key));
+    }
   }
   return total;
+}
+
+function countEntries(value: unknown): number {
+  if (!Array.isArray(value)) return 1;
+  if (Array.isArray(value[0])) return value.length * (value[0] as unknown[]).length;
+  return value.length;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -300,6 +360,8 @@ type Draft<M> = { -readonly [K in keyof M]?: M[K] };
 interface ReadContext {
   /** The nodes read so far, by id, with their 1-based place in the file. */
   readonly byId: ReadonlyMap<string, { readonly node: CircuitNode; readonly index: number }>;
+  /** The file's format version: what its records may hold. */
+  readonly version: number;
 }
 
 interface Field<M, F, K extends keyof M & keyof F> {
@@ -329,9 +391,15 @@ const NODE_FIELDS: FieldTable<CircuitNode, FileNode> = {
   },
   op: {
     write: (node) => node.op,
-    read(raw) {
+    read(raw, { version }) {
       if (typeof raw !== 'string') return fail(`op must be a string, got ${kindOf(raw)}`);
       if (!getOp(raw)) return fail(`unknown op ${quote(raw)}`);
+      if (raw === 'const' && version >= PARAMS_VERSION) {
+        return fail(
+          `op 'const' belongs to format version 1, but this file is version ${version}, ` +
+            'where a number a gate reads is one of its params (for example "params": { "b": 2 })',
+        );
+      }
       return keep(raw);
     },
   },
@@ -365,11 +433,72 @@ const NODE_FIELDS: FieldTable<CircuitNode, FileNode> = {
         return drop(`${withArticle(op)} node takes no value; its value was ignored`);
       }
       if (raw === undefined) return fail(`${withArticle(op)} node needs a value`);
-      const value = readTensor(raw);
+      const value = readTensor(raw, 'value');
       return typeof value === 'string' ? fail(value) : keep(value);
     },
   },
+  params: {
+    write: (node) => (node.params ? encodeParams(node.op, node.params) : undefined),
+    read: readParams,
+  },
 };
+
+/** A gate's parameters for the file, in the order of the op's ports; none gives undefined. */
+function encodeParams(opName: string, params: Params): Record<string, FileValue> | undefined {
+  const keys = Object.keys(params);
+  if (keys.length === 0) return undefined;
+  const ports: readonly string[] = getOp(opName)?.ports ?? [];
+  const order = (key: string) => {
+    const at = ports.indexOf(key);
+    return at < 0 ? ports.length : at;
+  };
+  const out: Record<string, FileValue> = Object.create(null);
+  for (const key of keys.sort((a, b) => order(a) - order(b))) out[key] = encodeTensor(params[key]);
+  return out;
+}
+
+/**
+ * Reads a gate's `params`: an object whose keys are ports of its op, each holding a number or
+ * an array of numbers. Only version 2 on has them, and only gates.
+ */
+function readParams(
+  raw: unknown,
+  { version }: ReadContext,
+  draft: Draft<CircuitNode>,
+): Outcome<Params> {
+  if (raw === undefined) return keep(undefined);
+  if (version < PARAMS_VERSION) {
+    return fail(
+      `params belong to format version ${PARAMS_VERSION}, but this file is version ${version}, ` +
+        "where a number a gate reads is a 'const' node wired into it",
+    );
+  }
+  const op = draft.op === undefined ? undefined : getOp(draft.op);
+  if (!op) return fail('params need an op'); // `op` is read first
+  if (op.kind === 'source') {
+    return fail(
+      `${withArticle(op.name)} node takes no params: only a gate has ports to hold numbers`,
+    );
+  }
+  if (!isRecord(raw)) {
+    return fail(`params must be an object of port names and numbers, got ${kindOf(raw)}`);
+  }
+  const params: Record<string, Tensor> = Object.create(null);
+  let count = 0;
+  for (const key of Object.keys(raw)) {
+    if (!op.ports.some((port) => port === key)) {
+      const ports = op.ports.map((port) => quote(port)).join(', ');
+      return fail(
+        `params has the key ${quote(key)}, which is not a port of ${op.name}; its ports are ${ports}`,
+      );
+    }
+    const value = readTensor(own(raw, key), `parameter ${quote(key)}`);
+    if (typeof value === 'string') return fail(value);
+    params[key] = value;
+    count++;
+  }
+  return keep(count === 0 ? undefined : params);
+}
 
 const WIRE_FIELDS: FieldTable<Wire, FileWire> = {
   from: {
@@ -387,9 +516,16 @@ const WIRE_FIELDS: FieldTable<Wire, FileWire> = {
       const op = target && getOp(target.op);
       if (!target || !op) return fail('port needs a target node'); // `to` is read first
       if (typeof raw !== 'string') return fail(`port must be a string, got ${kindOf(raw)}`);
-      if (op.ports.some((port) => port === raw)) return keep(portName(raw));
-      const ports = op.ports.map((port) => quote(port)).join(', ');
       const where = `node ${quote(target.id)} (${op.name})`;
+      if (op.ports.some((port) => port === raw)) {
+        if (target.params && Object.hasOwn(target.params, raw)) {
+          return fail(
+            `port ${quote(raw)} of ${where} holds a parameter; a port takes a wire or a parameter, not both`,
+          );
+        }
+        return keep(portName(raw));
+      }
+      const ports = op.ports.map((port) => quote(port)).join(', ');
       return fail(
         op.ports.length === 0
           ? `${where} takes no wires, so it has no port ${quote(raw)}`
@@ -495,18 +631,25 @@ function clamp(x: number, bound: number): number {
 }
 
 /**
- * Reads a value: a number, a vector of numbers, or a matrix as rows of equal length. Each
- * number may also be "NaN", "Infinity" or "-Infinity". Sizes are checked before anything is
- * allocated. Returns a message starting with "value" when the value is wrong.
+ * Reads a value or a parameter: a number, a vector of numbers, or a matrix as rows of equal
+ * length. Each number may also be "NaN", "Infinity" or "-Infinity". Sizes are checked before
+ * anything is allocated. Returns a message starting with `what` ("value", "parameter 'b'")
+ * when it is wrong.
  */
-function readTensor(raw: unknown): Tensor | string {
+function readTensor(raw: unknown, what: string): Tensor | string {
   const single = decodeNumber(raw);
   if (single !== undefined) return { shape: SCALAR, data: Float64Array.of(single) };
-  if (!Array.isArray(raw)) {
-    return `value must be a number or an array of numbers, got ${kindOf(raw)}`;
+  if (typeof raw === 'string') {
+    if (raw.trim() === '') return `${what} is empty; it must be a number or an array of numbers`;
+    if (Number.isFinite(Number(raw))) {
+      return `${what} must be a number, not the text ${quote(raw)} (write it without quotes)`;
+    }
   }
-  if (raw.length === 0) return 'value must not be an empty array';
-  if (raw.length > LIMITS.valueEntries) return tooLarge(raw.length);
+  if (!Array.isArray(raw)) {
+    return `${what} must be a number or an array of numbers, got ${kindOf(raw)}`;
+  }
+  if (raw.length === 0) return `${what} must not be an empty array`;
+  if (raw.length > LIMITS.valueEntries) return tooLarge(what, raw.length);
 
   if (!Array.isArray(raw[0])) {
     const data = new Float64Array(raw.length);
@@ -514,8 +657,8 @@ function readTensor(raw: unknown): Tensor | string {
       const x = decodeNumber(raw[i]);
       if (x === undefined) {
         return Array.isArray(raw[i])
-          ? 'value mixes numbers and rows; a matrix must be rows only'
-          : `value entry ${i + 1} is not a number (got ${kindOf(raw[i])})`;
+          ? `${what} mixes numbers and rows; a matrix must be rows only`
+          : `${what} entry ${i + 1} is not a number (got ${kindOf(raw[i])})`;
       }
       data[i] = x;
     }
@@ -524,21 +667,21 @@ function readTensor(raw: unknown): Tensor | string {
 
   const rows = raw.length;
   const cols = (raw[0] as unknown[]).length;
-  if (cols === 0) return 'value row 1 is empty';
-  if (rows * cols > LIMITS.valueEntries) return tooLarge(rows * cols);
+  if (cols === 0) return `${what} row 1 is empty`;
+  if (rows * cols > LIMITS.valueEntries) return tooLarge(what, rows * cols);
   const data = new Float64Array(rows * cols);
   for (let r = 0; r < rows; r++) {
     const row: unknown = raw[r];
-    if (!Array.isArray(row)) return 'value mixes rows and numbers; a matrix must be rows only';
+    if (!Array.isArray(row)) return `${what} mixes rows and numbers; a matrix must be rows only`;
     if (row.length !== cols) {
-      return `value row ${r + 1} has ${row.length} numbers but row 1 has ${cols}`;
+      return `${what} row ${r + 1} has ${row.length} numbers but row 1 has ${cols}`;
     }
     for (let c = 0; c < cols; c++) {
       const x = decodeNumber(row[c]);
       if (x === undefined) {
         return Array.isArray(row[c])
-          ? 'value has more than 2 dimensions; the most is a matrix'
-          : `value row ${r + 1}, column ${c + 1} is not a number (got ${kindOf(row[c])})`;
+          ? `${what} has more than 2 dimensions; the most is a matrix`
+          : `${what} row ${r + 1}, column ${c + 1} is not a number (got ${kindOf(row[c])})`;
       }
       data[r * cols + c] = x;
     }
@@ -546,41 +689,8 @@ function readTensor(raw: unknown): Tensor | string {
   return { shape: [rows, cols], data };
 }
 
-function tooLarge(entries: number): string {
-  return overLimit('value', entries, LIMITS.valueEntries, 'numbers');
-}
-
-// ---------------------------------------------------------------------------------------------
-// Small helpers
-
-/** A plain object (not null, not an array). */
-function isRecord(x: unknown): x is object {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
-
-/** An object's own property: inherited ones (from a prototype) are never read. */
-function own(obj: object, key: string): unknown {
-  return Object.hasOwn(obj, key) ? (obj as Record<string, unknown>)[key] : undefined;
-}
-
-/** Quotes untrusted text for a message, cut short if it is long. */
-function quote(text: string): string {
-  return `'${text.length > 40 ? `${text.slice(0, 40)}…` : text}'`;
-}
-
-/** What an unexpected value is, for a message: "null", "an array", "the text 'abc'". */
-function kindOf(x: unknown): string {
-  if (x === undefined) return 'nothing';
-  if (x === null) return 'null';
-  if (Array.isArray(x)) return 'an array';
-  if (typeof x === 'string') return `the text ${quote(x)}`;
-  if (typeof x === 'number') return `the number ${x}`;
-  if (typeof x === 'boolean') return String(x);
-  return `${typeof x === 'object' ? 'an object' : typeof x}`;
-}
-
-function withArticle(op: string): string {
-  return /^[aeiou]/.test(op) ? `an ${op}` : `a ${op}`;
+function tooLarge(what: string, entries: number): string {
+  return overLimit(what, entries, LIMITS.valueEntries, 'numbers');
 }
 
 /** The circuit as file text (an alias of `serializeCircuit`, the name the engine API uses). */

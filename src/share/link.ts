@@ -1,9 +1,11 @@
 /**
  * Links: a circuit, or the program it came from, carried in the URL's hash.
  *
- * - `#c=1.<data>` — the full state: circuit, layout, values, the program text if there was one,
+ * - `#c=2.<data>` — the full state: circuit, layout, values, the program text if there was one,
  *   and the view options. `<data>` is base64url (no padding) of the raw-deflated compact JSON
- *   described by the tables below; `1` is `LINK_VERSION`.
+ *   described by the tables below; `2` is `LINK_VERSION`. Links of version 1 (`#c=1.`) keep
+ *   opening: their payload is the same but for the `params` column, and it carries a version-1
+ *   circuit, which the file codec migrates.
  * - `#expr=<encodeURIComponent(program)>` — a program a teacher can write by hand.
  * - View flags in the same hash, `&`-separated like a query string:
  *   `embed=1`, `present=1`, `dark=1`, `step=N`. In a `#c` link they travel inside the data;
@@ -22,11 +24,15 @@
  * by their place in the node list, and positions are rounded to whole pixels:
  *
  * ```
- * {"nodes": {"id": ["x", "y", "f"], "op": ["input", "input", "mul"], "x": [0, 0, 200],
- *            "y": [0, 120, 60], "value": [-2, 5], "label": ["x", "y"]},
- *  "wires": {"from": [0, 1], "to": [2, 0], "port": ["a", "b"]},
- *  "output": 2, "expression": "x = -2\ny = 5\nf = x * y", "view": {"step": 3}}
+ * {"nodes": {"id": ["x", "y", "m", "f"], "op": ["input", "input", "mul", "pow"],
+ *            "x": [0, 0, 200, 400], "y": [0, 120, 60, 60], "value": [-2, 5],
+ *            "label": ["x", "y", null, "f"], "params": [null, null, null, {"b": 2}]},
+ *  "wires": {"from": [0, 1, 2], "to": [2, 0, 1], "port": ["a", "b", "a"]},
+ *  "output": 3, "expression": "x = -2\ny = 5\nm = x * y\nf = m ** 2", "view": {"step": 3}}
  * ```
+ *
+ * `params` holds each gate's parameters as the file format writes them (`{"b": 2}`, keyed by
+ * port), or null for a node without any.
  *
  * Numbers are written as the file format writes them (`"NaN"`, `"Infinity"`, `-0` kept). One
  * table per record (`NODE_COLUMNS`, `WIRE_COLUMNS`), one for the payload (`PAYLOAD_FIELDS`) and
@@ -34,10 +40,12 @@
  */
 import { deflateSync, Inflate, inflateSync } from 'fflate';
 import { formatCount, LIMITS, overLimit } from '../engine/limits';
+import { ALL_OPS } from '../engine/ops';
 import type { Circuit } from '../engine/types';
 import { decodeBase64Url, encodeBase64Url } from './base64url';
 import {
-  type CircuitFileV1,
+  type AnyCircuitFile,
+  type CircuitFile,
   decodeCircuitObject,
   FILE_FORMAT,
   FILE_VERSION,
@@ -48,9 +56,19 @@ import {
 import { writeCompactJson } from './json';
 
 /** The version of the `#c=` payload this app writes, and the newest it reads. */
-export const LINK_VERSION = 1;
+export const LINK_VERSION = 2;
 /** The oldest payload version that ever existed. */
 const FIRST_LINK_VERSION = 1;
+
+/**
+ * The circuit file version each link version carries: a link's columns rebuild a file of that
+ * version, which the file codec checks (and migrates, if it is older). Version 1 links predate
+ * parameters (a number was a `const` node); version 2 adds the `params` column.
+ */
+const FILE_VERSION_OF_LINK: ReadonlyMap<number, number> = new Map([
+  [1, 1],
+  [2, FILE_VERSION],
+]);
 
 /** The largest `step=N`: the playback step a link may open at. */
 const MAX_STEP = 1_000_000;
@@ -65,7 +83,15 @@ const MAX_STEP = 1_000_000;
 export const UNPACKED_CAP = (() => {
   const text = (characters: number) => 6 * characters + 3;
   const number = 27;
-  const perNode = text(LIMITS.idLength) + text(LIMITS.labelLength) + 32 + 3 * number;
+  // A gate's params: `{"a":…,"b":…}` around numbers counted with the entries below, or null.
+  let ports = 0;
+  let portName = 0;
+  for (const op of ALL_OPS) {
+    ports = Math.max(ports, op.ports.length);
+    for (const port of op.ports) portName = Math.max(portName, port.length);
+  }
+  const params = 3 + ports * (portName + 4);
+  const perNode = text(LIMITS.idLength) + text(LIMITS.labelLength) + 32 + 3 * number + params;
   const perEntry = number + 3; // a matrix of one column has brackets round every entry
   const perWire = 3 * number;
   return (
@@ -346,13 +372,12 @@ function readCircuitData(
         `this app reads version ${LINK_VERSION}`,
     );
   }
-  if (version < FIRST_LINK_VERSION) {
+  const fileVersion = FILE_VERSION_OF_LINK.get(version);
+  if (version < FIRST_LINK_VERSION || fileVersion === undefined) {
     return failure(
       `link version ${version} does not exist; versions start at ${FIRST_LINK_VERSION}`,
     );
   }
-  // Version 1 is the only payload version so far. A version 2 keeps a reader for version 1
-  // (turning it into the current shape) here, so old links keep working.
   const data = text.slice(dot + 1);
   if (data === '') return failure("the link's circuit is empty (nothing after the version)");
 
@@ -381,11 +406,13 @@ function readCircuitData(
     if (!(e instanceof SyntaxError)) throw e;
     return failure('the link is damaged: its data is not valid JSON');
   }
-  return readPayload(payload);
+  return readPayload(payload, fileVersion);
 }
 
+/** Reads the compact JSON into a file of `fileVersion`, then through the file codec. */
 function readPayload(
   payload: unknown,
+  fileVersion: number,
 ):
   | { ok: true; circuit: Circuit; expression?: string; view: ViewState; warnings: string[] }
   | { ok: false; error: string } {
@@ -405,10 +432,10 @@ function readPayload(
     const error = field.read(own(payload, key), draft, warnings);
     if (error !== undefined) return failure(`the link's circuit is not valid: ${error}`);
   }
-  const file: CircuitFileV1 = {
+  const file: AnyCircuitFile = {
     format: FILE_FORMAT,
-    // The file version whose fields link version 1 carries; later file versions migrate it.
-    version: FILE_VERSION,
+    // The file version whose fields this link version carries; the codec migrates older ones.
+    version: fileVersion,
     // Rebuilt from untrusted columns: the file codec checks every field.
     nodes: draft.nodes as unknown as FileNode[],
     wires: draft.wires as unknown as FileWire[],
@@ -552,7 +579,7 @@ function readViewFlag(
 
 /** What the writers look at. */
 interface WriteSource {
-  readonly file: CircuitFileV1;
+  readonly file: CircuitFile;
   readonly state: LinkState;
   /** A node id → its place in `file.nodes` (the first, if an id repeats). */
   readonly indexOf: ReadonlyMap<string, number>;
@@ -655,7 +682,11 @@ const DELTAS = {
   },
 };
 
-/** `nodes`: `{"id": [...], "op": [...], "x": [...], "y": [...], "value": [...], "label": [...]}`. */
+/**
+ * `nodes`: `{"id": [...], "op": [...], "x": [...], "y": [...], "value": [...], "label": [...],
+ * "params": [...]}`. The same table reads links of every version: a version-1 link has no
+ * `params`, and one that has them is refused by the file codec, as a version-1 file would be.
+ */
 const NODE_COLUMNS: ColumnTable<FileNode> = {
   id: same('id'),
   op: same('op'),
@@ -663,6 +694,7 @@ const NODE_COLUMNS: ColumnTable<FileNode> = {
   y: coordinate('y'),
   value: same('value'),
   label: same('label'),
+  params: same('params'),
 };
 
 /** `wires`: `{"from": [...], "to": [...], "port": [...]}`, nodes by place, `to` as deltas. */

@@ -14,6 +14,7 @@ import {
   type Tensor,
   type Wire,
 } from '../../src/engine/types';
+import { encodeTensor, FILE_FORMAT } from '../../src/share/file';
 
 export const t = (shape: Shape, data: number[]): Tensor => ({
   shape,
@@ -23,44 +24,103 @@ export const t = (shape: Shape, data: number[]): Tensor => ({
 export function node(
   id: string,
   op: string,
-  extra: { label?: string; position?: { x: number; y: number }; value?: Tensor } = {},
+  extra: {
+    label?: string;
+    position?: { x: number; y: number };
+    value?: Tensor;
+    params?: Record<string, Tensor>;
+  } = {},
 ): CircuitNode {
   return { id: nodeId(id), op, ...extra };
 }
+
+/** A scalar literal for a gate's params: `params: { b: lit(2) }`. */
+export const lit = (x: number): Tensor => t([], [x]);
 
 export function wire(from: string, to: string, port: string): Wire {
   return { from: nodeId(from), to: nodeId(to), port: portName(port) };
 }
 
 /**
- * The same circuit, number for number: Object.is on every value and position entry (so NaN,
- * -0 and ±Infinity count), the same fields on every node, the same wires and output.
+ * The same circuit, number for number: Object.is on every value, parameter and position entry
+ * (so NaN, -0 and ±Infinity count), the same fields on every node, the same parameter ports,
+ * the same wires and output. Throws once with the first difference (plain code, no `expect`:
+ * property tests call it thousands of times).
  */
 export function expectSameCircuit(actual: Circuit, expected: Circuit): void {
-  expect(actual.output).toBe(expected.output);
-  expect(actual.nodes.length).toBe(expected.nodes.length);
-  expected.nodes.forEach((want, i) => {
+  const difference = circuitDifference(actual, expected);
+  if (difference !== undefined) throw new Error(difference);
+}
+
+/** The first difference between two circuits, as a sentence; undefined when they are the same. */
+export function circuitDifference(actual: Circuit, expected: Circuit): string | undefined {
+  if (actual.output !== expected.output) return `output: ${actual.output} ≠ ${expected.output}`;
+  if (actual.nodes.length !== expected.nodes.length) {
+    return `node count: ${actual.nodes.length} ≠ ${expected.nodes.length}`;
+  }
+  for (let i = 0; i < expected.nodes.length; i++) {
     const got = actual.nodes[i];
-    expect(Object.keys(got).sort()).toEqual(Object.keys(want).sort());
-    expect(got.id).toBe(want.id);
-    expect(got.op).toBe(want.op);
-    expect(got.label).toBe(want.label);
+    const want = expected.nodes[i];
+    const where = `node ${i} (${JSON.stringify(want.id)})`;
+    const gotKeys = Object.keys(got).sort().join();
+    const wantKeys = Object.keys(want).sort().join();
+    if (gotKeys !== wantKeys) return `${where} fields: ${gotKeys} ≠ ${wantKeys}`;
+    if (got.id !== want.id || got.op !== want.op || got.label !== want.label) {
+      return `${where}: ${got.id}/${got.op}/${got.label} ≠ ${want.id}/${want.op}/${want.label}`;
+    }
     if (want.position) {
-      expect(Object.is(got.position?.x, want.position.x), `${want.id}.position.x`).toBe(true);
-      expect(Object.is(got.position?.y, want.position.y), `${want.id}.position.y`).toBe(true);
+      if (
+        !Object.is(got.position?.x, want.position.x) ||
+        !Object.is(got.position?.y, want.position.y)
+      ) {
+        return `${where} position: ${JSON.stringify(got.position)} ≠ ${JSON.stringify(want.position)}`;
+      }
     }
     if (want.value) {
-      expect(got.value?.shape).toEqual(want.value.shape);
-      expect(got.value?.data).toBeInstanceOf(Float64Array);
-      expect(got.value?.data.length).toBe(want.value.data.length);
-      want.value.data.forEach((x, j) => {
-        if (!Object.is(got.value?.data[j], x)) {
-          throw new Error(`node ${want.id} value[${j}]: expected ${x}, got ${got.value?.data[j]}`);
-        }
-      });
+      const difference = tensorDifference(got.value, want.value);
+      if (difference) return `${where} value: ${difference}`;
     }
-  });
-  expect(actual.wires).toEqual(expected.wires);
+    if (want.params) {
+      // The ports holding parameters, in any order (a file writes them in the op's order).
+      const gotPorts = Object.keys(got.params ?? {})
+        .sort()
+        .join();
+      const wantPorts = Object.keys(want.params).sort().join();
+      if (gotPorts !== wantPorts) return `${where} params: ports ${gotPorts} ≠ ${wantPorts}`;
+      for (const port of Object.keys(want.params)) {
+        const difference = tensorDifference(got.params?.[port], want.params[port]);
+        if (difference) return `${where} parameter ${port}: ${difference}`;
+      }
+    }
+  }
+  if (actual.wires.length !== expected.wires.length) {
+    return `wire count: ${actual.wires.length} ≠ ${expected.wires.length}`;
+  }
+  for (let i = 0; i < expected.wires.length; i++) {
+    const got = actual.wires[i];
+    const want = expected.wires[i];
+    if (
+      Object.keys(got).length !== 3 ||
+      got.from !== want.from ||
+      got.to !== want.to ||
+      got.port !== want.port
+    ) {
+      return `wire ${i}: ${JSON.stringify(got)} ≠ ${JSON.stringify(want)}`;
+    }
+  }
+  return undefined;
+}
+
+function tensorDifference(got: Tensor | undefined, want: Tensor): string | undefined {
+  if (!got || !(got.data instanceof Float64Array)) return 'not a tensor';
+  if (got.shape.length !== want.shape.length || got.shape.join() !== want.shape.join()) {
+    return `shape [${got.shape}] ≠ [${want.shape}]`;
+  }
+  if (got.data.length !== want.data.length) return 'length differs';
+  for (let j = 0; j < want.data.length; j++) {
+    if (!Object.is(got.data[j], want.data[j])) return `[${j}]: ${got.data[j]} ≠ ${want.data[j]}`;
+  }
+  return undefined;
 }
 
 /** How big and how strange the random circuits of `circuitArbitrary` are. */
@@ -76,11 +136,21 @@ export interface CircuitLimits {
   readonly scalarWeight: number;
   readonly maxVector: number;
   readonly maxSide: number;
+  /**
+   * How likely each port of a gate is to hold a parameter instead of taking wires, in tenths
+   * (0 … 10); 3 when not given, 0 for circuits without parameters.
+   */
+  readonly paramTenths?: number;
 }
 
+/** The most ports any op has. */
+const MAX_PORTS = Math.max(...ALL_OPS.map((op) => op.ports.length));
+
 /**
- * Random circuits for round trips: any op, hostile ids (`__proto__`…), values holding NaN,
- * ±Infinity, -0 and subnormals, wires into real ports (not necessarily a valid circuit).
+ * Random circuits of the current format for round trips: any op but the first format's
+ * `const`, hostile ids (`__proto__`…), values and parameters holding NaN, ±Infinity, -0 and
+ * subnormals, parameters in some ports of some gates, wires into the other ports (not
+ * necessarily a valid circuit).
  */
 export function circuitArbitrary(limits: CircuitLimits): fc.Arbitrary<Circuit> {
   const anyNumber = fc.double(); // includes NaN, ±Infinity, -0, subnormals and the extremes
@@ -111,37 +181,50 @@ export function circuitArbitrary(limits: CircuitLimits): fc.Arbitrary<Circuit> {
     fc.string({ minLength: 1, maxLength: limits.maxBinaryId, unit: 'binary' }),
     fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty'),
   );
+  const paramTenths = limits.paramTenths ?? 3;
   const nodeArb = fc.record(
     {
       id: idArb,
-      op: fc.constantFrom(...ALL_OPS.map((op) => op.name)),
+      op: fc.constantFrom(...ALL_OPS.filter((op) => op.name !== 'const').map((op) => op.name)),
       label: fc.string({ maxLength: limits.maxLabel, unit: 'binary' }),
       position: fc.record({ x: limits.coordinate, y: limits.coordinate }),
       value: tensorArb,
+      params: fc.array(fc.tuple(fc.integer({ min: 0, max: 9 }), tensorArb), {
+        minLength: MAX_PORTS,
+        maxLength: MAX_PORTS,
+      }),
     },
-    { requiredKeys: ['id', 'op', 'value'] },
+    { requiredKeys: ['id', 'op', 'value', 'params'] },
   );
   return fc
     .uniqueArray(nodeArb, { selector: (n) => n.id, maxLength: limits.maxNodes })
     .chain((raw) => {
-      const nodes: CircuitNode[] = raw.map(({ value, ...rest }) => ({
-        ...rest,
-        id: nodeId(rest.id),
-        ...(isSource(rest.op) ? { value } : {}),
-      }));
-      const targets = nodes.filter((n) => (getOp(n.op)?.ports.length ?? 0) > 0);
+      const nodes: CircuitNode[] = raw.map(({ value, params: drawn, ...rest }) => {
+        const ports = getOp(rest.op)?.ports ?? [];
+        const params: Record<string, Tensor> = {};
+        ports.forEach((port, i) => {
+          if (drawn[i][0] < paramTenths) params[port] = drawn[i][1];
+        });
+        return {
+          ...rest,
+          id: nodeId(rest.id),
+          ...(isSource(rest.op) ? { value } : {}),
+          ...(Object.keys(params).length > 0 ? { params } : {}),
+        };
+      });
+      // Wires go into the ports that hold no parameter.
+      const openPorts = nodes.flatMap((n) =>
+        (getOp(n.op)?.ports ?? [])
+          .filter((port) => !n.params || !Object.hasOwn(n.params, port))
+          .map((port) => ({ to: n.id, port })),
+      );
       const wires =
-        nodes.length === 0 || targets.length === 0
+        nodes.length === 0 || openPorts.length === 0
           ? fc.constant([] as Wire[])
           : fc.array(
-              fc.tuple(fc.nat(), fc.nat(), fc.nat()).map(([a, b, c]): Wire => {
-                const to = targets[b % targets.length];
-                const ports = getOp(to.op)?.ports ?? [];
-                return {
-                  from: nodes[a % nodes.length].id,
-                  to: to.id,
-                  port: ports[c % ports.length],
-                };
+              fc.tuple(fc.nat(), fc.nat()).map(([a, b]): Wire => {
+                const { to, port } = openPorts[b % openPorts.length];
+                return { from: nodes[a % nodes.length].id, to, port };
               }),
               { maxLength: limits.maxWires },
             );
@@ -151,6 +234,135 @@ export function circuitArbitrary(limits: CircuitLimits): fc.Arbitrary<Circuit> {
           : fc.option(fc.nat().map((i) => nodes[i % nodes.length].id));
       return fc.record({ nodes: fc.constant(nodes), wires, output });
     });
+}
+
+/**
+ * A file object of format version 1, as the first version of the app wrote it: numbers as
+ * `const` nodes, no params. (The app itself now writes version 2 only.)
+ */
+export function toV1FileObject(circuit: Circuit): Record<string, unknown> {
+  return {
+    format: FILE_FORMAT,
+    version: 1,
+    nodes: circuit.nodes.map((n) => ({
+      id: n.id,
+      op: n.op,
+      ...(n.label === undefined ? {} : { label: n.label }),
+      ...(n.position ? { position: { x: n.position.x, y: n.position.y } } : {}),
+      ...(n.value ? { value: encodeTensor(n.value) } : {}),
+    })),
+    wires: circuit.wires.map((w) => ({ from: w.from, to: w.to, port: w.port })),
+    output: circuit.output,
+  };
+}
+
+const UNARY = [
+  'neg',
+  'square',
+  'inv',
+  'identity',
+  'exp',
+  'log',
+  'sqrt',
+  'abs',
+  'relu',
+  'sigmoid',
+  'tanh',
+  'sin',
+  'cos',
+];
+const BINARY = ['add', 'sub', 'mul', 'div', 'pow', 'max', 'min'];
+const REDUCE = ['sum', 'mean', 'reducemax', 'reducemin'];
+
+/**
+ * A random circuit of the first format that compiles: inputs and `const` nodes of scalars,
+ * vectors and matrices (a few of them NaN, ±Infinity or -0), and gates of every kind whose
+ * operands fit. Constants are read by one gate, by several, by both ports of one gate, or by
+ * none, and now and then the output is a constant. For the version 1 → 2 migration.
+ */
+export function randomV1Circuit(random: () => number): Circuit {
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
+  const nodes: CircuitNode[] = [];
+  const shapes: Shape[] = [];
+  const wires: Wire[] = [];
+  const number = () => {
+    const r = random();
+    if (r < 0.03) return pick([Number.NaN, Number.POSITIVE_INFINITY, -0, 0]);
+    if (r < 0.4) return pick([1, 2, -1, 0.5, 3, -2]);
+    return Math.round((random() * 8 - 4) * 1000) / 1000;
+  };
+  const shapeArb = (): Shape => {
+    const r = random();
+    if (r < 0.6) return [];
+    if (r < 0.8) return [1 + Math.floor(random() * 3)];
+    return [1 + Math.floor(random() * 3), 1 + Math.floor(random() * 3)];
+  };
+  const add = (id: string, op: string, shape: Shape, extra: Partial<CircuitNode> = {}) => {
+    nodes.push({ id: nodeId(id), op, ...extra });
+    shapes.push(shape);
+    return nodes.length - 1;
+  };
+  const source = (op: 'input' | 'const', shape: Shape) => {
+    const size = shape.reduce((a: number, b: number) => a * b, 1);
+    const id = `${op === 'input' ? 'x' : 'c'}${nodes.length}`;
+    return add(id, op, shape, {
+      value: t(shape, Array.from({ length: size }, number)),
+      ...(random() < 0.5 ? { position: { x: nodes.length * 40, y: 0 } } : {}),
+    });
+  };
+  const same = (a: Shape, b: Shape) => a.length === b.length && a.every((d, i) => d === b[i]);
+  /** An earlier node of this shape (a constant, more often than not), or a new one. */
+  const operand = (shape: Shape): number => {
+    const fits = shapes.flatMap((s, i) => (same(s, shape) ? [i] : []));
+    const constants = fits.filter((i) => nodes[i].op === 'const');
+    const r = random();
+    if (r < 0.35 && constants.length > 0) return pick(constants);
+    if (r < 0.55) return source('const', shape);
+    if (fits.length > 0) return pick(fits);
+    return source(random() < 0.5 ? 'const' : 'input', shape);
+  };
+  const connect = (from: number, to: number, port: string) => {
+    wires.push({ from: nodes[from].id, to: nodes[to].id, port: portName(port) });
+  };
+
+  const inputs = 1 + Math.floor(random() * 3);
+  for (let i = 0; i < inputs; i++) source('input', shapeArb());
+  const gates = 2 + Math.floor(random() * 8);
+  for (let g = 0; g < gates; g++) {
+    const a = pick(nodes.map((_, i) => i));
+    const sa = shapes[a];
+    const kind = random();
+    const id = `g${nodes.length}`;
+    if (kind < 0.45) {
+      const op = pick(BINARY);
+      // The other operand: the same shape, or a scalar; now and then the same node twice.
+      const b = random() < 0.08 ? a : operand(random() < 0.3 ? [] : sa);
+      const swap = random() < 0.3;
+      const gate = add(id, op, shapes[b].length === 0 ? sa : shapes[b]);
+      connect(swap ? b : a, gate, 'a');
+      connect(swap ? a : b, gate, 'b');
+    } else if (kind < 0.8) {
+      const gate = add(id, pick(UNARY), sa);
+      connect(a, gate, 'x');
+    } else if (kind < 0.9 && sa.length === 2) {
+      const cols = 1 + Math.floor(random() * 3);
+      const b = operand([sa[1], cols]);
+      const gate = add(id, 'matmul', [sa[0], cols]);
+      connect(a, gate, 'a');
+      connect(b, gate, 'b');
+    } else if (kind < 0.95 && sa.length === 2) {
+      const gate = add(id, 'transpose', [sa[1], sa[0]]);
+      connect(a, gate, 'x');
+    } else {
+      const gate = add(id, pick(REDUCE), []);
+      connect(a, gate, 'x');
+    }
+  }
+  // Now and then a constant no gate reads, and now and then the output is a constant.
+  if (random() < 0.3) source('const', shapeArb());
+  const constants = nodes.flatMap((n, i) => (n.op === 'const' ? [i] : []));
+  const output = random() < 0.08 && constants.length > 0 ? pick(constants) : nodes.length - 1;
+  return { nodes, wires, output: nodes[output].id };
 }
 
 /**

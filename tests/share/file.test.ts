@@ -1,11 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { compile } from '../../src/engine/compile';
 import { LIMITS } from '../../src/engine/limits';
 import type { Circuit } from '../../src/engine/types';
 import { nodeId } from '../../src/engine/types';
 import {
-  type CircuitFileV1,
+  type CircuitFile,
   type Decoded,
+  decodeAsWritten,
   decodeCircuitObject,
   FILE_FORMAT,
   FILE_VERSION,
@@ -19,9 +21,11 @@ import {
   expectPrototypeUntouched,
   expectSameCircuit,
   hostileEditArb,
+  lit,
   node,
   prototypeChange,
   t,
+  toV1FileObject,
   wire,
 } from './circuits';
 
@@ -39,7 +43,7 @@ function expectError(decoded: Decoded): string {
 }
 
 /** A minimal valid file object whose parts a test can replace. */
-function file(parts: Partial<Record<keyof CircuitFileV1, unknown>> = {}): Record<string, unknown> {
+function file(parts: Partial<Record<keyof CircuitFile, unknown>> = {}): Record<string, unknown> {
   return {
     format: FILE_FORMAT,
     version: FILE_VERSION,
@@ -88,21 +92,32 @@ const classic: Circuit = {
 const awkwardNumbers: Circuit = {
   nodes: [
     node('nan', 'input', { value: t([], [Number.NaN]) }),
-    node('negzero', 'const', { value: t([], [-0]), position: { x: -0, y: 5e-324 } }),
+    node('negzero', 'input', { value: t([], [-0]), position: { x: -0, y: 5e-324 } }),
     node('vec', 'input', {
       value: t([6], [5e-324, -5e-324, 1.7976931348623157e308, -0, 0, 0.1 + 0.2]),
     }),
     node('mat', 'input', {
       value: t([2, 3], [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -0, 1, -1]),
     }),
-    node('one', 'const', { value: t([1], [-0]) }),
-    node('cell', 'const', { value: t([1, 1], [Number.NEGATIVE_INFINITY]) }),
-    node('row', 'const', { value: t([1, 3], [1, 2, 3]) }),
-    node('col', 'const', { value: t([3, 1], [1, 2, 3]) }),
+    node('one', 'neg', { params: { x: t([1], [-0]) } }),
+    node('cell', 'exp', { params: { x: t([1, 1], [Number.NEGATIVE_INFINITY]) } }),
+    node('row', 'add', { params: { a: t([1, 3], [1, 2, 3]) } }),
+    node('col', 'mul', { params: { a: lit(Number.NaN), b: t([3, 1], [1, 2, 3]) } }),
     node('m', 'matmul', { label: '' }),
   ],
-  wires: [wire('vec', 'm', 'a'), wire('mat', 'm', 'b')],
+  wires: [wire('vec', 'm', 'a'), wire('mat', 'm', 'b'), wire('negzero', 'row', 'b')],
   output: null,
+};
+
+/** `x ** 2 + 1` as gates with their numbers inside. */
+const withParams: Circuit = {
+  nodes: [
+    node('x', 'input', { label: 'x', value: t([], [-3]) }),
+    node('sq', 'pow', { params: { b: lit(2) } }),
+    node('f', 'add', { label: 'f', params: { b: lit(1) } }),
+  ],
+  wires: [wire('x', 'sq', 'a'), wire('sq', 'f', 'a')],
+  output: nodeId('f'),
 };
 
 const trickyIds: Circuit = {
@@ -127,6 +142,7 @@ describe('round trip of hand-built circuits', () => {
     ['classic', classic],
     ['awkward numbers', awkwardNumbers],
     ['tricky ids', trickyIds],
+    ['parameters', withParams],
     ['empty', empty],
   ])('%s survives text and object round trips exactly', (_name, circuit) => {
     const text = serializeCircuit(circuit);
@@ -143,7 +159,7 @@ describe('round trip of hand-built circuits', () => {
     const text = serializeCircuit(awkwardNumbers);
     const data = JSON.parse(text);
     expect(data.format).toBe('backprop-circuit');
-    expect(data.version).toBe(1);
+    expect(data.version).toBe(2);
     expect(Object.is(data.nodes[1].value, -0)).toBe(true);
     expect(data.nodes[0].value).toBe('NaN');
     expect(data.nodes[3].value).toEqual([
@@ -152,9 +168,14 @@ describe('round trip of hand-built circuits', () => {
     ]);
     expect(data.nodes[2].value[0]).toBe(5e-324);
     expect(data.nodes[2].value[2]).toBe(1.7976931348623157e308);
+    // Parameters are written like values, in the order of the op's ports.
+    expect(Object.is(data.nodes[4].params.x[0], -0)).toBe(true);
+    expect(data.nodes[5].params).toEqual({ x: [['-Infinity']] });
+    expect(Object.keys(data.nodes[7].params)).toEqual(['a', 'b']);
+    expect(data.nodes[7].params.a).toBe('NaN');
     // Each matrix row on its own line, so the text reads as a grid.
-    expect(text).toContain('"value": [\n        [1, 2, 3]\n      ]');
-    expect(text).toContain('"value": [\n        [1],\n        [2],\n        [3]\n      ]');
+    expect(text).toContain('"a": [\n          [1, 2, 3]\n        ]');
+    expect(text).toContain('"b": [\n          [1],\n          [2],\n          [3]\n        ]');
     expect(text).toContain(
       '"value": [5e-324, -5e-324, 1.7976931348623157e+308, -0, 0, 0.30000000000000004]',
     );
@@ -164,7 +185,7 @@ describe('round trip of hand-built circuits', () => {
   it('lays text out with two-space indents', () => {
     const text = serializeCircuit(classic);
     expect(
-      text.startsWith('{\n  "format": "backprop-circuit",\n  "version": 1,\n  "nodes": [\n'),
+      text.startsWith('{\n  "format": "backprop-circuit",\n  "version": 2,\n  "nodes": [\n'),
     ).toBe(true);
     expect(JSON.parse(text)).toEqual(toFileObject(classic));
     expect(toFileObject(classic).nodes[3]).toEqual({
@@ -172,6 +193,31 @@ describe('round trip of hand-built circuits', () => {
       op: 'add',
       position: { x: 200, y: 60 },
     });
+  });
+
+  it('writes a gate’s params as the design documents them', () => {
+    expect(toFileObject(withParams).nodes.slice(1)).toEqual([
+      { id: 'sq', op: 'pow', params: { b: 2 } },
+      { id: 'f', op: 'add', label: 'f', params: { b: 1 } },
+    ]);
+  });
+
+  it('writes a circuit that still holds const nodes as version 1 migrates it', () => {
+    const v1: Circuit = {
+      nodes: [
+        node('x', 'input', { value: t([], [-3]) }),
+        node('two', 'const', { value: t([], [2]) }),
+        node('f', 'pow'),
+      ],
+      wires: [wire('x', 'f', 'a'), wire('two', 'f', 'b')],
+      output: nodeId('f'),
+    };
+    const written = toFileObject(v1);
+    expect(written.nodes).toEqual([
+      { id: 'x', op: 'input', value: -3 },
+      { id: 'f', op: 'pow', params: { b: 2 } },
+    ]);
+    expect(written.wires).toEqual([{ from: 'x', to: 'f', port: 'a' }]);
   });
 
   it('leaves out the value of a node whose op takes none', () => {
@@ -278,14 +324,19 @@ describe('the envelope', () => {
     );
   });
 
-  it('explains a file from a newer version', () => {
-    expect(expectError(decodeCircuitObject(file({ version: 2 })))).toBe(
-      'this file was made by a newer version of Backprop Circuits (format version 2); ' +
-        'this app reads version 1',
-    );
+  it('explains a file from a newer version, and marks it as newer', () => {
+    expect(decodeCircuitObject(file({ version: 3 }))).toEqual({
+      ok: false,
+      error:
+        'this file was made by a newer version of Backprop Circuits (format version 3); ' +
+        'this app reads versions up to 2: update the app to open it',
+      newer: true,
+    });
     expect(expectError(parseCircuitFile(JSON.stringify(file({ version: 17 }))))).toContain(
-      '(format version 17); this app reads version 1',
+      '(format version 17); this app reads versions up to 2',
     );
+    // Other refusals are not "newer".
+    expect(decodeCircuitObject(file({ version: 0 }))).not.toHaveProperty('newer');
   });
 
   it('rejects versions before the first', () => {
@@ -439,27 +490,40 @@ describe('limits', () => {
     expect(full.circuit.nodes[0].value?.shape).toEqual([100_000]);
   });
 
-  it('limits all the values together to LIMITS.totalEntries numbers', () => {
+  it('limits all the values and parameters together to LIMITS.totalEntries numbers', () => {
+    expect(LIMITS.totalEntries).toBe(120_000);
     const row = new Array(1000).fill(0.5);
     const big = Array.from({ length: 100 }, () => row); // 100,000 numbers
-    const nodes: { id: string; op: string; value: unknown }[] = [
+    const nodes: Record<string, unknown>[] = [
       { id: 'a', op: 'input', value: big },
-      { id: 'b', op: 'const', value: big },
+      { id: 'b', op: 'mul', params: { b: big.slice(0, 10), a: 2 } }, // 10,001 numbers
       { id: 'c', op: 'neg', value: big }, // not a source: its value is ignored, not counted
+      { id: 'd', op: 'add', params: { a: big.slice(0, 9), b: row.slice(0, 999) } }, // 9,999
     ];
     const ok = expectOk(decodeCircuitObject(file({ nodes, wires: [], output: null })));
     expect(ok.circuit.nodes.map((n) => n.value?.data.length)).toEqual([
       100_000,
-      100_000,
+      undefined,
+      undefined,
       undefined,
     ]);
+    expect(ok.circuit.nodes[1].params?.b.shape).toEqual([10, 1000]);
     expect(ok.warnings).toEqual([
       "node 3 (id 'c'): a neg node takes no value; its value was ignored",
     ]);
-    nodes.push({ id: 'd', op: 'input', value: [1, 2] });
-    expect(expectError(decodeCircuitObject(file({ nodes, wires: [], output: null })))).toBe(
-      'the circuit has 200,002 numbers in its values together; the limit is 200,000',
-    );
+    // One more number, in a value or in a parameter, is one too many.
+    for (const extra of [
+      { id: 'e', op: 'input', value: 1 },
+      { id: 'e', op: 'neg', params: { x: [1] } },
+    ]) {
+      expect(
+        expectError(
+          decodeCircuitObject(file({ nodes: [...nodes, extra], wires: [], output: null })),
+        ),
+      ).toBe(
+        'the circuit has 120,001 numbers in its values and parameters together; the limit is 120,000',
+      );
+    }
   });
 
   it('moves a position farther than LIMITS.position to the bound, with a warning', () => {
@@ -559,13 +623,15 @@ describe('nodes', () => {
     }
   });
 
-  it('of op input or const need a value', () => {
+  it('of op input (or, in version 1, const) need a value', () => {
     expect(nodeError(0, { id: 'x', op: 'input' })).toBe(
       "node 1 (id 'x'): an input node needs a value",
     );
-    expect(nodeError(0, { id: 'c', op: 'const' })).toBe(
-      "node 1 (id 'c'): a const node needs a value",
-    );
+    expect(
+      expectError(
+        decodeCircuitObject(file({ version: 1, nodes: [{ id: 'c', op: 'const' }], wires: [] })),
+      ),
+    ).toBe("node 1 (id 'c'): a const node needs a value");
   });
 
   it('of other ops have their value ignored with a warning', () => {
@@ -580,13 +646,13 @@ describe('nodes', () => {
 });
 
 describe('values', () => {
-  const valueError = (value: unknown) => nodeError(2, { id: 'v', op: 'const', value });
+  const valueError = (value: unknown) => nodeError(2, { id: 'v', op: 'input', value });
 
   it('read numbers, vectors, matrices and the three names', () => {
     const read = (value: unknown) =>
       expectOk(
         decodeCircuitObject(
-          file({ nodes: [{ id: 'v', op: 'const', value }], wires: [], output: null }),
+          file({ nodes: [{ id: 'v', op: 'input', value }], wires: [], output: null }),
         ),
       ).circuit.nodes[0].value;
     expect(read(3)).toEqual(t([], [3]));
@@ -615,6 +681,12 @@ describe('values', () => {
     expect(valueError('nan')).toBe(
       "node 3 (id 'v'): value must be a number or an array of numbers, got the text 'nan'",
     );
+    expect(valueError('')).toBe(
+      "node 3 (id 'v'): value is empty; it must be a number or an array of numbers",
+    );
+    expect(valueError(' 2.5')).toBe(
+      "node 3 (id 'v'): value must be a number, not the text ' 2.5' (write it without quotes)",
+    );
     expect(valueError(null)).toBe(
       "node 3 (id 'v'): value must be a number or an array of numbers, got null",
     );
@@ -642,6 +714,162 @@ describe('values', () => {
     expect(valueError([[[1]]])).toBe(
       "node 3 (id 'v'): value has more than 2 dimensions; the most is a matrix",
     );
+  });
+});
+
+describe('parameters (version 2)', () => {
+  /** The file with gate f given these params (and only the wire from x, into port a). */
+  const withParamsOf = (params: unknown, op = 'mul') =>
+    file({
+      nodes: [
+        { id: 'x', op: 'input', value: 2 },
+        { id: 'y', op: 'input', value: -3 },
+        { id: 'f', op, params },
+      ],
+      wires: [{ from: 'x', to: 'f', port: 'a' }],
+    });
+  const paramError = (params: unknown, op?: string) =>
+    expectError(decodeCircuitObject(withParamsOf(params, op)));
+
+  it('read numbers, vectors, matrices and the three names, keyed by port', () => {
+    const read = (params: unknown) =>
+      expectOk(decodeCircuitObject(withParamsOf(params))).circuit.nodes[2].params;
+    expect(read({ b: 2 })).toEqual({ b: t([], [2]) });
+    expect(Object.is(read({ b: 'NaN' })?.b.data[0], Number.NaN)).toBe(true);
+    expect(Object.is(read({ b: -0 })?.b.data[0], -0)).toBe(true);
+    expect(read({ b: [1, '-Infinity'] })).toEqual({ b: t([2], [1, Number.NEGATIVE_INFINITY]) });
+    expect(read({ b: [[1], [2]] })).toEqual({ b: t([2, 1], [1, 2]) });
+    // An empty table is no params at all.
+    expect(expectOk(decodeCircuitObject(withParamsOf({}))).circuit.nodes[2]).toEqual({
+      id: 'f',
+      op: 'mul',
+    });
+  });
+
+  it('refuse a parameter that is text, empty, or not numbers, naming the node and port', () => {
+    expect(paramError({ b: 'abc' })).toBe(
+      "node 3 (id 'f'): parameter 'b' must be a number or an array of numbers, got the text 'abc'",
+    );
+    expect(paramError({ b: '' })).toBe(
+      "node 3 (id 'f'): parameter 'b' is empty; it must be a number or an array of numbers",
+    );
+    expect(paramError({ b: '2' })).toBe(
+      "node 3 (id 'f'): parameter 'b' must be a number, not the text '2' (write it without quotes)",
+    );
+    expect(paramError({ b: null })).toBe(
+      "node 3 (id 'f'): parameter 'b' must be a number or an array of numbers, got null",
+    );
+    expect(paramError({ b: [] })).toBe("node 3 (id 'f'): parameter 'b' must not be an empty array");
+    expect(paramError({ b: [1, 'x'] })).toBe(
+      "node 3 (id 'f'): parameter 'b' entry 2 is not a number (got the text 'x')",
+    );
+    expect(paramError({ b: [[1, 2], [3]] })).toBe(
+      "node 3 (id 'f'): parameter 'b' row 2 has 1 numbers but row 1 has 2",
+    );
+    expect(paramError({ b: new Array(LIMITS.valueEntries + 1).fill(1) })).toBe(
+      "node 3 (id 'f'): parameter 'b' has 100,001 numbers; the limit is 100,000",
+    );
+  });
+
+  it('must be a table of ports', () => {
+    expect(paramError(2)).toBe(
+      "node 3 (id 'f'): params must be an object of port names and numbers, got the number 2",
+    );
+    expect(paramError([2])).toBe(
+      "node 3 (id 'f'): params must be an object of port names and numbers, got an array",
+    );
+  });
+
+  it('refuse a key that is not a port of the op', () => {
+    expect(paramError({ c: 1 })).toBe(
+      "node 3 (id 'f'): params has the key 'c', which is not a port of mul; its ports are 'a', 'b'",
+    );
+    expect(paramError({ a: 1 }, 'sigmoid')).toBe(
+      "node 3 (id 'f'): params has the key 'a', which is not a port of sigmoid; its ports are 'x'",
+    );
+    // JSON text makes __proto__ an own key: an unknown one like any other.
+    const text = JSON.stringify(withParamsOf({ b: 1 })).replace('"b":1', '"__proto__":1');
+    expect(expectError(parseCircuitFile(text))).toBe(
+      "node 3 (id 'f'): params has the key '__proto__', which is not a port of mul; its ports are 'a', 'b'",
+    );
+  });
+
+  it('refuse params on an input', () => {
+    const nodes = [{ id: 'x', op: 'input', value: 2, params: { x: 1 } }];
+    expect(expectError(decodeCircuitObject(file({ nodes, wires: [], output: null })))).toBe(
+      "node 1 (id 'x'): an input node takes no params: only a gate has ports to hold numbers",
+    );
+  });
+
+  it('refuse a wire into a port that holds a parameter', () => {
+    const data = withParamsOf({ b: 5 });
+    data.wires = [
+      { from: 'x', to: 'f', port: 'a' },
+      { from: 'y', to: 'f', port: 'b' },
+    ];
+    expect(expectError(decodeCircuitObject(data))).toBe(
+      "wire 2: port 'b' of node 'f' (mul) holds a parameter; a port takes a wire or a parameter, not both",
+    );
+  });
+
+  it('of the wrong shape for their gate are read, and the engine names the problem', () => {
+    const data = withParamsOf({ b: [1, 2, 3] }, 'add');
+    (data.nodes as Record<string, unknown>[])[0].value = [1, 2];
+    const { circuit } = expectOk(decodeCircuitObject(data));
+    const problems = compile(circuit, { partial: true }).problems.map((p) => p.message);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^f \(add\): add needs inputs of the same shape/);
+  });
+});
+
+describe('versions', () => {
+  it('refuse a version-2 file with a const node', () => {
+    const nodes = [
+      { id: 'x', op: 'input', value: 2 },
+      { id: 'c', op: 'const', value: 3 },
+    ];
+    expect(expectError(decodeCircuitObject(file({ nodes, wires: [], output: null })))).toBe(
+      "node 2 (id 'c'): op 'const' belongs to format version 1, but this file is version 2, " +
+        'where a number a gate reads is one of its params (for example "params": { "b": 2 })',
+    );
+  });
+
+  it('refuse a version-1 file with params', () => {
+    const nodes = [
+      { id: 'x', op: 'input', value: 2 },
+      { id: 'f', op: 'pow', params: { b: 2 } },
+    ];
+    const data = file({ version: 1, nodes, wires: [{ from: 'x', to: 'f', port: 'a' }] });
+    expect(expectError(decodeCircuitObject(data))).toBe(
+      "node 2 (id 'f'): params belong to format version 2, but this file is version 1, " +
+        "where a number a gate reads is a 'const' node wired into it",
+    );
+  });
+
+  it('read a version-1 file by its own rules, then migrate it', () => {
+    const v1 = file({
+      version: 1,
+      nodes: [
+        { id: 'x', op: 'input', value: 2 },
+        { id: 'c', op: 'const', value: 3 },
+        { id: 'f', op: 'pow' },
+      ],
+      wires: [
+        { from: 'x', to: 'f', port: 'a' },
+        { from: 'c', to: 'f', port: 'b' },
+      ],
+    });
+    // Errors name the place in the file as written, before the constant is gone.
+    const broken = { ...v1, nodes: [...(v1.nodes as unknown[]), { id: 'g', op: 'nope' }] };
+    expect(expectError(decodeCircuitObject(broken))).toBe("node 4 (id 'g'): unknown op 'nope'");
+    const asWritten = decodeAsWritten(v1);
+    if (!asWritten.ok) throw new Error(asWritten.error);
+    expect(asWritten.circuit.nodes.map((n) => n.op)).toEqual(['input', 'const', 'pow']);
+    expectSameCircuit(expectOk(decodeCircuitObject(v1)).circuit, {
+      nodes: [node('x', 'input', { value: lit(2) }), node('f', 'pow', { params: { b: lit(3) } })],
+      wires: [wire('x', 'f', 'a')],
+      output: nodeId('f'),
+    });
   });
 });
 
@@ -811,8 +1039,42 @@ describe('garbage never throws', () => {
     }
   });
 
+  it('the check fails on the catch-all, so a reader that throws fails these tests', () => {
+    const trap = Object.defineProperty(file(), 'nodes', {
+      enumerable: true,
+      get() {
+        throw new Error('boom');
+      },
+    });
+    expect(() => neverThrows(decodeCircuitObject(trap))).toThrow(
+      'the reader threw: could not read the circuit: boom',
+    );
+  });
+
+  /** Files to mutate: of the current version (with params) and of version 1 (with consts). */
+  const bases: object[] = [
+    toFileObject(classic),
+    toFileObject(withParams),
+    toFileObject(awkwardNumbers),
+    toV1FileObject({
+      nodes: [
+        node('x', 'input', { value: lit(2) }),
+        node('two', 'const', { value: lit(2) }),
+        node('sq', 'pow'),
+        node('f', 'mul'),
+        node('lonely', 'const', { value: t([2], [1, -0]) }),
+      ],
+      wires: [
+        wire('x', 'sq', 'a'),
+        wire('two', 'sq', 'b'),
+        wire('sq', 'f', 'a'),
+        wire('two', 'f', 'b'),
+      ],
+      output: nodeId('f'),
+    }),
+  ];
+
   it('random values spliced into a valid file', () => {
-    const base = toFileObject(classic);
     const slot = fc.constantFrom(
       'format',
       'version',
@@ -824,36 +1086,47 @@ describe('garbage never throws', () => {
       'node.op',
       'node.value',
       'node.position',
+      'node.params',
+      'node.params.a',
+      'node.params.b',
       'wire',
       'wire.port',
     );
+    let opened = 0;
     fc.assert(
-      fc.property(slot, fc.nat(), fc.jsonValue(), (where, index, junk) => {
-        const data = JSON.parse(JSON.stringify(base)) as Record<string, unknown>;
+      fc.property(fc.nat(), slot, fc.nat(), fc.jsonValue(), (which, where, index, junk) => {
+        const data = JSON.parse(JSON.stringify(bases[which % bases.length])) as Record<
+          string,
+          unknown
+        >;
         const nodes = data.nodes as Record<string, unknown>[];
         const wires = data.wires as Record<string, unknown>[];
-        const [part, key] = where.split('.');
+        const [part, key, port] = where.split('.');
         if (part === 'node' || part === 'wire') {
           const list = part === 'node' ? nodes : wires;
+          if (list.length === 0) return;
           const i = index % list.length;
           if (key === undefined) list[i] = junk as Record<string, unknown>;
-          else list[i][key] = junk;
+          else if (port === undefined) list[i][key] = junk;
+          else list[i][key] = { ...(list[i][key] as object), [port]: junk };
         } else {
           data[part] = junk;
         }
-        neverThrows(decodeCircuitObject(data));
+        const decoded = decodeCircuitObject(data);
+        neverThrows(decoded);
+        if (decoded.ok) opened++;
       }),
-      { seed: 42, numRuns: 2000 },
+      { seed: 42, numRuns: 4000 },
     );
+    expect(opened).toBeGreaterThan(400);
   });
 
   it('hostile names as ids, ops, ports, labels, values and keys', () => {
     let opened = 0;
     let refused = 0;
-    const base = toFileObject(trickyIds);
     fc.assert(
       fc.property(
-        fc.constantFrom(base, toFileObject(classic)),
+        fc.constantFrom(toFileObject(trickyIds), ...bases),
         fc.array(hostileEditArb, { minLength: 1, maxLength: 4 }),
         fc.boolean(),
         (start, edits, asText) => {

@@ -3,7 +3,7 @@
  * user may build can be shared and opened again.
  */
 import { describe, expect, it } from 'vitest';
-import { LIMITS } from '../../src/engine/limits';
+import { formatCount, LIMITS } from '../../src/engine/limits';
 import { ALL_OPS } from '../../src/engine/ops';
 import { parse } from '../../src/engine/parse';
 import { type Circuit, type CircuitNode, nodeId, type Wire } from '../../src/engine/types';
@@ -103,30 +103,52 @@ describe('at the limits', () => {
     console.info(`a link holding 100,000 random numbers: ${link.length} characters`);
   });
 
-  it(`values holding ${LIMITS.totalEntries.toLocaleString('en-US')} numbers together travel by file, and by link when they pack`, () => {
-    const half = LIMITS.totalEntries / 2;
-    const random: Circuit = {
+  it(`${LIMITS.totalEntries.toLocaleString('en-US')} random numbers in values and parameters, beside ${LIMITS.nodes.toLocaleString('en-US')} nodes, travel by link and by file`, () => {
+    // 10 small inputs and their gates, a 250×400 input, and a gate holding a 10×1999 parameter:
+    // every number a full-precision double except the 10 small ones.
+    const base = randomGates(LIMITS.nodes - 13, 11);
+    const param = LIMITS.totalEntries - LIMITS.valueEntries - 10;
+    expect(param).toBe(19_990);
+    const circuit: Circuit = {
       nodes: [
-        node('A', 'input', { value: t([half], normals(half, 1)) }),
-        node('B', 'const', { value: t([400, 250], normals(half, 2)) }),
+        ...base.nodes,
+        node('W', 'input', { value: t([250, 400], normals(LIMITS.valueEntries, 5)) }),
+        node('scaled', 'mul', {
+          position: { x: 200, y: 0 },
+          params: { b: t([10, 1999], normals(param, 6)) },
+        }),
+        node('total', 'sum', { position: { x: 400, y: 0 } }),
       ],
-      wires: [],
-      output: null,
+      wires: [...base.wires, wire('x1', 'scaled', 'a'), wire('W', 'total', 'x')],
+      output: nodeId('total'),
     };
-    const fromFile = parseCircuitFile(serializeCircuit(random));
-    if (!fromFile.ok) throw new Error(fromFile.error);
-    expectSameCircuit(fromFile.circuit, random);
-    // Small whole numbers (a teacher's matrices) pack well enough for a link too.
-    const digits = (count: number) => Array.from({ length: count }, (_, i) => (i * 7) % 10);
-    const small: Circuit = {
-      nodes: [
-        node('A', 'input', { value: t([half], digits(half)) }),
-        node('B', 'const', { value: t([400, 250], digits(half)) }),
-      ],
-      wires: [],
-      output: null,
-    };
-    expectBothWays(small);
+    expect(circuit.nodes).toHaveLength(LIMITS.nodes);
+    const { link } = expectBothWays(circuit);
+    console.info(
+      `a link holding 120,000 random numbers and 12,000 nodes: ${link.length} characters`,
+    );
+
+    // One number more, in a value or in a parameter, is refused by both, with the same message.
+    const over = `the circuit has ${formatCount(LIMITS.totalEntries + 1)} numbers in its values and parameters together; the limit is ${formatCount(LIMITS.totalEntries)}`;
+    for (const grown of [
+      {
+        ...circuit,
+        nodes: circuit.nodes.map((n) => (n.id === 'x1' ? { ...n, value: t([2], [1, 2]) } : n)),
+      },
+      {
+        ...circuit,
+        nodes: circuit.nodes.map((n) =>
+          n.id === 'scaled' ? { ...n, params: { b: t([param + 1], normals(param + 1, 6)) } } : n,
+        ),
+      },
+    ]) {
+      const fromFile = parseCircuitFile(serializeCircuit(grown));
+      expect(fromFile.ok ? 'opened' : fromFile.error).toBe(over);
+      const fromLink = decodeHash(encodeFullLink({ circuit: grown, view: {} }));
+      expect(fromLink.ok ? 'opened' : fromLink.error).toBe(
+        `the link's circuit is not valid: ${over}`,
+      );
+    }
   });
 
   it('the unpacking cap holds the largest payload a circuit within the limits can write', () => {
@@ -140,8 +162,11 @@ describe('at the limits', () => {
     const longestNumber = -2.2250738585072014e-308;
     expect(String(longestNumber)).toHaveLength(24);
     const column = (count: number) => t([count, 1], new Array(count).fill(longestNumber));
-    const half = LIMITS.totalEntries / 2;
     const longestOp = ALL_OPS.reduce((a, b) => (b.name.length > a.name.length ? b : a));
+    // Every gate holds a parameter in every port; the values take the rest of the numbers.
+    const paramEntries = (LIMITS.nodes - 2) * longestOp.ports.length;
+    const half = Math.floor((LIMITS.totalEntries - paramEntries) / 2);
+    const params = Object.fromEntries(longestOp.ports.map((port) => [port, column(1)]));
     const nodes: CircuitNode[] = [];
     for (let i = 0; i < LIMITS.nodes; i++) {
       const source = i < 2;
@@ -150,7 +175,7 @@ describe('at the limits', () => {
         op: source ? 'input' : longestOp.name,
         label: controls(LIMITS.labelLength, i),
         position: { x: -LIMITS.position, y: -LIMITS.position },
-        ...(source ? { value: column(half) } : {}),
+        ...(source ? { value: column(half) } : { params }),
       });
     }
     const wires: Wire[] = [];

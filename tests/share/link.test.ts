@@ -8,8 +8,9 @@ import { parse } from '../../src/engine/parse';
 import { type Circuit, nodeId } from '../../src/engine/types';
 import { decodeBase64Url, encodeBase64Url } from '../../src/share/base64url';
 import {
-  type CircuitFileV1,
+  decodeAsWritten,
   decodeCircuitObject,
+  FILE_VERSION,
   parseCircuitFile,
   serializeCircuit,
   toFileObject,
@@ -29,12 +30,15 @@ import {
   applyHostileEdit,
   circuitArbitrary,
   expectPrototypeUntouched,
+  expectSameCircuit,
   HOSTILE_NAMES,
   hostileEditArb,
+  lit,
   node,
   prototypeChange,
   randomGates,
   t,
+  toV1FileObject,
   wire,
 } from './circuits';
 
@@ -80,73 +84,6 @@ function asLinked(circuit: Circuit): Circuit {
   };
 }
 
-/**
- * Asserts two circuits are identical, comparing every number with Object.is. Plain checks that
- * throw once, rather than an `expect` per field: the property tests call this 10,000 times.
- */
-function expectSameCircuit(actual: Circuit, expected: Circuit): void {
-  const difference = circuitDifference(actual, expected);
-  if (difference !== undefined) throw new Error(difference);
-}
-
-function circuitDifference(actual: Circuit, expected: Circuit): string | undefined {
-  if (actual.output !== expected.output) return `output: ${actual.output} ≠ ${expected.output}`;
-  if (actual.nodes.length !== expected.nodes.length) {
-    return `node count: ${actual.nodes.length} ≠ ${expected.nodes.length}`;
-  }
-  for (let i = 0; i < expected.nodes.length; i++) {
-    const got = actual.nodes[i];
-    const want = expected.nodes[i];
-    const where = `node ${i} (${JSON.stringify(want.id)})`;
-    const gotKeys = Object.keys(got).sort().join();
-    const wantKeys = Object.keys(want).sort().join();
-    if (gotKeys !== wantKeys) return `${where} fields: ${gotKeys} ≠ ${wantKeys}`;
-    if (got.id !== want.id || got.op !== want.op || got.label !== want.label) {
-      return `${where}: ${JSON.stringify(got)} ≠ ${JSON.stringify(want)}`;
-    }
-    if (want.position) {
-      if (
-        !Object.is(got.position?.x, want.position.x) ||
-        !Object.is(got.position?.y, want.position.y)
-      ) {
-        return `${where} position: ${JSON.stringify(got.position)} ≠ ${JSON.stringify(want.position)}`;
-      }
-    }
-    if (want.value) {
-      const value = got.value;
-      if (!value || !(value.data instanceof Float64Array)) return `${where} has no tensor value`;
-      if (
-        value.shape.join() !== want.value.shape.join() ||
-        value.shape.length !== want.value.shape.length
-      ) {
-        return `${where} shape: [${value.shape}] ≠ [${want.value.shape}]`;
-      }
-      if (value.data.length !== want.value.data.length) return `${where} value length differs`;
-      for (let j = 0; j < want.value.data.length; j++) {
-        if (!Object.is(value.data[j], want.value.data[j])) {
-          return `${where} value[${j}]: ${value.data[j]} ≠ ${want.value.data[j]}`;
-        }
-      }
-    }
-  }
-  if (actual.wires.length !== expected.wires.length) {
-    return `wire count: ${actual.wires.length} ≠ ${expected.wires.length}`;
-  }
-  for (let i = 0; i < expected.wires.length; i++) {
-    const got = actual.wires[i];
-    const want = expected.wires[i];
-    if (
-      Object.keys(got).length !== 3 ||
-      got.from !== want.from ||
-      got.to !== want.to ||
-      got.port !== want.port
-    ) {
-      return `wire ${i}: ${JSON.stringify(got)} ≠ ${JSON.stringify(want)}`;
-    }
-  }
-  return undefined;
-}
-
 /** The view a link gives back: only the options that differ from the defaults. */
 function normalView(view: ViewState): ViewState {
   const out: ViewState = {};
@@ -165,17 +102,23 @@ function deflate(bytes: Uint8Array): Uint8Array {
   return new Uint8Array(deflateRawSync(bytes, { level: 9 }));
 }
 
-/** The compact JSON inside a `c=1.` hash. */
+/** The compact JSON inside a `c=N.` hash. */
 function payloadOf(hash: string): Record<string, unknown> {
-  const data = hash.replace(/^#?c=1\./, '').split('&')[0];
+  const data = hash.replace(/^#?c=[0-9]+\./, '').split('&')[0];
   const bytes = decodeBase64Url(data);
   if (typeof bytes === 'string') throw new Error(bytes);
   return JSON.parse(new TextDecoder().decode(inflateRawSync(bytes)));
 }
 
-/** A `c=1.` hash around any JSON text. */
-function linkAround(json: string): string {
-  return `c=1.${encodeBase64Url(deflate(new TextEncoder().encode(json)))}`;
+/** A `c=N.` hash around any JSON text (of this app's link version unless told). */
+function linkAround(json: string, version: number = LINK_VERSION): string {
+  return `c=${version}.${encodeBase64Url(deflate(new TextEncoder().encode(json)))}`;
+}
+
+/** The version of a `c=N.` hash, or undefined for any other. */
+function versionOf(hash: string): number | undefined {
+  const match = /^#?c=([0-9]+)\./.exec(hash);
+  return match ? Number(match[1]) : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -196,17 +139,18 @@ const classic: Circuit = {
 const awkwardNumbers: Circuit = {
   nodes: [
     node('nan', 'input', { value: t([], [Number.NaN]) }),
-    node('negzero', 'const', { value: t([], [-0]), position: { x: -0, y: 3 } }),
+    node('negzero', 'input', { value: t([], [-0]), position: { x: -0, y: 3 } }),
     node('vec', 'input', {
       value: t([6], [5e-324, -5e-324, 1.7976931348623157e308, -0, 0, 0.1 + 0.2]),
     }),
     node('mat', 'input', {
       value: t([2, 3], [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -0, 1, -1]),
     }),
-    node('cell', 'const', { value: t([1, 1], [Number.NEGATIVE_INFINITY]) }),
+    node('cell', 'exp', { params: { x: t([1, 1], [Number.NEGATIVE_INFINITY]) } }),
     node('m', 'matmul', { label: '' }),
+    node('scaled', 'mul', { params: { a: t([2], [-0, Number.NaN]) } }),
   ],
-  wires: [wire('vec', 'm', 'a'), wire('mat', 'm', 'b')],
+  wires: [wire('vec', 'm', 'a'), wire('mat', 'm', 'b'), wire('negzero', 'scaled', 'b')],
   output: null,
 };
 
@@ -227,15 +171,27 @@ const trickyIds: Circuit = {
 
 const empty: Circuit = { nodes: [], wires: [], output: null };
 
-describe('full links (#c=1.…)', () => {
+/** `x ** 2 + 1` as gates with their numbers inside. */
+const withParams: Circuit = {
+  nodes: [
+    node('x', 'input', { label: 'x', position: { x: 0, y: 0 }, value: t([], [-3]) }),
+    node('sq', 'pow', { position: { x: 200, y: 0 }, params: { b: lit(2) } }),
+    node('f', 'add', { label: 'f', position: { x: 400, y: 0 }, params: { b: lit(1) } }),
+  ],
+  wires: [wire('x', 'sq', 'a'), wire('sq', 'f', 'a')],
+  output: nodeId('f'),
+};
+
+describe('full links (#c=2.…)', () => {
   it.each([
     ['classic', classic],
     ['awkward numbers', awkwardNumbers],
     ['tricky ids', trickyIds],
+    ['parameters', withParams],
     ['empty', empty],
   ])('%s comes back exactly', (_name, circuit) => {
     const hash = encodeFullLink({ circuit, view: {} });
-    expect(hash).toMatch(/^c=1\.[A-Za-z0-9_-]+$/);
+    expect(hash).toMatch(/^c=2\.[A-Za-z0-9_-]+$/);
     const decoded = expectFull(decodeHash(`#${hash}`));
     expectSameCircuit(decoded.circuit, asLinked(circuit));
     expect(decoded.warnings).toEqual([]);
@@ -291,6 +247,55 @@ describe('full links (#c=1.…)', () => {
     });
     // -0.3 rounds to -0, which is written as 0.
     expect(Object.is((payload.nodes as { y: number[] }).y[0], 0)).toBe(true);
+  });
+
+  it('writes each gate’s params in a column of their own, null for a node without', () => {
+    expect(payloadOf(encodeFullLink({ circuit: withParams, view: {} }))).toEqual({
+      nodes: {
+        id: ['x', 'sq', 'f'],
+        op: ['input', 'pow', 'add'],
+        x: [0, 200, 400],
+        y: [0, 0, 0],
+        value: [-3],
+        label: ['x', null, 'f'],
+        params: [null, { b: 2 }, { b: 1 }],
+      },
+      wires: { from: [0, 1], to: [1, 1], port: ['a', 'a'] },
+      output: 2,
+    });
+  });
+
+  it('writes a circuit that still holds const nodes as version 1 migrates it', () => {
+    const v1: Circuit = {
+      nodes: [
+        node('x', 'input', { value: t([], [-3]) }),
+        node('two', 'const', { value: t([], [2]) }),
+        node('f', 'pow'),
+      ],
+      wires: [wire('x', 'f', 'a'), wire('two', 'f', 'b')],
+      output: nodeId('f'),
+    };
+    const decoded = expectFull(decodeHash(encodeFullLink({ circuit: v1, view: {} })));
+    expectSameCircuit(decoded.circuit, {
+      nodes: [v1.nodes[0], node('f', 'pow', { params: { b: lit(2) } })],
+      wires: [wire('x', 'f', 'a')],
+      output: nodeId('f'),
+    });
+  });
+
+  it('reads a version-1 payload (no params column) as a version-1 circuit and migrates it', () => {
+    const v1 = JSON.stringify({
+      nodes: { id: ['x', 'c', 'f'], op: ['input', 'const', 'mul'], value: [4, -1] },
+      wires: { from: [0, 1], to: [2, 0], port: ['a', 'b'] },
+      output: 2,
+    });
+    const decoded = expectFull(decodeHash(linkAround(v1, 1)));
+    expectSameCircuit(decoded.circuit, {
+      nodes: [node('x', 'input', { value: lit(4) }), node('f', 'mul', { params: { b: lit(-1) } })],
+      wires: [wire('x', 'f', 'a')],
+      output: nodeId('f'),
+    });
+    expect(decoded.warnings).toEqual([]);
   });
 
   it('names by id a wire end or output that is not a node, and the codec reports it', () => {
@@ -584,20 +589,20 @@ describe('view flags', () => {
 
 describe('broken links', () => {
   const good = encodeFullLink({ circuit: classic, view: {} });
-  const data = good.slice('c=1.'.length);
+  const data = good.slice('c=2.'.length);
 
   it('explains a link from a newer version', () => {
-    expect(expectError(decodeHash(`#c=2.${data}`))).toBe(
-      'this link was made by a newer version of Backprop Circuits (link version 2); ' +
-        'this app reads version 1',
+    expect(expectError(decodeHash(`#c=3.${data}`))).toBe(
+      'this link was made by a newer version of Backprop Circuits (link version 3); ' +
+        'this app reads version 2',
     );
     expect(expectError(decodeHash('#c=31.anything'))).toContain('newer version');
-    expect(LINK_VERSION).toBe(1);
+    expect(LINK_VERSION).toBe(2);
   });
 
   it('explains a missing or bad version', () => {
     expect(expectError(decodeHash(`#c=${data}`))).toBe(
-      'the link\'s circuit has no version (it should start "c=1.")',
+      'the link\'s circuit has no version (it should start "c=2.")',
     );
     expect(expectError(decodeHash(`#c=x.${data}`))).toBe(
       'the link\'s version must be a whole number, got "x"',
@@ -623,7 +628,7 @@ describe('broken links', () => {
   });
 
   it('explains a link cut short', () => {
-    const cut = (good.length - 8 - 'c=1.'.length) % 4 === 1 ? 9 : 8;
+    const cut = (good.length - 8 - 'c=2.'.length) % 4 === 1 ? 9 : 8;
     expect(expectError(decodeHash(`#${good.slice(0, good.length - cut)}`))).toBe(
       'the link is damaged: its data does not unpack (was it cut short?)',
     );
@@ -691,6 +696,48 @@ describe('broken links', () => {
       "the link's program text is the number 7, not text; it was ignored",
       'the link\'s view option step="-2" should be a whole number from 0 to 1,000,000; it was ignored',
     ]);
+  });
+
+  it('refuses params in a version-1 link and const nodes in a version-2 link, at their place', () => {
+    const withParamsColumn = JSON.stringify({
+      nodes: { id: ['x', 'f'], op: ['input', 'pow'], value: [3], params: [null, { b: 2 }] },
+      wires: { from: [0], to: [1], port: ['a'] },
+    });
+    expect(expectError(decodeHash(linkAround(withParamsColumn, 1)))).toBe(
+      "the link's circuit is not valid: node 2 (id 'f'): params belong to format version 2, but this file is version 1, where a number a gate reads is a 'const' node wired into it",
+    );
+    const withConst = JSON.stringify({
+      nodes: { id: ['x', 'two'], op: ['input', 'const'], value: [3, 2] },
+    });
+    expect(expectError(decodeHash(linkAround(withConst)))).toBe(
+      "the link's circuit is not valid: node 2 (id 'two'): op 'const' belongs to format version 1, but this file is version 2, where a number a gate reads is one of its params (for example \"params\": { \"b\": 2 })",
+    );
+  });
+
+  it('refuses bad params with the file codec’s message', () => {
+    const payload = (params: unknown, port = 'a') =>
+      JSON.stringify({
+        nodes: { id: ['x', 'f'], op: ['input', 'mul'], value: [3], params: [null, params] },
+        wires: { from: [0], to: [1], port: [port] },
+      });
+    expect(expectError(decodeHash(linkAround(payload({ b: 'two' }))))).toBe(
+      "the link's circuit is not valid: node 2 (id 'f'): parameter 'b' must be a number or an array of numbers, got the text 'two'",
+    );
+    expect(expectError(decodeHash(linkAround(payload({ b: '' }))))).toBe(
+      "the link's circuit is not valid: node 2 (id 'f'): parameter 'b' is empty; it must be a number or an array of numbers",
+    );
+    expect(expectError(decodeHash(linkAround(payload({ z: 1 }))))).toBe(
+      "the link's circuit is not valid: node 2 (id 'f'): params has the key 'z', which is not a port of mul; its ports are 'a', 'b'",
+    );
+    expect(expectError(decodeHash(linkAround(payload({ a: 1 }))))).toBe(
+      "the link's circuit is not valid: wire 1: port 'a' of node 'f' (mul) holds a parameter; a port takes a wire or a parameter, not both",
+    );
+    const onInput = JSON.stringify({
+      nodes: { id: ['x'], op: ['input'], value: [3], params: [{ x: 1 }] },
+    });
+    expect(expectError(decodeHash(linkAround(onInput)))).toBe(
+      "the link's circuit is not valid: node 1 (id 'x'): an input node takes no params: only a gate has ports to hold numbers",
+    );
   });
 
   it('moves a position beyond the limit and drops one that is not finite, saying so', () => {
@@ -835,14 +882,26 @@ function expectWellFormed(decoded: LinkDecoded): void {
 }
 
 describe('fuzzing the decoder', () => {
+  it('fails on the catch-all: an exception inside the reader is never an answer', () => {
+    expect(() =>
+      expectWellFormed({ ok: false, error: 'could not read the link: boom', unexpected: true }),
+    ).toThrow('the reader threw: could not read the link: boom');
+    expect(() => expectWellFormed({ ok: false, error: 'the link is damaged' })).not.toThrow();
+  });
+
   // Valid links to mutate: a few fixed ones and some random ones.
   const seeds: string[] = [
     encodeFullLink({ circuit: classic, view: { step: 3 }, expression: 'f = (x + y) * z' }),
     encodeFullLink({ circuit: awkwardNumbers, view: { embed: true } }),
     encodeFullLink({ circuit: trickyIds, view: {} }),
+    encodeFullLink({ circuit: withParams, view: {} }),
     encodeFullLink({ circuit: randomGates(30, 9), view: { dark: true } }),
     ...fc.sample(stateArb, { seed: 7, numRuns: 30 }).map((state) => encodeFullLink(state)),
     encodeExprLink('x = 3\ny = sigmoid(x) + x^2', { present: true, step: 2 }),
+    // Links of version 1, whose circuits hold const nodes that the migration turns into params.
+    ...goldenLinks(V1_FIXTURES)
+      .filter((fixture) => fixture.kind === 'full')
+      .map((fixture) => fixture.hash.slice(1)),
   ];
   const seedArb = fc.constantFrom(...seeds);
 
@@ -853,10 +912,11 @@ describe('fuzzing the decoder', () => {
   const bitFlipped = fc
     .tuple(seedArb, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 7 })), { maxLength: 3 }))
     .map(([link, flips]) => {
-      if (!link.startsWith('c=1.')) return link;
-      const bytes = decodeBase64Url(link.slice(4)) as Uint8Array;
+      const version = versionOf(link);
+      if (version === undefined) return link;
+      const bytes = decodeBase64Url(link.slice(`c=${version}.`.length)) as Uint8Array;
       for (const [at, bit] of flips) bytes[at % bytes.length] ^= 1 << bit;
-      return `c=1.${encodeBase64Url(bytes)}`;
+      return `c=${version}.${encodeBase64Url(bytes)}`;
     });
 
   const charMutated = fc
@@ -882,10 +942,11 @@ describe('fuzzing the decoder', () => {
   const structureMutated = fc
     .tuple(seedArb, fc.array(fc.tuple(fc.nat(), jsonArb), { minLength: 1, maxLength: 3 }))
     .map(([link, edits]) => {
-      if (!link.startsWith('c=1.')) return link;
+      const version = versionOf(link);
+      if (version === undefined) return link;
       const payload = payloadOf(link);
       for (const [at, value] of edits) replaceSomewhere(payload, at, value);
-      return linkAround(JSON.stringify(payload));
+      return linkAround(JSON.stringify(payload), version);
     });
 
   const garbage = fc.oneof(
@@ -899,10 +960,11 @@ describe('fuzzing the decoder', () => {
           ...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_',
         ),
       })
-      .map((s) => `c=1.${s}`),
-    fc.uint8Array({ maxLength: 200 }).map((bytes) => `c=1.${encodeBase64Url(bytes)}`),
+      .map((s) => `c=2.${s}`),
+    fc.uint8Array({ maxLength: 200 }).map((bytes) => `c=2.${encodeBase64Url(bytes)}`),
     fc.uint8Array({ maxLength: 200 }).map((bytes) => `c=1.${encodeBase64Url(deflate(bytes))}`),
     jsonArb.map((value) => linkAround(JSON.stringify(value))),
+    jsonArb.map((value) => linkAround(JSON.stringify(value), 1)),
   );
 
   /**
@@ -912,10 +974,11 @@ describe('fuzzing the decoder', () => {
   const hostileMutated = fc
     .tuple(seedArb, fc.array(hostileEditArb, { minLength: 1, maxLength: 4 }))
     .map(([link, edits]) => {
-      if (!link.startsWith('c=1.')) return link;
+      const version = versionOf(link);
+      if (version === undefined) return link;
       const payload = payloadOf(link);
       for (const edit of edits) applyHostileEdit(payload, edit);
-      return linkAround(JSON.stringify(payload));
+      return linkAround(JSON.stringify(payload), version);
     });
 
   /** The same names as keys of the hash, beside a real link or alone. */
@@ -973,6 +1036,8 @@ describe('fuzzing the decoder', () => {
     let errors = 0;
     let oks = 0;
     let circuits = 0;
+    let withParamsOpened = 0;
+    let v1Opened = 0;
     fc.assert(
       fc.property(anyInput, (hash) => {
         const decoded = decodeHash(hash);
@@ -982,16 +1047,20 @@ describe('fuzzing the decoder', () => {
         if (decoded.ok) oks++;
         else errors++;
         if (decoded.ok && decoded.kind === 'full') {
+          if (decoded.circuit.nodes.some((n) => n.params)) withParamsOpened++;
+          if (versionOf(hash) === 1) v1Opened++;
           // Every third one: packing a link again is most of the cost of a case.
           if (circuits++ % 3 === 0) reencodes(decoded);
         }
       }),
       { seed: 42, numRuns: 25_000 },
     );
-    // Every outcome is exercised.
+    // Every outcome is exercised, parameters and migrated version-1 links included.
     expect(oks).toBeGreaterThan(1000);
     expect(errors).toBeGreaterThan(1000);
     expect(circuits).toBeGreaterThan(1000);
+    expect(withParamsOpened).toBeGreaterThan(500);
+    expect(v1Opened).toBeGreaterThan(300);
     expectPrototypeUntouched();
   });
 
@@ -1057,25 +1126,40 @@ function replaceSomewhere(root: Record<string, unknown>, at: number, value: unkn
 
 // ---------------------------------------------------------------------------------------------
 // Golden links: every link an earlier version wrote keeps opening. The hashes in
-// fixtures/links-v1.json were written by version 1's encoder: never regenerate or edit them.
-// When LINK_VERSION (or the file format) moves on, add links-v2.json beside them.
+// fixtures/links-v1*.json were written by version 1's encoder, those in links-v2.json by
+// version 2's: never regenerate or edit them. When LINK_VERSION (or the file format) moves
+// on, add links-v3.json beside them. (tests/share/migrations.test.ts also checks that the
+// version-1 links compute the same numbers.)
 
 interface Fixture {
   name: string;
   hash: string;
   kind: 'full' | 'expr';
-  file?: CircuitFileV1;
+  /** The circuit file the link carries, of the link's own version. */
+  file?: Record<string, unknown>;
   expression?: string;
   view: ViewState;
 }
 
-const fixtures: Fixture[] = JSON.parse(
-  readFileSync(fileURLToPath(new URL('./fixtures/links-v1.json', import.meta.url)), 'utf8'),
-);
+const V1_FIXTURES = ['links-v1.json', 'links-v1-constants.json'];
 
-describe('golden links from version 1', () => {
+function goldenLinks(names: readonly string[]): Fixture[] {
+  return names.flatMap((name) =>
+    JSON.parse(readFileSync(fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url)), 'utf8')),
+  );
+}
+
+describe.each([
+  [1, V1_FIXTURES],
+  [2, ['links-v2.json']],
+])('golden links from version %i', (version, names) => {
+  const fixtures = goldenLinks(names);
+
   it('has fixtures', () => {
     expect(fixtures.length).toBeGreaterThanOrEqual(3);
+    for (const fixture of fixtures) {
+      if (fixture.kind === 'full') expect(versionOf(fixture.hash)).toBe(version);
+    }
   });
 
   it.each(fixtures.map((f) => [f.name, f] as const))('%s', (_name, fixture) => {
@@ -1083,15 +1167,26 @@ describe('golden links from version 1', () => {
     if (!decoded.ok) throw new Error(decoded.error);
     expect(decoded.kind).toBe(fixture.kind);
     expect(decoded.view).toEqual(fixture.view);
-    expect(decoded.warnings).toEqual([]);
     if (decoded.kind === 'full') {
-      // toEqual compares numbers like Object.is: -0, NaN (as "NaN") and 5e-324 must match.
-      expect(toFileObject(decoded.circuit)).toEqual(fixture.file);
-      const expected = decodeCircuitObject(fixture.file);
+      // The circuit of the file it carries, as this version reads (and migrates) that file;
+      // its warnings are the migration's (a constant kept as an input), and no others.
+      const file = fixture.file as Record<string, unknown>;
+      expect(file.version).toBe(version);
+      const expected = decodeCircuitObject(file);
       if (!expected.ok) throw new Error(expected.error);
       expectSameCircuit(decoded.circuit, expected.circuit);
+      expect(decoded.warnings).toEqual(expected.warnings);
       expect(decoded.expression).toBe(fixture.expression);
+      // Read as written, the file holds what the link held, number for number.
+      const asWritten = decodeAsWritten(file);
+      if (!asWritten.ok) throw new Error(asWritten.error);
+      if (version === FILE_VERSION) {
+        expect(toFileObject(decoded.circuit)).toEqual(file);
+      } else {
+        expect(toV1FileObject(asWritten.circuit)).toEqual(file);
+      }
     } else if (decoded.kind === 'expr') {
+      expect(decoded.warnings).toEqual([]);
       expect(decoded.expression).toBe(fixture.expression);
       expect(() => parse(decoded.expression)).not.toThrow();
     }
