@@ -22,6 +22,13 @@
  * codec's. It is written with `writeJson` rather than `JSON.stringify`, which would turn -0
  * into 0 (NaN and ±Infinity are already names in the file object).
  *
+ * Versions: a record written by an older version of the app (its file of an older format
+ * version) is migrated as it is read, and rewritten in the current format by the next save
+ * that changes something. A record written by a newer version (a newer record or file format
+ * version) is never set aside and never written over: reading it gives 'newer', and `save`,
+ * `forceSave` and `keepPrevious` answer 'newer' and write nothing, so the user can update the
+ * app and find it where it was.
+ *
  * Two tabs: every write carries a revision and the writing tab's id. A tab remembers the
  * record it last loaded or wrote (its base) and only writes over that record, a record of its
  * own, or an empty slot; anything else is another tab's work it has not seen, and `save`
@@ -34,7 +41,7 @@
  * itself unavailable, a read or a write throwing, a full quota) is reported, never thrown.
  */
 import type { Circuit, Tensor } from '../engine';
-import { decodeCircuitObject, toFileObject } from '../share/file';
+import { decodeCircuitObject, FILE_VERSION, toFileObject } from '../share/file';
 import { writeJson } from '../share/json';
 import { positionFits } from './layout';
 import { limitProblem } from './limits';
@@ -74,7 +81,12 @@ export type LoadResult =
   /** `setAsideKey` is where the raw text now is; null if it could not be moved (left in place). */
   | { kind: 'corrupt'; setAsideKey: string | null; error: string }
   /** The storage could not be read at all (site data blocked, for instance). */
-  | { kind: 'unavailable'; error: string };
+  | { kind: 'unavailable'; error: string }
+  /**
+   * The record was written by a newer version of the app. It stays where it is, untouched;
+   * `error` says so and asks the user to update ("… made by a newer version …; update …").
+   */
+  | { kind: 'newer'; error: string };
 
 export type SaveOutcome =
   /** `setAside`: an unreadable record was in the slot; it was moved there before writing. */
@@ -86,13 +98,16 @@ export type SaveOutcome =
   /** The storage refused (quota exceeded, or storage unavailable); nothing written. */
   | { kind: 'quota'; error: string }
   /** The circuit is over a limit, so it could not be read back; nothing written. */
-  | { kind: 'refused'; error: string };
+  | { kind: 'refused'; error: string }
+  /** The slot holds a record of a newer version of the app, which is kept; nothing written. */
+  | { kind: 'newer'; error: string };
 
 export type KeepOutcome =
   | { kind: 'saved' }
   | { kind: 'unchanged' }
   | { kind: 'quota'; error: string }
-  | { kind: 'refused'; error: string };
+  | { kind: 'refused'; error: string }
+  | { kind: 'newer'; error: string };
 
 /** A record kept by a tab closed during a conflict (see `keepClosed`). */
 export interface ClosedRecord {
@@ -217,6 +232,7 @@ export class Autosave {
     if (raw !== null) {
       const read = readRecord(raw);
       if (read.ok && read.content === encoded.content) return { kind: 'unchanged' };
+      if (!read.ok && read.newer) return { kind: 'newer', error: newerError(read.error) };
       if (!read.ok && this.setAside(this.previousKey, raw) === null) {
         return { kind: 'quota', error: `${read.error}; it could not be set aside` };
       }
@@ -373,6 +389,8 @@ export class Autosave {
     let setAside: { key: string; error: string } | undefined;
     if (raw !== null && raw !== this.lastRaw) {
       const read = readRecord(raw);
+      // Not even "keep mine" writes over a newer version's record.
+      if (!read.ok && read.newer) return { kind: 'newer', error: newerError(read.error) };
       if (!read.ok) {
         const key = this.setAside(this.key, raw);
         if (key === null) {
@@ -410,6 +428,7 @@ export class Autosave {
     if (raw === null) return { kind: 'none' };
     const read = readRecord(raw);
     if (read.ok) return { kind: 'ok', saved: read.saved };
+    if (read.newer) return { kind: 'newer', error: newerError(read.error) };
     return { kind: 'corrupt', setAsideKey: this.setAside(slot, raw), error: read.error };
   }
 
@@ -480,6 +499,8 @@ function unreadable(circuit: Circuit): { kind: 'refused'; error: string } | unde
   const values: Tensor[] = [];
   for (const node of circuit.nodes) {
     if (node.value) values.push(node.value);
+    // A gate's parameters are numbers of the circuit too, as the codecs count them.
+    if (node.params) for (const key of Object.keys(node.params)) values.push(node.params[key]);
     if (node.position && !positionFits(node.position)) {
       return {
         kind: 'refused',
@@ -506,7 +527,10 @@ function recordText(rev: number, tab: string, savedAt: number, encoded: Encoded)
   );
 }
 
-type Header = { ok: true; data: object; rev: number; tab: string } | { ok: false; error: string };
+/** A record that cannot be read; `newer` when it is a newer version's, which is kept as it is. */
+type Unread = { ok: false; error: string; newer?: true };
+
+type Header = { ok: true; data: object; rev: number; tab: string } | Unread;
 
 /** Parses a record and checks everything but the circuit. */
 function readHeader(raw: string): Header {
@@ -523,13 +547,25 @@ function readHeader(raw: string): Header {
     return { ok: false, error: `this is not an autosave ("format" must be "${AUTOSAVE_FORMAT}")` };
   }
   const version = own(data, 'version');
-  if (version !== AUTOSAVE_VERSION) {
+  if (typeof version === 'number' && Number.isInteger(version) && version > AUTOSAVE_VERSION) {
     return {
       ok: false,
-      error:
-        typeof version === 'number' && version > AUTOSAVE_VERSION
-          ? `the autosave was made by a newer version of Backprop Circuits (version ${version})`
-          : `unknown autosave version ${JSON.stringify(version) ?? 'none'}`,
+      error: `it was made by a newer version of Backprop Circuits (autosave version ${version}; this app reads version ${AUTOSAVE_VERSION})`,
+      newer: true,
+    };
+  }
+  if (version !== AUTOSAVE_VERSION) {
+    return { ok: false, error: `unknown autosave version ${JSON.stringify(version) ?? 'none'}` };
+  }
+  // A circuit of a newer format is a newer version's record as well (checked here, without
+  // reading the circuit, so that the storage event can tell too).
+  const file = own(data, 'file');
+  const fileVersion = typeof file === 'object' && file !== null ? own(file, 'version') : undefined;
+  if (typeof fileVersion === 'number' && fileVersion > FILE_VERSION) {
+    return {
+      ok: false,
+      error: `it was made by a newer version of Backprop Circuits (circuit format version ${fileVersion}; this app reads versions up to ${FILE_VERSION})`,
+      newer: true,
     };
   }
   const rev = own(data, 'rev');
@@ -541,7 +577,7 @@ function readHeader(raw: string): Header {
   return { ok: true, data, rev, tab };
 }
 
-type ReadRecord = { ok: true; saved: SavedCircuit; content: string } | { ok: false; error: string };
+type ReadRecord = { ok: true; saved: SavedCircuit; content: string } | Unread;
 
 function readRecord(raw: string): ReadRecord {
   const header = readHeader(raw);
@@ -566,6 +602,11 @@ function readRecord(raw: string): ReadRecord {
     warnings: decoded.warnings,
   };
   return { ok: true, saved, content: contentOf(decoded.circuit, expression) };
+}
+
+/** The sentence for a record of a newer version, which is kept. */
+function newerError(why: string): string {
+  return `The circuit saved in this browser cannot be opened here: ${why}. It is kept as it is, and this tab does not save over it; update Backprop Circuits (reload the page) to open it`;
 }
 
 function own(obj: object, key: string): unknown {

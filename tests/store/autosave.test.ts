@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { compile } from '../../src/engine/compile';
 import type { Circuit } from '../../src/engine/types';
 import { nodeId } from '../../src/engine/types';
 import { toFileObject } from '../../src/share/file';
+import { writeJson } from '../../src/share/json';
 import {
   AUTOSAVE_KEY,
   Autosave,
@@ -11,7 +13,7 @@ import {
   type SaveOutcome,
   type Timers,
 } from '../../src/store/autosave';
-import { expectSameCircuit, node, t, wire } from '../share/circuits';
+import { expectSameCircuit, lit, node, t, toV1FileObject, wire } from '../share/circuits';
 import { FakeStorage } from './fakeStorage';
 
 // ---------------------------------------------------------------------------------------------
@@ -32,12 +34,13 @@ function product(x: number, y = 5): Circuit {
 const awkward: Circuit = {
   nodes: [
     node('nan', 'input', { label: 'not a number', value: t([], [Number.NaN]) }),
-    node('negzero', 'const', { value: t([], [-0]), position: { x: -0, y: 5e-324 } }),
+    node('negzero', 'input', { value: t([], [-0]), position: { x: -0, y: 5e-324 } }),
     node('vec', 'input', { value: t([3], [-0, Number.POSITIVE_INFINITY, 0.1 + 0.2]) }),
     node('mat', 'input', {
       value: t([2, 2], [Number.NEGATIVE_INFINITY, -0, Number.NaN, 1.7976931348623157e308]),
     }),
     node('m', 'matmul', { position: { x: 300, y: -0 } }),
+    node('p', 'mul', { params: { b: t([2], [-0, 5e-324]), a: lit(Number.NaN) } }),
   ],
   wires: [wire('vec', 'm', 'a'), wire('mat', 'm', 'b')],
   output: null,
@@ -117,7 +120,7 @@ describe('save and load', () => {
       tab: 'tab-1',
       savedAt: 1_000,
       expression: 'x*y',
-      file: { format: 'backprop-circuit', version: 1, output: 'f' },
+      file: { format: 'backprop-circuit', version: 2, output: 'f' },
     });
     expect(AUTOSAVE_KEY).toBe('backprop-circuits:autosave:v1');
   });
@@ -457,7 +460,6 @@ describe('corrupt records', () => {
     ['an unknown op', unknownOp, /unknown op 'frobnicate'/],
     ['another format', JSON.stringify({ ...valid, format: 'something-else' }), /not an autosave/],
     ['a bare circuit file', JSON.stringify(valid.file), /not an autosave/],
-    ['a newer version', JSON.stringify({ ...valid, version: 2 }), /newer version/],
     ['a bad revision', JSON.stringify({ ...valid, rev: -1 }), /rev/],
     ['a bad expression', JSON.stringify({ ...valid, expression: 3 }), /expression/],
     ['an array', '[]', /not a JSON object/],
@@ -666,6 +668,121 @@ describe('a tab closed during a conflict', () => {
       'ignore',
     );
     expect(c.closed().map((r) => xOf(r.saved))).toEqual([2, 1]);
+  });
+});
+
+describe('records of other versions', () => {
+  /** `f = x * 2 + 1` as the first version saved it: its numbers are const nodes. */
+  const v1Circuit: Circuit = {
+    nodes: [
+      node('x', 'input', { value: t([], [3]), position: { x: 0, y: 0 } }),
+      node('two', 'const', { value: t([], [2]), position: { x: 0, y: 100 } }),
+      node('one', 'const', { value: t([], [1]), position: { x: 0, y: 200 } }),
+      node('m', 'mul', { position: { x: 200, y: 50 } }),
+      node('f', 'add', { position: { x: 400, y: 100 } }),
+    ],
+    wires: [wire('x', 'm', 'a'), wire('two', 'm', 'b'), wire('m', 'f', 'a'), wire('one', 'f', 'b')],
+    output: nodeId('f'),
+  };
+  /** A record as the first version wrote it (its file of format version 1). */
+  const v1Record = (tabId = 'old', rev = 4) =>
+    `{"format":"backprop-autosave","version":1,"rev":${rev},"tab":"${tabId}","savedAt":77,` +
+    `"expression":"x = 3\\nf = x * 2 + 1","file":${writeJson(toV1FileObject(v1Circuit), '')}}`;
+  const migrated: Circuit = {
+    nodes: [
+      v1Circuit.nodes[0],
+      node('m', 'mul', { position: { x: 200, y: 50 }, params: { b: lit(2) } }),
+      node('f', 'add', { position: { x: 400, y: 100 }, params: { b: lit(1) } }),
+    ],
+    wires: [wire('x', 'm', 'a'), wire('m', 'f', 'a')],
+    output: nodeId('f'),
+  };
+
+  it('an older record is migrated as it loads, never set aside, and the same numbers come out', () => {
+    const storage = new FakeStorage();
+    const raw = v1Record();
+    storage.setItem(AUTOSAVE_KEY, raw);
+    const a = tab(storage, 'A');
+    const saved = expectLoaded(a.load());
+    expectSameCircuit(saved.circuit, migrated);
+    expect(saved.expression).toBe('x = 3\nf = x * 2 + 1');
+    expect(saved.warnings).toEqual([]);
+    expect(a.corruptKeys()).toEqual([]);
+    // f = 7 and ∂f/∂x = 2, as in version 1.
+    const was = compile(v1Circuit).run();
+    const is = compile(saved.circuit).run();
+    for (const id of ['x', 'm', 'f']) {
+      expect(is.value(id)).toBe(was.value(id));
+      expect(is.grad(id)).toBe(was.grad(id));
+    }
+    expect(is.value('f')).toBe(7);
+    // The slot keeps it as written until something changes; the next change writes version 2
+    // on from its revision, as its own tab would (the record was loaded, so no conflict).
+    expect(a.save(saved.circuit, saved.expression)).toEqual({ kind: 'unchanged' });
+    expect(storage.getItem(AUTOSAVE_KEY)).toBe(raw);
+    expectKind(a.save(migrated, null), 'saved');
+    const record = JSON.parse(storage.getItem(AUTOSAVE_KEY) ?? '');
+    expect(record.rev).toBe(5);
+    expect(record.file.version).toBe(2);
+  });
+
+  it('an older previous circuit and closed-tab record are migrated too', () => {
+    const storage = new FakeStorage();
+    storage.setItem(`${AUTOSAVE_KEY}:previous`, v1Record('old', 0));
+    storage.setItem(`${AUTOSAVE_KEY}:closed:old`, v1Record('old', 0));
+    const a = tab(storage, 'A');
+    expectSameCircuit(expectLoaded(a.previous()).circuit, migrated);
+    expect(a.closed().map((r) => r.key)).toEqual([`${AUTOSAVE_KEY}:closed:old`]);
+    expectSameCircuit(expectLoaded(a.takeClosed(`${AUTOSAVE_KEY}:closed:old`)).circuit, migrated);
+  });
+
+  const valid = (() => {
+    const storage = new FakeStorage();
+    tab(storage, 'new').save(product(1), null);
+    return JSON.parse(storage.getItem(AUTOSAVE_KEY) ?? '');
+  })();
+  const newer: [string, string][] = [
+    ['a newer autosave version', JSON.stringify({ ...valid, version: 2, more: [1] })],
+    ['a newer circuit format', JSON.stringify({ ...valid, file: { ...valid.file, version: 3 } })],
+  ];
+
+  it.each(newer)(
+    '%s is kept where it is, never written over, and the user told to update',
+    (_, raw) => {
+      const storage = new FakeStorage();
+      storage.setItem(AUTOSAVE_KEY, raw);
+      const a = tab(storage, 'A', () => 1234);
+
+      const result = a.load();
+      if (result.kind !== 'newer') throw new Error(`expected newer, got ${JSON.stringify(result)}`);
+      expect(result.error).toMatch(
+        /^The circuit saved in this browser cannot be opened here: it was made by a newer version of Backprop Circuits \(.+\)\. It is kept as it is, and this tab does not save over it; update Backprop Circuits \(reload the page\) to open it$/,
+      );
+      expect(a.corruptKeys()).toEqual([]);
+
+      // Neither saving nor "keep mine" writes over it, however often.
+      expect(a.save(product(2), null)).toEqual({ kind: 'newer', error: result.error });
+      expect(a.forceSave(product(2), null)).toEqual({ kind: 'newer', error: result.error });
+      expect(tab(storage, 'B').save(product(3), null).kind).toBe('newer');
+      expect(storage.getItem(AUTOSAVE_KEY)).toBe(raw);
+      expect([...storage.items.keys()]).toEqual([AUTOSAVE_KEY]);
+      // Another tab writing it is no conflict to offer: the next save says what it is.
+      expect(a.onExternalChange({ key: AUTOSAVE_KEY, newValue: raw })).toBe('ignore');
+    },
+  );
+
+  it.each(newer)('%s in the previous slot or a closed tab is kept too', (_, raw) => {
+    const storage = new FakeStorage();
+    storage.setItem(`${AUTOSAVE_KEY}:previous`, raw);
+    storage.setItem(`${AUTOSAVE_KEY}:closed:Z`, raw);
+    const a = tab(storage, 'A');
+    expect(a.previous().kind).toBe('newer');
+    expect(a.keepPrevious(product(4), null).kind).toBe('newer');
+    expect(storage.getItem(`${AUTOSAVE_KEY}:previous`)).toBe(raw);
+    expect(a.closed()).toEqual([]);
+    expect(a.takeClosed(`${AUTOSAVE_KEY}:closed:Z`).kind).toBe('newer');
+    expect(storage.getItem(`${AUTOSAVE_KEY}:closed:Z`)).toBe(raw);
+    expect(a.corruptKeys()).toEqual([]);
   });
 });
 
