@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { compile } from '../../src/engine/compile';
 import { LIMITS } from '../../src/engine/limits';
 import { type Circuit, nodeId, type Value } from '../../src/engine/types';
+import { GALLERY } from '../../src/examples';
 import {
   type Decoded,
   decodeAsWritten,
@@ -381,6 +382,72 @@ describe('golden version-1 links (#c=1.…)', () => {
       const reopened = decodeHash(again);
       if (!reopened.ok || reopened.kind !== 'full') throw new Error(JSON.stringify(reopened));
       expectSameCircuit(reopened.circuit, decoded.circuit);
+    },
+  );
+});
+
+// ---------------------------------------------------------------------------------------------
+// The gallery, written by `npm run examples` in version 2, computes what its version-1 files
+// computed, and the reference numbers of each example.
+
+describe('the gallery in version 2', () => {
+  /** Reference values and gradients of each example, by node id. */
+  const reference: Record<string, { f: number; grads: Record<string, number> }> = {
+    'add-multiply': { f: -12, grads: { x: -4, y: -4, z: 3 } },
+    neuron: {
+      f: 0.7310585786300049,
+      grads: {
+        x0: 0.3932238664829637,
+        x1: -0.5898357997244456,
+        w0: -0.19661193324148185,
+        w1: -0.3932238664829637,
+        w2: 0.19661193324148185,
+      },
+    },
+    'neuron-primitive': {
+      f: 0.7310585786300049,
+      grads: {
+        x0: 0.3932238664829637,
+        x1: -0.5898357997244456,
+        w0: -0.19661193324148185,
+        w1: -0.3932238664829637,
+        w2: 0.19661193324148185,
+      },
+    },
+    patterns: { f: -20, grads: { x: -8, y: 6, z: 2, w: 0 } },
+    staged: { f: 0.07971588771237584, grads: {} },
+  };
+
+  it.each(GALLERY.map((example) => [example.id, example] as const))(
+    '%s has no const node and the numbers of its version-1 file',
+    (id, example) => {
+      expectNoConstants(example.circuit);
+      const v1 = decodeAsWritten(
+        JSON.parse(readFileSync(`${fixtureDir}${id}.json`, 'utf8')) as unknown,
+      );
+      if (!v1.ok) throw new Error(v1.error);
+      // Every node the program names (an input or a named step) is there, with the numbers it
+      // had; unnamed gates may be numbered differently now that numbers take no node.
+      const named = v1.circuit.nodes.filter((n) => n.op !== 'const' && n.label !== undefined);
+      expect(named.length).toBeGreaterThan(2);
+      const was = compile(v1.circuit).run();
+      const is = compile(example.circuit).run();
+      for (const n of named) {
+        expect(valueDifference(is.value(n.id), was.value(n.id)), n.id).toBeUndefined();
+        expect(valueDifference(is.grad(n.id), was.grad(n.id)), n.id).toBeUndefined();
+      }
+      const gates = (c: Circuit) => c.nodes.filter((n) => n.op !== 'const').length;
+      expect(gates(example.circuit)).toBe(gates(v1.circuit));
+
+      const want = reference[id];
+      if (!want) return;
+      const run = compile(example.circuit).run();
+      const output = example.circuit.output ?? '';
+      const tolerance = id === 'neuron-primitive' ? 1e-12 : 0;
+      expect(Math.abs((run.value(output) as number) - want.f)).toBeLessThanOrEqual(tolerance);
+      for (const [name, grad] of Object.entries(want.grads)) {
+        expect(Math.abs((run.grad(name) as number) - grad), name).toBeLessThanOrEqual(tolerance);
+      }
     },
   );
 });
