@@ -35,9 +35,29 @@ export const Tex = memo(function Tex({ tex, display = false }: { tex: string; di
   return <span ref={ref} className={display ? 'tex tex-display' : 'tex'} />;
 });
 
-/** A user's text (a node name) as literal TeX text: specials escaped, inside \text{}. */
-export function texText(s: string): string {
-  const escaped = s.replace(/[\\{}$&#^_%~]/g, (c) =>
+/**
+ * Characters the app's own labels use (`×−1`, `x²`, `max(·, 0)`) that KaTeX does not take
+ * inside \text{}: written in math mode instead.
+ */
+const MATH_CHARACTERS: ReadonlyMap<string, string> = new Map([
+  ['\u2212', '-'],
+  ['×', '\\times '],
+  ['÷', '\\div '],
+  ['·', '\\cdot '],
+  ['²', '{}^{2}'],
+  ['³', '{}^{3}'],
+  ['∂', '\\partial '],
+  ['∞', '\\infty '],
+  ['…', '\\ldots '],
+  ['√', '\\surd '],
+  ['σ', '\\sigma '],
+  ['Σ', '\\Sigma '],
+  ['ᵀ', '{}^{\\top}'],
+  ['ʸ', '{}^{y}'],
+]);
+
+function escapeText(s: string): string {
+  return s.replace(/[\\{}$&#^_%~]/g, (c) =>
     c === '\\'
       ? '\\textbackslash{}'
       : c === '~'
@@ -46,7 +66,30 @@ export function texText(s: string): string {
           ? '\\textasciicircum{}'
           : `\\${c}`,
   );
-  return `\\text{${escaped}}`;
+}
+
+/**
+ * A text (a node name, a gate's label) as TeX that shows it literally: specials escaped, plain
+ * runs inside \text{}, and the symbols above in math mode.
+ */
+export function texText(s: string): string {
+  let out = '';
+  let run = '';
+  const flush = () => {
+    if (run !== '') out += `\\text{${escapeText(run)}}`;
+    run = '';
+  };
+  for (const c of s) {
+    const math = MATH_CHARACTERS.get(c);
+    if (math === undefined) {
+      run += c;
+    } else {
+      flush();
+      out += math;
+    }
+  }
+  flush();
+  return out === '' ? '\\text{}' : out;
 }
 
 /** A number in TeX: a real minus, ∞, NaN. */

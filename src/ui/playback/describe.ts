@@ -1,53 +1,168 @@
-import type { OpDef, PlaybackStep, Value } from '../../engine';
+import {
+  formatLiteral,
+  getOp,
+  type OpDef,
+  type Params,
+  type PlaybackStep,
+  PREFIX,
+  type StepLiteral,
+  scalar,
+  type Tensor,
+  texLiteral,
+  type Value,
+} from '../../engine';
 import { formatValue } from '../format';
 import { texNumber, texText } from '../Tex';
 
-/** How a node is called in sentences: its name, or for an unnamed gate, what it computes. */
+/** How a node is called in sentences: its name, or for an unnamed gate, what it is. */
 export type NameOf = (id: string) => string;
 
-const INFIX: Record<string, string> = {
-  add: '+',
-  sub: '−',
-  mul: '×',
-  div: '/',
-  pow: '^',
-  matmul: '@',
-};
-const INFIX_TEX: Record<string, string> = {
-  add: '+',
-  sub: '-',
-  mul: '\\times',
-  div: '/',
-  pow: '^',
-  matmul: '\\,@\\,',
-};
+/** The literals of a step as the op declarations take them: port name → tensor. */
+export function stepParams(literals: readonly StepLiteral[]): Params {
+  const record: Record<string, Tensor> = Object.create(null);
+  for (const { port, value } of literals) {
+    record[port] = typeof value === 'number' ? scalar(value) : value;
+  }
+  return record;
+}
+
+/**
+ * One operand of a gate, as it is written: `text` (plain) and `tex`, and whether it needs
+ * parentheses as the operand of an operator (a name of several words, a negative number).
+ */
+interface Operand {
+  readonly text: string;
+  readonly tex: string;
+  readonly compound: boolean;
+}
+
+const MINUS = '\u2212';
+
+/**
+ * An infix operator that binds tighter than a leading minus is a power (`x ^ 2`): it is
+ * typeset as a superscript.
+ */
+const PREFIX_PRECEDENCE = Math.max(...Array.from(PREFIX.values(), (p) => p.precedence));
+
+/** A display form of an operator token: the op's own symbol when it is one character. */
+function shownToken(op: OpDef, token: string): string {
+  if ([...op.symbol].length === 1) return op.symbol;
+  return token.replaceAll('-', MINUS);
+}
+
+const wrapText = (o: Operand) => (o.compound ? `(${o.text})` : o.text);
+const wrapTex = (o: Operand) => (o.compound ? `\\left(${o.tex}\\right)` : o.tex);
+
+/**
+ * The gate written with its operands in place, as the expression language spells the op (from
+ * its declaration): `x + y`, `xpy ^ 2`, `exp(y)`, `1 ÷ den`. `operands` has one entry per port
+ * of the op, wired or literal. Returns plain text and TeX.
+ */
+function written(op: OpDef, operands: readonly Operand[]): { text: string; tex: string } {
+  const { syntax } = op;
+  if (syntax.infix && operands.length === 2) {
+    const [a, b] = operands;
+    if (syntax.infix.precedence > PREFIX_PRECEDENCE) {
+      return {
+        text: `${wrapText(a)} ^ ${wrapText(b)}`,
+        tex: `{${wrapTex(a)}}^{${b.tex}}`,
+      };
+    }
+    const token = shownToken(op, syntax.infix.token);
+    return {
+      text: `${wrapText(a)} ${token} ${wrapText(b)}`,
+      tex: `${wrapTex(a)} ${texText(token)} ${wrapTex(b)}`,
+    };
+  }
+  if (syntax.prefix && operands.length === 1) {
+    const token = shownToken(op, syntax.prefix.token);
+    return {
+      text: `${token}${wrapText(operands[0])}`,
+      tex: `${texText(token)}${wrapTex(operands[0])}`,
+    };
+  }
+  const name = syntax.call?.name;
+  if (name !== undefined) {
+    return {
+      text: `${name}(${operands.map((o) => o.text).join(', ')})`,
+      tex: `\\operatorname{${name}}(${operands.map((o) => o.tex).join(', ')})`,
+    };
+  }
+  if (syntax.rewrite === 'operand' && operands.length === 1) {
+    return { text: operands[0].text, tex: operands[0].tex };
+  }
+  if (syntax.rewrite && syntax.rewrite !== 'operand') {
+    const { rewrite } = syntax;
+    const target = getOp(rewrite.op);
+    if (target) {
+      const placed = target.ports.map((port) => {
+        const at = rewrite.ports.indexOf(port);
+        if (at >= 0 && at < operands.length) return operands[at];
+        const n = Object.hasOwn(rewrite.params, port) ? rewrite.params[port] : Number.NaN;
+        return numberOperand(n);
+      });
+      return written(target, placed);
+    }
+  }
+  return {
+    text: `${op.symbol}(${operands.map((o) => o.text).join(', ')})`,
+    tex: `${texText(op.symbol)}(${operands.map((o) => o.tex).join(', ')})`,
+  };
+}
+
+function numberOperand(x: number): Operand {
+  return { text: formatValue(x), tex: texNumber(x), compound: x < 0 };
+}
+
+function valueOperand(v: Value): Operand {
+  if (typeof v === 'number') return numberOperand(v);
+  return { text: formatValue(v), tex: texShape(v), compound: false };
+}
+
+function literalOperand(t: Tensor): Operand {
+  const scalarValue = t.shape.length === 0 ? t.data[0] : undefined;
+  return {
+    text: formatLiteral(t),
+    tex: texLiteral(t),
+    compound: scalarValue !== undefined && scalarValue < 0,
+  };
+}
+
+function nameOperand(name: string): Operand {
+  return { text: name, tex: texText(name), compound: /\s/.test(name) };
+}
+
+/** A forward step's operands, one per port: the input's name (or value), or the literal. */
+function operandsOf(
+  step: Extract<PlaybackStep, { kind: 'forward' }>,
+  of: (input: { from: string; value: Value }) => Operand,
+): Operand[] {
+  const params = stepParams(step.params);
+  return step.op.ports.map((port) => {
+    const input = step.inputs.find((i) => i.port === port);
+    if (input) return of(input);
+    if (Object.hasOwn(params, port)) return literalOperand(params[port]);
+    return nameOperand('?');
+  });
+}
 
 const num = (v: Value) => formatValue(v);
-
-/** The gate's formula written with its inputs' names: "x + y", "σ(y)". */
-export function callText(op: OpDef, args: readonly string[]): string {
-  const infix = INFIX[op.name];
-  if (infix && args.length === 2) return `${args[0]} ${infix} ${args[1]}`;
-  return `${op.symbol.length <= 4 ? op.symbol : op.name}(${args.join(', ')})`;
-}
-
-function isNamed(id: string): boolean {
-  return !id.includes('#');
-}
 
 /** One line for the timeline: "forward: q = x + y = 3", "backward: ∂f/∂x += −4". */
 export function stepLabel(step: PlaybackStep, nameOf: NameOf, outputName: string): string {
   if (step.kind === 'forward') {
-    const call = callText(
+    const call = written(
       step.op,
-      step.inputs.map((i) => nameOf(i.from)),
-    );
-    const lhs = isNamed(step.node) ? `${nameOf(step.node)} = ` : '';
-    return `forward: ${lhs}${call} = ${num(step.output)}`;
+      operandsOf(step, (i) => nameOperand(nameOf(i.from))),
+    ).text;
+    return `forward: ${nameOf(step.node)} = ${call} = ${num(step.output)}`;
   }
   if (step.kind === 'seed') return `seed: ∂${outputName}/∂${outputName} = 1`;
+  // Only wired inputs have terms: a literal is part of its gate and receives no gradient.
   return `backward: ${step.terms
-    .map((t) => `∂${outputName}/∂${nameOf(t.from)} += ${num(t.contribution)}`)
+    .map(
+      (t) => `∂${outputName}/∂${wrapText(nameOperand(nameOf(t.from)))} += ${num(t.contribution)}`,
+    )
     .join(', ')}`;
 }
 
@@ -57,6 +172,7 @@ export function stepSentence(step: PlaybackStep, nameOf: NameOf, outputName: str
   if (step.kind === 'seed') {
     return `The backward pass starts at the output: the gradient of ${outputName} with respect to itself is 1.`;
   }
+  const speech = step.op.paramSpeech(stepParams(step.params));
   const parts = step.terms.map((t) => {
     const local = t.localGrad === null ? 'its Jacobian' : num(t.localGrad);
     const fork = isZero(t.before)
@@ -65,47 +181,56 @@ export function stepSentence(step: PlaybackStep, nameOf: NameOf, outputName: str
     const done = t.complete ? ' (complete)' : ' (more to come)';
     return `${nameOf(t.from)} receives ${num(step.upstreamGrad)} times ${local} = ${num(t.contribution)}${fork}${done}`;
   });
-  return `Backward through ${nameOf(step.node)} (${step.op.title}): upstream gradient ${num(step.upstreamGrad)}. ${parts.join('; ')}.`;
+  return `Backward through ${nameOf(step.node)} (${speech}): upstream gradient ${num(step.upstreamGrad)}. ${parts.join('; ')}.`;
 }
 
 function isZero(v: Value): boolean {
   return typeof v === 'number' ? v === 0 : v.data.every((x) => x === 0);
 }
 
-function texValue(v: Value): string {
-  if (typeof v === 'number') return texNumber(v);
-  return `\\text{${v.shape.join('×')} matrix}`;
+function texShape(v: Exclude<Value, number>): string {
+  return `${v.shape.join(' \\times ')}\\ \\text{matrix}`;
 }
 
-/** The chain rule of a step, typeset: one line per input of the gate. */
+function texValue(v: Value): string {
+  return typeof v === 'number' ? texNumber(v) : texShape(v);
+}
+
+/**
+ * The chain rule of a step, typeset. A forward step: the gate with its inputs' names, then
+ * with their values. A backward step: the gate's local gradients with its literals folded in
+ * (`∂/∂x (x²) = 2x`), then one line per wired input.
+ */
 export function stepTex(step: PlaybackStep, nameOf: NameOf, outputName: string): string[] {
   const f = texText(outputName);
   if (step.kind === 'forward') {
-    const args = step.inputs.map((i) => texText(nameOf(i.from)));
-    const infix = INFIX_TEX[step.op.name];
-    const call =
-      infix && args.length === 2
-        ? `${args[0]} ${infix} ${args[1]}`
-        : `\\operatorname{${step.op.name}}(${args.join(', ')})`;
-    const values = step.inputs.map((i) => texValue(i.value));
-    const callValues =
-      infix && values.length === 2
-        ? `${values[0]} ${infix} ${wrapNegative(values[1])}`
-        : `\\operatorname{${step.op.name}}(${values.join(', ')})`;
-    return [`${texText(nameOf(step.node))} = ${call} = ${callValues} = ${texValue(step.output)}`];
+    const byName = written(
+      step.op,
+      operandsOf(step, (i) => nameOperand(nameOf(i.from))),
+    ).tex;
+    const byValue = written(
+      step.op,
+      operandsOf(step, (i) => valueOperand(i.value)),
+    ).tex;
+    return [`${texText(nameOf(step.node))} = ${byName} = ${byValue} = ${texValue(step.output)}`];
   }
   if (step.kind === 'seed') return [`\\frac{\\partial ${f}}{\\partial ${f}} = 1`];
-  return step.terms.map((t) => {
-    const target = `\\frac{\\partial ${f}}{\\partial ${texText(nameOf(t.from))}}`;
+  const formulas = step.op.paramGradTex(stepParams(step.params));
+  const local = step.terms
+    .map((t) => formulas[step.op.ports.indexOf(t.port)])
+    .filter((tex, i, all): tex is string => typeof tex === 'string' && all.indexOf(tex) === i);
+  const lines = step.terms.map((t) => {
+    const target = `\\frac{\\partial ${f}}{\\partial ${wrapTex(nameOperand(nameOf(t.from)))}}`;
     const product =
       t.localGrad === null
-        ? `\\text{(vector–Jacobian product)}`
+        ? `\\text{(vector-Jacobian product)}`
         : `\\underbrace{${texValue(step.upstreamGrad)}}_{\\text{upstream}} \\times \\underbrace{${wrapNegative(texValue(t.localGrad))}}_{\\text{local}}`;
     const sum = isZero(t.before)
       ? ''
       : `\\quad\\Rightarrow\\quad ${texValue(t.before)} + ${wrapNegative(texValue(t.contribution))} = ${texValue(t.after)}`;
     return `${target} \\mathrel{+}= ${product} = ${texValue(t.contribution)}${sum}`;
   });
+  return [...local, ...lines];
 }
 
 function wrapNegative(tex: string): string {

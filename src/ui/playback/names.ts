@@ -1,36 +1,42 @@
 import { getOp } from '../../engine';
 import type { Doc } from '../../store/document';
 import { formatValue } from '../format';
-import { callText, type NameOf } from './describe';
+import type { NameOf } from './describe';
+
+/** What follows the `#` of a generated id (`add#3` → `3`), or the whole id. */
+function serial(id: string): string {
+  const at = id.lastIndexOf('#');
+  return at < 0 ? id : id.slice(at + 1);
+}
 
 /**
- * Names for sentences: a named node by its name, a constant by its value, an unnamed gate by
- * what it computes from its inputs ("(x × y)"), two levels deep at most.
+ * Names for sentences: a named node by its name; an unnamed gate by what it is, short, as
+ * the canvas draws it: its literal form (`x² gate`, `+1 gate`) or its symbol (`exp gate`),
+ * with its number (`+1 gate #3`) when another unnamed gate would read the same. A constant
+ * node of an older circuit is named by its value.
  */
-export function makeNameOf(doc: Doc): NameOf {
-  const byId = new Map(doc.nodes.map((n) => [n.id as string, n]));
-  const inputsOf = new Map<string, { port: string; from: string }[]>();
-  for (const w of doc.wires) {
-    const list = inputsOf.get(w.to) ?? [];
-    list.push({ port: w.port, from: w.from });
-    inputsOf.set(w.to, list);
-  }
-  const name = (id: string, depth: number): string => {
-    const node = byId.get(id);
-    if (!node) return id;
+export function makeNameOf(doc: Pick<Doc, 'nodes' | 'values' | 'params'>): NameOf {
+  const names = new Map<string, string>();
+  const unnamed = new Map<string, string>();
+  const uses = new Map<string, number>();
+  for (const node of doc.nodes) {
     if (node.op === 'const') {
-      const v = doc.values.get(id);
-      return v ? formatValue(v.shape.length === 0 ? v.data[0] : v) : id;
+      const v = doc.values.get(node.id);
+      names.set(node.id, v ? formatValue(v.shape.length === 0 ? v.data[0] : v) : node.id);
+    } else if (node.label !== undefined) {
+      names.set(node.id, node.label);
+    } else if (!node.id.includes('#')) {
+      names.set(node.id, node.id);
+    } else {
+      const op = getOp(node.op);
+      const params = doc.params.get(node.id);
+      const shown = op ? `${params ? op.paramLabel(params) : op.symbol} gate` : node.id;
+      unnamed.set(node.id, shown);
+      uses.set(shown, (uses.get(shown) ?? 0) + 1);
     }
-    if (node.label) return node.label;
-    if (!id.includes('#')) return id;
-    const op = getOp(node.op);
-    if (!op || depth <= 0) return '…';
-    const args = op.ports.map((port) => {
-      const w = inputsOf.get(id)?.find((i) => i.port === port);
-      return w ? name(w.from, depth - 1) : '?';
-    });
-    return `(${callText(op, args)})`;
-  };
-  return (id) => name(id, 2);
+  }
+  for (const [id, shown] of unnamed) {
+    names.set(id, (uses.get(shown) ?? 0) > 1 ? `${shown} #${serial(id)}` : shown);
+  }
+  return (id) => names.get(id) ?? id;
 }
