@@ -1,45 +1,125 @@
 import { Handle, type Node, type NodeProps, Position } from '@xyflow/react';
-import { memo } from 'react';
-import { getOp } from '../../engine';
+import { memo, useEffect, useRef, useState } from 'react';
+import { getOp, type Params } from '../../engine';
 import { formatSigned, formatValue, fullText } from '../format';
+import { LiteralField, literalText } from '../LiteralField';
 import { useApp } from '../StoreContext';
 import { useNodeNumbers } from './useNodeNumbers';
 
 export type GateNodeData = { op: string; label?: string };
 export type GateNodeType = Node<GateNodeData, 'gate'>;
 
-/** A gate: its symbol, its name if it is a named wire, and a port per input. */
+const NO_PARAMS: Params = Object.freeze(Object.create(null));
+
+/** How long a gate's label may be before it is set smaller to fit the gate. */
+function labelSize(label: string): string {
+  const n = [...label].length;
+  if (n <= 2) return '';
+  if (n <= 4) return ' gate-symbol--word';
+  return ' gate-symbol--long';
+}
+
+/**
+ * A gate: its symbol (or, with literals, the gate as the notes draw it: `×−1`, `x²`, `1/x`),
+ * its name if it is a named wire, and a port per wired input. A port that holds a literal has
+ * no handle: the literal is part of the gate, and a click on it (or Enter on the focused
+ * gate) opens a field to change it.
+ */
 export const GateNode = memo(function GateNode({ id, data, selected }: NodeProps<GateNodeType>) {
   const op = getOp(data.op);
   const { value, grad, attrs, active } = useNodeNumbers(id);
   const problem = useApp((s) => s.view.nodeProblems.get(id) ?? s.view.nonFinite.get(id));
   const isOutput = useApp((s) => s.doc.output === id);
+  const params = useApp((s) => s.doc.params.get(id)) ?? NO_PARAMS;
+  const [editing, setEditing] = useState(false);
+  const root = useRef<HTMLDivElement>(null);
+  const literalButton = useRef<HTMLButtonElement>(null);
   const ports = op?.ports ?? [];
-  const title = op ? `${data.label ?? id}: ${op.title}${problem ? ` — ${problem}` : ''}` : id;
+  const literalPorts = ports.filter((port) => Object.hasOwn(params, port));
+  const hasLiterals = literalPorts.length > 0;
+  const name = data.label ?? id;
+  const label = op ? (hasLiterals ? op.paramLabel(params) : op.symbol) : '?';
+  const title = op
+    ? `${name}: ${hasLiterals ? op.paramSpeech(params) : op.title}${problem ? ` — ${problem}` : ''}`
+    : id;
+
+  // Enter on the focused gate (React Flow's node wrapper) opens the literal's field.
+  useEffect(() => {
+    if (!hasLiterals) return undefined;
+    const wrapper = root.current?.closest('.react-flow__node');
+    if (!(wrapper instanceof HTMLElement)) return undefined;
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === 'Enter' && event.target === wrapper) setEditing(true);
+    };
+    wrapper.addEventListener('keydown', onKey);
+    return () => wrapper.removeEventListener('keydown', onKey);
+  }, [hasLiterals]);
+
+  const close = () => {
+    setEditing(false);
+    // Back to the literal, so that the keyboard is where it was.
+    requestAnimationFrame(() => literalButton.current?.focus());
+  };
+
+  const literalSummary = literalPorts.map((port) => `${port} = ${literalText(params[port])}`);
   return (
     <div
-      className={`gate${isOutput ? ' gate--output' : ''}${problem ? ' gate--problem' : ''}${selected ? ' is-selected' : ''}${active ? ' is-active-step' : ''}`}
+      ref={root}
+      className={`gate${isOutput ? ' gate--output' : ''}${problem ? ' gate--problem' : ''}${selected ? ' is-selected' : ''}${active ? ' is-active-step' : ''}${hasLiterals ? ' gate--literal' : ''}`}
       {...attrs}
       data-op={data.op}
       title={title}
     >
-      {ports.map((port, i) => (
-        <Handle
-          key={port}
-          type="target"
-          position={Position.Left}
-          id={port}
-          className="port port--in"
-          style={{ top: `${((i + 1) / (ports.length + 1)) * 100}%` }}
-          aria-label={`input ${port} of ${data.label ?? id}`}
+      {ports.map((port, i) =>
+        // The handle keeps its place among all the op's ports, where the canvas routes wires.
+        Object.hasOwn(params, port) ? null : (
+          <Handle
+            key={port}
+            type="target"
+            position={Position.Left}
+            id={port}
+            className="port port--in"
+            style={{ top: `${((i + 1) / (ports.length + 1)) * 100}%` }}
+            aria-label={`input ${port} of ${name}`}
+          >
+            {ports.length - literalPorts.length > 1 && <span className="port-name">{port}</span>}
+          </Handle>
+        ),
+      )}
+      {hasLiterals ? (
+        <button
+          ref={literalButton}
+          type="button"
+          className={`gate-symbol gate-literal nodrag${labelSize(label)}`}
+          aria-label={`Change literal ${literalPorts.join(', ')} of ${name} (${literalSummary.join(', ')})`}
+          title={`${literalSummary.join(', ')}: click to change${literalPorts.length > 1 ? ' them' : ' it'} (or press Enter on the gate)`}
+          aria-expanded={editing}
+          onClick={(e) => {
+            e.stopPropagation();
+            setEditing(true);
+          }}
         >
-          {ports.length > 1 && <span className="port-name">{port}</span>}
-        </Handle>
-      ))}
-      <span className={`gate-symbol${(op?.symbol.length ?? 1) > 2 ? ' gate-symbol--word' : ''}`}>
-        {op?.symbol ?? '?'}
-      </span>
+          {label}
+        </button>
+      ) : (
+        <span className={`gate-symbol${labelSize(label)}`}>{label}</span>
+      )}
       {data.label && <span className="gate-name">{data.label}</span>}
+      {editing && hasLiterals && (
+        <span className="literal-editor">
+          {literalPorts.map((port, i) => (
+            <LiteralField
+              key={port}
+              id={id}
+              gate={name}
+              port={port}
+              value={params[port]}
+              autoFocus={i === 0}
+              onClose={close}
+            />
+          ))}
+        </span>
+      )}
       {problem && (
         <>
           <span className="gate-flag" aria-hidden="true">
