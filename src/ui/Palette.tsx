@@ -1,5 +1,5 @@
 import { forwardRef, memo } from 'react';
-import { ALL_OPS, type OpDef } from '../engine';
+import { ALL_OPS, getOp, type OpDef, type Params, scalar, type Tensor } from '../engine';
 import { useAppStore } from './StoreContext';
 
 const GROUPS: { title: string; families: OpDef['family'][] }[] = [
@@ -12,37 +12,135 @@ const GROUPS: { title: string; families: OpDef['family'][] }[] = [
 /** The MIME type a palette button carries when dragged onto the canvas. */
 export const PALETTE_MIME = 'application/x-backprop-op';
 
+/** What a palette button adds: an op, and for a parameterised gate its literals. */
+export interface PaletteItem {
+  readonly op: string;
+  readonly params?: Params;
+}
+
+/** A preset of the registry (`{ b: 2 }`) as literals: port → scalar tensor. */
+function presetParams(preset: Readonly<Record<string, number>>): Params {
+  const record: Record<string, Tensor> = Object.create(null);
+  for (const port of Object.keys(preset)) record[port] = scalar(preset[port]);
+  return record;
+}
+
+/**
+ * What a drag from the palette carries: the op's name for a plain gate, or for a
+ * parameterised one `{"op":"mul","params":{"b":2}}`.
+ */
+export function paletteData(item: PaletteItem): string {
+  if (!item.params) return item.op;
+  const literals: Record<string, number> = {};
+  for (const port of Object.keys(item.params)) literals[port] = item.params[port].data[0];
+  return JSON.stringify({ op: item.op, params: literals });
+}
+
+/**
+ * Reads what `paletteData` wrote (the canvas calls this on a drop), or undefined for anything
+ * else. Only the registry's own presets are accepted: a drop from another page cannot make a
+ * gate the palette does not offer.
+ */
+export function readPaletteData(data: string): PaletteItem | undefined {
+  if (!data.startsWith('{')) return getOp(data) ? { op: data } : undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(data);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const { op, params } = parsed as { op?: unknown; params?: unknown };
+  if (typeof op !== 'string') return undefined;
+  const def = getOp(op);
+  if (!def || typeof params !== 'object' || params === null) return undefined;
+  const wanted = JSON.stringify(params);
+  const preset = def.presets.find((p) => JSON.stringify(p) === wanted);
+  return preset ? { op, params: presetParams(preset) } : undefined;
+}
+
+/** One button of the palette. */
+interface Entry {
+  readonly key: string;
+  readonly item: PaletteItem;
+  readonly symbol: string;
+  readonly name: string;
+  readonly title: string;
+}
+
+function inputsText(count: number): string {
+  return count === 0 ? 'a value' : `${count} input${count > 1 ? 's' : ''}`;
+}
+
+/**
+ * An op that the language writes as another op with literals (`square` as `x ^ 2`) is
+ * offered as that op's preset, when there is one, rather than twice.
+ */
+function offeredAsPreset(op: OpDef): boolean {
+  const rewrite = op.syntax.rewrite;
+  if (!rewrite || rewrite === 'operand') return false;
+  const wanted = JSON.stringify(rewrite.params);
+  return getOp(rewrite.op)?.presets.some((p) => JSON.stringify(p) === wanted) ?? false;
+}
+
+/** The palette's buttons per group: each op, followed by its parameterised forms. */
+const ENTRIES: readonly (readonly Entry[])[] = GROUPS.map((group) =>
+  ALL_OPS.filter(
+    (op) =>
+      group.families.includes(op.family) && op.syntax.rewrite !== 'operand' && !offeredAsPreset(op),
+  ).flatMap((op) => [
+    {
+      key: op.name,
+      item: { op: op.name },
+      symbol: op.symbol,
+      name: op.title,
+      title: `${op.title}: ${inputsText(op.ports.length)}`,
+    },
+    ...op.presets.map((preset) => {
+      const params = presetParams(preset);
+      const literals = Object.keys(preset);
+      return {
+        key: `${op.name} ${JSON.stringify(preset)}`,
+        item: { op: op.name, params },
+        symbol: op.paramLabel(params),
+        name: op.paramSpeech(params),
+        title: `${op.title} with ${literals.map((p) => `${p} = ${preset[p]}`).join(', ')} inside the gate: ${inputsText(op.ports.length - literals.length)}`,
+      };
+    }),
+  ]),
+);
+
 /** Gates to add: click (or Enter) puts one at a free place, dragging drops it where you let go. */
 export const Palette = memo(
   forwardRef<HTMLElement>(function Palette(_props, ref) {
     const store = useAppStore();
     return (
       <nav className="palette" aria-label="Gate palette" ref={ref}>
-        {GROUPS.map((group) => (
+        {GROUPS.map((group, g) => (
           <section key={group.title} className="palette-group">
             <h2 className="palette-title">{group.title}</h2>
             <div className="palette-items">
-              {ALL_OPS.filter(
-                (op) => group.families.includes(op.family) && op.name !== 'identity',
-              ).map((op) => (
+              {ENTRIES[g].map((entry) => (
                 <button
-                  key={op.name}
+                  key={entry.key}
                   type="button"
-                  className="palette-item"
-                  data-op={op.name}
-                  title={`${op.title}: ${op.ports.length === 0 ? 'a value' : `${op.ports.length} input${op.ports.length > 1 ? 's' : ''}`}`}
+                  className={`palette-item${entry.item.params ? ' palette-item--preset' : ''}`}
+                  data-op={entry.item.op}
+                  title={entry.title}
                   draggable
                   onDragStart={(e) => {
-                    e.dataTransfer.setData(PALETTE_MIME, op.name);
+                    e.dataTransfer.setData(PALETTE_MIME, paletteData(entry.item));
                     e.dataTransfer.effectAllowed = 'copy';
                   }}
-                  onClick={() => store.getState().addNode(op.name)}
+                  onClick={() =>
+                    store.getState().addNode(entry.item.op, undefined, entry.item.params)
+                  }
                 >
                   <span className="visually-hidden">Add </span>
                   <span className="palette-symbol" aria-hidden="true">
-                    {op.symbol}
+                    {entry.symbol}
                   </span>
-                  <span className="palette-name">{op.title}</span>
+                  <span className="palette-name">{entry.name}</span>
                 </button>
               ))}
             </div>
