@@ -49,11 +49,40 @@ class Builder {
     return i;
   }
 
-  private add(op: string): number {
+  /** A binary gate with a literal `c` in one port (`side`) and node `x` wired into the other. */
+  literal(op: string, x: number, c: number, side: 'a' | 'b'): number {
+    const i = this.add(op, { [side]: scalar(c) });
+    this.wires.push({ from: this.ids[x], to: this.ids[i], port: side === 'a' ? B : A });
+    return i;
+  }
+
+  /** Appends a whole circuit, ids suffixed with `_k`; returns the index of its output. */
+  append(c: Circuit, k: number): number {
+    const at = new Map<string, number>();
+    for (const node of c.nodes) {
+      const i = this.nodes.length;
+      const id = nodeId(`${node.id}_${k}`);
+      at.set(node.id, i);
+      this.ids.push(id);
+      this.nodes.push({ ...node, id });
+      if (node.op === 'input') this.inputs++;
+      else this.gates++;
+    }
+    for (const w of c.wires) {
+      this.wires.push({
+        from: this.ids[at.get(w.from) as number],
+        to: this.ids[at.get(w.to) as number],
+        port: w.port,
+      });
+    }
+    return at.get(c.output as string) as number;
+  }
+
+  private add(op: string, params?: Record<string, Tensor>): number {
     const i = this.nodes.length;
     const id = nodeId(`n${i}`);
     this.ids.push(id);
-    this.nodes.push({ id, op });
+    this.nodes.push(params ? { id, op, params } : { id, op });
     this.gates++;
     return i;
   }
@@ -279,6 +308,144 @@ export function matmulCircuit(m: number, k: number, n: number, seed: number): Ci
     ],
     output: f,
   };
+}
+
+/** The staged example as the notes write it: every number is part of its gate. */
+export const STAGED_PROGRAM =
+  'x = 3; y = 4; sigy = 1.0 / (1 + exp(-y)); num = x + sigy; sigx = 1.0 / (1 + exp(-x)); xpy = x + y; xpysqr = xpy**2; den = sigx + xpysqr; invden = 1.0 / den; f = num * invden';
+
+/**
+ * The expression of micrograd's README, with each `+=` written as a new name (the language
+ * assigns a name once): g = 24.7041, ∂g/∂a = 138.8338, ∂g/∂b = 645.5773.
+ */
+export const MICROGRAD_PROGRAM = [
+  'a = -4.0',
+  'b = 2.0',
+  'c = a + b',
+  'd = a * b + b**3',
+  'c2 = c + (c + 1)',
+  'c3 = c2 + (1 + c2 + (-a))',
+  'd2 = d + (d * 2 + relu(b + a))',
+  'd3 = d2 + (3 * d2 + relu(b - a))',
+  'e = c3 - d3',
+  'f = e**2',
+  'g = f / 2.0',
+  'g2 = g + 10.0 / f',
+].join('\n');
+
+/**
+ * `copies` copies of a typed program (parsed once), each with its own inputs, their outputs
+ * summed into f by a chain of add gates.
+ */
+export function repeatedProgram(name: string, program: Circuit, copies: number): BuiltCircuit {
+  const b = new Builder();
+  let out = -1;
+  for (let k = 0; k < copies; k++) {
+    const o = b.append(program, k);
+    out = out < 0 ? o : b.binary('add', out, o);
+  }
+  return b.build(`${name} ×${copies.toLocaleString('en-US')}`, out);
+}
+
+/**
+ * A random typed program: the mix of `randomCircuit`, where about half the gates hold a
+ * literal as a typed program writes it (`x * -1`, `2 * x`, `x + 1`, `1 - x`, `1 / x`, `x / 2`,
+ * `x ** 2`, `x ** 3`, `max(x, 0)`). Values are tracked to stay within ±8 (away from
+ * overflow), as in `randomCircuit`; every node reaches the output.
+ */
+export function typedRandomCircuit(targetGates: number, seed: number): BuiltCircuit {
+  const rnd = mulberry32(seed);
+  const b = new Builder();
+  const val: number[] = [];
+  const read: boolean[] = [];
+  let unread = 0;
+  let scan = 0;
+  const targetInputs = Math.max(2, Math.round(targetGates / 10));
+  const markRead = (i: number) => {
+    if (!read[i]) {
+      read[i] = true;
+      unread--;
+    }
+  };
+  const made = (i: number, y: number) => {
+    val[i] = y;
+    read[i] = false;
+    unread++;
+  };
+  const recent = (): number => {
+    const count = b.nodes.length;
+    if (rnd() < 0.1) return Math.floor(rnd() * count);
+    return Math.max(0, count - 1 - Math.floor(-Math.log(1 - rnd()) * 8));
+  };
+  const first = (): number => {
+    while (scan < b.nodes.length && read[scan]) scan++;
+    return scan < b.nodes.length - WINDOW ? scan : recent();
+  };
+  const small = () => [-1, 2, 1, 0.5, 3, -2][Math.floor(rnd() * 6)];
+  const ok = (y: number) =>
+    Number.isFinite(y) && Math.abs(y) <= LIMIT && (y === 0 || Math.abs(y) >= TINY);
+  for (let k = 0; k < 4; k++) {
+    const x = rnd() * 4 - 2;
+    made(b.input(scalar(x)), x);
+  }
+  while (b.gates + unread - 1 < targetGates) {
+    if (b.inputs < (targetInputs * b.gates) / targetGates) {
+      const x = rnd() * 4 - 2;
+      made(b.input(scalar(x)), x);
+      continue;
+    }
+    const x = first();
+    const vx = val[x];
+    const c = small();
+    // Literal forms first, then the wired mix; the first that stays in range is taken.
+    const forms: [() => number, number][] = [];
+    const r = rnd();
+    if (r < 0.5) {
+      const pick = Math.floor(rnd() * 9);
+      const lit: [string, number, 'a' | 'b', number][] = [
+        ['mul', -1, 'b', -vx],
+        ['mul', c, 'a', c * vx],
+        ['add', 1, 'b', vx + 1],
+        ['sub', 1, 'a', 1 - vx],
+        ['div', 1, 'a', Math.abs(vx) >= 0.5 ? 1 / vx : Number.NaN],
+        ['div', 2, 'b', vx / 2],
+        ['pow', 2, 'b', vx ** 2],
+        ['pow', 3, 'b', vx ** 3],
+        ['max', 0, 'b', Math.max(vx, 0)],
+      ];
+      const [op, lc, side, y] = lit[pick];
+      forms.push([() => b.literal(op, x, lc, side), y]);
+    } else {
+      const y0 = recent();
+      const op = MIX[Math.floor(rnd() * MIX.length)];
+      if ((BINARY_OPS as readonly string[]).includes(op)) {
+        const y =
+          op === 'div' && Math.abs(val[y0]) < 0.5 ? Number.NaN : evalBinary(op, vx, val[y0]);
+        forms.push([
+          () => {
+            markRead(y0);
+            return b.binary(op, x, y0);
+          },
+          y,
+        ]);
+      } else {
+        forms.push([() => b.unary(op, x), evalUnary(op, vx)]);
+      }
+    }
+    forms.push([() => b.unary('tanh', x), Math.tanh(vx)]);
+    forms.push([() => b.unary('sigmoid', x), sigmoid(vx)]);
+    const [build, y] = forms.find(([, y]) => ok(y)) ?? forms[forms.length - 1];
+    const i = build();
+    markRead(x);
+    made(i, y);
+  }
+  let out = -1;
+  const count = b.nodes.length;
+  for (let i = 0; i < count; i++) {
+    if (read[i]) continue;
+    out = out < 0 ? i : b.binary('add', out, i);
+  }
+  return b.build(`random typed program, ${sizeLabel(targetGates)}`, out);
 }
 
 export function sizeLabel(n: number): string {

@@ -7,8 +7,9 @@
  * time, with no view objects.
  *
  * The numbered cases are written out, one per slot of `SLOTS`, because only a call site that
- * always calls the same function gets it inlined; they are checked against `SLOTS` by
- * tests/engine/hotloop.test.ts, which also prints them when the slots change.
+ * always calls the same function gets it inlined; the case labels are number literals, since
+ * V8 makes a jump table only of those. The registry test (tests/engine/registry.test.ts)
+ * checks them against `SLOTS` and writes out the cases a change of `SLOTS` needs.
  *
  * The backward pass records, as it goes, what each wired port receives (upstream × local
  * gradient) in the contributions array `c`, then adds it into the gradient of the node feeding

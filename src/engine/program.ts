@@ -182,14 +182,6 @@ export class Program {
     return this.sourceLists;
   }
 
-  /** The old names of `portStart` and `portSource`, kept for callers written before literals. */
-  get sourceStart(): Int32Array {
-    return this.portStart;
-  }
-  get sourceSlots(): Int32Array {
-    return this.portSource;
-  }
-
   /** Slot of a node id, or -1 if the node is not part of this program. */
   slot(id: string): number {
     return this.slotOf.get(id);

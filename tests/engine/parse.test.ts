@@ -83,6 +83,31 @@ describe('the reference circuits', () => {
     expect(num(ev.grad('y'))).toBeCloseTo(dfdy, 14);
   });
 
+  it("micrograd's README expression gives its numbers (each += as a new name)", () => {
+    const ev = run(
+      [
+        'a = -4.0',
+        'b = 2.0',
+        'c = a + b',
+        'd = a * b + b**3',
+        'c2 = c + (c + 1)',
+        'c3 = c2 + (1 + c2 + (-a))',
+        'd2 = d + (d * 2 + relu(b + a))',
+        'd3 = d2 + (3 * d2 + relu(b - a))',
+        'e = c3 - d3',
+        'f = e**2',
+        'g = f / 2.0',
+        'g2 = g + 10.0 / f',
+      ].join('\n'),
+    );
+    // micrograd prints g = 24.7041, a.grad = 138.8338, b.grad = 645.5773 (4 decimals).
+    expect(num(ev.value('g2'))).toBeCloseTo(24.7041, 4);
+    expect(num(ev.grad('a'))).toBeCloseTo(138.8338, 4);
+    expect(num(ev.grad('b'))).toBeCloseTo(645.5773, 4);
+    // Every number is part of a gate: 2 inputs and one gate per operation (25), no more.
+    expect(ev.program.ids).toHaveLength(27);
+  });
+
   it('the one-line form from DESIGN.md gives the same f', () => {
     const ev = run('x = 3\ny = 4\nsigy = sigmoid(y)\nf = (x + sigy) / (sigmoid(x) + (x + y)^2)');
     expect(num(ev.value('f'))).toBeCloseTo(0.07971588771237584, 15);
