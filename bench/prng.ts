@@ -1,11 +1,2 @@
-/** mulberry32: a small, fast, seeded 32-bit PRNG. Returns uniforms in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The benchmarks draw from the engine's own seeded generator, so a seed means the same numbers everywhere. */
+export { mulberry32 } from '../src/engine/random';

@@ -215,8 +215,22 @@ export function startSession(win: Window = window): Session {
     warned = false;
     if (store.getState().notice?.serial === warningSerial) store.getState().dismissNotice();
   };
+  // ——— a record from a newer version of the app: kept as it is, and the user told once ———
+  let newerWarned = false;
+  const newerFound = (error: string): void => {
+    if (newerWarned || embedded()) return;
+    newerWarned = true;
+    store
+      .getState()
+      .notify(
+        `${error}. Until then this tab keeps its work in memory; use Share → Download file to keep a copy.`,
+        'warning',
+        { sticky: true },
+      );
+  };
   const report = (outcome: SaveOutcome | KeepOutcome): void => {
     if (outcome.kind === 'quota' || outcome.kind === 'refused') storageFailed(outcome.error);
+    else if (outcome.kind === 'newer') newerFound(outcome.error);
     else if (outcome.kind === 'saved') storageWorks();
   };
 
@@ -237,6 +251,10 @@ export function startSession(win: Window = window): Session {
     const previous: LoadResult = autosave.previous();
     if (previous.kind === 'unavailable') {
       storageFailed(previous.error);
+      return;
+    }
+    if (previous.kind === 'newer') {
+      store.getState().notify(`${previous.error}.`, 'warning');
       return;
     }
     if (previous.kind !== 'ok') {
@@ -392,6 +410,7 @@ export function startSession(win: Window = window): Session {
     store.getState().notify(n.text, n.kind, n.actions ? { actions: n.actions } : {});
   }
   if (loaded.kind === 'unavailable') storageFailed(loaded.error);
+  if (loaded.kind === 'newer') newerFound(loaded.error);
   if (startKept) report(startKept);
 
   const unsubscribe = store.subscribe((state, prev) => {

@@ -5,6 +5,7 @@
 import fc from 'fast-check';
 import { expect } from 'vitest';
 import { ALL_OPS, getOp, isSource } from '../../src/engine/ops';
+import { mulberry32 } from '../../src/engine/random';
 import {
   type Circuit,
   type CircuitNode,
@@ -395,17 +396,8 @@ export function randomGates(gates: number, seed: number): Circuit {
   return { nodes, wires, output: nodes[nodes.length - 1].id };
 }
 
-/** A small deterministic generator of numbers in [0, 1) (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let x = state;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small deterministic generator of numbers in [0, 1): the engine's own (mulberry32). */
+export const seededRandom = mulberry32;
 
 /**
  * Names that are members of `Object.prototype`: as ids, labels, keys or flags they must work

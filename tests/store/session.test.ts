@@ -251,3 +251,30 @@ describe('a link says what it ignored', () => {
     expect(notice?.text).toContain('"step=5" was ignored');
   });
 });
+
+describe('a record from a newer version of the app', () => {
+  it('is kept untouched, the user is told to update, and the work of this tab stays in memory', () => {
+    const storage = new FakeStorage();
+    const newer = JSON.stringify({
+      format: 'backprop-autosave',
+      version: 99,
+      rev: 3,
+      tab: 'other',
+      savedAt: 0,
+      circuit: { something: 'from the future' },
+    });
+    storage.setItem(AUTOSAVE_KEY, newer);
+    const win = new FakeWindow(storage);
+    const session = start(win);
+    expect(ids(session)).toEqual(firstExampleIds);
+    const notice = session.store.getState().notice;
+    expect(notice?.kind).toBe('warning');
+    expect(notice?.sticky).toBe(true);
+    expect(notice?.text).toContain('newer version');
+    expect(notice?.text).toContain('update Backprop Circuits');
+    edit(session, 7);
+    session.dispose();
+    expect(storage.getItem(AUTOSAVE_KEY)).toBe(newer);
+    expect(session.store.getState().doc.values.get('x')?.data[0]).toBe(7);
+  });
+});
