@@ -29,6 +29,13 @@ import { InputNode } from './InputNode';
 import { placeLabels, wirePoint } from './labels';
 import { LABEL_MIN_ZOOM, ReducedMotion, WireEdge } from './WireEdge';
 
+/**
+ * The minimap helps from a few dozen gates on. It draws every node, visible or not, so past a
+ * few thousand it would cost more than the canvas itself (about a second at 10,000 nodes).
+ */
+const MINIMAP_FROM = 30;
+const MINIMAP_UP_TO = 3_000;
+
 // Module scope: React Flow re-mounts every node when these objects change identity.
 const nodeTypes = { gate: GateNode, inputNode: InputNode, constNode: ConstNode };
 const edgeTypes = { wire: WireEdge };
@@ -451,7 +458,9 @@ export function Canvas({
       >
         <Background gap={24} />
         <Controls showInteractive={false} />
-        {docNodes.length > 30 && <MiniMap pannable zoomable ariaLabel="Minimap" />}
+        {docNodes.length > MINIMAP_FROM && docNodes.length <= MINIMAP_UP_TO && (
+          <MiniMap pannable zoomable ariaLabel="Minimap" />
+        )}
         {passing && (
           <ViewportPortal>
             <svg aria-hidden="true" className="passing-wires" style={PASSING_STYLE}>
