@@ -50,7 +50,7 @@ export function createAppStore(initial: Doc = EMPTY_DOC) {
     pending = null;
     const evaluated = evaluator.after(state, doc, change);
     if (!evaluated) return {};
-    return { ...evaluated, ...playbackAfterRun(state, evaluated) };
+    return Object.assign(playbackAfterRun(state, evaluated), evaluated);
   };
 
   const store = createStore<AppState>()(
@@ -111,7 +111,7 @@ function followDocument<Mos extends [StoreMutatorIdentifier, unknown][]>(
         typeof partial === 'function' ? (partial as (s: AppState) => unknown)(state) : partial
       ) as Partial<AppState>;
       if (patch.doc !== undefined && patch.doc !== state.doc) {
-        write({ ...patch, ...derive(state, patch.doc) }, replace);
+        write(Object.assign({}, patch, derive(state, patch.doc)), replace);
       } else {
         write(patch, replace);
       }
