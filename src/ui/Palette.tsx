@@ -83,11 +83,20 @@ function offeredAsPreset(op: OpDef): boolean {
   return getOp(rewrite.op)?.presets.some((p) => JSON.stringify(p) === wanted) ?? false;
 }
 
+/**
+ * A constant node is how version 1 of the format held a number a gate reads; such a number is
+ * now a literal inside its gate (the presets below), and a constant node cannot be saved.
+ */
+const LEGACY = new Set(['const']);
+
 /** The palette's buttons per group: each op, followed by its parameterised forms. */
 const ENTRIES: readonly (readonly Entry[])[] = GROUPS.map((group) =>
   ALL_OPS.filter(
     (op) =>
-      group.families.includes(op.family) && op.syntax.rewrite !== 'operand' && !offeredAsPreset(op),
+      group.families.includes(op.family) &&
+      !LEGACY.has(op.name) &&
+      op.syntax.rewrite !== 'operand' &&
+      !offeredAsPreset(op),
   ).flatMap((op) => [
     {
       key: op.name,
@@ -137,7 +146,10 @@ export const Palette = memo(
                   }
                 >
                   <span className="visually-hidden">Add </span>
-                  <span className="palette-symbol" aria-hidden="true">
+                  <span
+                    className={`palette-symbol${[...entry.symbol].length > 5 ? ' palette-symbol--long' : ''}`}
+                    aria-hidden="true"
+                  >
                     {entry.symbol}
                   </span>
                   <span className="palette-name">{entry.name}</span>
