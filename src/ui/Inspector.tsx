@@ -121,7 +121,10 @@ function NodeDetails({ id, renameRef }: { id: string; renameRef: React.Ref<HTMLI
   return (
     <div className="inspector-body">
       <h2 className="inspector-title">
-        {name} <span className="inspector-op">{op?.title ?? node.op}</span>
+        {name}{' '}
+        <span className="inspector-op">
+          {op ? (literalPorts.length > 0 && params ? op.paramSpeech(params) : op.title) : node.op}
+        </span>
       </h2>
       <RenameField id={id} current={node.id} inputRef={renameRef} />
       {op && formulas && (
