@@ -5,7 +5,11 @@ import { useNodeNumbers } from './useNodeNumbers';
 
 export type ConstNodeType = Node<{ op: string; label?: string }, 'constNode'>;
 
-/** A fixed number inside the circuit, such as the 2 of `2 * x`. */
+/**
+ * A constant node, as circuits of format version 1 held the numbers their gates read. Files,
+ * links and autosaves of version 1 are migrated as they open (each constant becomes a literal
+ * inside the gates that read it), so this only draws one handed to the store directly.
+ */
 export const ConstNode = memo(function ConstNode({ id, selected }: NodeProps<ConstNodeType>) {
   const { value, attrs } = useNodeNumbers(id);
   return (
