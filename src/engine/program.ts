@@ -135,6 +135,13 @@ export class Program {
   private readonly initialValues: Float64Array;
   private readonly forwardPlan: ForwardPlan;
   private readonly backwardPlan: BackwardPlan;
+  /** What the plans were made from, to make others when an override changes a lowering. */
+  private readonly planParts: {
+    readonly flat: FlatProgramLayout;
+    readonly cells: Cells;
+    readonly order: GateOrder;
+    readonly contributionOffset: Int32Array;
+  };
 
   constructor(layout: ProgramLayout | FlatProgramLayout) {
     const flat = 'portStart' in layout ? layout : flatten(layout);
@@ -168,6 +175,29 @@ export class Program {
     const plans = makePlans(flat, cells, order, contributions.offset);
     this.forwardPlan = plans.forward;
     this.backwardPlan = plans.backward;
+    this.planParts = { flat, cells, order, contributionOffset: contributions.offset };
+  }
+
+  /**
+   * Plans for a run whose literal overrides change how a gate is lowered (`x ** 2` runs as a
+   * square; with the 2 replaced by 3 it must run as a power again), or undefined when the
+   * compiled plans still fit. The overrides have been checked by `initialArray` already.
+   */
+  private plansFor(overrides: ParamOverrides): ReturnType<typeof makePlans> | undefined {
+    let changed: (Params | undefined)[] | undefined;
+    for (const [id, literals] of overrides) {
+      const slot = this.slot(id);
+      const op = this.ops[slot];
+      if (op.kind !== 'binary' || !op.lower) continue;
+      const was = this.params[slot] as Params;
+      const merged: Params = Object.assign(Object.create(null), was, literals);
+      if (op.lower(merged) === op.lower(was)) continue;
+      changed ??= this.params.slice();
+      changed[slot] = merged;
+    }
+    if (!changed) return undefined;
+    const { flat, cells, order, contributionOffset } = this.planParts;
+    return makePlans({ ...flat, params: changed }, cells, order, contributionOffset);
   }
 
   /** For each slot, the slot feeding each of its ports, -1 for a literal (views into `portSource`). */
@@ -278,10 +308,19 @@ export class Program {
   /** Forward, then backward from the output seeded with 1 (ones for a tensor output). */
   run(inputs?: InputValues, options?: RunOptions): Evaluation {
     const values = this.initialArray(inputs, options?.params);
-    this.forward(values);
+    const plans = options?.params ? this.plansFor(options.params) : undefined;
     const grads = new Float64Array(this.size);
     const contributions = new Float64Array(this.contributionSize);
-    this.backward(values, grads, contributions);
+    if (plans) {
+      forwardPass(plans.forward, values);
+      if (this.output >= 0) {
+        grads.fill(1, this.offsets[this.output], this.offsets[this.output + 1]);
+        backwardPass(plans.backward, values, grads, contributions);
+      }
+    } else {
+      this.forward(values);
+      this.backward(values, grads, contributions);
+    }
     return new Evaluation(this, values, grads, contributions);
   }
 

@@ -107,6 +107,23 @@ describe('a run with other literals', () => {
     expect(entries(program.run().value('f'))).toEqual([-2, -1]);
   });
 
+  it('runs a power whose literal 2 (compiled as a square) is replaced by 3, and back', () => {
+    const cube = circuit('f', input('x', -3), gate('f', 'pow', 'x', lit(2)));
+    const program = compile(cube);
+    const three = program.run(undefined, { params: new Map([[nodeId('f'), { b: scalar(3) }]]) });
+    // x³ at -3 is -27, and its derivative 3x² is 27.
+    expect(num(three.value('f'))).toBe(-27);
+    expect(num(three.grad('x'))).toBe(27);
+    // x^0.5 of a negative number is NaN, as the power gate (not the square) computes it.
+    const root = program.run({ x: 4 }, { params: new Map([[nodeId('f'), { b: scalar(0.5) }]]) });
+    expect(num(root.value('f'))).toBe(2);
+    expect(num(root.grad('x'))).toBe(0.25);
+    // The program's own literal, 2, still runs as a square.
+    const two = program.run();
+    expect(num(two.value('f'))).toBe(9);
+    expect(num(two.grad('x'))).toBe(-6);
+  });
+
   it('refuses a literal of another shape, naming the gate and the port', () => {
     const program = compile(c);
     const run = (params: Map<string, Record<string, ReturnType<typeof scalar>>>) => () =>
