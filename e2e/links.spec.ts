@@ -23,7 +23,7 @@ test('Share gives a link that reopens the same circuit and numbers elsewhere', a
   await page.getByRole('button', { name: 'Share' }).click();
   const dialog = page.getByRole('dialog', { name: 'Share' });
   const link = await dialog.getByLabel(/Link to this circuit/).inputValue();
-  expect(link).toMatch(/#c=1\./);
+  expect(link).toMatch(/#c=2\./);
   expect(link.startsWith('http')).toBe(true);
   await expect(dialog.getByRole('textbox', { name: /Embed/ })).toHaveValue(/<iframe/);
 
