@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright';
 import { expect, type Page, test } from '@playwright/test';
 import { expectNumbers, node, watchErrors } from './helpers';
 
@@ -218,6 +219,16 @@ test('a literal is edited in place: f follows, Undo restores it, bad text keeps 
   await side.press('Enter');
   await expect(literal).toHaveText('x³');
   await expectNumbers(page, 'f', { value: staged(3, 4, 3).f }, 1e-15);
+
+  // The literal's button, its field and its message pass an accessibility scan.
+  await literal.click();
+  await field.fill('x');
+  await field.press('Enter');
+  await expect(page.locator('.literal-error')).toBeVisible();
+  const scan = await new AxeBuilder({ page }).analyze();
+  expect(scan.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(' ')}`)).toEqual(
+    [],
+  );
   expect(errors).toEqual([]);
 });
 

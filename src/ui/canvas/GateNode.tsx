@@ -80,9 +80,13 @@ export const GateNode = memo(function GateNode({ id, data, selected }: NodeProps
             id={port}
             className="port port--in"
             style={{ top: `${((i + 1) / (ports.length + 1)) * 100}%` }}
-            aria-label={`input ${port} of ${name}`}
           >
-            {ports.length - literalPorts.length > 1 && <span className="port-name">{port}</span>}
+            {ports.length - literalPorts.length > 1 && (
+              <span className="port-name" aria-hidden="true">
+                {port}
+              </span>
+            )}
+            <span className="visually-hidden">{`input ${port} of ${name}`}</span>
           </Handle>
         ),
       )}
