@@ -40,8 +40,13 @@ export class ErrorBoundary extends Component<Props, State> {
     return { error: error instanceof Error ? error : new Error(String(error)) };
   }
 
+  componentDidCatch(): void {
+    this.context?.getState().reportDrawingFailure(this.props.part);
+  }
+
   private remount(): void {
     this.setState((s) => ({ error: null, attempt: s.attempt + 1 }));
+    this.context?.getState().reportDrawingFailure(null);
   }
 
   private readonly restoreLastGood = () => {

@@ -302,7 +302,8 @@ export function startSession(win: Window = window): Session {
   let conflicted = false;
   const save = debounce(
     (current: Doc) => {
-      if (embedded()) return;
+      // Embedded frames never write; nor does a tab whose circuit cannot be drawn right now.
+      if (embedded() || store.getState().drawingFailure !== null) return;
       const outcome = autosave.save(docToCircuit(current), current.expression);
       report(outcome);
       if (outcome.kind === 'conflict') {
@@ -413,8 +414,11 @@ export function startSession(win: Window = window): Session {
   if (loaded.kind === 'newer') newerFound(loaded.error);
   if (startKept) report(startKept);
 
+  // While something cannot be drawn, the circuit that broke it is not saved over the last
+  // one that was; once it draws again, the circuit in hand is saved as usual.
   const unsubscribe = store.subscribe((state, prev) => {
-    if (state.doc !== prev.doc) save(state.doc);
+    if (state.drawingFailure !== null) return;
+    if (state.doc !== prev.doc || prev.drawingFailure !== null) save(state.doc);
   });
   const onPageHide = () => {
     save.flush();

@@ -278,3 +278,29 @@ describe('a record from a newer version of the app', () => {
     expect(session.store.getState().doc.values.get('x')?.data[0]).toBe(7);
   });
 });
+
+describe('a circuit that cannot be drawn', () => {
+  it('is not saved over the last saved one until it draws again', () => {
+    const storage = new FakeStorage();
+    const win = new FakeWindow(storage);
+    const session = start(win);
+    edit(session, 2);
+    const good = storage.getItem(AUTOSAVE_KEY);
+    expect(good).not.toBeNull();
+    session.store.getState().setInputValue('x', scalar(3));
+    // The canvas fails to draw before the autosave's debounce has run.
+    session.store.getState().reportDrawingFailure('the canvas');
+    vi.advanceTimersByTime(5_000);
+    edit(session, 4);
+    win.fire('pagehide');
+    expect(storage.getItem(AUTOSAVE_KEY)).toBe(good);
+    // Drawn again: the circuit in hand is saved.
+    session.store.getState().reportDrawingFailure(null);
+    vi.advanceTimersByTime(5_000);
+    const saved = new Autosave(storage, { tabId: 'reader' }).load();
+    expect(saved.kind).toBe('ok');
+    if (saved.kind !== 'ok') return;
+    const x = saved.saved.circuit.nodes.find((n) => n.id === 'x');
+    expect(x?.value?.data[0]).toBe(4);
+  });
+});

@@ -52,7 +52,15 @@ export interface UiSlice {
   readonly mode: { readonly embed: boolean; readonly present: boolean };
   /** A link asked for the dark theme (`dark=1`); the counter makes a repeat ask count. */
   readonly darkRequest: number;
+  /**
+   * What failed to draw ("the canvas"), while an error boundary shows its message instead:
+   * autosave holds back until it is drawn again, so a circuit that breaks drawing is never
+   * written over the last one saved.
+   */
+  readonly drawingFailure: string | null;
 
+  /** An error boundary reports a failure to draw `part`, or (null) that it draws again. */
+  reportDrawingFailure(part: string | null): void;
   select(nodes: readonly string[], wires?: readonly string[]): void;
   setDragPositions(positions: ReadonlyMap<string, Position> | null): void;
   /** Copies the selected nodes (with the wires between them, values and literals). */
@@ -78,6 +86,11 @@ export function createUiSlice(set: SetState, get: GetState): UiSlice {
     fitRequest: 0,
     mode: { embed: false, present: false },
     darkRequest: 0,
+    drawingFailure: null,
+
+    reportDrawingFailure(part) {
+      if (get().drawingFailure !== part) set({ drawingFailure: part });
+    },
 
     select(nodes, wires = []) {
       const s = get();
