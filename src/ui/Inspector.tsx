@@ -11,7 +11,7 @@ import {
 } from '../engine';
 import { formatNumber, formatSigned, formatValue, fullText } from './format';
 import { LiteralField } from './LiteralField';
-import { makeNameOf } from './playback/names';
+import { useNameOf } from './playback/names';
 import { useApp, useAppStore } from './StoreContext';
 import { Tex } from './Tex';
 import { useSettled } from './useProgramText';
@@ -198,8 +198,7 @@ function NodeDetails({ id, renameRef }: { id: string; renameRef: React.Ref<HTMLI
 
 function WireInput({ from, port }: { from: string; port: string }) {
   const value = useApp((s) => s.view.values.get(from));
-  const doc = useApp((s) => s.doc);
-  const name = useMemo(() => makeNameOf(doc)(from), [doc, from]);
+  const name = useNameOf()(from);
   return (
     <>
       <dt>

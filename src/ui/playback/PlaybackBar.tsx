@@ -1,9 +1,9 @@
-import { memo, useEffect, useMemo, useRef } from 'react';
+import { memo, useEffect, useRef } from 'react';
 import { SPEEDS, STEP_MS } from '../../store/store';
 import { useApp, useAppStore } from '../StoreContext';
 import { Tex } from '../Tex';
 import { stepLabel, stepSentence, stepTex } from './describe';
-import { makeNameOf } from './names';
+import { useNameOf } from './names';
 
 const SPEED_LABEL = (s: number) =>
   s < 1 ? `${s}× (slow)` : s === 1 ? '1× (normal)' : `${s}× (fast)`;
@@ -127,10 +127,10 @@ function Timeline() {
   const store = useAppStore();
   const cursor = useApp((s) => s.cursor);
   const timeline = useApp((s) => s.timeline);
-  const doc = useApp((s) => s.doc);
+  const output = useApp((s) => s.doc.output);
   const total = timeline?.steps.length ?? 0;
-  const nameOf = useMemo(() => makeNameOf(doc), [doc]);
-  const outputName = doc.output ? nameOf(doc.output) : 'f';
+  const nameOf = useNameOf();
+  const outputName = output ? nameOf(output) : 'f';
   const position = cursor ?? total;
   const label =
     cursor === null
@@ -167,9 +167,9 @@ function Timeline() {
 function StepPanel() {
   const cursor = useApp((s) => s.cursor);
   const step = useApp((s) => (s.cursor && s.timeline ? s.timeline.steps[s.cursor - 1] : undefined));
-  const doc = useApp((s) => s.doc);
-  const nameOf = useMemo(() => makeNameOf(doc), [doc]);
-  const outputName = doc.output ? nameOf(doc.output) : 'f';
+  const output = useApp((s) => s.doc.output);
+  const nameOf = useNameOf();
+  const outputName = output ? nameOf(output) : 'f';
   const lines = step ? stepTex(step, nameOf, outputName) : [];
   const sentence = step
     ? stepSentence(step, nameOf, outputName)

@@ -1,6 +1,9 @@
+import { useMemo } from 'react';
+import { useShallow } from 'zustand/react/shallow';
 import { getOp } from '../../engine';
 import type { Doc } from '../../store/document';
 import { formatValue } from '../format';
+import { useApp } from '../StoreContext';
 import type { NameOf } from './describe';
 
 /** What follows the `#` of a generated id (`add#3` → `3`), or the whole id. */
@@ -39,4 +42,25 @@ export function makeNameOf(doc: Pick<Doc, 'nodes' | 'values' | 'params'>): NameO
     names.set(id, (uses.get(shown) ?? 0) > 1 ? `${shown} #${serial(id)}` : shown);
   }
   return (id) => names.get(id) ?? id;
+}
+
+const NO_VALUES: Doc['values'] = new Map();
+
+/**
+ * The names of the circuit in hand, made again only when they can change: when nodes or
+ * literals change, not on every edit of an input's value (which a scrub makes every frame).
+ * Only a constant node of an older circuit is named by its value.
+ */
+export function useNameOf(): NameOf {
+  const { nodes, params, values } = useApp(
+    useShallow((s) => {
+      const hasConstants = s.doc.nodes.some((n) => n.op === 'const');
+      return {
+        nodes: s.doc.nodes,
+        params: s.doc.params,
+        values: hasConstants ? s.doc.values : NO_VALUES,
+      };
+    }),
+  );
+  return useMemo(() => makeNameOf({ nodes, params, values }), [nodes, params, values]);
 }
