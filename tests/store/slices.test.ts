@@ -77,7 +77,15 @@ describe('the slices', () => {
       ].sort(),
     );
     expect(ui).toEqual(
-      ['copySelection', 'dismissNotice', 'notify', 'select', 'setDragPositions', 'setMode'].sort(),
+      [
+        'copySelection',
+        'dismissNotice',
+        'notify',
+        'reportDrawingFailure',
+        'select',
+        'setDragPositions',
+        'setMode',
+      ].sort(),
     );
     // The store holds them all, each once.
     const all = [...doc, ...playback, ...ui];
