@@ -7,6 +7,24 @@ import type { DocNode } from './document';
 const NODE_GAP = 26;
 const RANK_GAP = 84;
 /**
+ * Room between ranks when dagre lays out: dagre halves it and puts the wires' label boxes in
+ * a rank of their own between, so a node and the labels beside it are half this far apart.
+ */
+const LABEL_RANK_GAP = 24;
+/**
+ * Room between nodes of one rank when dagre lays out. Wires carry their labels at their
+ * middles: two wires fanning out of one value to two gates of a column have their middles
+ * half as far apart as the gates, so the gates' centres must be two label boxes apart
+ * (52 + 68 = 120 = 2 × 60); two wires converging on one gate likewise.
+ */
+const LABEL_NODE_GAP = 68;
+/**
+ * The box a wire's two labels take: the value above the wire and the gradient below it, each
+ * a line of 16 px monospace text (about 9.6 px a character, 19 px a line, with a 2 px halo),
+ * as wide as ten characters ("−0.001596", "+7.209e−5") and a little more.
+ */
+export const WIRE_LABEL_BOX = { width: 92, height: 60 } as const;
+/**
  * Dagre's crossing reduction grows fast with size (6 s for 1,000 gates here); above this many
  * nodes a linear-time layered layout takes over.
  */
@@ -81,13 +99,35 @@ function dagreLayout(
   links: readonly IndexWire[],
   sizes: readonly Size[],
 ): Position[] {
-  const g = new dagre.graphlib.Graph();
-  g.setGraph({ rankdir: 'LR', nodesep: NODE_GAP, ranksep: RANK_GAP, marginx: 20, marginy: 20 });
-  g.setDefaultEdgeLabel(() => ({}));
+  // A multigraph: one value may feed two ports of one gate (x * x), and each wire has labels.
+  const g = new dagre.graphlib.Graph({ multigraph: true });
+  g.setGraph({
+    rankdir: 'LR',
+    nodesep: LABEL_NODE_GAP,
+    edgesep: NODE_GAP,
+    ranksep: LABEL_RANK_GAP,
+    marginx: 20,
+    marginy: 20,
+  });
   sizes.forEach(({ width, height }, i) => {
     g.setNode(String(i), { width, height });
   });
-  for (const w of links) g.setEdge(String(w.from), String(w.to));
+  // Every wire reserves a box for its labels, centred on the wire (labelpos 'c').
+  links.forEach((w, k) => {
+    g.setEdge(
+      String(w.from),
+      String(w.to),
+      { width: WIRE_LABEL_BOX.width, height: WIRE_LABEL_BOX.height, labelpos: 'c' },
+      String(k),
+    );
+  });
+  // Inputs on the left: an invisible node before all of them, tied to each by a wire dagre
+  // will not stretch (its weight dwarfs every other), puts them all in the first column.
+  const inputs = nodes.flatMap((n, i) => (n.op === 'input' ? [i] : []));
+  if (inputs.length > 1) {
+    g.setNode('start', { width: 0, height: 0 });
+    for (const i of inputs) g.setEdge('start', String(i), { weight: 1000 }, 'start');
+  }
   dagre.layout(g);
   const centers: Point[] = sizes.map((_, i) => {
     const placed = g.node(String(i));
@@ -137,17 +177,17 @@ function orderByPorts(
       }
       key.set(v, count > 0 ? sum / count : centers[v].y);
     }
-    // The stack starts at the top of the node centred highest.
-    let highest = column[0];
-    for (const v of column) if (centers[v].y < centers[highest].y) highest = v;
-    const top = centers[highest].y - sizes[highest].height / 2;
+    // The nodes trade places: the slots dagre made (with the room it left between them for
+    // labels) stay, and the nodes fill them in port order; a taller node pushes the rest down.
+    const slots = column.map((v) => centers[v].y).sort((a, b) => a - b);
     const sorted = [...column].sort((a, b) => (key.get(a) as number) - (key.get(b) as number));
-    let y = top;
-    for (const v of sorted) {
+    let bottom = Number.NEGATIVE_INFINITY;
+    sorted.forEach((v, k) => {
       const h = sizes[v].height;
-      centers[v].y = y + h / 2;
-      y += h + NODE_GAP;
-    }
+      const y = Math.max(slots[k], bottom + NODE_GAP + h / 2);
+      centers[v].y = y;
+      bottom = y + h / 2;
+    });
   }
 }
 

@@ -1,9 +1,11 @@
 /**
- * Where each wire's labels sit. By default at the middle of the wire, as in the cs231n
- * drawings; where two wires' labels would cover each other (wires fanning out of one value,
- * or converging on one gate), a label slides along its own wire to a free spot, so it still
- * reads as that wire's.
+ * Where each wire's labels sit: at the middle of the wire, as in the cs231n drawings. The
+ * layout (src/store/layout.ts) reserves a box of `WIRE_LABEL_BOX` there for every wire, so a
+ * laid-out circuit keeps every label in the middle. Only where nodes placed by hand make two
+ * wires' labels cover each other (or a node) does a label slide along its own wire to a free
+ * spot, so it still reads as that wire's.
  */
+import { WIRE_LABEL_BOX } from '../../store/layout';
 
 export interface WireEnds {
   readonly id: string;
@@ -15,10 +17,10 @@ export interface WireEnds {
 
 /** Where along the wire (0 = source, 1 = target) to try, best first. */
 const CANDIDATES = [0.5, 0.38, 0.62, 0.28, 0.72, 0.2, 0.8];
-/** The value above and the gradient below take about this much room around the point. */
-const HALF_WIDTH = 38;
-const ABOVE = 24;
-const BELOW = 26;
+/** The value above and the gradient below take the box the layout reserves, centred on the point. */
+const HALF_WIDTH = WIRE_LABEL_BOX.width / 2;
+const ABOVE = WIRE_LABEL_BOX.height / 2;
+const BELOW = WIRE_LABEL_BOX.height / 2;
 /** Beyond this many wires the labels are too small to collide in a readable way. */
 const MAX_WIRES = 400;
 
@@ -46,7 +48,8 @@ export interface Box {
   readonly height: number;
 }
 
-function labelBox(p: { x: number; y: number }): Box {
+/** The room a wire's labels take when they sit at point `p` of the wire. */
+export function labelBox(p: { x: number; y: number }): Box {
   return { x: p.x - HALF_WIDTH, y: p.y - ABOVE, width: 2 * HALF_WIDTH, height: ABOVE + BELOW };
 }
 
