@@ -261,3 +261,26 @@ test('the palette adds a ×2 gate with its literal inside', async ({ page }) => 
   await expect(node(page, 'x')).toHaveAttribute('data-grad', '2');
   expect(errors).toEqual([]);
 });
+
+test('a preset dragged from the palette keeps its literal, and its literal port takes no wire', async ({
+  page,
+}) => {
+  const errors = watchErrors(page);
+  await openEmpty(page);
+  await page.getByRole('button', { name: 'New' }).click();
+  await expect(page.locator('[data-node-id]')).toHaveCount(0);
+  await page
+    .getByRole('button', { name: 'Add times 2', exact: true })
+    .dragTo(page.locator('.react-flow__pane'), { targetPosition: { x: 400, y: 250 } });
+  const gate = page.locator('[data-node-id][data-op="mul"]');
+  await expect(gate).toHaveCount(1);
+  await expect(gate.locator('.gate-literal')).toHaveText('×2');
+  // The canvas has a handle for the wired port only, centred on the gate's left side.
+  const handles = gate.locator('.react-flow__handle.target');
+  await expect(handles).toHaveCount(1);
+  const box = await gate.boundingBox();
+  const handle = await handles.first().boundingBox();
+  if (!box || !handle) throw new Error('the gate or its port is not on screen');
+  expect(Math.abs(handle.y + handle.height / 2 - (box.y + box.height / 2))).toBeLessThan(3);
+  expect(errors).toEqual([]);
+});

@@ -1,7 +1,8 @@
 import { useMemo, useState } from 'react';
-import { getOp } from '../engine';
+import { getOp, type Tensor } from '../engine';
 import { connectionProblem, wireKey } from '../store/document';
 import { Dialog } from './Dialog';
+import { literalText } from './LiteralField';
 import { useApp, useAppStore } from './StoreContext';
 
 /**
@@ -35,7 +36,7 @@ function ConnectForm({ onClose }: { onClose: () => void }) {
           key: wireKey({ to: node.id, port }),
           node: node.id,
           port,
-          label: `${node.label ?? node.id} (${op?.title}) — port ${port}`,
+          label: `${node.label ?? node.id} (${op?.title}) — port ${port}${literalNote(doc.params.get(node.id)?.[port])}`,
         });
       }
     }
@@ -102,4 +103,9 @@ function submitOnEnter(event: React.KeyboardEvent<HTMLSelectElement>) {
     event.preventDefault();
     event.currentTarget.form?.requestSubmit();
   }
+}
+
+/** A port that holds a literal can take a wire instead: the option says the literal goes. */
+function literalNote(literal: Tensor | undefined): string {
+  return literal ? ` (in place of the literal ${literalText(literal)})` : '';
 }

@@ -21,7 +21,7 @@ import { wireKey } from '../../store/document';
 import { MATRIX_INPUT_SIZE, nodeSize } from '../../store/layout';
 import type { AppState } from '../../store/store';
 import { useReducedMotion } from '../motion';
-import { PALETTE_MIME } from '../Palette';
+import { PALETTE_MIME, readPaletteData } from '../Palette';
 import { useApp, useAppStore } from '../StoreContext';
 import { ConstNode } from './ConstNode';
 import { GateNode } from './GateNode';
@@ -61,11 +61,23 @@ const handleCache = new Map<string, NodeHandle[]>();
  * and measuring every node, which for a large circuit took seconds each time the nodes changed.
  * Nodes on screen are still measured, so a small mismatch would only last until then.
  */
-function handlesOf(op: string, size: { width: number; height: number }, border: number) {
-  const key = `${op} ${size.width} ${size.height} ${border}`;
+/**
+ * The handles of a node: one per wired input port (a port holding a literal has none, so no
+ * wire can be dropped there), spread evenly down the left side, and the output on the right.
+ * `literals` lists the ports that hold literals, comma-separated.
+ */
+function handlesOf(
+  op: string,
+  size: { width: number; height: number },
+  border: number,
+  literals = '',
+) {
+  const key = `${op} ${size.width} ${size.height} ${border} ${literals}`;
   const cached = handleCache.get(key);
   if (cached) return cached;
-  const ports = op === 'input' || op === 'const' ? [] : (getOp(op)?.ports ?? []);
+  const taken = new Set(literals.split(','));
+  const all = op === 'input' || op === 'const' ? [] : (getOp(op)?.ports ?? []);
+  const ports = all.filter((port) => !taken.has(port));
   const inner = size.height - 2 * border;
   const handles: NodeHandle[] = ports.map((port, i) => ({
     id: port,
@@ -223,6 +235,13 @@ export function Canvas({
       .map((n) => n.id)
       .join('\n'),
   );
+  // The ports of each gate that hold literals, as `id ports` lines: a string, so this stays
+  // the same while values or literals are edited and changes only when a port changes hands.
+  const literalPorts = useApp((s) => {
+    let lines = '';
+    for (const [id, params] of s.doc.params) lines += `${id}\t${Object.keys(params).join(',')}\n`;
+    return lines;
+  });
   const dragPositions = useApp((s) => s.dragPositions);
   const selectedNodes = useApp((s) => s.selectedNodes);
   const selectedWires = useApp((s) => s.selectedWires);
@@ -230,6 +249,15 @@ export function Canvas({
   const output = useApp((s) => s.doc.output);
   const { fitView, screenToFlowPosition } = useReactFlow();
   const reduced = useReducedMotion();
+
+  const literalsOf = useMemo(() => {
+    const byId = new Map<string, string>();
+    for (const line of literalPorts.split('\n')) {
+      const tab = line.lastIndexOf('\t');
+      if (tab >= 0) byId.set(line.slice(0, tab), line.slice(tab + 1));
+    }
+    return byId;
+  }, [literalPorts]);
 
   const nodes = useMemo(() => {
     const chosen = new Set(selectedNodes);
@@ -245,12 +273,17 @@ export function Canvas({
         width: size.width,
         height: size.height,
         measured: size,
-        handles: handlesOf(node.op, size, node.id === output ? OUTPUT_BORDER : BORDER),
+        handles: handlesOf(
+          node.op,
+          size,
+          node.id === output ? OUTPUT_BORDER : BORDER,
+          literalsOf.get(node.id),
+        ),
         selected: chosen.has(node.id),
         ariaLabel: describeNode(node.op, node.label ?? node.id),
       };
     });
-  }, [docNodes, positions, dragPositions, selectedNodes, matrixInputs, output]);
+  }, [docNodes, positions, dragPositions, selectedNodes, matrixInputs, output, literalsOf]);
 
   // Each node's box and ports at its settled position (not recomputed mid-drag).
   const placed = useMemo(() => {
@@ -261,11 +294,16 @@ export function Canvas({
       out.set(n.id, {
         at: positions.get(n.id) ?? { x: 0, y: 0 },
         size,
-        handles: handlesOf(n.op, size, n.id === output ? OUTPUT_BORDER : BORDER),
+        handles: handlesOf(
+          n.op,
+          size,
+          n.id === output ? OUTPUT_BORDER : BORDER,
+          literalsOf.get(n.id),
+        ),
       });
     }
     return out;
-  }, [docNodes, positions, matrixInputs, output]);
+  }, [docNodes, positions, matrixInputs, output, literalsOf]);
 
   // Where labels sit along their wires.
   const labelAt = useMemo(() => {
@@ -416,15 +454,18 @@ export function Canvas({
 
   const onDrop = useCallback(
     (event: React.DragEvent) => {
-      const op = event.dataTransfer.getData(PALETTE_MIME);
-      if (!op) return;
+      const item = readPaletteData(event.dataTransfer.getData(PALETTE_MIME));
+      if (!item) return;
       event.preventDefault();
-      const size = nodeSize(op);
+      const size = nodeSize(item.op);
       const at = screenToFlowPosition({ x: event.clientX, y: event.clientY });
-      store.getState().addNode(op, {
-        x: Math.round(at.x - size.width / 2),
-        y: Math.round(at.y - size.height / 2),
-      });
+      store
+        .getState()
+        .addNode(
+          item.op,
+          { x: Math.round(at.x - size.width / 2), y: Math.round(at.y - size.height / 2) },
+          item.params,
+        );
     },
     [store, screenToFlowPosition],
   );

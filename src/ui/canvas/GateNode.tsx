@@ -37,6 +37,7 @@ export const GateNode = memo(function GateNode({ id, data, selected }: NodeProps
   const ports = op?.ports ?? [];
   const literalPorts = ports.filter((port) => Object.hasOwn(params, port));
   const hasLiterals = literalPorts.length > 0;
+  const wiredPorts = ports.filter((port) => !Object.hasOwn(params, port));
   const name = data.label ?? id;
   const label = op ? (hasLiterals ? op.paramLabel(params) : op.symbol) : '?';
   const title = op
@@ -70,26 +71,24 @@ export const GateNode = memo(function GateNode({ id, data, selected }: NodeProps
       data-op={data.op}
       title={title}
     >
-      {ports.map((port, i) =>
-        // The handle keeps its place among all the op's ports, where the canvas routes wires.
-        Object.hasOwn(params, port) ? null : (
-          <Handle
-            key={port}
-            type="target"
-            position={Position.Left}
-            id={port}
-            className="port port--in"
-            style={{ top: `${((i + 1) / (ports.length + 1)) * 100}%` }}
-          >
-            {ports.length - literalPorts.length > 1 && (
-              <span className="port-name" aria-hidden="true">
-                {port}
-              </span>
-            )}
-            <span className="visually-hidden">{`input ${port} of ${name}`}</span>
-          </Handle>
-        ),
-      )}
+      {wiredPorts.map((port, i) => (
+        // Spread evenly over the wired ports, as the canvas places them (Canvas's handlesOf).
+        <Handle
+          key={port}
+          type="target"
+          position={Position.Left}
+          id={port}
+          className="port port--in"
+          style={{ top: `${((i + 1) / (wiredPorts.length + 1)) * 100}%` }}
+        >
+          {wiredPorts.length > 1 && (
+            <span className="port-name" aria-hidden="true">
+              {port}
+            </span>
+          )}
+          <span className="visually-hidden">{`input ${port} of ${name}`}</span>
+        </Handle>
+      ))}
       {hasLiterals ? (
         <button
           ref={literalButton}
