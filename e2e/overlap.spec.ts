@@ -29,7 +29,8 @@ async function picture(page: Page): Promise<Picture> {
       return { x: r.x, y: r.y, width: r.width, height: r.height, what };
     };
     const labels = [...document.querySelectorAll('.react-flow .wire-label')].map((el) =>
-      rect(el, `label "${el.textContent ?? ''}"`),
+      // The text drawn (the last child; the first is its <title>).
+      rect(el, `label "${el.lastChild?.textContent ?? ''}"`),
     );
     const nodes = [...document.querySelectorAll('.react-flow .react-flow__node')].map((el) =>
       rect(el, `node ${el.getAttribute('data-id') ?? '?'}`),
