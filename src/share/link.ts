@@ -54,6 +54,7 @@ import {
   toFileObject,
 } from './file';
 import { writeCompactJson } from './json';
+import { isRecord, own } from './untrusted';
 
 /** The version of the `#c=` payload this app writes, and the newest it reads. */
 export const LINK_VERSION = 2;
@@ -931,14 +932,6 @@ function formDecode(text: string): string {
 
 function failure(error: string): { ok: false; error: string } {
   return { ok: false, error };
-}
-
-function isRecord(x: unknown): x is object {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
-
-function own(obj: object, key: string): unknown {
-  return Object.hasOwn(obj, key) ? (obj as Record<string, unknown>)[key] : undefined;
 }
 
 function quote(text: string): string {

@@ -43,6 +43,7 @@
 import type { Circuit, Tensor } from '../engine';
 import { decodeCircuitObject, FILE_VERSION, toFileObject } from '../share/file';
 import { writeJson } from '../share/json';
+import { own } from '../share/untrusted';
 import { positionFits } from './layout';
 import { limitProblem } from './limits';
 
@@ -607,10 +608,6 @@ function readRecord(raw: string): ReadRecord {
 /** The sentence for a record of a newer version, which is kept. */
 function newerError(why: string): string {
   return `The circuit saved in this browser cannot be opened here: ${why}. It is kept as it is, and this tab does not save over it; update Backprop Circuits (reload the page) to open it`;
-}
-
-function own(obj: object, key: string): unknown {
-  return Object.hasOwn(obj, key) ? (obj as Record<string, unknown>)[key] : undefined;
 }
 
 function message(e: unknown): string {
