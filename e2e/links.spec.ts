@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { AUTOSAVE_KEY } from '../src/store/autosave';
 import { expectNumbers, node, watchErrors } from './helpers';
 
 const PATTERNS = 'x = 3; y = -4; z = 2; w = -1; f = 2 * (x * y + max(z, w))';
@@ -85,10 +86,13 @@ test('two tabs never overwrite each other’s newer work', async ({ context }) =
   await b.goto('./');
   await expect(node(b, 'f')).toHaveAttribute('data-value', '-12');
   // B saves newer work; A, which has not seen it, edits too.
+  const saved = () => b.evaluate((key) => localStorage.getItem(key), AUTOSAVE_KEY);
+  const before = await saved();
   await b.getByLabel('Value of z').fill('2');
   await b.getByLabel('Value of z').press('Enter');
   await expect(node(b, 'f')).toHaveAttribute('data-value', '6');
-  await b.waitForTimeout(700);
+  // Wait until B's autosave has written its new record.
+  await expect.poll(saved).not.toBe(before);
   await a.getByLabel('Value of z').fill('3');
   await a.getByLabel('Value of z').press('Enter');
   await expect(a.getByRole('alert')).toContainText('Another tab saved a newer circuit');

@@ -160,7 +160,6 @@ test('Play moves something within a second, and a pulse travels on the active wi
   await page.getByRole('button', { name: 'Pause' }).click();
   await page.getByRole('button', { name: 'Reset' }).click();
   for (let i = 0; i < 11; i++) await page.getByRole('button', { name: 'Step forward' }).click();
-  await page.waitForTimeout(300);
   await expect(page.locator('.pulse--backward circle[opacity="1"]').first()).toBeAttached();
   // Only the wires of the current step carry a pulse (invden has two inputs).
   expect(await page.locator('.pulse').count()).toBeLessThanOrEqual(2);
