@@ -22,29 +22,11 @@ import {
   STAGED_PROGRAM,
   typedRandomCircuit,
 } from './circuits';
+import { collect, cpuMs, hasGc, median } from './timing';
 
-const gc = (globalThis as { gc?: () => void }).gc;
-const collect = () => {
-  if (gc) {
-    gc();
-    gc();
-  }
-};
 const wall = () => performance.now();
-/**
- * The clock the samples are timed with: CPU time of this process, in ms. The machine may be
- * shared, and wall time would count other processes' work against whichever contender was
- * running; CPU time counts this process's (its GC and compiler threads included).
- */
-const now = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
-const median = (xs: readonly number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
+/** Samples are timed in CPU time (see `cpuMs`). */
+const now = cpuMs;
 const MB = 1024 * 1024;
 const log = (line = '') => process.stdout.write(`${line}\n`);
 const progress = (msg: string) => process.stderr.write(`  … ${msg}\n`);
@@ -376,7 +358,7 @@ const MEMORY_TARGET_MB = 1024;
 
 function main(): void {
   const started = wall();
-  if (!gc) log('note: run with --expose-gc (npm run bench does) for stable memory figures');
+  if (!hasGc) log('note: run with --expose-gc (npm run bench does) for stable memory figures');
   log(
     `Backprop Circuits engine benchmark — Node ${process.version}, ${process.arch}, ${cpus().length} CPUs, load average ${loadavg()[0].toFixed(1)} at start`,
   );

@@ -14,28 +14,10 @@ import { type Circuit, parse, scalar } from '../src/engine';
 import { docFromCircuit } from '../src/store/document';
 import { type AppStore, createAppStore } from '../src/store/store';
 import { randomCircuit } from './circuits';
+import { collect, cpuMs, hasGc, median } from './timing';
 
-const gc = (globalThis as { gc?: () => void }).gc;
-const collect = () => {
-  if (gc) {
-    gc();
-    gc();
-  }
-};
 const now = () => performance.now();
-/**
- * CPU time of this process in ms: on a machine shared with other work, time spent waiting
- * for a core is not counted against either contender.
- */
-const cpu = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
-const median = (xs: readonly number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
+const cpu = cpuMs;
 const log = (line = '') => process.stdout.write(`${line}\n`);
 const TARGET = 2;
 
@@ -172,7 +154,7 @@ function main(): void {
   log(
     `Backprop Circuits store benchmark — Node ${process.version}, ${process.arch}, ${cpus().length} CPUs, load average ${loadavg()[0].toFixed(1)} at start`,
   );
-  if (!gc) log('note: run with --expose-gc (npm run bench:store does) for steadier figures');
+  if (!hasGc) log('note: run with --expose-gc (npm run bench:store does) for steadier figures');
   const cases: Case[] = [];
   for (const gates of [1_000, 5_000]) {
     const built = randomCircuit(gates, gates);
