@@ -1,4 +1,5 @@
 import { expect, type Page } from '@playwright/test';
+import { HOSTILE_NAMES } from '../tests/hostileNames';
 
 /** The element that carries a node's numbers (DESIGN.md: stable test attributes). */
 export const node = (page: Page, id: string) => page.locator(`[data-node-id="${id}"]`);
@@ -32,16 +33,7 @@ export function watchErrors(page: Page): string[] {
   return errors;
 }
 
-/** Names that are members of Object.prototype: each must work like any other name, or be refused. */
-export const HOSTILE_NAMES = [
-  '__proto__',
-  'constructor',
-  'toString',
-  'valueOf',
-  'hasOwnProperty',
-  '__defineGetter__',
-  'isPrototypeOf',
-] as const;
+export { HOSTILE_NAMES };
 
 /**
  * Records Object.prototype and Array.prototype (their keys and what each holds) before any

@@ -15,17 +15,10 @@ import { toProgram } from '../../src/engine/print';
 import type { Evaluation } from '../../src/engine/program';
 import { backwardSteps } from '../../src/engine/steps';
 import type { Value } from '../../src/engine/types';
+import { HOSTILE_NAMES } from '../hostileNames';
 import { num, sigma } from './helpers';
 
-const HOSTILE = [
-  '__proto__',
-  'constructor',
-  'toString',
-  'valueOf',
-  'hasOwnProperty',
-  '__defineGetter__',
-  'isPrototypeOf',
-] as const;
+const HOSTILE = HOSTILE_NAMES;
 
 /** A name that means nothing to JavaScript, to compare with. */
 const ORDINARY = 'w';

@@ -16,6 +16,7 @@ import {
   type Wire,
 } from '../../src/engine/types';
 import { encodeTensor, FILE_FORMAT } from '../../src/share/file';
+import { HOSTILE_NAMES } from '../hostileNames';
 
 export const t = (shape: Shape, data: number[]): Tensor => ({
   shape,
@@ -399,19 +400,7 @@ export function randomGates(gates: number, seed: number): Circuit {
 /** A small deterministic generator of numbers in [0, 1): the engine's own (mulberry32). */
 export const seededRandom = mulberry32;
 
-/**
- * Names that are members of `Object.prototype`: as ids, labels, keys or flags they must work
- * like any other name (or be refused), and never reach the prototype.
- */
-export const HOSTILE_NAMES = [
-  '__proto__',
-  'constructor',
-  'toString',
-  'valueOf',
-  'hasOwnProperty',
-  '__defineGetter__',
-  'isPrototypeOf',
-] as const;
+export { HOSTILE_NAMES };
 
 /** `Object.prototype` as it was when this module loaded: its own keys and their values. */
 const PROTOTYPE_BEFORE = Object.getOwnPropertyDescriptors(Object.prototype);

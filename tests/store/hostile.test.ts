@@ -10,17 +10,10 @@ import { Autosave } from '../../src/store/autosave';
 import { docToCircuit } from '../../src/store/document';
 import { type AppStore, createAppStore } from '../../src/store/store';
 import { gradientSteps } from '../../src/store/timeline';
+import { HOSTILE_NAMES } from '../hostileNames';
 import { FakeStorage } from './fakeStorage';
 
-const HOSTILE = [
-  '__proto__',
-  'constructor',
-  'toString',
-  'valueOf',
-  'hasOwnProperty',
-  '__defineGetter__',
-  'isPrototypeOf',
-] as const;
+const HOSTILE = HOSTILE_NAMES;
 
 const PROGRAM = 'x = -2; y = 5; z = -4; q = x + y; f = q * z';
 
