@@ -3,7 +3,7 @@ import { IdIndex } from './idindex';
 import { type BinaryOp, getOp, type OpDef } from './ops';
 import type { Params } from './ops/types';
 import { int32Arrays, Program } from './program';
-import { formatShape, SCALAR, shapeEquals, sizeOf } from './tensor';
+import { broadcastPartners, broadcastShape, SCALAR, shapeInWords, sizeOf } from './tensor';
 import type { Circuit, CircuitNode, NodeId, PortName, Shape, Tensor, Wire } from './types';
 
 export interface CompileOptions {
@@ -469,12 +469,18 @@ function inferShapes(
   return shapes;
 }
 
-/** Elementwise: the same shape, or a scalar broadcast against the other input. */
+/**
+ * Elementwise: the same shape, a scalar beside anything, or a row, a column (or 1×1) beside a
+ * matrix, broadcast along the other axis (`broadcastShape`). A refusal names both shapes and
+ * what would fit beside the larger operand.
+ */
 function binaryShape(op: BinaryOp, a: Shape, b: Shape): Shape | string {
-  if (shapeEquals(a, b)) return a;
-  if (a.length === 0) return b;
-  if (b.length === 0) return a;
-  return `${op.title} needs inputs of the same shape (or one scalar), got a: ${formatShape(a)} and b: ${formatShape(b)}`;
+  const shape = broadcastShape(a, b);
+  if (shape !== undefined) return shape;
+  // The larger operand sets the shape; the other is the one to change.
+  const [big, small] = sizeOf(b) > sizeOf(a) ? (['b', 'a'] as const) : (['a', 'b'] as const);
+  const bigShape = big === 'a' ? a : b;
+  return `${op.title} needs inputs of the same shape, or a row, a column or a scalar beside a matrix: a is ${shapeInWords(a)} and b is ${shapeInWords(b)}; ${small} must be ${broadcastPartners(bigShape)}`;
 }
 
 /**

@@ -17,6 +17,7 @@
  */
 import { B_END, BDA, BDAR, BDB, BDBR, BF, F_BINARY, SLOTS, UD, UDR, UF } from './fastpath';
 import type { OpDef, TensorGate } from './ops/types';
+import { broadcastStrides, rowsAndCols } from './tensor';
 
 // The cases below are written for these numbers (a changed SLOTS needs new cases).
 if (F_BINARY !== 16 || SLOTS.binary !== 8 || B_END !== 40) {
@@ -509,8 +510,26 @@ export function backwardPass(
   }
 }
 
-/** A scalar broadcast against a tensor is read at stride 0. */
-const strideOf = (gate: GeneralGate, port: number) => (gate.shapes[port].length === 0 ? 0 : 1);
+/**
+ * How a binary gate reads each port: entry (r, c) of its output reads port p at
+ * `r * rowStride + c * colStride` (see `broadcastStrides`: 0 along an axis the port repeats
+ * on), with the output taken as rows × columns.
+ */
+interface Broadcast {
+  readonly rows: number;
+  readonly cols: number;
+  readonly ar: number;
+  readonly ac: number;
+  readonly br: number;
+  readonly bc: number;
+}
+
+function broadcastOf(gate: GeneralGate): Broadcast {
+  const [rows, cols] = rowsAndCols(gate.outShape);
+  const [ar, ac] = broadcastStrides(gate.shapes[0]);
+  const [br, bc] = broadcastStrides(gate.shapes[1]);
+  return { rows, cols, ar, ac, br, bc };
+}
 
 export function forwardGeneral(gate: GeneralGate, v: Float64Array): void {
   const op = gate.op;
@@ -522,9 +541,13 @@ export function forwardGeneral(gate: GeneralGate, v: Float64Array): void {
   } else if (op.kind === 'binary') {
     const a = gate.inputs[0];
     const b = gate.inputs[1];
-    const sa = strideOf(gate, 0);
-    const sb = strideOf(gate, 1);
-    for (let i = 0; i < n; i++) v[o + i] = op.f(v[a + i * sa], v[b + i * sb]);
+    const { rows, cols, ar, ac, br, bc } = broadcastOf(gate);
+    for (let r = 0; r < rows; r++) {
+      const ra = a + r * ar;
+      const rb = b + r * br;
+      const ro = o + r * cols;
+      for (let c = 0; c < cols; c++) v[ro + c] = op.f(v[ra + c * ac], v[rb + c * bc]);
+    }
   } else if (op.kind === 'tensor') {
     op.forward(v, gate);
   }
@@ -573,15 +596,23 @@ export function contribute(
       if (!op.routes || l !== 0) c[at + i] += g[o + i] * l;
     }
   } else if (op.kind === 'binary') {
+    // A port repeated along an axis receives the sum over that axis (its strides revisit
+    // the same entry).
     const a = gate.inputs[0];
     const b = gate.inputs[1];
-    const sa = strideOf(gate, 0);
-    const sb = strideOf(gate, 1);
+    const { rows, cols, ar, ac, br, bc } = broadcastOf(gate);
     const local = port === 0 ? op.da : op.db;
-    const step = port === 0 ? sa : sb;
-    for (let i = 0; i < n; i++) {
-      const l = local(v[a + i * sa], v[b + i * sb], v[o + i]);
-      if (!op.routes || l !== 0) c[at + i * step] += g[o + i] * l;
+    const pr = port === 0 ? ar : br;
+    const pc = port === 0 ? ac : bc;
+    for (let r = 0; r < rows; r++) {
+      const ra = a + r * ar;
+      const rb = b + r * br;
+      const ro = o + r * cols;
+      const rp = at + r * pr;
+      for (let k = 0; k < cols; k++) {
+        const l = local(v[ra + k * ac], v[rb + k * bc], v[ro + k]);
+        if (!op.routes || l !== 0) c[rp + k * pc] += g[ro + k] * l;
+      }
     }
   } else if (op.kind === 'tensor') {
     op.vjp(v, g, gate, port, c, at);

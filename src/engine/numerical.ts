@@ -1,5 +1,5 @@
 import { Evaluation, type InputValues, type ParamOverrides, type Program } from './program';
-import { toValue } from './tensor';
+import { broadcastIndex, sizeOf, toValue } from './tensor';
 import type { NodeId, Value } from './types';
 
 /** Analytic against numerical gradient for one input. */
@@ -101,10 +101,12 @@ function branchOf(program: Program, slot: number, values: Float64Array): string 
   if (op.kind === 'binary' && op.branch) {
     const a = program.portView(slot, 0, values).data;
     const b = program.portView(slot, 1, values).data;
-    const n = Math.max(a.length, b.length);
+    const shape = program.shapes[slot];
+    const sa = program.portShape(slot, 0);
+    const sb = program.portShape(slot, 1);
     const out: number[] = [];
-    for (let i = 0; i < n; i++) {
-      out.push(op.branch(a[a.length === 1 ? 0 : i], b[b.length === 1 ? 0 : i]));
+    for (let i = 0, n = sizeOf(shape); i < n; i++) {
+      out.push(op.branch(a[broadcastIndex(sa, shape, i)], b[broadcastIndex(sb, shape, i)]));
     }
     return out.join(' ');
   }

@@ -9,7 +9,7 @@ import {
 } from './hotloop';
 import { IdIndex } from './idindex';
 import type { OpDef, Params } from './ops/types';
-import { formatShape, fromNested, shapeEquals, sizeOf, toValue } from './tensor';
+import { broadcastIndex, formatShape, fromNested, shapeEquals, sizeOf, toValue } from './tensor';
 import type { Circuit, NestedNumbers, NodeId, PortName, Shape, Tensor, Value } from './types';
 
 /**
@@ -379,8 +379,11 @@ export class Program {
       const a = this.portView(slot, 0, values).data;
       const b = this.portView(slot, 1, values).data;
       const local = port === 0 ? op.da : op.db;
+      const out0 = this.shapes[slot];
+      const sa = this.portShape(slot, 0);
+      const sb = this.portShape(slot, 1);
       for (let i = 0; i < y.length; i++) {
-        out[i] = local(a[a.length === 1 ? 0 : i], b[b.length === 1 ? 0 : i], y[i]);
+        out[i] = local(a[broadcastIndex(sa, out0, i)], b[broadcastIndex(sb, out0, i)], y[i]);
       }
     } else {
       return null;
@@ -798,7 +801,12 @@ export class Evaluation {
         reason:
           literalNotFinite !== undefined
             ? `the literal in port ${literalNotFinite} is not a finite number`
-            : explain(p.ops[s], inputs),
+            : explain(
+                p.ops[s],
+                inputs,
+                inputs.map((_, port) => p.portShape(s, port)),
+                p.shapes[s],
+              ),
       });
     }
     this.origins = origins;
@@ -813,7 +821,12 @@ function read(program: Program, slot: number, array: Float64Array): Value {
   return { shape, data: array.slice(at, program.offsets[slot + 1]) };
 }
 
-function explain(op: OpDef, inputs: Float64Array[]): string {
+function explain(
+  op: OpDef,
+  inputs: Float64Array[],
+  shapes: readonly Shape[],
+  outShape: Shape,
+): string {
   if (op.kind === 'source') return 'the value given is not a finite number';
   if (op.kind === 'unary' && op.domain) {
     for (const x of inputs[0]) {
@@ -823,9 +836,9 @@ function explain(op: OpDef, inputs: Float64Array[]): string {
   }
   if (op.kind === 'binary' && op.domain) {
     const [a, b] = inputs;
-    const n = Math.max(a.length, b.length);
-    for (let i = 0; i < n; i++) {
-      const why = op.domain(a[a.length === 1 ? 0 : i], b[b.length === 1 ? 0 : i]);
+    const [sa, sb] = shapes;
+    for (let i = 0, n = sizeOf(outShape); i < n; i++) {
+      const why = op.domain(a[broadcastIndex(sa, outShape, i)], b[broadcastIndex(sb, outShape, i)]);
       if (why) return why;
     }
   }

@@ -15,6 +15,83 @@ export function shapeEquals(a: Shape, b: Shape): boolean {
   return true;
 }
 
+/**
+ * The shape of an elementwise op of `a` and `b`, or undefined when they do not broadcast: the
+ * same shape; a scalar beside anything; or, beside a matrix [m×n], a column [m×1], a row
+ * [1×n] or a 1×1 matrix, repeated along the axis where it has 1 (NumPy's rule, restricted to
+ * one operand being the full shape: a column beside a row is refused, and so is a vector
+ * beside a matrix, since a vector is neither a row nor a column).
+ */
+export function broadcastShape(a: Shape, b: Shape): Shape | undefined {
+  if (shapeEquals(a, b)) return a;
+  if (a.length === 0) return b;
+  if (b.length === 0) return a;
+  if (a.length === 2 && b.length === 2) {
+    if (fitsInto(b, a)) return a;
+    if (fitsInto(a, b)) return b;
+  }
+  return undefined;
+}
+
+/** Whether a matrix `small` repeats into `big` along its axes of length 1. */
+function fitsInto(small: Shape, big: Shape): boolean {
+  return (small[0] === big[0] || small[0] === 1) && (small[1] === big[1] || small[1] === 1);
+}
+
+/**
+ * What may stand beside a value of shape `shape` in an elementwise op, in words: for 5×3,
+ * "5×1, 1×3, a scalar or 5×3"; for a vector of 3, "a scalar or a vector of 3".
+ */
+export function broadcastPartners(shape: Shape): string {
+  const options: string[] = [];
+  if (shape.length === 2) {
+    const [m, n] = shape;
+    for (const s of [`${m}×1`, `1×${n}`]) if (!options.includes(s)) options.push(s);
+  }
+  if (shape.length > 0) options.push('a scalar');
+  const full = shapeInWords(shape);
+  if (!options.includes(full)) options.push(full);
+  return options.length === 1
+    ? options[0]
+    : `${options.slice(0, -1).join(', ')} or ${options[options.length - 1]}`;
+}
+
+/**
+ * How an elementwise gate reads a port of shape `port` (which broadcasts to the gate's shape):
+ * entry (r, c) of the output (rows × columns; a vector is one row, a scalar 1×1) reads entry
+ * `r * rowStride + c * colStride` of the port. A stride is 0 along an axis the port repeats on.
+ */
+export function broadcastStrides(port: Shape): readonly [rowStride: number, colStride: number] {
+  if (port.length === 0) return [0, 0];
+  if (port.length === 1) return [0, 1];
+  const [rows, cols] = port;
+  return [rows === 1 ? 0 : cols, cols === 1 ? 0 : 1];
+}
+
+/** The rows and columns of an elementwise gate's output: a vector is one row, a scalar 1×1. */
+export function rowsAndCols(shape: Shape): readonly [number, number] {
+  if (shape.length === 2) return shape;
+  if (shape.length === 1) return [1, shape[0]];
+  return [1, 1];
+}
+
+/**
+ * The entry of a port of shape `port` that entry `i` (row-major) of an elementwise gate of
+ * shape `out` reads.
+ */
+export function broadcastIndex(port: Shape, out: Shape, i: number): number {
+  const [rs, cs] = broadcastStrides(port);
+  const cols = rowsAndCols(out)[1];
+  return Math.floor(i / cols) * rs + (i % cols) * cs;
+}
+
+/** A shape as a message names it: "a scalar", "a vector of 3", "5×10". */
+export function shapeInWords(shape: Shape): string {
+  if (shape.length === 0) return 'a scalar';
+  if (shape.length === 1) return `a vector of ${shape[0]}`;
+  return formatShape(shape);
+}
+
 /** `[]` → "scalar", `[3]` → "3", `[5, 10]` → "5×10". */
 export function formatShape(shape: Shape): string {
   return shape.length === 0 ? 'scalar' : shape.join('×');

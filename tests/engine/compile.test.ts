@@ -414,7 +414,7 @@ describe('bad circuits: compile names the problem and the place', () => {
     expect(msg).toContain('5×10');
     expect(msg).toContain('3×10');
     expect(msg).toBe(
-      's (add): add needs inputs of the same shape (or one scalar), got a: 5×10 and b: 3×10',
+      's (add): add needs inputs of the same shape, or a row, a column or a scalar beside a matrix: a is 5×10 and b is 3×10; b must be 5×1, 1×10, a scalar or 5×10',
     );
 
     const mm = circuit(
@@ -433,7 +433,7 @@ describe('bad circuits: compile names the problem and the place', () => {
     );
   });
 
-  it('broadcasts only a scalar, not a 1-vector or a 1×1 matrix', () => {
+  it('broadcasts a scalar beside a vector, but not a 1-vector, nor a 1×1 matrix beside a vector', () => {
     const ok = evaluate(
       circuit(
         'f',
@@ -446,7 +446,7 @@ describe('bad circuits: compile names the problem and the place', () => {
     expect(num(ok.grad('s'))).toBe(6);
     const vector = circuit('p', input('s', [2]), input('v', [1, 2, 3]), gate('p', 'mul', 's', 'v'));
     expect(compileError(vector).message).toBe(
-      'p (multiply): multiply needs inputs of the same shape (or one scalar), got a: 1 and b: 3',
+      'p (multiply): multiply needs inputs of the same shape, or a row, a column or a scalar beside a matrix: a is a vector of 1 and b is a vector of 3; a must be a scalar or a vector of 3',
     );
     const matrix = circuit(
       'p',
@@ -455,7 +455,7 @@ describe('bad circuits: compile names the problem and the place', () => {
       gate('p', 'add', 'v', 's'),
     );
     expect(compileError(matrix).message).toBe(
-      'p (add): add needs inputs of the same shape (or one scalar), got a: 3 and b: 1×1',
+      'p (add): add needs inputs of the same shape, or a row, a column or a scalar beside a matrix: a is a vector of 3 and b is 1×1; b must be a scalar or a vector of 3',
     );
   });
 
