@@ -367,6 +367,125 @@
     });
   }
 
+  /**
+   * React Flow's own store, found through React's fiber of the canvas element (the page has
+   * no hook for it): walks up from `.react-flow` to the context provider whose value is a
+   * store holding `panZoom` and `nodeLookup`. Null when not found.
+   */
+  function flowStore() {
+    const el = document.querySelector('.react-flow');
+    if (!el) return null;
+    const key = Object.keys(el).find((k) => k.startsWith('__reactFiber$'));
+    for (let fiber = key ? el[key] : null; fiber; fiber = fiber.return) {
+      const value = fiber.memoizedProps?.value;
+      if (value && typeof value.getState === 'function') {
+        const state = value.getState();
+        if (state && 'panZoom' in state && 'nodeLookup' in state) return value;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Moves the camera so node `id` is in the middle of the canvas at `zoom` (the current zoom
+   * when absent), over `duration` ms. Returns the zoom used, or an error.
+   */
+  function centerOn(id, zoom, duration = 0) {
+    const store = flowStore();
+    if (!store) return { error: 'React Flow store not found' };
+    const s = store.getState();
+    const node = s.nodeLookup.get(id);
+    if (!node || !s.panZoom) return { error: `no node ${id}` };
+    const z = zoom ?? s.transform[2];
+    const p = node.internals.positionAbsolute;
+    const w = node.measured?.width ?? node.width ?? 0;
+    const h = node.measured?.height ?? node.height ?? 0;
+    const x = s.width / 2 - (p.x + w / 2) * z;
+    const y = s.height / 2 - (p.y + h / 2) * z;
+    s.panZoom.setViewport({ x, y, zoom: z }, duration > 0 ? { duration } : undefined);
+    return { zoom: z };
+  }
+
+  /** The canvas's transform as text: it changes whenever the camera moves. */
+  function viewTransform() {
+    const viewport = document.querySelector('.react-flow__viewport');
+    return viewport ? viewport.style.transform : '';
+  }
+
+  /**
+   * Arms a camera-follow playback measurement that starts at the next click (on Play): counts
+   * frames for `durationMs`. With `mode` 'bench', every time the Timeline's cursor moves the
+   * camera glides (`glideMs`) to the gate of the new step, `stepNodes[cursor - 1]`, at `zoom`;
+   * with 'app' the app moves the camera itself. Also counts the camera moves seen (frames whose
+   * transform differs from the last one) and, at the end, whether the current step's gate is
+   * on screen. `window.__bench.follow` resolves.
+   */
+  function armFollow({ durationMs, stepNodes, mode, zoom, glideMs = 150 }) {
+    bench.follow = new Promise((resolve) => {
+      const onClick = () => {
+        window.removeEventListener('click', onClick, true);
+        const field = document.querySelector('input[type="range"][aria-label="Timeline"]');
+        const read = () => (field?.isConnected ? Number(field.value) : Number.NaN);
+        const begin = now();
+        const startCursor = read();
+        let cursor = startCursor;
+        let frames = 0;
+        let longest = 0;
+        let previous = begin;
+        let moving = 0;
+        let lastTransform = viewTransform();
+        let errors = 0;
+        const tick = () => {
+          const t = now();
+          longest = Math.max(longest, t - previous);
+          previous = t;
+          frames++;
+          const at = read();
+          if (at !== cursor) {
+            cursor = at;
+            const id = stepNodes[at - 1];
+            if (mode === 'bench' && id) {
+              const r = centerOn(id, zoom, glideMs);
+              if (r.error) errors++;
+            }
+          }
+          const transform = viewTransform();
+          if (transform !== lastTransform) moving++;
+          lastTransform = transform;
+          if (t - begin < durationMs) {
+            requestAnimationFrame(tick);
+            return;
+          }
+          const id = stepNodes[cursor - 1];
+          const el = id
+            ? document.querySelector(`.react-flow__node[data-id="${CSS.escape(id)}"]`)
+            : null;
+          const pane = document.querySelector('.react-flow')?.getBoundingClientRect();
+          const box = el?.getBoundingClientRect();
+          const onScreen =
+            !!box &&
+            !!pane &&
+            box.right > pane.left &&
+            box.left < pane.right &&
+            box.bottom > pane.top &&
+            box.top < pane.bottom;
+          resolve({
+            fps: (frames * 1000) / (t - begin),
+            frames,
+            longest,
+            startCursor,
+            endCursor: cursor,
+            cameraFrames: moving,
+            activeOnScreen: onScreen,
+            errors,
+          });
+        };
+        requestAnimationFrame(tick);
+      };
+      window.addEventListener('click', onClick, true);
+    });
+  }
+
   const bench = {
     watchPaint,
     armLoad,
@@ -378,6 +497,10 @@
     pulseEdges,
     armPlayback,
     pulseDot,
+    flowStore,
+    centerOn,
+    viewTransform,
+    armFollow,
   };
   window.__bench = bench;
   if (config.watchNavigation) bench.loaded = watchPaint({ ...config.watchNavigation, since: 0 });

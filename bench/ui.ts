@@ -50,6 +50,10 @@ const SCRUB_TARGET_GATES = 200;
 const PLAYBACK_MS = 3000;
 const PLAYBACK_TARGET_GATES = 1000;
 const PLAYBACK_TARGET_FPS = 55;
+/** The zoom the camera keeps while following playback: 16 px labels at 16 px. */
+const FOLLOW_ZOOM = 1;
+/** Circuit sizes whose layout (the store's layoutCircuit, as Tidy up runs it) is timed. */
+const LAYOUT_SIZES = [20, 300, 2000];
 
 // ---------------------------------------------------------------------------------------------
 // Circuits
@@ -351,10 +355,24 @@ async function busiestInput(page: Page, a: Analysed): Promise<string> {
     page,
     `[...document.querySelectorAll('input[aria-label^="Value of "]')].map((e) => e.getAttribute('aria-label').slice(9))`,
   );
-  const candidates = shown.filter((name) => a.downstream.has(name));
-  if (candidates.length === 0) throw new Error('no input field on screen');
-  candidates.sort((x, y) => (a.downstream.get(y) ?? 0) - (a.downstream.get(x) ?? 0));
-  return candidates[0];
+  const byReach = (x: string, y: string) => (a.downstream.get(y) ?? 0) - (a.downstream.get(x) ?? 0);
+  const candidates = shown.filter((name) => a.downstream.has(name)).sort(byReach);
+  if (candidates.length > 0) return candidates[0];
+  // A circuit wider than the canvas at the smallest zoom fit goes down to is shown from one
+  // end, and its inputs (on the left) may all be off screen: bring the busiest input into the
+  // middle of the canvas, at the zoom the canvas has, and wait for its field to be drawn.
+  const name = [...a.downstream.keys()].sort(byReach)[0];
+  const moved = await evaluate<{ error?: string }>(
+    page,
+    `window.__bench.centerOn(${JSON.stringify(name)})`,
+  );
+  if (moved.error) {
+    throw new Error(
+      `no input field on screen, and ${name} could not be brought there: ${moved.error}`,
+    );
+  }
+  await page.locator(`input[aria-label="Value of ${name}"]`).waitFor({ timeout: 15_000 });
+  return name;
 }
 
 async function measureEdit(
@@ -546,6 +564,138 @@ async function measurePlayback(page: Page, a: Analysed): Promise<Playback> {
   }
 }
 
+type Follow = Frames & {
+  /** Who moved the camera: the app's own follow, or the bench (one glide per step). */
+  mode: 'app' | 'bench';
+  zoom: number;
+  stepsPlayed: number;
+  /** Frames in which the camera had moved since the frame before. */
+  cameraFrames: number;
+  /** Whether the gate of the last step was on screen at the end. */
+  activeOnScreen: boolean;
+};
+
+/**
+ * Does the app move the camera to the current step by itself? With the camera on the first
+ * gate at FOLLOW_ZOOM, the Timeline is moved to the seed (the output, at the far end of a
+ * large circuit): if the camera then moves within 2 s, the app follows.
+ */
+async function appFollows(page: Page, a: Analysed, from: number): Promise<boolean> {
+  await evaluate(
+    page,
+    `window.__bench.centerOn(${JSON.stringify(a.steps[0].node)}, ${FOLLOW_ZOOM})`,
+  );
+  const before = await evaluate<string>(page, 'window.__bench.viewTransform()');
+  await evaluate(page, `window.__bench.setRange('Timeline', ${from})`);
+  return page
+    .waitForFunction(
+      (t) =>
+        (window as unknown as { __bench: { viewTransform(): string } }).__bench.viewTransform() !==
+        t,
+      before,
+      {
+        timeout: 2000,
+      },
+    )
+    .then(() => true)
+    .catch(() => false);
+}
+
+/**
+ * App: the backward pass played at the fastest speed with the camera following the current
+ * gate at a readable zoom (FOLLOW_ZOOM): the app's own follow when it has one (or
+ * --follow=app), otherwise the bench glides the camera to each step's gate as the cursor moves
+ * (--follow=bench forces that). Frames counted for PLAYBACK_MS from the click on Play.
+ */
+async function measureFollow(page: Page, a: Analysed): Promise<Follow> {
+  const failed = (error: string): Follow => ({
+    fps: Number.NaN,
+    frames: 0,
+    longest: Number.NaN,
+    error,
+    mode: 'bench',
+    zoom: FOLLOW_ZOOM,
+    stepsPlayed: Number.NaN,
+    cameraFrames: Number.NaN,
+    activeOnScreen: false,
+  });
+  try {
+    const bar = page.locator('section[aria-label="Playback"]');
+    const select = bar.locator('select[aria-label="Speed"]');
+    const speeds = (await select
+      .locator('option')
+      .evaluateAll((os) => os.map((o) => Number((o as HTMLOptionElement).value)))) as number[];
+    const speed = Math.max(...speeds.filter((x) => Number.isFinite(x)));
+    await select.selectOption(String(speed));
+    await bar.getByRole('button', { name: 'Reset', exact: true }).click();
+    const total = a.steps.length;
+    await page.waitForFunction(
+      (n) =>
+        (document.querySelector('input[aria-label="Timeline"]') as HTMLInputElement)?.max === n,
+      String(total),
+      { timeout: 10_000 },
+    );
+    const from = a.gateCount + 1;
+    const forced = flag('follow');
+    const mode: 'app' | 'bench' =
+      forced === 'app' || forced === 'bench'
+        ? forced
+        : (await appFollows(page, a, from))
+          ? 'app'
+          : 'bench';
+    await evaluate(page, `window.__bench.setRange('Timeline', ${from})`);
+    await page.waitForFunction(
+      (label) =>
+        document
+          .querySelector('input[aria-label="Timeline"]')
+          ?.getAttribute('aria-valuetext')
+          ?.startsWith(label),
+      `${from}/${total} `,
+      { timeout: 10_000 },
+    );
+    const moved = await evaluate<{ error?: string }>(
+      page,
+      `window.__bench.centerOn(${JSON.stringify(a.steps[from].node)}, ${FOLLOW_ZOOM})`,
+    );
+    if (moved.error) return failed(moved.error);
+    const glideMs = Math.round(Math.min(150, (STEP_MS / speed) * 0.6));
+    await evaluate(
+      page,
+      `window.__bench.armFollow(${JSON.stringify({
+        durationMs: PLAYBACK_MS,
+        stepNodes: a.steps.map((x) => x.node),
+        mode,
+        zoom: FOLLOW_ZOOM,
+        glideMs,
+      })})`,
+    );
+    await bar.getByRole('button', { name: 'Play', exact: true }).click();
+    const r = await evaluate<
+      Frames & {
+        startCursor: number;
+        endCursor: number;
+        cameraFrames: number;
+        activeOnScreen: boolean;
+        errors: number;
+      }
+    >(page, 'window.__bench.follow');
+    await bar.getByRole('button', { name: 'Pause', exact: true }).click();
+    if (r.errors > 0) log(`  the camera could not be moved to ${r.errors} steps' gates`);
+    return {
+      fps: r.fps,
+      frames: r.frames,
+      longest: r.longest,
+      mode,
+      zoom: FOLLOW_ZOOM,
+      stepsPlayed: r.endCursor - r.startCursor,
+      cameraFrames: r.cameraFrames,
+      activeOnScreen: r.activeOnScreen,
+    };
+  } catch (e) {
+    return failed(e instanceof Error ? e.message.split('\n')[0] : String(e));
+  }
+}
+
 /** Plain page: ONE dot moved along one edge by requestAnimationFrame for PLAYBACK_MS. */
 async function plainPulseDot(page: Page, periodMs: number): Promise<Frames> {
   const options = { durationMs: PLAYBACK_MS, periodMs };
@@ -606,6 +756,18 @@ interface SizeResult {
       maxPulsesSampled: number;
       longFrames: number;
       longFramesAtStep: number;
+      error?: string;
+    };
+    /** Backward-pass playback with the camera following the current gate. */
+    follow: {
+      mode: 'app' | 'bench';
+      zoom: number;
+      fps: number | null;
+      fpsRuns: (number | null)[];
+      longestFrameMs: number | null;
+      stepsPlayed: number;
+      cameraFrames: number;
+      activeOnScreen: boolean;
       error?: string;
     };
   };
@@ -717,6 +879,17 @@ async function benchSize(
     if (dot.error) log(`  plain pulse dot failed: ${dot.error}`);
   }
   log(`  playback done`);
+  // The same, with the camera following the current gate at a readable zoom.
+  const follows: Follow[] = [];
+  for (let rep = 0; rep < REPS; rep++) {
+    const f = await measureFollow(appPage, a);
+    follows.push(f);
+    if (f.error) log(`  camera-follow playback failed: ${f.error}`);
+  }
+  log(`  camera-follow playback done (camera moved by the ${follows[0]?.mode ?? '?'})`);
+  const followMedian = [...follows].sort((x, y) => (x.fps || 0) - (y.fps || 0))[
+    Math.floor((follows.length - 1) / 2)
+  ];
   // The run with the median fps speaks for the others; worst frame and stray pulses: all runs.
   const byFps = [...playbacks].sort((x, y) => (x.fps || 0) - (y.fps || 0));
   const playback = byFps[Math.floor((byFps.length - 1) / 2)];
@@ -761,6 +934,17 @@ async function benchSize(
         longFrames: playback.longFrames,
         longFramesAtStep: playback.longFramesAtStep,
         ...(playback.error ? { error: playback.error } : {}),
+      },
+      follow: {
+        mode: followMedian.mode,
+        zoom: followMedian.zoom,
+        fps: round1(median(follows.map((f) => f.fps))),
+        fpsRuns: follows.map((f) => round1(f.fps)),
+        longestFrameMs: round1(worst(follows)),
+        stepsPlayed: followMedian.stepsPlayed,
+        cameraFrames: followMedian.cameraFrames,
+        activeOnScreen: follows.every((f) => f.activeOnScreen),
+        ...(followMedian.error ? { error: followMedian.error } : {}),
       },
     },
     plain: {
@@ -851,6 +1035,17 @@ function table(results: SizeResult[], linkLoader: boolean): string {
         : `${fmt(pb.stepsPlayed)} steps; ${fmt(pb.longFrames)} (${fmt(pb.longFramesAtStep)}); ${fmt(pb.pulsesAtEnd)} .pulse`,
       '—',
       '',
+    ]);
+    const fo = r.app.follow;
+    rows.push([
+      g,
+      `backward-pass playback at ${fmt(pb.speed)}×, camera following the current gate at zoom ${fo.zoom} ` +
+        `(moved by the ${fo.mode === 'app' ? 'app' : 'bench, one glide per step'}) vs one pulse dot ` +
+        `(fps, median (range); worst frame ${n(fo.longestFrameMs)} ms; ${fmt(fo.stepsPlayed)} steps; ` +
+        `last gate on screen: ${fo.activeOnScreen ? 'yes' : 'NO'})`,
+      fo.error ? `failed: ${fo.error}` : `${n(fo.fps, 1)} ${spread(fo.fpsRuns)}`,
+      `${n(r.plain.pulseDotFps, 1)} ${spread(r.plain.pulseDotFpsRuns)}`,
+      ratio(fo.fps, r.plain.pulseDotFps),
     ]);
   }
   const head = ['gates', 'measure', 'app', 'plain React Flow', 'app / plain'];
@@ -1047,11 +1242,48 @@ async function profileMode(): Promise<void> {
   }
 }
 
+interface LayoutTime {
+  gates: number;
+  nodes: number;
+  wires: number;
+  ms: number | null;
+  runs: number;
+}
+
+/**
+ * Layout time: the store's layoutCircuit (what Tidy up and a typed program run) on the
+ * bench's circuits of LAYOUT_SIZES gates, in this Node process; median of a few runs.
+ */
+function layoutTimes(): LayoutTime[] {
+  return LAYOUT_SIZES.map((gates) => {
+    const circuit = parse(generateCircuit(gates, 0xb5 + gates).program).circuit;
+    const doc = docFromCircuit(circuit);
+    const runs = gates >= 1000 ? 3 : 7;
+    const times: number[] = [];
+    layoutCircuit(doc.nodes, doc.wires, doc.values);
+    for (let i = 0; i < runs; i++) {
+      const t = performance.now();
+      layoutCircuit(doc.nodes, doc.wires, doc.values);
+      times.push(performance.now() - t);
+    }
+    return {
+      gates,
+      nodes: doc.nodes.length,
+      wires: doc.wires.length,
+      ms: round1(median(times)),
+      runs,
+    };
+  });
+}
+
 async function main(): Promise<void> {
   const t0 = performance.now();
   if (!args.includes('--no-build') || !existsSync(APP_DIST) || !existsSync(PLAIN_DIST)) {
     await buildAll();
   }
+  const layouts = layoutTimes();
+  for (const l of layouts)
+    log(`layout of ${fmt(l.gates)} gates (${l.nodes} nodes): ${fmt(l.ms ?? Number.NaN, 1)} ms`);
   const app = await serve(APP_DIST);
   const plain = await serve(PLAIN_DIST);
   let browser: Browser | null = null;
@@ -1111,6 +1343,14 @@ async function main(): Promise<void> {
         pointerUpdates: scrubbed.app.pointerUpdatesPerS,
         met: scrubbed.app.scrubFps !== null && scrubbed.app.scrubFps >= 30,
       },
+      followAtLeast55fps: {
+        gates: played.gates,
+        fps: played.app.follow.fps,
+        mode: played.app.follow.mode,
+        longestFrameMs: played.app.follow.longestFrameMs,
+        plainPulseDotFps: played.plain.pulseDotFps,
+        met: played.app.follow.fps !== null && played.app.follow.fps >= PLAYBACK_TARGET_FPS,
+      },
       playbackAtLeast55fps: {
         gates: played.gates,
         fps: played.app.playback.fps,
@@ -1127,6 +1367,10 @@ async function main(): Promise<void> {
         `playback ${REPS} × ${PLAYBACK_MS / 1000} s\n`,
     );
     console.log(table(results, linkLoader));
+    console.log(
+      `\nLayout (layoutCircuit, as Tidy up runs it; Node ${process.version}, median): ` +
+        layouts.map((l) => `${fmt(l.gates)} gates ${fmt(l.ms ?? Number.NaN, 1)} ms`).join(', '),
+    );
     if (!linkLoader) {
       console.log(
         '\nThe app has no #expr= link loader yet, so its load is timed from Enter in the ' +
@@ -1168,9 +1412,16 @@ async function main(): Promise<void> {
         `${fmt(pt.fps ?? Number.NaN, 1)} fps (median of ${REPS} runs), worst frame ${fmt(pt.longestFrameMs ?? Number.NaN)} ms ` +
         `(plain page, one pulse dot: ${fmt(pt.plainPulseDotFps ?? Number.NaN, 1)} fps) — ${mark(pt.met)}`,
     );
+    const ft = t.followAtLeast55fps;
+    console.log(
+      `- playback with the camera following ≥ ${PLAYBACK_TARGET_FPS} fps at ${fmt(ft.gates)} gates: ` +
+        `${fmt(ft.fps ?? Number.NaN, 1)} fps (camera moved by the ${ft.mode}), worst frame ${fmt(ft.longestFrameMs ?? Number.NaN)} ms ` +
+        `(plain page, one pulse dot: ${fmt(ft.plainPulseDotFps ?? Number.NaN, 1)} fps) — ${mark(ft.met)}`,
+    );
     console.log(
       JSON.stringify({
         bench: 'ui',
+        layouts,
         chromium: browser.version(),
         reps: REPS,
         linkLoader,
@@ -1186,4 +1437,7 @@ async function main(): Promise<void> {
   }
 }
 
-await (args.includes('--profile') ? profileMode() : main());
+// Run only as the entry point: other scripts may import the circuit generator.
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  await (args.includes('--profile') ? profileMode() : main());
+}
