@@ -1,10 +1,9 @@
-import { useReactFlow } from '@xyflow/react';
 import { useId, useMemo, useRef, useState } from 'react';
 import { parseCircuitFile, serializeCircuit } from '../share/file';
 import { encodeExprLink, encodeFullLink, type ViewState } from '../share/link';
 import { docToCircuit } from '../store/document';
 import { Dialog } from './Dialog';
-import { circuitImage, download, downloadText } from './exportImage';
+import { copyStepImage, downloadPicture, downloadStepImage, downloadText } from './exportImage';
 import { useApp, useAppStore } from './StoreContext';
 import { useProgramText } from './useProgramText';
 
@@ -50,10 +49,11 @@ function ShareBody({ onClose, theme }: { onClose: () => void; theme: 'light' | '
   const store = useAppStore();
   const doc = useApp((s) => s.doc);
   const cursor = useApp((s) => s.cursor);
-  const { getNodes } = useReactFlow();
   const [copied, setCopied] = useState<string | null>(null);
   const [transparent, setTransparent] = useState(false);
   const [busy, setBusy] = useState(false);
+  /** What happened to the last "copy this step": copied, or why not (with a download offer). */
+  const [stepCopy, setStepCopy] = useState<{ ok: boolean; text: string } | null>(null);
   const linkRef = useRef<HTMLInputElement>(null);
   const exprRef = useRef<HTMLInputElement>(null);
   const embedRef = useRef<HTMLTextAreaElement>(null);
@@ -86,14 +86,36 @@ function ShareBody({ onClose, theme }: { onClose: () => void; theme: 'light' | '
   const exportImage = async (format: 'png' | 'svg') => {
     setBusy(true);
     try {
-      const url = await circuitImage(getNodes(), {
-        format,
-        scale: 2,
+      await downloadPicture(store.getState(), format, {
+        theme,
         transparent: format === 'png' && transparent,
-        background:
-          getComputedStyle(document.documentElement).getPropertyValue('--bg').trim() || '#ffffff',
       });
-      download(url, `circuit.${format}`);
+    } catch (error) {
+      store.getState().notify(`Could not export the picture: ${(error as Error).message}`);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const copyStep = async () => {
+    setBusy(true);
+    setStepCopy(null);
+    try {
+      const result = await copyStepImage(store.getState(), theme);
+      setStepCopy(
+        result.ok
+          ? { ok: true, text: 'Copied: paste it into your slides.' }
+          : { ok: false, text: result.reason },
+      );
+    } catch (error) {
+      setStepCopy({ ok: false, text: `Could not draw the picture: ${(error as Error).message}` });
+    } finally {
+      setBusy(false);
+    }
+  };
+  const downloadStep = async () => {
+    setBusy(true);
+    try {
+      await downloadStepImage(store.getState(), theme);
     } catch (error) {
       store.getState().notify(`Could not export the picture: ${(error as Error).message}`);
     } finally {
@@ -173,7 +195,7 @@ function ShareBody({ onClose, theme }: { onClose: () => void; theme: 'light' | '
           {copied === 'embed' ? 'Copied' : 'Copy'}
         </button>
       </div>
-      <h3 className="inspector-subtitle">Files and pictures</h3>
+      <h3 className="inspector-subtitle">Files</h3>
       <div className="share-actions">
         <button
           type="button"
@@ -212,11 +234,14 @@ function ShareBody({ onClose, theme }: { onClose: () => void; theme: 'light' | '
             onClose();
           }}
         />
+      </div>
+      <h3 className="inspector-subtitle">Picture for slides</h3>
+      <div className="share-actions">
+        <button type="button" className="btn" disabled={busy} onClick={() => exportImage('svg')}>
+          Picture (.svg, vector)
+        </button>
         <button type="button" className="btn" disabled={busy} onClick={() => exportImage('png')}>
           Picture (.png, 2×)
-        </button>
-        <button type="button" className="btn" disabled={busy} onClick={() => exportImage('svg')}>
-          Picture (.svg)
         </button>
         <label className="share-check">
           <input
@@ -226,7 +251,23 @@ function ShareBody({ onClose, theme }: { onClose: () => void; theme: 'light' | '
           />
           transparent PNG background
         </label>
+        <button type="button" className="btn" disabled={busy} onClick={copyStep}>
+          Copy this step as an image
+        </button>
       </div>
+      <p className={stepCopy && !stepCopy.ok ? 'share-warning' : 'share-note'} role="status">
+        {stepCopy?.text ??
+          (cursor === null
+            ? 'The picture shows every value and gradient; during playback it shows the current step, and "Copy this step" adds its chain rule under it.'
+            : 'The picture shows the current step; "Copy this step" adds its chain rule under it.')}
+      </p>
+      {stepCopy && !stepCopy.ok && (
+        <div className="share-actions">
+          <button type="button" className="btn" disabled={busy} onClick={downloadStep}>
+            Download the step picture instead (.png)
+          </button>
+        </div>
+      )}
       <p className="share-note">
         The picture uses the current theme ({theme}); switch with View → Dark mode (Shift+D) first
         if you need the other.
