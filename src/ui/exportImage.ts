@@ -3,7 +3,7 @@
  * twice its size as a PNG, and "copy this step as an image" (the picture with the current
  * step's chain rule under it) on the clipboard.
  */
-import type { AppState } from '../store/store';
+import type { AppState, AppStore } from '../store/store';
 import { circuitSvg, DARK_PALETTE, LIGHT_PALETTE, type Palette, stepCaption } from './exportSvg';
 import { makeNameOf } from './playback/names';
 
@@ -175,4 +175,33 @@ export async function copyStepImage(state: AppState, theme = currentTheme()): Pr
 /** The same picture as `copyStepImage`, downloaded: the way out when the clipboard says no. */
 export async function downloadStepImage(state: AppState, theme = currentTheme()): Promise<void> {
   await downloadPicture(state, 'png', { theme, withStep: true });
+}
+
+/**
+ * "Copy this step as an image" as a command (keyboard, menus): copies, and says so in a
+ * notice; when the clipboard says no, the notice says why and offers the download.
+ */
+export async function copyStepImageCommand(store: AppStore): Promise<void> {
+  try {
+    const result = await copyStepImage(store.getState());
+    if (result.ok) {
+      store.getState().notify('Copied this step as an image: paste it into your slides.', 'info');
+      return;
+    }
+    store.getState().notify(result.reason, 'warning', {
+      actions: [
+        {
+          label: 'Download it instead',
+          run: () => {
+            downloadStepImage(store.getState()).catch((error: Error) =>
+              store.getState().notify(`Could not export the picture: ${error.message}`),
+            );
+          },
+        },
+      ],
+      sticky: true,
+    });
+  } catch (error) {
+    store.getState().notify(`Could not copy this step as an image: ${(error as Error).message}`);
+  }
 }

@@ -799,8 +799,9 @@ function inputNode(
 
 /**
  * The current step's chain rule as lines of plain text, for the caption of "copy this step":
- * the timeline's line (`Step 12/20 · forward: q = x + y = 3`), and for a backward step one
- * line per input, upstream × local = what it receives (and the running sum at a fork).
+ * the timeline's line (`Step 12/20 · forward: q = x + y = 3`) and the same with the inputs'
+ * values (`q = −2 + 5 = 3`); for a backward step one line per input, upstream × local = what
+ * it receives (and the running sum at a fork).
  */
 export function stepCaption(state: PictureState, nameOf: NameOf): string[] {
   const total = state.timeline?.steps.length ?? 0;
@@ -812,7 +813,17 @@ export function stepCaption(state: PictureState, nameOf: NameOf): string[] {
   const step = state.timeline.steps[state.cursor - 1];
   if (!step) return [];
   const head = `Step ${state.cursor}/${total} · `;
-  if (step.kind !== 'backward') return [`${head}${stepLabel(step, nameOf, outputName)}`];
+  if (step.kind === 'seed') return [`${head}${stepLabel(step, nameOf, outputName)}`];
+  if (step.kind === 'forward') {
+    // The same line again with the inputs' values in place of their names.
+    const values = new Map<string, string>(step.inputs.map((i) => [i.from, formatValue(i.value)]));
+    const byValue: NameOf = (id) =>
+      id === step.node ? nameOf(id) : (values.get(id) ?? nameOf(id));
+    return [
+      `${head}${stepLabel(step, nameOf, outputName)}`,
+      stepLabel(step, byValue, outputName).replace(/^forward: /, ''),
+    ];
+  }
   const speech = step.op.paramSpeech(stepParams(step.params));
   const lines = [`${head}backward through ${nameOf(step.node)} (${speech})`];
   for (const t of step.terms) {

@@ -265,6 +265,14 @@ describe('SVG export', () => {
     expect(byClass(qa, 'wire-grad')).toHaveLength(0);
     expect(all(qa, 'path')[0].attrs.get('stroke')).toBe(LIGHT_PALETTE.wire);
 
+    // A forward step's caption: the timeline's line, then the same with the values.
+    store.getState().seek(1);
+    expect(stepCaption(store.getState(), makeNameOf(store.getState().doc))).toEqual([
+      `Step 1/${steps.length} · forward: q = x + y = 3`,
+      `q = ${M}2 + 5 = 3`,
+    ]);
+    store.getState().seek(back + 1);
+
     // The caption: the step's chain rule, one line per input.
     const lines = stepCaption(store.getState(), makeNameOf(store.getState().doc));
     expect(lines[0]).toMatch(new RegExp(`^Step ${back + 1}/${steps.length} · backward through f`));
