@@ -28,9 +28,11 @@
  * `constructor` or `toString` are names like any other.
  */
 import { ParseError } from './errors';
+import { formatNumber } from './format';
 import { formatCount, LIMITS, overLimit } from './limits';
-import { getOp, type OpDef } from './ops';
+import { getOp, type OpDef, type TensorOp } from './ops';
 import {
+  AXIS_FUNCTIONS,
   expectedArguments,
   FUNCTIONS,
   type FunctionEntry,
@@ -984,8 +986,11 @@ class Parser {
     this.brackets++;
     this.enter(open);
     const args: Operand[] = [];
+    // Where each argument starts, for a message about the axis.
+    const starts: Token[] = [];
     if (!isSymbol(this.peek(), ')')) {
       for (;;) {
+        starts.push(this.peek());
         args.push(this.expression());
         if (!isSymbol(this.peek(), ',')) break;
         this.next();
@@ -994,6 +999,10 @@ class Parser {
     this.leave();
     this.expectClose(')', open);
     this.brackets--;
+    const byAxis = AXIS_FUNCTIONS.get(fnTok.text);
+    if (byAxis && !fn.has(args.length) && args.length === 2) {
+      return this.gate(this.axisOp(fnTok.text, byAxis, args[1], starts[1]), [args[0]], fnTok);
+    }
     const op = fn.get(args.length);
     if (!op) {
       throw this.error(
@@ -1002,6 +1011,37 @@ class Parser {
       );
     }
     return this.gate(op, args, fnTok);
+  }
+
+  /**
+   * The op of `name(t, axis)` for the axis written: a number, one the function has an op for
+   * (`sum(t, 0)`: one sum per column). The axis is part of the gate, never a wire.
+   */
+  private axisOp(
+    name: string,
+    byAxis: ReadonlyMap<number, TensorOp>,
+    axis: Operand,
+    at: Token,
+  ): TensorOp {
+    const axes = [...byAxis.keys()].sort((a, b) => a - b);
+    const usage = axes
+      .map((a) => `${name}(t, ${a}) gives one per ${a === 0 ? 'column' : 'row'}`)
+      .join(', ');
+    const value = axis < 0 ? this.literals[-1 - axis] : undefined;
+    if (value === undefined || value.shape.length !== 0) {
+      throw this.error(
+        at,
+        `the axis of ${name} is written as a number, ${axes.join(' or ')}: ${usage}`,
+      );
+    }
+    const op = byAxis.get(value.data[0]);
+    if (op === undefined) {
+      throw this.error(
+        at,
+        `${name} has axis ${axes.join(' or ')}, got ${formatNumber(value.data[0])}: ${usage}`,
+      );
+    }
+    return op;
   }
 
   /**

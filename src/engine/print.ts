@@ -193,6 +193,7 @@ function printGate(op: OpDef, args: readonly Printed[]): Printed | null {
         text = text === '' ? a.text : `${text}, ${a.text}`;
         nesting = Math.max(nesting, a.nesting);
       }
+      if (form.axis !== undefined) text = `${text}, ${form.axis}`;
       return { text: `${form.name}(${text})`, strength: PRECEDENCE.atom, nesting: nesting + 1 };
     }
     case 'rewrite': {

@@ -37,6 +37,7 @@ export type FunctionEntry = ReadonlyMap<number, OpDef>;
 const infix = new Map<string, InfixEntry>();
 const prefix = new Map<string, PrefixEntry>();
 const functions = new Map<string, Map<number, OpDef>>();
+const axisFunctions = new Map<string, Map<number, TensorOp>>();
 
 for (const op of ALL_OPS) {
   const { syntax } = op;
@@ -50,13 +51,24 @@ for (const op of ALL_OPS) {
     prefix.set(syntax.prefix.token, { ...syntax.prefix, op });
   }
   if (syntax.call) {
+    const axis = syntax.call.axis;
     for (const name of [syntax.call.name, ...(syntax.call.aliases ?? [])]) {
       let byArity = functions.get(name);
       if (!byArity) {
         byArity = new Map();
         functions.set(name, byArity);
       }
-      byArity.set(op.ports.length, op);
+      if (axis === undefined || op.kind !== 'tensor') {
+        byArity.set(op.ports.length, op);
+        continue;
+      }
+      // `sum(t, 0)`: the axis is a number written in the call, so it is one argument more.
+      let byAxis = axisFunctions.get(name);
+      if (!byAxis) {
+        byAxis = new Map();
+        axisFunctions.set(name, byAxis);
+      }
+      byAxis.set(axis, op);
     }
   }
 }
@@ -67,6 +79,12 @@ export const INFIX: ReadonlyMap<string, InfixEntry> = infix;
 export const PREFIX: ReadonlyMap<string, PrefixEntry> = prefix;
 /** Function names (and aliases) → arity → op, in registry order. */
 export const FUNCTIONS: ReadonlyMap<string, FunctionEntry> = functions;
+
+/**
+ * Function names that also take an axis (`sum(t, 0)`, `mean(t, 1)`) → axis → op. The call has
+ * one argument more than the op has ports: the axis, a number written in place.
+ */
+export const AXIS_FUNCTIONS: ReadonlyMap<string, ReadonlyMap<number, TensorOp>> = axisFunctions;
 
 /** Every operator token, longest first (so that `**` is read before `*`). */
 export const OPERATOR_TOKENS: readonly string[] = [
@@ -84,12 +102,17 @@ export const RESERVED_NAMES: ReadonlySet<string> = new Set([...functions.keys(),
 export function expectedArguments(name: string): string {
   const byArity = functions.get(name);
   if (!byArity) return '';
-  const arities = [...byArity.keys()].sort((a, b) => a - b);
+  // An axis form counts as one argument more than its op's ports (all its ops agree).
+  const forms = new Map<number, OpDef>(byArity);
+  for (const op of axisFunctions.get(name)?.values() ?? []) {
+    if (!forms.has(op.ports.length + 1)) forms.set(op.ports.length + 1, op);
+  }
+  const arities = [...forms.keys()].sort((a, b) => a - b);
   const word = (n: number) => `${n} argument${n === 1 ? '' : 's'}`;
   if (arities.length === 1) return word(arities[0]);
   return arities
     .map((n, i) => {
-      const hint = (byArity.get(n) as OpDef).syntax.call?.hint;
+      const hint = (forms.get(n) as OpDef).syntax.call?.hint;
       const count = i === 0 ? word(n) : String(n);
       return hint ? `${count} (${hint})` : count;
     })
@@ -100,7 +123,12 @@ export function expectedArguments(name: string): string {
 export type PrintForm =
   | { readonly kind: 'infix'; readonly syntax: InfixSyntax }
   | { readonly kind: 'prefix'; readonly syntax: PrefixSyntax }
-  | { readonly kind: 'call'; readonly name: string }
+  | {
+      readonly kind: 'call';
+      readonly name: string;
+      /** Written as one more argument after the ports: `sum(t, 0)`. */
+      readonly axis?: number;
+    }
   | { readonly kind: 'rewrite'; readonly rewrite: Rewrite }
   | { readonly kind: 'operand' };
 
@@ -109,7 +137,10 @@ export function printForm(op: OpDef): PrintForm | undefined {
   const { syntax } = op;
   if (syntax.infix) return { kind: 'infix', syntax: syntax.infix };
   if (syntax.prefix) return { kind: 'prefix', syntax: syntax.prefix };
-  if (syntax.call) return { kind: 'call', name: syntax.call.name };
+  if (syntax.call) {
+    const { name, axis } = syntax.call;
+    return axis === undefined ? { kind: 'call', name } : { kind: 'call', name, axis };
+  }
   if (syntax.rewrite === 'operand') return { kind: 'operand' };
   if (syntax.rewrite) return { kind: 'rewrite', rewrite: syntax.rewrite };
   return undefined;

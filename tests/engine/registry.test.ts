@@ -17,6 +17,7 @@ import {
 import { ALL_OPS, getOp } from '../../src/engine/ops';
 import type { OpDef, Params } from '../../src/engine/ops/types';
 import {
+  AXIS_FUNCTIONS,
   expectedArguments,
   FUNCTIONS,
   INFIX,
@@ -162,6 +163,15 @@ describe('the language tables are built from the declarations', () => {
     expect(FUNCTIONS.get('max')?.get(1)?.name).toBe('reducemax');
     expect(FUNCTIONS.get('max')?.get(2)?.name).toBe('max');
     expect(FUNCTIONS.get('pow')?.get(2)?.name).toBe('pow');
+    // The axis forms are kept apart: `sum` of one argument stays the sum of all entries.
+    expect(FUNCTIONS.get('sum')?.get(1)?.name).toBe('sum');
+    expect(FUNCTIONS.get('sum')?.has(2)).toBe(false);
+    const axisOps = ALL_OPS.filter((op) => op.syntax.call?.axis !== undefined);
+    expect(axisOps.map((op) => op.name).sort()).toEqual(['mean0', 'mean1', 'sum0', 'sum1']);
+    for (const op of axisOps) {
+      const call = op.syntax.call as NonNullable<OpDef['syntax']['call']>;
+      expect(AXIS_FUNCTIONS.get(call.name)?.get(call.axis as number)).toBe(op);
+    }
   });
 
   it('has no two ops claiming the same token or the same call', () => {
@@ -172,7 +182,10 @@ describe('the language tables are built from the declarations', () => {
         claims.push(`infix ${t}`);
       if (prefix) claims.push(`prefix ${prefix.token}`);
       for (const n of call ? [call.name, ...(call.aliases ?? [])] : []) {
-        claims.push(`call ${n}/${op.ports.length}`);
+        // An axis form (`sum(t, 0)`) is claimed by its name and its axis.
+        claims.push(
+          call?.axis === undefined ? `call ${n}/${op.ports.length}` : `call ${n} axis ${call.axis}`,
+        );
       }
     }
     expect(new Set(claims).size).toBe(claims.length);
@@ -194,6 +207,9 @@ describe('the language tables are built from the declarations', () => {
     expect(expectedArguments('pow')).toBe('2 arguments');
     expect(expectedArguments('max')).toBe(
       '1 argument (the largest entry of a tensor) or 2 (the larger of two values)',
+    );
+    expect(expectedArguments('sum')).toBe(
+      '1 argument or 2 (a matrix and an axis: 0 for one sum per column, 1 per row)',
     );
   });
 

@@ -258,6 +258,87 @@ export const mean = tensorOp({
   },
 });
 
+/**
+ * A sum or mean along one axis of a matrix, NumPy's convention with `keepdims=True`: axis 0
+ * runs down the rows, so an m×n matrix gives a row [1×n] (one number per column); axis 1 runs
+ * across the columns and gives a column [m×1] (one number per row). The result keeps two
+ * dimensions, so it broadcasts back against the matrix (`X - mean(X, 0)`). Written
+ * `sum(t, 0)`, `sum(t, 1)`, `mean(t, 0)`, `mean(t, 1)`; in NumPy `np.sum(t, axis=0,
+ * keepdims=True)`. Each axis is an op of its own (`sum0`, `sum1`, `mean0`, `mean1`), so a
+ * gate's axis is part of what it is, never a number that could be wired.
+ */
+function alongAxis(kind: 'sum' | 'mean', axis: 0 | 1) {
+  const isMean = kind === 'mean';
+  const what = axis === 0 ? 'column' : 'row';
+  const symbol = `${isMean ? 'mean' : 'Σ'}${axis === 0 ? '₀' : '₁'}`;
+  // The index summed over, and the one kept, in TeX.
+  const [over, kept] = axis === 0 ? ['i', 'j'] : ['j', 'i'];
+  const count = axis === 0 ? 'm' : 'n';
+  const scale = isMean ? `\frac{1}{${count}}` : '';
+  const yEntry = axis === 0 ? `Y_{1${kept}}` : `Y_{${kept}1}`;
+  return tensorOp({
+    name: `${kind}${axis}`,
+    title: `${what} ${isMean ? 'means' : 'sums'} (axis ${axis})`,
+    family: 'matrix',
+    symbol,
+    ports: [X],
+    formula: `${yEntry} = ${scale}sum_${over} X_{ij}`,
+    grads: [`\frac{partial f}{partial X_{ij}} = ${scale}\frac{partial f}{partial ${yEntry}}`],
+    withLiteral: constantForm(symbol),
+    pattern: `A ${kind} along an axis distributes: every entry of a ${what} receives that ${what}'s upstream gradient${isMean ? `, divided by the ${what}'s length` : ''}.`,
+    syntax: {
+      call: {
+        name: kind,
+        axis,
+        hint: `a matrix and an axis: 0 for one ${isMean ? 'mean' : 'sum'} per column, 1 per row`,
+      },
+    },
+    inferShape([x]) {
+      if (x.length !== 2) {
+        return `${kind} along axis ${axis} needs a matrix, got ${x.length === 0 ? 'a scalar' : `a vector of ${x[0]}`}; ${kind}(x) ${isMean ? 'averages' : 'adds'} every entry`;
+      }
+      return axis === 0 ? [1, x[1]] : [x[0], 1];
+    },
+    forward(v, g) {
+      const [m, n] = g.shapes[0] as readonly [number, number];
+      const x0 = g.inputs[0];
+      const o = g.out;
+      if (axis === 0) {
+        // Row by row, so both arrays are read in order.
+        for (let j = 0; j < n; j++) v[o + j] = v[x0 + j];
+        for (let i = 1; i < m; i++) {
+          const r = x0 + i * n;
+          for (let j = 0; j < n; j++) v[o + j] += v[r + j];
+        }
+        if (isMean) for (let j = 0; j < n; j++) v[o + j] /= m;
+      } else {
+        for (let i = 0; i < m; i++) {
+          const r = x0 + i * n;
+          let s = 0;
+          for (let j = 0; j < n; j++) s += v[r + j];
+          v[o + i] = isMean ? s / n : s;
+        }
+      }
+    },
+    vjp(_v, gr, g, _port, acc, at) {
+      const [m, n] = g.shapes[0] as readonly [number, number];
+      const o = g.out;
+      for (let i = 0; i < m; i++) {
+        const r = at + i * n;
+        for (let j = 0; j < n; j++) {
+          const up = gr[o + (axis === 0 ? j : i)];
+          acc[r + j] += isMean ? up / (axis === 0 ? m : n) : up;
+        }
+      }
+    },
+  });
+}
+
+export const sum0 = alongAxis('sum', 0);
+export const sum1 = alongAxis('sum', 1);
+export const mean0 = alongAxis('mean', 0);
+export const mean1 = alongAxis('mean', 1);
+
 function extremum(name: 'reducemax' | 'reducemin') {
   const isMax = name === 'reducemax';
   const word = isMax ? 'max' : 'min';
@@ -313,4 +394,15 @@ function extremum(name: 'reducemax' | 'reducemin') {
 export const reducemax = extremum('reducemax');
 export const reducemin = extremum('reducemin');
 
-export const matrixOps = [matmul, transpose, sum, mean, reducemax, reducemin] as const;
+export const matrixOps = [
+  matmul,
+  transpose,
+  sum,
+  mean,
+  sum0,
+  sum1,
+  mean0,
+  mean1,
+  reducemax,
+  reducemin,
+] as const;

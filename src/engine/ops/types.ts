@@ -47,6 +47,12 @@ export interface CallSyntax {
    * several ops share the name: `max` of 1 argument is "the largest entry of a tensor".
    */
   readonly hint?: string;
+  /**
+   * For a reduction along one axis: the call takes the axis as a second argument, a number
+   * written in place (`sum(t, 0)`), and this op is the one for that axis. The op itself has
+   * one port; the parser picks the op by the number and the printer writes it back.
+   */
+  readonly axis?: number;
 }
 
 /**
