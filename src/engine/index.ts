@@ -39,6 +39,7 @@ export {
   type RunOptions,
 } from './program';
 export { mulberry32 } from './random';
+export { seedValues, type UpstreamSeed } from './seed';
 export {
   type BackwardStep,
   backwardSteps,
@@ -53,12 +54,17 @@ export {
 } from './steps';
 export { FUNCTIONS, INFIX, PREFIX, RESERVED_NAMES } from './syntax';
 export {
+  broadcastIndex,
+  broadcastPartners,
+  broadcastShape,
+  broadcastStrides,
   formatShape,
   fromNested,
   isTensor,
   randn,
   scalar,
   shapeEquals,
+  shapeInWords,
   sizeOf,
   tensor,
   toNested,

@@ -1,4 +1,5 @@
 import { Evaluation, type InputValues, type ParamOverrides, type Program } from './program';
+import type { UpstreamSeed } from './seed';
 import { broadcastIndex, sizeOf, toValue } from './tensor';
 import type { NodeId, Value } from './types';
 
@@ -29,7 +30,8 @@ export function relativeError(a: number, n: number): number {
 /**
  * Checks every input's analytic gradient against centered differences, for a program (run at
  * `inputs`, with literals `options.params`) or for an evaluation (at the values it was run
- * with). f is the sum of the output's entries (a tensor output is seeded with ones). `h`
+ * with). f is Σ seed ⊙ output, the seed being the run's upstream gradient (ones unless
+ * chosen otherwise, so f is the sum of the output's entries). `h`
  * defaults to 1e-5. Only inputs are varied: a literal is part of its gate, never a variable.
  */
 export function numericalGradient(
@@ -39,21 +41,28 @@ export function numericalGradient(
     readonly h?: number;
     readonly evaluation?: Evaluation;
     readonly params?: ParamOverrides;
+    /** The upstream gradient to run with (when not given an evaluation); ones by default. */
+    readonly seed?: UpstreamSeed;
   } = {},
 ): GradientCheck[] {
   const h = options.h ?? 1e-5;
   // Given an evaluation, check it at the input values it was run with.
   const given = programOrEvaluation instanceof Evaluation ? programOrEvaluation : undefined;
   const program = given ? given.program : (programOrEvaluation as Program);
-  const evaluation = given ?? options.evaluation ?? program.run(inputs, { params: options.params });
+  const evaluation =
+    given ??
+    options.evaluation ??
+    program.run(inputs, { params: options.params, seed: options.seed });
   if (program.output < 0) return [];
   const base = given ? given.values.slice() : program.initialArray(inputs, options.params);
   const o0 = program.offsets[program.output];
   const o1 = program.offsets[program.output + 1];
+  // f = Σ seed ⊙ output: the function whose gradient a run seeded with `seed` computes.
+  const seed = evaluation.seed;
   const f = (values: Float64Array) => {
     program.forward(values);
     let s = 0;
-    for (let i = o0; i < o1; i++) s += values[i];
+    for (let i = o0; i < o1; i++) s += seed[i - o0] * values[i];
     return s;
   };
   const routing = program.gates.filter((slot) => {

@@ -9,6 +9,7 @@ import {
 } from './hotloop';
 import { IdIndex } from './idindex';
 import type { OpDef, Params } from './ops/types';
+import { seedValues, type UpstreamSeed } from './seed';
 import { broadcastIndex, formatShape, fromNested, shapeEquals, sizeOf, toValue } from './tensor';
 import type { Circuit, NestedNumbers, NodeId, PortName, Shape, Tensor, Value } from './types';
 
@@ -78,6 +79,13 @@ export interface RunOptions {
    * must have the shape of the literal it replaces.
    */
   readonly params?: ParamOverrides;
+  /**
+   * The upstream gradient of the output, ∂f/∂(output), the backward pass starts from: ones by
+   * default (f is the sum of the output's entries), or random, one-hot or given values (see
+   * `UpstreamSeed`). One of the wrong shape, or with a non-number, is refused with a
+   * `CircuitError` naming both shapes or the place.
+   */
+  readonly seed?: UpstreamSeed;
 }
 
 /**
@@ -305,23 +313,43 @@ export class Program {
     }
   }
 
-  /** Forward, then backward from the output seeded with 1 (ones for a tensor output). */
+  /**
+   * Forward, then backward from the output seeded with `options.seed` (1, or ones for a
+   * tensor output, by default).
+   */
   run(inputs?: InputValues, options?: RunOptions): Evaluation {
     const values = this.initialArray(inputs, options?.params);
+    const seed = options?.seed === undefined ? undefined : this.seedArray(options.seed);
     const plans = options?.params ? this.plansFor(options.params) : undefined;
     const grads = new Float64Array(this.size);
     const contributions = new Float64Array(this.contributionSize);
     if (plans) {
       forwardPass(plans.forward, values);
       if (this.output >= 0) {
-        grads.fill(1, this.offsets[this.output], this.offsets[this.output + 1]);
+        this.placeSeed(grads, seed);
         backwardPass(plans.backward, values, grads, contributions);
       }
     } else {
       this.forward(values);
-      this.backward(values, grads, contributions);
+      this.backward(values, grads, contributions, seed);
     }
-    return new Evaluation(this, values, grads, contributions);
+    return new Evaluation(this, values, grads, contributions, seed);
+  }
+
+  /**
+   * The entries of an upstream gradient for this program's output (see `UpstreamSeed`), to
+   * pass to `backward` run after run without working it out again. Throws a `CircuitError`
+   * naming the output for a seed of the wrong shape, a non-number, an index outside the
+   * output; an empty array when there is no output.
+   */
+  seedArray(seed: UpstreamSeed): Float64Array {
+    if (this.output < 0) return new Float64Array(0);
+    const out = seedValues(this.shapes[this.output], seed);
+    if (typeof out === 'string') {
+      const id = this.ids[this.output];
+      throw new CircuitError([{ message: `${id}: ${out}`, nodes: [id] }]);
+    }
+    return out;
   }
 
   /** The forward pass alone, in place. */
@@ -330,13 +358,29 @@ export class Program {
   }
 
   /**
-   * The backward pass into a zeroed gradient array: seed, then += at every fork. Every
-   * contribution cell is written (its contents before do not matter).
+   * The backward pass into a zeroed gradient array: the seed (ones, or the entries `seed`
+   * gives, from `seedArray`), then += at every fork. Every contribution cell is written (its
+   * contents before do not matter).
    */
-  backward(v: Float64Array, g: Float64Array, c: Float64Array): void {
+  backward(v: Float64Array, g: Float64Array, c: Float64Array, seed?: Float64Array): void {
     if (this.output < 0) return;
-    g.fill(1, this.offsets[this.output], this.offsets[this.output + 1]);
+    this.placeSeed(g, seed);
     backwardPass(this.backwardPlan, v, g, c);
+  }
+
+  private placeSeed(g: Float64Array, seed: Float64Array | undefined): void {
+    const start = this.offsets[this.output];
+    const end = this.offsets[this.output + 1];
+    if (seed === undefined) {
+      g.fill(1, start, end);
+      return;
+    }
+    if (seed.length !== end - start) {
+      throw new Error(
+        `engine: a seed of ${seed.length} entries for an output of ${end - start}; make it with seedArray`,
+      );
+    }
+    g.set(seed, start);
   }
 
   /** A view of one slot's entries in a flat array, as a tensor. */
@@ -699,18 +743,35 @@ export class Evaluation {
   readonly grads: Float64Array;
   /** What each wired port sends back, at `program.contributionOffset[cell]`. */
   readonly contributions: Float64Array;
+  /**
+   * The upstream gradient the backward pass started from, ∂f/∂(output), row-major in the
+   * output's shape (empty without an output): ones unless the run was given a seed.
+   */
+  readonly seed: Float64Array;
   private origins: NonFiniteOrigin[] | undefined;
 
+  /** `seed` is what the backward pass started from (ones when left out). */
   constructor(
     program: Program,
     values: Float64Array,
     grads: Float64Array,
     contributions: Float64Array,
+    seed?: Float64Array,
   ) {
     this.program = program;
     this.values = values;
     this.grads = grads;
     this.contributions = contributions;
+    const o = program.output;
+    this.seed =
+      seed ?? new Float64Array(o < 0 ? 0 : program.offsets[o + 1] - program.offsets[o]).fill(1);
+  }
+
+  /** The upstream gradient the backward pass started from, in the output's shape. */
+  get seedValue(): Value | undefined {
+    const o = this.program.output;
+    if (o < 0) return undefined;
+    return toValue({ shape: this.program.shapes[o], data: this.seed.slice() });
   }
 
   private slotOrThrow(id: string): number {

@@ -25,7 +25,10 @@ export interface ForwardStep {
   readonly output: Value;
 }
 
-/** The backward pass starts: ∂f/∂f = 1 at the output. */
+/**
+ * The backward pass starts at the output with its upstream gradient: ∂f/∂f = 1 for a scalar,
+ * the run's seed (ones unless chosen otherwise) for a tensor.
+ */
 export interface SeedStep {
   readonly kind: 'seed';
   readonly node: NodeId;
@@ -116,7 +119,7 @@ export function backwardSteps(evaluation: Evaluation): BackwardStep[] {
   if (p.output < 0) return [];
   const v = evaluation.values;
   const running = new Float64Array(p.size);
-  running.fill(1, p.offsets[p.output], p.offsets[p.output + 1]);
+  running.set(evaluation.seed, p.offsets[p.output]);
 
   // The last (step, term) that contributes to each slot marks its gradient complete.
   const lastStep = new Int32Array(p.ids.length).fill(-1);
@@ -173,10 +176,7 @@ export function playbackSteps(evaluation: Evaluation): PlaybackStep[] {
   steps.push({
     kind: 'seed',
     node: p.ids[p.output],
-    grad: toValue({
-      shape: p.shapes[p.output],
-      data: new Float64Array(p.offsets[p.output + 1] - p.offsets[p.output]).fill(1),
-    }),
+    grad: evaluation.seedValue as Value,
   });
   return steps.concat(backwardSteps(evaluation));
 }
