@@ -1,33 +1,40 @@
 import {
   Background,
   type Connection,
+  ControlButton,
   Controls,
+  type Edge,
   type EdgeChange,
   getBezierPath,
   MiniMap,
+  type Node,
   type NodeChange,
   type NodeHandle,
+  Panel,
   ReactFlow,
   type ReactFlowState,
   Position as Side,
   useReactFlow,
   useStore,
+  useStoreApi,
   ViewportPortal,
 } from '@xyflow/react';
-import { type CSSProperties, useCallback, useEffect, useMemo } from 'react';
+import { type CSSProperties, useCallback, useEffect, useMemo, useRef } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { getOp, type Position } from '../../engine';
 import { wireKey } from '../../store/document';
 import { MATRIX_INPUT_SIZE, nodeSize } from '../../store/layout';
 import type { AppState } from '../../store/store';
-import { useReducedMotion } from '../motion';
+import { prefersReducedMotion } from '../motion';
 import { PALETTE_MIME, readPaletteData } from '../Palette';
 import { useApp, useAppStore } from '../StoreContext';
+import './canvas.css';
 import { ConstNode } from './ConstNode';
+import { FIT_MIN_ZOOM, nodeRect, useFitCircuit } from './fit';
 import { GateNode } from './GateNode';
 import { InputNode } from './InputNode';
 import { placeLabels, wirePoint } from './labels';
-import { LABEL_MIN_ZOOM, ReducedMotion, WireEdge } from './WireEdge';
+import { LABEL_MIN_ZOOM, WireEdge } from './WireEdge';
 
 /**
  * The minimap helps from a few dozen gates on. It draws every node, visible or not, so past a
@@ -54,6 +61,16 @@ const BORDER = 2;
 const OUTPUT_BORDER = 3;
 
 const handleCache = new Map<string, NodeHandle[]>();
+const ORIGIN: Position = { x: 0, y: 0 };
+
+type CanvasNode = Node<{ op: string; label?: string }> & {
+  width: number;
+  height: number;
+  handles: NodeHandle[];
+  selected: boolean;
+  position: Position;
+};
+type CanvasEdge = Edge<{ labelAt?: number }> & { targetHandle: string; selected: boolean };
 
 /**
  * Where a node's ports are, as the stylesheet draws them. Given these (and the node's size),
@@ -247,8 +264,12 @@ export function Canvas({
   const selectedWires = useApp((s) => s.selectedWires);
   const fitRequest = useApp((s) => s.fitRequest);
   const output = useApp((s) => s.doc.output);
-  const { fitView, screenToFlowPosition } = useReactFlow();
-  const reduced = useReducedMotion();
+  const { screenToFlowPosition } = useReactFlow();
+  // Fit to view with a floor (see fit.ts): a large circuit is shown from its output end at a
+  // readable zoom instead of whole at a zoom where nothing can be read.
+  const fitView = useFitCircuit();
+  // Far out, numbers give way to colour: the canvas root says so, for the stylesheet.
+  const far = useStore(farSelector);
 
   const literalsOf = useMemo(() => {
     const byId = new Map<string, string>();
@@ -259,30 +280,64 @@ export function Canvas({
     return byId;
   }, [literalPorts]);
 
+  // One node object per node, kept from render to render: a new one is made only for a node
+  // whose position, selection, size, ports or name changed, so React Flow re-renders only
+  // those (dragging one gate re-renders that gate alone, not the whole circuit).
+  const nodeCache = useRef(new Map<string, CanvasNode>());
   const nodes = useMemo(() => {
     const chosen = new Set(selectedNodes);
     const matrices = new Set(matrixInputs.split('\n'));
-    return docNodes.map((node) => {
+    const before = nodeCache.current;
+    const after = new Map<string, CanvasNode>();
+    const list = docNodes.map((node) => {
       const size = matrices.has(node.id) ? MATRIX_INPUT_SIZE : nodeSize(node.op);
       const type = node.op === 'input' ? 'inputNode' : node.op === 'const' ? 'constNode' : 'gate';
-      return {
-        id: node.id,
-        type,
-        position: dragPositions?.get(node.id) ?? positions.get(node.id) ?? { x: 0, y: 0 },
-        data: node.label === undefined ? { op: node.op } : { op: node.op, label: node.label },
-        width: size.width,
-        height: size.height,
-        measured: size,
-        handles: handlesOf(
-          node.op,
-          size,
-          node.id === output ? OUTPUT_BORDER : BORDER,
-          literalsOf.get(node.id),
-        ),
-        selected: chosen.has(node.id),
-        ariaLabel: describeNode(node.op, node.label ?? node.id),
-      };
+      const at = dragPositions?.get(node.id) ?? positions.get(node.id) ?? ORIGIN;
+      const handles = handlesOf(
+        node.op,
+        size,
+        node.id === output ? OUTPUT_BORDER : BORDER,
+        literalsOf.get(node.id),
+      );
+      const selected = chosen.has(node.id);
+      const old = before.get(node.id);
+      let next: CanvasNode;
+      if (
+        old &&
+        old.type === type &&
+        old.position.x === at.x &&
+        old.position.y === at.y &&
+        old.width === size.width &&
+        old.height === size.height &&
+        old.handles === handles &&
+        old.selected === selected &&
+        old.data.op === node.op &&
+        old.data.label === node.label
+      ) {
+        next = old;
+      } else {
+        const sameData = old && old.data.op === node.op && old.data.label === node.label;
+        next = {
+          id: node.id,
+          type,
+          position: old && old.position.x === at.x && old.position.y === at.y ? old.position : at,
+          data: sameData
+            ? old.data
+            : node.label === undefined
+              ? { op: node.op }
+              : { op: node.op, label: node.label },
+          width: size.width,
+          height: size.height,
+          measured: size,
+          handles,
+          selected,
+        };
+      }
+      after.set(node.id, next);
+      return next;
     });
+    nodeCache.current = after;
+    return list;
   }, [docNodes, positions, dragPositions, selectedNodes, matrixInputs, output, literalsOf]);
 
   // Each node's box and ports at its settled position (not recomputed mid-drag).
@@ -336,10 +391,13 @@ export function Canvas({
   );
   const activeNode = useApp((s) => (bundling ? currentStepNode(s) : ''));
 
+  // As with nodes, a wire keeps its object until something of it changes.
+  const edgeCache = useRef(new Map<string, CanvasEdge>());
   const { edges, passing } = useMemo(() => {
     const chosen = new Set(selectedWires);
     const view = bundling ? parseRegion(region) : null;
-    const list = [];
+    const list: CanvasEdge[] = [];
+    const kept = new Map<string, CanvasEdge>();
     const paths: string[] = [];
     for (const w of wires) {
       const id = wireKey(w);
@@ -365,18 +423,31 @@ export function Canvas({
           }
         }
       }
-      list.push({
-        id,
-        source: w.from,
-        target: w.to,
-        sourceHandle: 'out',
-        targetHandle: w.port,
-        type: 'wire',
-        selected: chosen.has(id),
-        ariaLabel: `wire from ${w.from} to port ${w.port} of ${w.to}`,
-        ...(t === undefined ? {} : { data: { labelAt: t } }),
-      });
+      const selected = chosen.has(id);
+      const prev = edgeCache.current.get(id);
+      const edge: CanvasEdge =
+        prev &&
+        prev.source === w.from &&
+        prev.target === w.to &&
+        prev.targetHandle === w.port &&
+        prev.selected === selected &&
+        prev.data?.labelAt === t
+          ? prev
+          : {
+              id,
+              source: w.from,
+              target: w.to,
+              sourceHandle: 'out',
+              targetHandle: w.port,
+              type: 'wire',
+              selected,
+              ariaLabel: `wire from ${w.from} to port ${w.port} of ${w.to}`,
+              ...(t === undefined ? {} : { data: { labelAt: t } }),
+            };
+      kept.set(id, edge);
+      list.push(edge);
     }
+    edgeCache.current = kept;
     return { edges: list, passing: paths.join(' ') };
   }, [wires, selectedWires, labelAt, placed, fanOut, bundling, region, activeNode]);
 
@@ -388,6 +459,13 @@ export function Canvas({
     }
     return undefined;
   }, [fitRequest, fitView]);
+
+  // A pan or zoom by the user (not by the camera) stops the camera following playback until
+  // Play is pressed again.
+  const userMoved = useRef(false);
+  const onMoveStart = useCallback((event: MouseEvent | TouchEvent | null) => {
+    if (event) userMoved.current = true;
+  }, []);
 
   const onNodesChange = useCallback(
     (changes: NodeChange[]) => {
@@ -471,47 +549,146 @@ export function Canvas({
   );
 
   return (
-    <ReducedMotion.Provider value={reduced}>
-      <ReactFlow
-        nodes={nodes}
-        edges={edges}
-        nodeTypes={nodeTypes}
-        edgeTypes={edgeTypes}
-        onNodesChange={onNodesChange}
-        onEdgesChange={onEdgesChange}
-        onConnect={onConnect}
-        onNodeDragStart={() => store.getState().beginGesture()}
-        onNodeDragStop={() => store.getState().endGesture()}
-        nodesDraggable={!readOnly}
-        nodesConnectable={!readOnly}
-        elementsSelectable={!readOnly}
-        onDragOver={onDragOver}
-        onDrop={onDrop}
-        colorMode={colorMode}
-        deleteKeyCode={null}
-        panActivationKeyCode={null}
-        fitView
-        fitViewOptions={FIT_OPTIONS}
-        minZoom={0.1}
-        maxZoom={3}
-        onlyRenderVisibleElements={docNodes.length > VIRTUALIZE_ABOVE}
-        aria-label="Circuit canvas"
-      >
-        <Background gap={24} />
-        <Controls showInteractive={false} />
-        {docNodes.length > MINIMAP_FROM && docNodes.length <= MINIMAP_UP_TO && (
-          <MiniMap pannable zoomable ariaLabel="Minimap" />
-        )}
-        {passing && (
-          <ViewportPortal>
-            <svg aria-hidden="true" className="passing-wires" style={PASSING_STYLE}>
-              <path className="react-flow__edge-path wire" d={passing} fill="none" />
-            </svg>
-          </ViewportPortal>
-        )}
-      </ReactFlow>
-    </ReducedMotion.Provider>
+    <ReactFlow
+      nodes={nodes}
+      edges={edges}
+      nodeTypes={nodeTypes}
+      edgeTypes={edgeTypes}
+      onNodesChange={onNodesChange}
+      onEdgesChange={onEdgesChange}
+      onConnect={onConnect}
+      onNodeDragStart={() => store.getState().beginGesture()}
+      onNodeDragStop={() => store.getState().endGesture()}
+      nodesDraggable={!readOnly}
+      nodesConnectable={!readOnly}
+      elementsSelectable={!readOnly}
+      onDragOver={onDragOver}
+      onDrop={onDrop}
+      colorMode={colorMode}
+      deleteKeyCode={null}
+      panActivationKeyCode={null}
+      onInit={() => void fitView(FIT_OPTIONS)}
+      onMoveStart={onMoveStart}
+      className={far ? 'canvas canvas--far' : 'canvas'}
+      data-zoom={far ? 'far' : 'near'}
+      minZoom={0.1}
+      maxZoom={3}
+      onlyRenderVisibleElements={docNodes.length > VIRTUALIZE_ABOVE}
+      aria-label="Circuit canvas"
+    >
+      <Background gap={24} />
+      {/* React Flow's own Fit button would fit without the floor: this one keeps it. */}
+      <Controls showInteractive={false} showFitView={false}>
+        <ControlButton
+          className="react-flow__controls-fitview"
+          onClick={() => void fitView({ ...FIT_OPTIONS, duration: 200 })}
+          title="Fit View"
+          aria-label="Fit View"
+        >
+          <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 30" aria-hidden="true">
+            <path d={FIT_ICON} />
+          </svg>
+        </ControlButton>
+      </Controls>
+      <FollowCamera userMoved={userMoved} />
+      {far && (
+        <Panel position="top-right" className="flow-key" aria-label="Colours when zoomed out">
+          <span>
+            <span className="flow-key-swatch flow-key-swatch--pos" />∂ &gt; 0
+          </span>
+          <span>
+            <span className="flow-key-swatch flow-key-swatch--neg" />∂ &lt; 0
+          </span>
+          <span>darker, wider: larger</span>
+        </Panel>
+      )}
+      {docNodes.length > MINIMAP_FROM && docNodes.length <= MINIMAP_UP_TO && (
+        <MiniMap pannable zoomable ariaLabel="Minimap" />
+      )}
+      {passing && (
+        <ViewportPortal>
+          <svg aria-hidden="true" className="passing-wires" style={PASSING_STYLE}>
+            <path className="react-flow__edge-path wire" d={passing} fill="none" />
+          </svg>
+        </ViewportPortal>
+      )}
+    </ReactFlow>
   );
+}
+
+/** React Flow's fit-view icon. */
+const FIT_ICON =
+  'M3.692 4.63c0-.53.4-.938.939-.938h5.215V0H4.708C2.13 0 0 2.054 0 4.63v5.216h3.692V4.631zM27.354 0h-5.2v3.692h5.17c.53 0 .984.4.984.939v5.215H32V4.631A4.624 4.624 0 0027.354 0zm.954 24.83c0 .532-.4.94-.939.94h-5.215v3.768h5.215c2.577 0 4.631-2.13 4.631-4.707v-5.139h-3.692v5.139zm-23.677.94c-.531 0-.939-.4-.939-.94v-5.138H0v5.139c0 2.577 2.13 4.707 4.708 4.707h5.138V25.77H4.631z';
+
+const farSelector = (s: ReactFlowState) => s.transform[2] < LABEL_MIN_ZOOM;
+
+/** The gate the current playback step works on, the seed's output included ('' if none). */
+function followedNode(s: AppState): string {
+  if (s.cursor === null || s.cursor === 0 || !s.timeline) return '';
+  return s.timeline.steps[s.cursor - 1]?.node ?? '';
+}
+
+/** Within this many pixels of the canvas's edge a gate counts as about to leave the view. */
+const EDGE_MARGIN = 48;
+
+/**
+ * During playback, the camera follows the gate of the current step when it is out of view or
+ * near the edge: it moves (smoothly, or at once with reduced motion) so that the gate and the
+ * wires into it are in view, at a zoom no smaller than fit's floor. A pan or zoom by the user
+ * stops it until Play is pressed again.
+ */
+function FollowCamera({ userMoved }: { userMoved: { current: boolean } }) {
+  const app = useAppStore();
+  const rf = useStoreApi();
+  const flow = useReactFlow();
+  const active = useApp(followedNode);
+  const playing = useApp((s) => s.playing);
+  const speed = useApp((s) => s.speed);
+  useEffect(() => {
+    if (playing) userMoved.current = false;
+  }, [playing, userMoved]);
+  useEffect(() => {
+    if (active === '' || userMoved.current) return;
+    const box = nodeRect(flow, active);
+    if (!box) return;
+    const { width, height, transform } = rf.getState();
+    const [tx, ty, zoom] = transform;
+    if (!(width > 0 && height > 0)) return;
+    const margin = Math.min(EDGE_MARGIN, width / 6, height / 6);
+    const left = box.x * zoom + tx;
+    const top = box.y * zoom + ty;
+    const inView =
+      left >= margin &&
+      top >= margin &&
+      left + box.width * zoom <= width - margin &&
+      top + box.height * zoom <= height - margin;
+    if (inView) return;
+    // The gate and the nodes its wires come from.
+    let x0 = box.x;
+    let y0 = box.y;
+    let x1 = box.x + box.width;
+    let y1 = box.y + box.height;
+    for (const w of app.getState().doc.wires) {
+      if (w.to !== active) continue;
+      const from = nodeRect(flow, w.from);
+      if (!from) continue;
+      x0 = Math.min(x0, from.x);
+      y0 = Math.min(y0, from.y);
+      x1 = Math.max(x1, from.x + from.width);
+      y1 = Math.max(y1, from.y + from.height);
+    }
+    const room = { w: width - 2 * margin, h: height - 2 * margin };
+    const wanted = Math.min(Math.max(zoom, FIT_MIN_ZOOM), 1.6);
+    const fitsAt = Math.min(room.w / Math.max(1, x1 - x0), room.h / Math.max(1, y1 - y0));
+    const z = Math.max(FIT_MIN_ZOOM, Math.min(wanted, fitsAt));
+    // The whole group when it fits at that zoom, else the gate itself in the middle.
+    const group = fitsAt >= z;
+    const cx = group ? (x0 + x1) / 2 : box.x + box.width / 2;
+    const cy = group ? (y0 + y1) / 2 : box.y + box.height / 2;
+    const duration = prefersReducedMotion() ? 0 : Math.min(400, Math.round(600 / speed));
+    void flow.setViewport({ x: width / 2 - cx * z, y: height / 2 - cy * z, zoom: z }, { duration });
+  }, [active, flow, rf, app, speed, userMoved]);
+  return null;
 }
 
 /** The positions of `base` with those of `over` on top, as a new map. */
@@ -522,10 +699,4 @@ function merged(
   const out = new Map(base ?? []);
   for (const [id, p] of over) out.set(id, p);
   return out;
-}
-
-function describeNode(op: string, name: string): string {
-  if (op === 'input') return `input ${name}`;
-  if (op === 'const') return `constant ${name}`;
-  return `${op} gate ${name}`;
 }

@@ -4,7 +4,7 @@ import { getOp, type Params } from '../../engine';
 import { formatSigned, formatValue, fullText } from '../format';
 import { LiteralField, literalText } from '../LiteralField';
 import { useApp } from '../StoreContext';
-import { useNodeNumbers } from './useNodeNumbers';
+import { accessibleName, useNodeNumbers, useWrapperLabel } from './useNodeNumbers';
 
 export type GateNodeData = { op: string; label?: string };
 export type GateNodeType = Node<GateNodeData, 'gate'>;
@@ -27,9 +27,17 @@ function labelSize(label: string): string {
  */
 export const GateNode = memo(function GateNode({ id, data, selected }: NodeProps<GateNodeType>) {
   const op = getOp(data.op);
-  const { value, grad, attrs, active } = useNodeNumbers(id);
+  const numbers = useNodeNumbers(id);
+  const { value, grad, attrs, active, partial } = numbers;
   const problem = useApp((s) => s.view.nodeProblems.get(id) ?? s.view.nonFinite.get(id));
+  // With several gates missing inputs, their messages would sit on top of one another: each
+  // then shows only its flag, and its message when selected, hovered or focused.
+  const quietProblem = useApp((s) => s.view.nodeProblems.size > 1);
   const isOutput = useApp((s) => s.doc.output === id);
+  // The output's readout appears once there is something to read (or during playback, where
+  // "—" says the value is still to come): an unfinished circuit shows no "f = —".
+  const playing = useApp((s) => s.cursor !== null);
+  const embed = useApp((s) => s.mode.embed);
   const params = useApp((s) => s.doc.params.get(id)) ?? NO_PARAMS;
   const [editing, setEditing] = useState(false);
   const root = useRef<HTMLDivElement>(null);
@@ -43,10 +51,12 @@ export const GateNode = memo(function GateNode({ id, data, selected }: NodeProps
   const title = op
     ? `${name}: ${hasLiterals ? op.paramSpeech(params) : op.title}${problem ? ` — ${problem}` : ''}`
     : id;
+  const what = `${op ? op.title : data.op} gate ${name}${hasLiterals && op ? ` (${op.paramSpeech(params)})` : ''}${isOutput ? ', the output' : ''}`;
+  useWrapperLabel(root, accessibleName(what, numbers, problem));
 
   // Enter on the focused gate (React Flow's node wrapper) opens the literal's field.
   useEffect(() => {
-    if (!hasLiterals) return undefined;
+    if (!hasLiterals || embed) return undefined;
     const wrapper = root.current?.closest('.react-flow__node');
     if (!(wrapper instanceof HTMLElement)) return undefined;
     const onKey = (event: KeyboardEvent) => {
@@ -54,7 +64,7 @@ export const GateNode = memo(function GateNode({ id, data, selected }: NodeProps
     };
     wrapper.addEventListener('keydown', onKey);
     return () => wrapper.removeEventListener('keydown', onKey);
-  }, [hasLiterals]);
+  }, [hasLiterals, embed]);
 
   const close = () => {
     setEditing(false);
@@ -89,7 +99,7 @@ export const GateNode = memo(function GateNode({ id, data, selected }: NodeProps
           <span className="visually-hidden">{`input ${port} of ${name}`}</span>
         </Handle>
       ))}
-      {hasLiterals ? (
+      {hasLiterals && !embed ? (
         <button
           ref={literalButton}
           type="button"
@@ -108,7 +118,7 @@ export const GateNode = memo(function GateNode({ id, data, selected }: NodeProps
         <span className={`gate-symbol${labelSize(label)}`}>{label}</span>
       )}
       {data.label && <span className="gate-name">{data.label}</span>}
-      {editing && hasLiterals && (
+      {editing && hasLiterals && !embed && (
         <span className="literal-editor">
           {literalPorts.map((port, i) => (
             <LiteralField
@@ -128,10 +138,22 @@ export const GateNode = memo(function GateNode({ id, data, selected }: NodeProps
           <span className="gate-flag" aria-hidden="true">
             !
           </span>
-          <span className="gate-problem">{problem}</span>
+          <span
+            className={`gate-problem${quietProblem && !selected ? ' gate-problem--quiet' : ''}`}
+          >
+            {problem}
+          </span>
         </>
       )}
-      {isOutput && (
+      {partial && !isOutput && (
+        <span
+          className="so-far-tag gate-so-far"
+          title={`∂f/∂${name} so far: ${fullText(grad)} (more gradient is still to arrive)`}
+        >
+          <span className="so-far-word">Σ so far</span> {formatValue(grad, true)}
+        </span>
+      )}
+      {isOutput && (value !== undefined || playing) && (
         <div className="output-readout">
           <span className="readout-value" title={fullText(value)}>
             {data.label ?? 'f'} = {value === undefined ? '—' : formatValue(value)}

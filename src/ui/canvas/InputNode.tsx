@@ -2,8 +2,8 @@ import { Handle, type Node, type NodeProps, Position } from '@xyflow/react';
 import { memo, useEffect, useRef, useState } from 'react';
 import { scalar, type Tensor } from '../../engine';
 import { formatNumber, formatSigned, fullText } from '../format';
-import { useAppStore } from '../StoreContext';
-import { useNodeNumbers } from './useNodeNumbers';
+import { useApp, useAppStore } from '../StoreContext';
+import { accessibleName, useNodeNumbers, useWrapperLabel } from './useNodeNumbers';
 
 export type InputNodeType = Node<{ op: string; label?: string }, 'inputNode'>;
 
@@ -22,29 +22,48 @@ export function parseNumber(text: string): number | undefined {
 
 /** An input: its name, its value (typed, scrubbed or scrolled) and its gradient. */
 export const InputNode = memo(function InputNode({ id, data, selected }: NodeProps<InputNodeType>) {
-  const { value, grad, attrs, done, forkSum } = useNodeNumbers(id);
+  const numbers = useNodeNumbers(id);
+  const { value, grad, attrs, forkSum, partial } = numbers;
+  // An embedded circuit is for playback only: its values are shown, not edited.
+  const embed = useApp((s) => s.mode.embed);
+  const root = useRef<HTMLDivElement>(null);
   const name = data.label ?? id;
+  useWrapperLabel(root, accessibleName(`input ${name}`, numbers));
+  const scalarish = typeof value === 'number' || value === undefined;
   return (
-    <div className={`input-node${selected ? ' is-selected' : ''}`} {...attrs}>
+    <div ref={root} className={`input-node${selected ? ' is-selected' : ''}`} {...attrs}>
       <div className="input-head">
-        <span className="input-name">{name}</span>
-        {(typeof value === 'number' || value === undefined) && (
+        <span className="input-name" title={name}>
+          {name}
+        </span>
+        {scalarish && (
           <span
-            className={`input-grad${grad !== undefined && !done ? ' is-partial' : ''}`}
+            className={`input-grad${partial ? ' is-partial' : ''}`}
             title={
-              grad !== undefined && !done
+              partial
                 ? `∂f/∂${name} so far: ${fullText(grad)} (more gradient is still to arrive)`
                 : `∂f/∂${name} = ${fullText(grad)}`
             }
           >
             ∂ {typeof grad === 'number' ? formatSigned(grad) : '—'}
-            {grad !== undefined && !done ? ' …' : ''}
           </span>
         )}
         {typeof value === 'object' && <span className="matrix-shape">{value.shape.join('×')}</span>}
       </div>
-      {typeof value === 'number' || value === undefined ? (
-        <ScalarField id={id} name={name} value={typeof value === 'number' ? value : 0} />
+      {partial && (
+        // A sum still being added up at a fork: tagged, so it never reads as a cut-off number.
+        <span className="so-far-tag input-so-far" aria-hidden="true">
+          Σ so far
+        </span>
+      )}
+      {scalarish ? (
+        embed ? (
+          <output className="value-field value-field--readonly" aria-label={`Value of ${name}`}>
+            {typeof value === 'number' ? String(value) : ''}
+          </output>
+        ) : (
+          <ScalarField id={id} name={name} value={typeof value === 'number' ? value : 0} />
+        )
       ) : (
         <div className="matrix-pair">
           <MatrixPreview name={name} value={value} kind="value" />

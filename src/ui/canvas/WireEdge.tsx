@@ -1,20 +1,16 @@
 import { BaseEdge, type Edge, type EdgeProps, getBezierPath, useStore } from '@xyflow/react';
-import { createContext, memo, useContext } from 'react';
+import { memo } from 'react';
 import type { Value } from '../../engine';
 import { STEP_MS } from '../../store/store';
 import { formatValue, fullText } from '../format';
+import { useReducedMotion } from '../motion';
 import { Pulse } from '../playback/Pulse';
 import { useApp } from '../StoreContext';
 import { wirePoint } from './labels';
+import { gradLevel, gradSign, magnitude } from './useNodeNumbers';
 
 /** Wire labels are drawn from this zoom up (16 px text shows at 6 px and more). */
 export const LABEL_MIN_ZOOM = 0.38;
-
-/**
- * Whether the user asked for less motion, read once by the canvas for all its wires (asking the
- * browser in every wire took a noticeable share of drawing thousands of them).
- */
-export const ReducedMotion = createContext(false);
 
 /** `labelAt`: where along the wire its labels sit (0.5, the middle, when absent). */
 export type WireEdgeType = Edge<{ labelAt?: number }, 'wire'>;
@@ -49,7 +45,8 @@ export const WireEdge = memo(function WireEdge({
   const duration = useApp((s) => Math.round((STEP_MS * 0.75) / s.speed));
   // Below this zoom the labels are too small to read: skip them (they are most of the DOM).
   const readable = useStore((s) => s.transform[2] >= LABEL_MIN_ZOOM);
-  const reduced = useContext(ReducedMotion);
+  // One media query for the whole app (motion.ts): a wire only joins its list of readers.
+  const reduced = useReducedMotion();
   const [path, midX, midY] = getBezierPath({
     sourceX,
     sourceY,
@@ -66,12 +63,16 @@ export const WireEdge = memo(function WireEdge({
   const labelY = at.y;
   const direction = activity.endsWith('backward') ? 'backward' : 'forward';
   const active = activity !== '';
+  // Far out the labels give way to colour: the sign of the gradient the wire carries back
+  // (blue +, orange −) and its size (the stroke's width), drawn by canvas.css.
+  const sign = gradSign(grad);
+  const level = grad === undefined ? 0 : gradLevel(magnitude(grad));
   return (
     <>
       <BaseEdge
         id={id}
         path={path}
-        className={`wire${selected ? ' is-selected' : ''}${active ? ` is-active is-${direction}` : ''}`}
+        className={`wire${selected ? ' is-selected' : ''}${active ? ` is-active is-${direction}` : ''}${sign ? ` wire--grad-${sign} wire--level-${level}` : ''}`}
       />
       {active && !reduced && (
         <Pulse key={`pulse ${activity}`} path={path} direction={direction} duration={duration} />

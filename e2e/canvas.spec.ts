@@ -1,0 +1,332 @@
+import { expect, type Page, test } from '@playwright/test';
+import { node, watchErrors } from './helpers';
+
+/** The smallest zoom fit to view goes down to (src/ui/canvas/fit.ts). */
+const FIT_MIN_ZOOM = 0.45;
+
+/** `x = 1`, then `terms` gates each adding 1: a chain of `terms` gates. */
+const chain = (terms: number) => `x=1;f=x${'+1'.repeat(terms)}`;
+
+/** A number as the canvas writes it for reading (a real minus sign) back to a number. */
+const read = (text: string) => Number(text.replace(/\u2212/g, '-'));
+
+/** The canvas's zoom, from the viewport's transform. */
+async function zoomOf(page: Page): Promise<number> {
+  const transform = await page
+    .locator('.react-flow__viewport')
+    .evaluate((el) => (el as HTMLElement).style.transform);
+  const m = /scale\(([\d.e-]+)\)/.exec(transform);
+  if (!m) throw new Error(`no scale in the viewport's transform "${transform}"`);
+  return Number(m[1]);
+}
+
+async function openStaged(page: Page) {
+  await page.goto('./');
+  await page.getByLabel('Example').selectOption('staged');
+  await expect(node(page, 'f')).toHaveAttribute('data-value', '0.07971588771237584');
+}
+
+/**
+ * Counts renders of the canvas's node and wire components, by node id and wire id, through
+ * the hook React offers developer tools (present in production builds as well): after each
+ * commit, the components that did work in it. Nothing of this is in the app.
+ */
+async function countRenders(page: Page) {
+  await page.addInitScript(() => {
+    type Fiber = {
+      tag: number;
+      flags: number;
+      child: Fiber | null;
+      sibling: Fiber | null;
+      alternate: Fiber | null;
+      memoizedProps: Record<string, unknown> | null;
+    };
+    const counts = new Map<string, number>();
+    const PERFORMED_WORK = 1;
+    // Function components, forwardRef, memo and simple memo.
+    const COMPONENT_TAGS = new Set([0, 11, 14, 15]);
+    const record = (f: Fiber) => {
+      if (!COMPONENT_TAGS.has(f.tag)) return;
+      const p = f.memoizedProps;
+      if (!p || typeof p.id !== 'string') return;
+      let key = '';
+      if ((p.type === 'gate' || p.type === 'inputNode') && 'positionAbsoluteX' in p) {
+        key = `node:${p.id}`;
+      } else if (p.type === 'wire' && 'sourceX' in p) key = `wire:${p.id}`;
+      if (key) counts.set(key, (counts.get(key) ?? 0) + 1);
+    };
+    const mount = (f: Fiber) => {
+      record(f);
+      for (let c = f.child; c; c = c.sibling) mount(c);
+    };
+    const update = (next: Fiber, prev: Fiber) => {
+      if (next.flags & PERFORMED_WORK) record(next);
+      if (next.child === prev.child) return; // the whole subtree bailed out
+      for (let c = next.child; c; c = c.sibling) {
+        if (c.alternate) update(c, c.alternate);
+        else mount(c);
+      }
+    };
+    const w = window as unknown as Record<string, unknown>;
+    w.__renders = counts;
+    w.__REACT_DEVTOOLS_GLOBAL_HOOK__ = {
+      supportsFiber: true,
+      isDisabled: false,
+      renderers: new Map(),
+      inject: () => 1,
+      checkDCE: () => {},
+      onScheduleFiberRoot: () => {},
+      onCommitFiberUnmount: () => {},
+      onPostCommitFiberRoot: () => {},
+      onCommitFiberRoot: (_id: number, root: { current: Fiber }) => {
+        const current = root.current;
+        if (current.alternate) update(current, current.alternate);
+        else mount(current);
+      },
+    };
+  });
+  return {
+    reset: () =>
+      page.evaluate(() =>
+        (window as unknown as { __renders: Map<string, number> }).__renders.clear(),
+      ),
+    read: () =>
+      page.evaluate(() =>
+        Object.fromEntries((window as unknown as { __renders: Map<string, number> }).__renders),
+      ),
+  };
+}
+
+test('dragging one gate re-renders that gate and its wires only', async ({ page }) => {
+  const renders = await countRenders(page);
+  await openStaged(page);
+  // The counter sees the canvas: every node rendered at least once so far.
+  const first = await renders.read();
+  for (const id of ['x', 'y', 'den', 'f']) expect(first[`node:${id}`] ?? 0).toBeGreaterThan(0);
+
+  const den = node(page, 'den');
+  const box = await den.boundingBox();
+  if (!box) throw new Error('gate den is not on screen');
+  await renders.reset();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  for (let i = 1; i <= 6; i++) {
+    await page.mouse.move(box.x + box.width / 2 + i * 8, box.y + box.height / 2 + i * 5);
+  }
+  await expect.poll(async () => (await den.boundingBox())?.x ?? 0).toBeGreaterThan(box.x + 20);
+  const during = await renders.read();
+  await page.mouse.up();
+
+  expect(during['node:den'] ?? 0, 'the dragged gate re-renders').toBeGreaterThan(0);
+  const others = Object.entries(during).filter(
+    ([key, n]) => key.startsWith('node:') && key !== 'node:den' && n > 0,
+  );
+  expect(others, 'no other node re-renders during the drag').toEqual([]);
+  // The wires into and out of den: from sigx and xpysqr (den:a, den:b), into invden (1 / den).
+  const wires = Object.keys(during).filter((key) => key.startsWith('wire:'));
+  expect(wires.length).toBeGreaterThan(0);
+  for (const key of wires)
+    expect(key, 'only wires of den re-render').toMatch(/^wire:(den:[ab]|invden:b)$/);
+
+  // After the drop, still no other node has re-rendered.
+  await expect.poll(async () => (await den.boundingBox())?.x ?? 0).toBeGreaterThan(box.x + 20);
+  const after = await renders.read();
+  const othersAfter = Object.entries(after).filter(
+    ([key, n]) => key.startsWith('node:') && key !== 'node:den' && n > 0,
+  );
+  expect(othersAfter).toEqual([]);
+});
+
+test('selecting a gate re-renders that gate only', async ({ page }) => {
+  const renders = await countRenders(page);
+  await openStaged(page);
+  await renders.reset();
+  await node(page, 'num').click();
+  await expect(page.locator('.react-flow__node.selected')).toHaveCount(1);
+  const counts = await renders.read();
+  expect(counts['node:num'] ?? 0).toBeGreaterThan(0);
+  const others = Object.entries(counts).filter(
+    ([key, n]) => key.startsWith('node:') && key !== 'node:num' && n > 0,
+  );
+  expect(others).toEqual([]);
+});
+
+test('accessible names carry each node’s value and gradient', async ({ page }) => {
+  const errors = watchErrors(page);
+  await openStaged(page);
+  const wrappers = page.locator('.react-flow__node');
+  await expect(wrappers).toHaveCount(10);
+  const found = await wrappers.evaluateAll((els) =>
+    els.map((el) => {
+      const inner = el.querySelector('[data-node-id]');
+      return {
+        id: inner?.getAttribute('data-node-id') ?? '',
+        name: el.getAttribute('aria-label') ?? '',
+        value: inner?.getAttribute('data-value') ?? '',
+        grad: inner?.getAttribute('data-grad') ?? '',
+      };
+    }),
+  );
+  for (const n of found) {
+    const value = /value ([^,]+)/.exec(n.name);
+    const grad = /gradient ([^,]+)/.exec(n.name);
+    expect(value, `${n.id}: "${n.name}" names a value`).not.toBeNull();
+    expect(grad, `${n.id}: "${n.name}" names a gradient`).not.toBeNull();
+    const v = Number(n.value);
+    const g = Number(n.grad);
+    // Written to four significant digits.
+    expect(Math.abs(read(value?.[1] ?? '') - v), `${n.id} value`).toBeLessThanOrEqual(
+      Math.abs(v) * 1e-3 + 1e-12,
+    );
+    expect(Math.abs(read(grad?.[1] ?? '') - g), `${n.id} gradient`).toBeLessThanOrEqual(
+      Math.abs(g) * 1e-3 + 1e-12,
+    );
+  }
+  await expect(page.getByRole('group', { name: /^multiply gate f, / })).toHaveAccessibleName(
+    /multiply gate f, the output, value 0\.07972, gradient 1$/,
+  );
+  await expect(page.getByRole('group', { name: /^input x,/ })).toHaveAccessibleName(
+    /^input x, value 3, gradient /,
+  );
+  expect(errors).toEqual([]);
+});
+
+test('a partial sum at a fork is tagged and announced "so far"', async ({ page }) => {
+  await openStaged(page);
+  const live = await node(page, 'x').getAttribute('data-grad');
+  await page.getByRole('button', { name: 'Reset' }).click();
+  const x = node(page, 'x');
+  // x feeds num, sigx and xpy: step until it has some of its gradient but not all.
+  let partial = false;
+  for (let i = 0; i < 30 && !partial; i++) {
+    await page.getByRole('button', { name: 'Step forward' }).click();
+    partial =
+      (await x.getAttribute('data-grad')) !== '' &&
+      (await x.getAttribute('data-grad-done')) === 'false';
+  }
+  expect(partial, 'x shows a partial gradient during the backward pass').toBe(true);
+  const sum = Number(await x.getAttribute('data-grad'));
+  expect(sum).not.toBe(Number(live));
+  await expect(x.locator('.so-far-tag')).toBeVisible();
+  await expect(x.locator('.so-far-tag')).toHaveText(/so far/);
+  await expect(x.locator('.input-grad')).toHaveClass(/is-partial/);
+  const wrapper = page.locator('.react-flow__node', { has: x });
+  await expect(wrapper).toHaveAttribute('aria-label', /gradient so far /);
+  const said = /gradient so far ([^,]+)/.exec((await wrapper.getAttribute('aria-label')) ?? '');
+  expect(Math.abs(read(said?.[1] ?? '') - sum)).toBeLessThanOrEqual(Math.abs(sum) * 1e-3 + 1e-12);
+  // The number in the header is whole, not cut off.
+  const grad = x.locator('.input-grad');
+  const clipped = await grad.evaluate((el) => el.scrollWidth > el.clientWidth + 1);
+  expect(clipped).toBe(false);
+  await expect(grad).not.toHaveText(/…/);
+
+  // Once every reader has sent its part, the tag goes and the name says "gradient".
+  const forward = page.getByRole('button', { name: 'Step forward' });
+  for (let i = 0; i < 30 && (await x.getAttribute('data-grad-done')) !== 'true'; i++) {
+    await forward.click();
+  }
+  await expect(x).toHaveAttribute('data-grad-done', 'true');
+  await expect(x.locator('.so-far-tag')).toHaveCount(0);
+  await expect(wrapper).toHaveAttribute('aria-label', /, gradient /);
+});
+
+test('embed mode is for playback only: no input value or literal can be edited', async ({
+  page,
+}) => {
+  await page.goto(`./#expr=${encodeURIComponent('x = 3; y = -4; f = 2 * (x * y) + 1')}&embed=1`);
+  await expect(node(page, 'f')).toHaveAttribute('data-value', '-23');
+  const canvas = page.getByLabel('Circuit canvas');
+  await expect(canvas.locator('[data-node-id="x"]')).toContainText('3');
+  await expect(canvas.locator('input, textarea, [contenteditable="true"]')).toHaveCount(0);
+  await expect(canvas.locator('.gate-literal')).toHaveCount(0);
+  await expect(canvas.locator('.scrub-handle')).toHaveCount(0);
+  // Keyboard: Enter on a gate with a literal opens nothing.
+  const literalGate = page.locator('.react-flow__node', {
+    has: page.locator('[data-node-id][data-op="mul"]'),
+  });
+  await literalGate.first().focus();
+  await page.keyboard.press('Enter');
+  await expect(canvas.locator('input')).toHaveCount(0);
+  // Playback still works.
+  await page.getByRole('button', { name: 'Reset' }).click();
+  await expect(node(page, 'f')).toHaveAttribute('data-value', '');
+});
+
+test('an unfinished circuit shows no "f = —" readout; a finished one does', async ({ page }) => {
+  await page.goto('./');
+  await page.getByLabel('Expression').fill('x = 2\ny = 5\nf = x * y');
+  await page.getByLabel('Expression').press('Enter');
+  await expect(node(page, 'f')).toHaveAttribute('data-value', '10');
+  await expect(page.locator('.output-readout')).toContainText('f = 10');
+  // Without the wire into its port a, f has nothing to compute: no readout hangs on it.
+  await page.locator('.react-flow__edge[data-id="f:a"]').click({ force: true });
+  await page.keyboard.press('Delete');
+  await expect(node(page, 'f')).toHaveAttribute('data-value', '');
+  await expect(page.locator('.output-readout')).toHaveCount(0);
+  await expect(page.locator('.output-readout', { hasText: '—' })).toHaveCount(0);
+});
+
+test('a 300-gate circuit: fitted at a readable zoom, colours far out, the camera follows', async ({
+  page,
+}) => {
+  test.setTimeout(90_000);
+  const errors = watchErrors(page);
+  await page.goto(`./#expr=${encodeURIComponent(chain(300))}`);
+  await expect(node(page, 'f')).toHaveAttribute('data-value', '301', { timeout: 30_000 });
+  // Fit: never below the floor, and the output end in view.
+  await page
+    .getByLabel('Circuit canvas')
+    .getByRole('button', { name: /fit view/i })
+    .click();
+  await expect.poll(() => zoomOf(page)).toBeGreaterThanOrEqual(FIT_MIN_ZOOM - 1e-6);
+  await expect(node(page, 'f')).toBeInViewport();
+  const flow = page.locator('.react-flow');
+  await expect(flow).toHaveAttribute('data-zoom', 'near');
+
+  // Far out: the canvas switches to colour, and wires carry the gradient's sign.
+  const zoomOut = page.getByRole('button', { name: /zoom out/i });
+  for (let i = 0; i < 6 && (await zoomOf(page)) >= 0.38; i++) await zoomOut.click();
+  await expect(flow).toHaveAttribute('data-zoom', 'far');
+  await expect(flow).toHaveClass(/canvas--far/);
+  // (A straight wire has a box of no height, which Playwright counts as hidden: attached.)
+  const wire = page.locator('.react-flow__edge-path.wire--grad-pos').first();
+  await expect(wire).toBeAttached();
+  const stroke = await wire.evaluate((el) => getComputedStyle(el).stroke);
+  const flowPos = await page.evaluate(() => {
+    const probe = document.createElement('div');
+    probe.style.color = 'var(--flow-pos)';
+    document.body.append(probe);
+    const c = getComputedStyle(probe).color;
+    probe.remove();
+    return c;
+  });
+  expect(stroke).toBe(flowPos);
+
+  // Back to fit, then playback from the start: the first gate is at the far (left) end, off
+  // screen; the camera brings it into view.
+  await page
+    .getByLabel('Circuit canvas')
+    .getByRole('button', { name: /fit view/i })
+    .click();
+  await expect(flow).toHaveAttribute('data-zoom', 'near');
+  await page.getByRole('button', { name: 'Reset' }).click();
+  await page.getByRole('button', { name: 'Step forward' }).click();
+  const active = page.locator('.gate.is-active-step');
+  await expect(active).toHaveCount(1);
+  await expect(active).toBeInViewport();
+  const canvasBox = await page.getByLabel('Circuit canvas').boundingBox();
+  await expect
+    .poll(async () => {
+      const b = await active.boundingBox();
+      if (!b || !canvasBox) return false;
+      return (
+        b.x >= canvasBox.x &&
+        b.y >= canvasBox.y &&
+        b.x + b.width <= canvasBox.x + canvasBox.width &&
+        b.y + b.height <= canvasBox.y + canvasBox.height
+      );
+    })
+    .toBe(true);
+  expect(await zoomOf(page)).toBeGreaterThanOrEqual(FIT_MIN_ZOOM - 1e-6);
+  expect(errors).toEqual([]);
+});
