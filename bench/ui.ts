@@ -10,13 +10,22 @@
  *      select, Timeline at the step after the seed, Play) beside ONE pulse dot moved along one
  *      edge by requestAnimationFrame on the plain page; and how many `.pulse` elements are left
  *      at the end (only the current step's wires should carry one). Median of --reps runs of
- *      PLAYBACK_MS each, interleaved with the plain page.
+ *      PLAYBACK_MS each, interleaved with the plain page;
+ *   5. camera-follow playback: the same backward pass with the camera following the current
+ *      gate at zoom FOLLOW_ZOOM (the app's own follow when moving the Timeline moves the
+ *      camera; otherwise the bench glides the camera to each step's gate), beside the same dot;
+ *   6. layout: layoutCircuit (as Tidy up runs it) at 20, 300 and 2,000 gates, in Node.
+ *
+ * A large circuit may not fit the canvas at the smallest zoom fit goes to, and then shows from
+ * one end with its inputs off screen: the edit and the scrub first bring the busiest input into
+ * the middle of the canvas.
  *
  * Both pages are production builds (kept in node_modules/.cache/bench-ui/, out of git and out of
  * Biome's reach), served by `vite preview`. All times are taken inside the page with
  * performance.now() (bench/ui-runtime.js). Prints a table, then one JSON line.
  *
  * Options: --no-build (reuse the last builds), --sizes=200,500 (fewer sizes), --reps=3,
+ * --follow=app|bench (who moves the camera in 5; found out by default),
  * --profile (instead: CPU profiles of load, edit, scrub and playback on an unminified build,
  * summarised by src/ file and function; sizes 200 and 1,000 unless --sizes is given).
  */
@@ -575,10 +584,13 @@ type Follow = Frames & {
   activeOnScreen: boolean;
 };
 
+/** Who moves the camera in camera-follow playback, once found out. */
+let appFollowMode: 'app' | 'bench' | undefined;
+
 /**
  * Does the app move the camera to the current step by itself? With the camera on the first
  * gate at FOLLOW_ZOOM, the Timeline is moved to the seed (the output, at the far end of a
- * large circuit): if the camera then moves within 2 s, the app follows.
+ * large circuit): if the camera then moves within 5 s, the app follows.
  */
 async function appFollows(page: Page, a: Analysed, from: number): Promise<boolean> {
   await evaluate(
@@ -594,7 +606,7 @@ async function appFollows(page: Page, a: Analysed, from: number): Promise<boolea
         t,
       before,
       {
-        timeout: 2000,
+        timeout: 5000,
       },
     )
     .then(() => true)
@@ -637,12 +649,11 @@ async function measureFollow(page: Page, a: Analysed): Promise<Follow> {
     );
     const from = a.gateCount + 1;
     const forced = flag('follow');
-    const mode: 'app' | 'bench' =
-      forced === 'app' || forced === 'bench'
-        ? forced
-        : (await appFollows(page, a, from))
-          ? 'app'
-          : 'bench';
+    // Found out once: when the app follows at one size it follows at all (a large circuit can
+    // be slow enough to miss the probe's time limit).
+    if (forced === 'app' || forced === 'bench') appFollowMode = forced;
+    else if (appFollowMode !== 'app' && (await appFollows(page, a, from))) appFollowMode = 'app';
+    const mode: 'app' | 'bench' = appFollowMode ?? 'bench';
     await evaluate(page, `window.__bench.setRange('Timeline', ${from})`);
     await page.waitForFunction(
       (label) =>
