@@ -28,6 +28,7 @@ interface SvgSummary {
   wireGroups: number;
   foreignObjects: number;
   images: number;
+  background: string | null;
 }
 
 /** Parses SVG text in the page (DOMParser, as an image viewer or vector tool reads XML). */
@@ -53,6 +54,7 @@ async function readSvg(page: Page, svg: string): Promise<SvgSummary> {
       wireGroups: doc.querySelectorAll('#wires > g').length,
       foreignObjects: doc.getElementsByTagName('foreignObject').length,
       images: doc.getElementsByTagName('image').length,
+      background: doc.getElementById('background')?.getAttribute('fill') ?? null,
     };
   }, svg);
 }
@@ -163,6 +165,25 @@ test('the PNG is the same drawing at twice its size, ports and all', async ({ pa
     return colours.size;
   }, png.toString('base64'));
   expect(distinct).toBeGreaterThan(5);
+});
+
+test('the picture takes the colours of the theme in use', async ({ page }, testInfo) => {
+  await page.evaluate(() => localStorage.setItem('backprop-circuits:theme', 'dark'));
+  await page.reload();
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  await expect(page.locator('.wire-value').first()).toBeVisible();
+  const colours = await page.evaluate(() => {
+    const style = getComputedStyle(document.documentElement);
+    return {
+      bg: style.getPropertyValue('--bg').trim(),
+      value: style.getPropertyValue('--value').trim(),
+    };
+  });
+  await openShare(page);
+  const bytes = await downloadFrom(page, /Picture \(\.svg/, testInfo.outputPath('dark.svg'));
+  const svg = await readSvg(page, bytes.toString('utf8'));
+  expect(svg.background).toBe(colours.bg);
+  expect(bytes.toString('utf8')).toContain(`fill="${colours.value}"`);
 });
 
 /** Steps forward until the Timeline is at a backward step; returns its label. */
