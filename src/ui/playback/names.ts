@@ -12,11 +12,15 @@ function serial(id: string): string {
   return at < 0 ? id : id.slice(at + 1);
 }
 
+/** A literal form longer than this (`×0.3333`, a matrix) names the gate by its symbol. */
+const SHORT_FORM = 6;
+
 /**
  * Names for sentences: a named node by its name; an unnamed gate by what it is, short, as
- * the canvas draws it: its literal form (`x² gate`, `+1 gate`) or its symbol (`exp gate`),
- * with its number (`+1 gate #3`) when another unnamed gate would read the same. A constant
- * node of an older circuit is named by its value.
+ * the canvas draws it: its literal form (`x² gate`, `+1 gate`) or its symbol (`exp gate`,
+ * `× gate` for a long literal), with its number (`+1 gate #3`) when another unnamed gate
+ * would read the same. Never by its whole sub-expression. A constant node of an older
+ * circuit is named by its value.
  */
 export function makeNameOf(doc: Pick<Doc, 'nodes' | 'values' | 'params'>): NameOf {
   const names = new Map<string, string>();
@@ -33,7 +37,9 @@ export function makeNameOf(doc: Pick<Doc, 'nodes' | 'values' | 'params'>): NameO
     } else {
       const op = getOp(node.op);
       const params = doc.params.get(node.id);
-      const shown = op ? `${params ? op.paramLabel(params) : op.symbol} gate` : node.id;
+      const form = op && params ? op.paramLabel(params) : '';
+      const short = form !== '' && [...form].length <= SHORT_FORM ? form : op?.symbol;
+      const shown = op ? `${short} gate` : node.id;
       unnamed.set(node.id, shown);
       uses.set(shown, (uses.get(shown) ?? 0) + 1);
     }
