@@ -10,6 +10,7 @@ export const ExpressionBar = forwardRef<HTMLTextAreaElement>(function Expression
   const store = useAppStore();
   const expression = useProgramText();
   const error = useApp((s) => s.expressionError);
+  const empty = useApp((s) => s.doc.nodes.length === 0);
   const [text, setText] = useState(expression ?? '');
   const [dirty, setDirty] = useState(false);
   // The circuit cannot be written as a program right now (a free port, say): the text shown
@@ -21,9 +22,13 @@ export const ExpressionBar = forwardRef<HTMLTextAreaElement>(function Expression
   // on the canvas), unless the user is typing a program of their own.
   const dirtyRef = useRef(dirty);
   dirtyRef.current = dirty;
+  // An empty canvas (New, or every gate deleted) has no program: the field is emptied too,
+  // rather than showing the program of the circuit that was there.
   useEffect(() => {
-    if (expression !== null && !dirtyRef.current) setText(expression);
-  }, [expression]);
+    if (dirtyRef.current) return;
+    if (expression !== null) setText(expression);
+    else if (empty) setText('');
+  }, [expression, empty]);
 
   const apply = () => {
     if (store.getState().applyExpression(text)) setDirty(false);
@@ -41,46 +46,60 @@ export const ExpressionBar = forwardRef<HTMLTextAreaElement>(function Expression
         <label htmlFor="expression-field" className="expression-label">
           f(…) =
         </label>
-        <textarea
-          id="expression-field"
-          ref={ref}
-          className={`expression-field${error ? ' has-error' : ''}${focused ? ' is-open' : ''}${!focused && multiLine ? ' is-summarised' : ''}${stale ? ' is-stale' : ''}`}
-          title={
-            stale
-              ? 'The circuit was changed on the canvas since it was built from this program; Build replaces it with the program.'
-              : undefined
-          }
-          aria-label="Expression"
-          aria-describedby={error ? 'expression-error' : 'expression-hint'}
-          aria-invalid={error ? true : undefined}
-          rows={lines}
-          wrap={focused ? 'soft' : 'off'}
-          spellCheck={false}
-          autoCapitalize="off"
-          autoComplete="off"
-          placeholder="x = -2; y = 5; z = -4; f = (x + y) * z"
-          value={text}
-          onFocus={() => setFocused(true)}
-          onBlur={() => setFocused(false)}
-          onChange={(e) => {
-            setText(e.target.value);
-            setDirty(true);
-            if (store.getState().expressionError) store.setState({ expressionError: null });
-          }}
-          onKeyDown={(e) => {
-            if (e.key === 'Enter' && !e.shiftKey) {
-              e.preventDefault();
-              apply();
-            } else if (e.key === 'Escape') {
-              e.currentTarget.blur();
+        {/* The field, its one-line summary and the parse error below the field (never over
+            the text being fixed) drop down together over the canvas while the field is open. */}
+        <div className={`expression-input${focused ? ' is-open' : ''}`}>
+          <textarea
+            id="expression-field"
+            ref={ref}
+            className={`expression-field${error ? ' has-error' : ''}${focused ? ' is-open' : ''}${!focused && multiLine ? ' is-summarised' : ''}${stale ? ' is-stale' : ''}`}
+            title={
+              stale
+                ? 'The circuit was changed on the canvas since it was built from this program; Build replaces it with the program.'
+                : undefined
             }
-          }}
-        />
-        {!focused && multiLine && (
-          <span className={`expression-summary${stale ? ' is-stale' : ''}`} aria-hidden="true">
-            {oneLine(text)}
-          </span>
-        )}
+            aria-label="Expression"
+            aria-describedby={error ? 'expression-error' : 'expression-hint'}
+            aria-invalid={error ? true : undefined}
+            rows={lines}
+            wrap={focused ? 'soft' : 'off'}
+            spellCheck={false}
+            autoCapitalize="off"
+            autoComplete="off"
+            placeholder="x = -2; y = 5; z = -4; f = (x + y) * z"
+            value={text}
+            onFocus={() => setFocused(true)}
+            onBlur={() => setFocused(false)}
+            onChange={(e) => {
+              setText(e.target.value);
+              setDirty(true);
+              if (store.getState().expressionError) store.setState({ expressionError: null });
+            }}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter' && !e.shiftKey) {
+                e.preventDefault();
+                apply();
+              } else if (e.key === 'Escape') {
+                e.currentTarget.blur();
+              }
+            }}
+          />
+          {!focused && multiLine && (
+            <span className={`expression-summary${stale ? ' is-stale' : ''}`} aria-hidden="true">
+              {oneLine(text)}
+            </span>
+          )}
+          {error && (
+            <div id="expression-error" className="expression-error" role="alert">
+              <div>{error.message}</div>
+              {errorLine !== undefined && (
+                <pre className="error-pointer" aria-hidden="true">
+                  {`${errorLine}\n${' '.repeat(Math.max(0, error.column - 1))}^`}
+                </pre>
+              )}
+            </div>
+          )}
+        </div>
         {dirty && (
           <button
             type="button"
@@ -107,16 +126,6 @@ export const ExpressionBar = forwardRef<HTMLTextAreaElement>(function Expression
       <span id="expression-hint" className="visually-hidden">
         Enter builds the circuit; Shift+Enter starts a new line.
       </span>
-      {error && (
-        <div id="expression-error" className="expression-error" role="alert">
-          <div>{error.message}</div>
-          {errorLine !== undefined && (
-            <pre className="error-pointer" aria-hidden="true">
-              {`${errorLine}\n${' '.repeat(Math.max(0, error.column - 1))}^`}
-            </pre>
-          )}
-        </div>
-      )}
     </div>
   );
 });

@@ -9,7 +9,7 @@ export function HelpDialog({ open, onClose }: { open: boolean; onClose: () => vo
     <Dialog title="Keyboard shortcuts" open={open} onClose={onClose} className="help-dialog">
       <div className="help-grid">
         {GROUPS.map((group) => {
-          const commands = COMMANDS.filter((c) => c.group === group);
+          const commands = COMMANDS.filter((c) => c.group === group && c.keys.length > 0);
           if (commands.length === 0) return null;
           return (
             <section key={group}>

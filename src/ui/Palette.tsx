@@ -1,4 +1,4 @@
-import { forwardRef, memo } from 'react';
+import { forwardRef, memo, useCallback, useEffect, useRef, useState } from 'react';
 import { ALL_OPS, getOp, type OpDef, type Params, scalar, type Tensor } from '../engine';
 import { useAppStore } from './StoreContext';
 
@@ -119,46 +119,96 @@ const ENTRIES: readonly (readonly Entry[])[] = GROUPS.map((group) =>
   ]),
 );
 
-/** Gates to add: click (or Enter) puts one at a free place, dragging drops it where you let go. */
+/**
+ * Gates to add: click (or Enter) puts one at a free place, dragging drops it where you let go.
+ * `onAdded` is told after a click added one (the drawer on a phone closes then). When the
+ * list is taller than the window, a "more gates" bar at the bottom says so and scrolls it.
+ */
 export const Palette = memo(
-  forwardRef<HTMLElement>(function Palette(_props, ref) {
-    const store = useAppStore();
-    return (
-      <nav className="palette" aria-label="Gate palette" ref={ref}>
-        {GROUPS.map((group, g) => (
-          <section key={group.title} className="palette-group">
-            <h2 className="palette-title">{group.title}</h2>
-            <div className="palette-items">
-              {ENTRIES[g].map((entry) => (
-                <button
-                  key={entry.key}
-                  type="button"
-                  className={`palette-item${entry.item.params ? ' palette-item--preset' : ''}`}
-                  data-op={entry.item.op}
-                  title={entry.title}
-                  draggable
-                  onDragStart={(e) => {
-                    e.dataTransfer.setData(PALETTE_MIME, paletteData(entry.item));
-                    e.dataTransfer.effectAllowed = 'copy';
-                  }}
-                  onClick={() =>
-                    store.getState().addNode(entry.item.op, undefined, entry.item.params)
-                  }
-                >
-                  <span className="visually-hidden">Add </span>
-                  <span
-                    className={`palette-symbol${[...entry.symbol].length > 5 ? ' palette-symbol--long' : ''}`}
-                    aria-hidden="true"
+  forwardRef<HTMLElement, { id?: string; className?: string; onAdded?: () => void }>(
+    function Palette({ id, className = '', onAdded }, ref) {
+      const store = useAppStore();
+      const own = useRef<HTMLElement | null>(null);
+      const setRef = useCallback(
+        (el: HTMLElement | null) => {
+          own.current = el;
+          if (typeof ref === 'function') ref(el);
+          else if (ref) ref.current = el;
+        },
+        [ref],
+      );
+      const [more, setMore] = useState(false);
+      const measure = useCallback(() => {
+        const el = own.current;
+        if (el) setMore(el.scrollTop + el.clientHeight < el.scrollHeight - 8);
+      }, []);
+      useEffect(() => {
+        const el = own.current;
+        if (!el) return undefined;
+        measure();
+        const observer = typeof ResizeObserver === 'undefined' ? null : new ResizeObserver(measure);
+        observer?.observe(el);
+        return () => observer?.disconnect();
+      }, [measure]);
+      return (
+        <nav
+          id={id}
+          className={`palette ${className}`}
+          aria-label="Gate palette"
+          ref={setRef}
+          onScroll={measure}
+        >
+          {GROUPS.map((group, g) => (
+            <section key={group.title} className="palette-group">
+              <h2 className="palette-title">{group.title}</h2>
+              <div className="palette-items">
+                {ENTRIES[g].map((entry) => (
+                  <button
+                    key={entry.key}
+                    type="button"
+                    className={`palette-item${entry.item.params ? ' palette-item--preset' : ''}`}
+                    data-op={entry.item.op}
+                    title={entry.title}
+                    draggable
+                    onDragStart={(e) => {
+                      e.dataTransfer.setData(PALETTE_MIME, paletteData(entry.item));
+                      e.dataTransfer.effectAllowed = 'copy';
+                    }}
+                    onClick={() => {
+                      store.getState().addNode(entry.item.op, undefined, entry.item.params);
+                      onAdded?.();
+                    }}
                   >
-                    {entry.symbol}
-                  </span>
-                  <span className="palette-name">{entry.name}</span>
-                </button>
-              ))}
-            </div>
-          </section>
-        ))}
-      </nav>
-    );
-  }),
+                    <span className="visually-hidden">Add </span>
+                    <span
+                      className={`palette-symbol${[...entry.symbol].length > 5 ? ' palette-symbol--long' : ''}`}
+                      aria-hidden="true"
+                    >
+                      {entry.symbol}
+                    </span>
+                    <span className="palette-name">{entry.name}</span>
+                  </button>
+                ))}
+              </div>
+            </section>
+          ))}
+          {more && (
+            // A pointer's affordance only: the keyboard reaches every gate with Tab anyway.
+            <button
+              type="button"
+              className="palette-more"
+              tabIndex={-1}
+              aria-hidden="true"
+              onClick={() => {
+                const el = own.current;
+                el?.scrollBy({ top: el.clientHeight * 0.7, behavior: 'smooth' });
+              }}
+            >
+              ▾ more gates
+            </button>
+          )}
+        </nav>
+      );
+    },
+  ),
 );

@@ -24,7 +24,15 @@ export const Tex = memo(function Tex({ tex, display = false }: { tex: string; di
     let cancelled = false;
     loadKatex().then(
       (katex) => {
-        if (!cancelled) katex.render(tex, el, { throwOnError: false, displayMode: display });
+        if (!cancelled) {
+          katex.render(katexSafe(tex), el, {
+            throwOnError: false,
+            displayMode: display,
+            // A character KaTeX has no metrics for is still drawn (in the page's font); it is
+            // not worth a console warning on every step.
+            strict: (code: string) => (code === 'unknownSymbol' ? 'ignore' : 'warn'),
+          });
+        }
       },
       () => undefined,
     );
@@ -55,6 +63,51 @@ const MATH_CHARACTERS: ReadonlyMap<string, string> = new Map([
   ['ᵀ', '{}^{\\top}'],
   ['ʸ', '{}^{y}'],
 ]);
+
+/** The commands whose argument KaTeX typesets in text mode. */
+const TEXT_COMMAND = /^\\text(?:bf|it|rm|sf|tt|normal|up)?$/;
+
+/**
+ * TeX with the symbols of MATH_CHARACTERS written the way KaTeX takes them wherever they come
+ * from (a step's name, a formula): in math mode as the command (`×` as `\times`), inside
+ * `\text{…}` as a bit of inline math (`$\times$`). KaTeX has no text-mode glyph for `×`
+ * and warns "Unrecognized Unicode character" on every render otherwise.
+ */
+export function katexSafe(tex: string): string {
+  let out = '';
+  // For each open brace: whether it opened the argument of a text command.
+  const braces: boolean[] = [];
+  let textDepth = 0;
+  for (let i = 0; i < tex.length; i++) {
+    const c = tex[i];
+    if (c === '\\') {
+      const word = /^\\(?:[A-Za-z]+|[^A-Za-z])?/.exec(tex.slice(i))?.[0] ?? c;
+      out += word;
+      i += word.length - 1;
+      if (TEXT_COMMAND.test(word) && tex[i + 1] === '{') {
+        out += '{';
+        i += 1;
+        braces.push(true);
+        textDepth += 1;
+      }
+      continue;
+    }
+    if (c === '{') {
+      braces.push(false);
+      out += c;
+      continue;
+    }
+    if (c === '}') {
+      if (braces.pop()) textDepth -= 1;
+      out += c;
+      continue;
+    }
+    const math = MATH_CHARACTERS.get(c);
+    if (math === undefined) out += c;
+    else out += textDepth > 0 ? `$${math.trim()}$` : math;
+  }
+  return out;
+}
 
 function escapeText(s: string): string {
   return s.replace(/[\\{}$&#^_%~]/g, (c) =>

@@ -1,33 +1,124 @@
 import { memo } from 'react';
 import { GALLERY } from '../examples';
-import { useApp, useAppStore, useTemporal } from './StoreContext';
+import { MoreIcon } from './chrome/icons';
+import { Menu, type MenuEntry, type MenuSection } from './chrome/Menu';
+import type { Screen } from './chrome/useScreen';
+import {
+  COMMANDS,
+  type CommandContext,
+  commandLabel,
+  commandTitle,
+  shortcutHint,
+} from './commands';
+import { useApp, useTemporal } from './StoreContext';
 import type { Theme } from './theme';
 
-/** Gallery, undo/redo and view buttons. */
+/** The commands of the View menu, in its order. */
+const VIEW = ['tidy', 'fit', 'palette', 'inspector', 'theme', 'present'] as const;
+
+/**
+ * Undo and redo, Share, and the menus. Every label and key hint comes from the command list
+ * (src/ui/commands.ts). On a desktop the header has room for the example picker, New, Undo,
+ * Redo, Share, the View menu and Help; on a tablet Undo, Redo and Share stay and the rest goes
+ * into the More menu; on a phone only Share stays beside More.
+ */
 export const Toolbar = memo(function Toolbar({
+  screen,
+  ctx,
   theme,
-  onToggleTheme,
-  onHelp,
-  onFit,
-  onShare,
   panels,
-  onTogglePalette,
-  onToggleInspector,
 }: {
+  screen: Screen;
+  ctx: CommandContext;
   theme: Theme;
-  onToggleTheme: () => void;
-  onHelp: () => void;
-  onFit: () => void;
-  onShare: () => void;
   panels: { palette: boolean; inspector: boolean };
-  onTogglePalette: () => void;
-  onToggleInspector: () => void;
 }) {
-  const store = useAppStore();
   const canUndo = useTemporal((t) => t.pastStates.length > 0);
   const canRedo = useTemporal((t) => t.futureStates.length > 0);
   const expression = useApp((s) => s.doc.expression);
   const current = GALLERY.find((g) => g.program === expression)?.id ?? '';
+  const run = (id: string) => () => {
+    const found = COMMANDS.find((c) => c.id === id);
+    found?.perform(ctx);
+  };
+  const entry = (id: string, extra: Partial<MenuEntry> = {}): MenuEntry => ({
+    key: id,
+    label: commandLabel(id),
+    hint: shortcutHint(id) || undefined,
+    onSelect: run(id),
+    ...extra,
+  });
+  const checked: Partial<Record<(typeof VIEW)[number], boolean>> = {
+    palette: panels.palette,
+    inspector: panels.inspector,
+    theme: theme === 'dark',
+  };
+  const viewSection: MenuSection = {
+    label: 'View',
+    entries: VIEW.map((id) => entry(id, { checked: checked[id] })),
+  };
+  const loadExample = (id: string) => {
+    const example = GALLERY.find((g) => g.id === id);
+    if (example) ctx.store.getState().loadCircuit(example.circuit, { expression: example.program });
+  };
+  const button = (id: string, extra: { disabled?: boolean; primary?: boolean } = {}) => (
+    <button
+      type="button"
+      className={`btn${extra.primary ? ' btn-primary' : ''} btn-${id}`}
+      onClick={run(id)}
+      disabled={extra.disabled}
+      title={commandTitle(id)}
+    >
+      {commandLabel(id)}
+    </button>
+  );
+
+  if (screen !== 'desktop') {
+    const editEntries: MenuEntry[] = [entry('new')];
+    if (screen === 'phone') {
+      editEntries.push(
+        entry('undo', { disabled: !canUndo }),
+        entry('redo', { disabled: !canRedo }),
+      );
+    }
+    const sections: MenuSection[] = [
+      { entries: editEntries },
+      {
+        label: 'Examples',
+        entries: GALLERY.map((g) => ({
+          key: g.id,
+          label: g.title,
+          checked: g.id === current,
+          onSelect: () => loadExample(g.id),
+        })),
+      },
+      viewSection,
+      { entries: [entry('help')] },
+    ];
+    return (
+      <div className="toolbar">
+        {screen === 'tablet' && (
+          <div className="btn-group">
+            {button('undo', { disabled: !canUndo })}
+            {button('redo', { disabled: !canRedo })}
+          </div>
+        )}
+        {button('share', { primary: true })}
+        <Menu
+          label="More"
+          className="menu--more"
+          button={
+            <>
+              <MoreIcon />
+              <span className="menu-button-text">More</span>
+            </>
+          }
+          sections={sections}
+        />
+      </div>
+    );
+  }
+
   return (
     <div className="toolbar">
       <label className="visually-hidden" htmlFor="gallery">
@@ -37,11 +128,7 @@ export const Toolbar = memo(function Toolbar({
         id="gallery"
         className="gallery-select"
         value={current}
-        onChange={(e) => {
-          const example = GALLERY.find((g) => g.id === e.target.value);
-          if (example)
-            store.getState().loadCircuit(example.circuit, { expression: example.program });
-        }}
+        onChange={(e) => loadExample(e.target.value)}
       >
         <option value="" disabled>
           Examples…
@@ -52,99 +139,21 @@ export const Toolbar = memo(function Toolbar({
           </option>
         ))}
       </select>
-      <button
-        type="button"
-        className="btn"
-        title="Start an empty circuit (undo brings the old one back)"
-        onClick={() => store.getState().loadCircuit({ nodes: [], wires: [], output: null })}
-      >
-        New
-      </button>
+      {button('new')}
       <div className="btn-group">
-        <button
-          type="button"
-          className="btn"
-          onClick={() => store.temporal.getState().undo()}
-          disabled={!canUndo}
-          title="Undo (Ctrl+Z)"
-        >
-          Undo
-        </button>
-        <button
-          type="button"
-          className="btn"
-          onClick={() => store.temporal.getState().redo()}
-          disabled={!canRedo}
-          title="Redo (Ctrl+Shift+Z)"
-        >
-          Redo
-        </button>
+        {button('undo', { disabled: !canUndo })}
+        {button('redo', { disabled: !canRedo })}
       </div>
+      {button('share', { primary: true })}
+      <Menu label="View" button={<>View ▾</>} sections={[{ entries: viewSection.entries }]} />
       <button
         type="button"
-        className="btn btn-primary"
-        onClick={onShare}
-        title="Share a link, embed it, download or open a file"
+        className="btn btn-help"
+        onClick={run('help')}
+        title={commandTitle('help')}
       >
-        Share
-      </button>
-      <details className="menu">
-        <summary className="btn">View ▾</summary>
-        <div className="menu-items">
-          <MenuItem onClick={() => store.getState().tidyUp()} keys="T">
-            Tidy up
-          </MenuItem>
-          <MenuItem onClick={onFit} keys="F">
-            Fit to screen
-          </MenuItem>
-          <MenuItem onClick={onTogglePalette} keys="G" pressed={panels.palette}>
-            Gate palette
-          </MenuItem>
-          <MenuItem onClick={onToggleInspector} keys="I" pressed={panels.inspector}>
-            Inspector
-          </MenuItem>
-          <MenuItem onClick={onToggleTheme} keys="Shift+D" pressed={theme === 'dark'}>
-            Dark mode
-          </MenuItem>
-          <MenuItem onClick={() => store.getState().setMode({ present: true })} keys="P">
-            Presentation mode
-          </MenuItem>
-        </div>
-      </details>
-      <button type="button" className="btn" onClick={onHelp} title="Keyboard shortcuts (?)">
-        ?<span className="visually-hidden"> Keyboard shortcuts</span>
+        ?<span className="visually-hidden"> {commandLabel('help')}</span>
       </button>
     </div>
   );
 });
-
-/** A menu entry; it closes its menu after acting. */
-function MenuItem({
-  onClick,
-  keys,
-  pressed,
-  children,
-}: {
-  onClick: () => void;
-  keys: string;
-  pressed?: boolean;
-  children: React.ReactNode;
-}) {
-  return (
-    <button
-      type="button"
-      className="menu-item"
-      aria-pressed={pressed}
-      onClick={(e) => {
-        e.currentTarget.closest('details')?.removeAttribute('open');
-        onClick();
-      }}
-    >
-      <span>
-        {pressed !== undefined && <span aria-hidden="true">{pressed ? '☑ ' : '☐ '}</span>}
-        {children}
-      </span>
-      <kbd>{keys}</kbd>
-    </button>
-  );
-}

@@ -22,6 +22,7 @@ export interface CommandContext {
   focusExpression(): void;
   focusPalette(): void;
   focusRename(): void;
+  openShare(): void;
 }
 
 /**
@@ -31,6 +32,8 @@ export interface CommandContext {
 export interface Command {
   readonly id: string;
   readonly label: string;
+  /** The shorter label a menu entry or a button shows (the help panel shows `label`). */
+  readonly menuLabel?: string;
   readonly group: 'Edit' | 'Build' | 'View' | 'Playback';
   readonly keys: readonly KeyCombo[];
   /** Also allowed while typing in a text field (e.g. undo is not: the field has its own). */
@@ -43,6 +46,14 @@ export interface Command {
 const temporal = (ctx: CommandContext) => ctx.store.temporal.getState();
 
 export const COMMANDS: readonly Command[] = [
+  {
+    id: 'new',
+    label: 'Start an empty circuit (undo brings the old one back)',
+    menuLabel: 'New',
+    group: 'Edit',
+    keys: [],
+    perform: (ctx) => ctx.store.getState().loadCircuit({ nodes: [], wires: [], output: null }),
+  },
   {
     id: 'undo',
     label: 'Undo',
@@ -139,6 +150,7 @@ export const COMMANDS: readonly Command[] = [
   {
     id: 'tidy',
     label: 'Tidy up the layout',
+    menuLabel: 'Tidy up',
     group: 'View',
     keys: [{ key: 't' }],
     perform: (ctx) => ctx.store.getState().tidyUp(),
@@ -146,6 +158,7 @@ export const COMMANDS: readonly Command[] = [
   {
     id: 'fit',
     label: 'Fit the circuit to the screen',
+    menuLabel: 'Fit to screen',
     group: 'View',
     keys: [{ key: 'f' }],
     perform: (ctx) => ctx.fitView(),
@@ -167,6 +180,7 @@ export const COMMANDS: readonly Command[] = [
   {
     id: 'palette',
     label: 'Show / hide the gate palette',
+    menuLabel: 'Gate palette',
     group: 'View',
     keys: [{ key: 'g' }],
     perform: (ctx) => ctx.togglePalette(),
@@ -174,6 +188,7 @@ export const COMMANDS: readonly Command[] = [
   {
     id: 'inspector',
     label: 'Show / hide the inspector panel',
+    menuLabel: 'Inspector',
     group: 'View',
     keys: [{ key: 'i' }],
     perform: (ctx) => ctx.toggleInspector(),
@@ -181,6 +196,7 @@ export const COMMANDS: readonly Command[] = [
   {
     id: 'present',
     label: 'Presentation mode (large type, clicker keys)',
+    menuLabel: 'Presentation mode',
     group: 'View',
     keys: [{ key: 'p' }],
     perform: (ctx) => {
@@ -191,6 +207,7 @@ export const COMMANDS: readonly Command[] = [
   {
     id: 'theme',
     label: 'Switch dark / light',
+    menuLabel: 'Dark mode',
     group: 'View',
     keys: [{ key: 'd', shift: true }],
     perform: (ctx) => ctx.toggleTheme(),
@@ -244,13 +261,58 @@ export const COMMANDS: readonly Command[] = [
   {
     id: 'help',
     label: 'Show the keyboard shortcuts',
+    menuLabel: 'Keyboard shortcuts',
     group: 'View',
     keys: [{ key: '?' }],
     perform: (ctx) => ctx.toggleHelp(),
   },
+  {
+    id: 'share',
+    label: 'Share a link, embed it, download or open a file',
+    menuLabel: 'Share',
+    group: 'Edit',
+    keys: [],
+    perform: (ctx) => ctx.openShare(),
+  },
 ];
 
-const isMac = () => typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform);
+const BY_ID: ReadonlyMap<string, Command> = new Map(COMMANDS.map((c) => [c.id, c]));
+
+/** The command of that id; a typo in a button's command id fails loudly, at first render. */
+export function command(id: string): Command {
+  const found = BY_ID.get(id);
+  if (!found) throw new Error(`there is no command "${id}" in src/ui/commands.ts`);
+  return found;
+}
+
+/** What a button or menu entry shows for a command. */
+export function commandLabel(id: string): string {
+  const c = command(id);
+  return c.menuLabel ?? c.label;
+}
+
+/** A command's first key as the user types it on this machine (⌘Z on a Mac), or ''. */
+export function shortcutHint(id: string): string {
+  const first = command(id).keys[0];
+  return first ? describeCombo(first) : '';
+}
+
+/** A tooltip: the command's label and its key, "Undo (Ctrl+Z)". */
+export function commandTitle(id: string): string {
+  const hint = shortcutHint(id);
+  return hint ? `${command(id).label} (${hint})` : command(id).label;
+}
+
+/**
+ * Whether this is a Mac (or an iPhone or iPad with a keyboard): the platform from the newer
+ * `navigator.userAgentData` where there is one, else `navigator.platform`.
+ */
+export function isMac(): boolean {
+  if (typeof navigator === 'undefined') return false;
+  const data = (navigator as { userAgentData?: { platform?: string } }).userAgentData;
+  const platform = data?.platform || navigator.platform || '';
+  return /Mac|iPhone|iPad|iOS/i.test(platform);
+}
 
 export function matches(combo: KeyCombo, event: KeyboardEvent): boolean {
   const mod = isMac() ? event.metaKey : event.ctrlKey;
@@ -269,11 +331,12 @@ export function describeCombo(combo: KeyCombo): string {
   const parts: string[] = [];
   if (combo.mod) parts.push(isMac() ? '⌘' : 'Ctrl');
   if (combo.alt) parts.push(isMac() ? '⌥' : 'Alt');
-  if (combo.shift) parts.push('Shift');
+  if (combo.shift) parts.push(isMac() ? '⇧' : 'Shift');
   parts.push(
     combo.key === ' ' ? 'Space' : combo.key.length === 1 ? combo.key.toUpperCase() : combo.key,
   );
-  return parts.join('+');
+  // macOS writes modifiers run together (⌘⇧Z); elsewhere they are joined with "+".
+  return parts.join(isMac() ? '' : '+');
 }
 
 /** Arrow keys on a focused gate or wire move it (React Flow's own keyboard support). */

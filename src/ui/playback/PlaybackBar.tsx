@@ -50,73 +50,77 @@ export const PlaybackBar = memo(function PlaybackBar() {
   return (
     <section className="playback" aria-label="Playback">
       <div className="playback-controls">
-        <button
-          type="button"
-          className="btn"
-          onClick={() => store.getState().resetPlayback()}
-          disabled={!hasOutput}
-        >
-          Reset
-        </button>
-        <button
-          type="button"
-          className="btn"
-          onClick={() => store.getState().stepBack()}
-          disabled={!hasOutput || cursor === 0}
-        >
-          Step back
-        </button>
-        {playing ? (
-          <button
-            type="button"
-            className="btn btn-primary play-button"
-            onClick={() => store.getState().pause()}
-          >
-            Pause
-          </button>
-        ) : (
-          <button
-            type="button"
-            className="btn btn-primary play-button"
-            onClick={() => store.getState().play()}
-            disabled={!hasOutput}
-          >
-            Play
-          </button>
-        )}
-        <button
-          type="button"
-          className="btn"
-          onClick={() => store.getState().stepForward()}
-          disabled={!hasOutput || (cursor !== null && cursor >= total)}
-        >
-          Step forward
-        </button>
-        <label className="speed">
-          <span>Speed</span>
-          <select
-            aria-label="Speed"
-            value={speed}
-            onChange={(e) => store.getState().setSpeed(Number(e.target.value))}
-          >
-            {SPEEDS.map((s) => (
-              <option key={s} value={s}>
-                {SPEED_LABEL(s)}
-              </option>
-            ))}
-          </select>
-        </label>
-        <Timeline />
-        {!live && (
+        <div className="transport">
           <button
             type="button"
             className="btn"
-            onClick={() => store.getState().exitPlayback()}
-            title="Show every number again"
+            onClick={() => store.getState().resetPlayback()}
+            disabled={!hasOutput}
           >
-            Show all
+            Reset
           </button>
-        )}
+          <button
+            type="button"
+            className="btn"
+            onClick={() => store.getState().stepBack()}
+            disabled={!hasOutput || cursor === 0}
+          >
+            Step back
+          </button>
+          {playing ? (
+            <button
+              type="button"
+              className="btn btn-primary play-button"
+              onClick={() => store.getState().pause()}
+            >
+              Pause
+            </button>
+          ) : (
+            <button
+              type="button"
+              className="btn btn-primary play-button"
+              onClick={() => store.getState().play()}
+              disabled={!hasOutput}
+            >
+              Play
+            </button>
+          )}
+          <button
+            type="button"
+            className="btn"
+            onClick={() => store.getState().stepForward()}
+            disabled={!hasOutput || (cursor !== null && cursor >= total)}
+          >
+            Step forward
+          </button>
+        </div>
+        <div className="scrub">
+          <label className="speed">
+            <span>Speed</span>
+            <select
+              aria-label="Speed"
+              value={speed}
+              onChange={(e) => store.getState().setSpeed(Number(e.target.value))}
+            >
+              {SPEEDS.map((s) => (
+                <option key={s} value={s}>
+                  {SPEED_LABEL(s)}
+                </option>
+              ))}
+            </select>
+          </label>
+          <Timeline />
+          {!live && (
+            <button
+              type="button"
+              className="btn"
+              onClick={() => store.getState().exitPlayback()}
+              title="Show every number again"
+            >
+              Show all
+            </button>
+          )}
+        </div>
       </div>
       <StepPanel />
     </section>
@@ -140,6 +144,12 @@ function Timeline() {
         : timeline
           ? `${cursor}/${total} ${stepLabel(timeline.steps[cursor - 1], nameOf, outputName)}`
           : '';
+  // With every step shown there is no timeline yet (the range has no steps to go to): a press
+  // on the range builds it first, with the thumb at the end, so the browser then puts the
+  // thumb at the step pressed (or one key-step before the end), not at the end.
+  const enterPlayback = () => {
+    if (store.getState().cursor === null) store.getState().toEnd();
+  };
   return (
     <div className="timeline">
       <input
@@ -152,9 +162,8 @@ function Timeline() {
         step={1}
         value={cursor === null ? Math.max(total, 1) : position}
         onChange={(e) => store.getState().seek(Number(e.target.value))}
-        onFocus={() => {
-          if (store.getState().cursor === null) store.getState().toEnd();
-        }}
+        onPointerDown={enterPlayback}
+        onKeyDown={enterPlayback}
       />
       <span className="timeline-label" title={label}>
         {label}
@@ -177,7 +186,10 @@ function StepPanel() {
       ? 'Reset: only the inputs have values. Step forward to run the forward pass.'
       : 'Every value (above each wire) and gradient (below it) is shown. Press Play or Step forward to watch the forward pass and then backpropagation, one gate at a time.';
   return (
-    <div className="step-panel">
+    // A long step scrolls inside the panel: the panel takes the focus, so the keyboard can
+    // scroll it too.
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard
+    <section className="step-panel" tabIndex={0} aria-label="Step explanation">
       <div className="step-tex">
         {lines.map((tex) => (
           <Tex key={tex} tex={tex} />
@@ -190,6 +202,6 @@ function StepPanel() {
       <p className="visually-hidden" aria-live="polite">
         {sentence}
       </p>
-    </div>
+    </section>
   );
 }
