@@ -1,10 +1,10 @@
 /**
  * Pictures of the circuit: the SVG of exportSvg.ts as a file, the same drawn into a canvas at
  * twice its size as a PNG, and "copy this step as an image" (the picture with the current
- * step's chain rule under it) on the clipboard.
+ * step's chain rule under it) on the clipboard. The drawing code is loaded on first use.
  */
 import type { AppState, AppStore } from '../store/store';
-import { circuitSvg, DARK_PALETTE, LIGHT_PALETTE, type Palette, stepCaption } from './exportSvg';
+import type { Palette, SvgPicture } from './exportSvg';
 import { makeNameOf } from './playback/names';
 
 /** Saves a blob or data URL under a file name, through a temporary link. */
@@ -45,9 +45,8 @@ const PALETTE_VARS: Record<keyof Palette, string> = {
   focus: '--focus',
 };
 
-/** The colours the page uses now (the stylesheet's variables), those of `theme` where unset. */
-export function pagePalette(theme: 'light' | 'dark'): Palette {
-  const base = theme === 'dark' ? DARK_PALETTE : LIGHT_PALETTE;
+/** The colours the page uses now (the stylesheet's variables), those of `base` where unset. */
+export function pagePalette(base: Palette): Palette {
   const style = getComputedStyle(document.documentElement);
   const out: Record<string, string> = { ...base };
   for (const [key, name] of Object.entries(PALETTE_VARS)) {
@@ -69,10 +68,11 @@ function currentTheme(): 'light' | 'dark' {
 }
 
 /** The circuit in the store as SVG, in the page's colours. */
-export function pictureSvg(state: AppState, options: PictureOptions) {
+export async function pictureSvg(state: AppState, options: PictureOptions): Promise<SvgPicture> {
+  const { circuitSvg, DARK_PALETTE, LIGHT_PALETTE, stepCaption } = await import('./exportSvg');
   const present = document.querySelector('.app--present') !== null;
   return circuitSvg(state, {
-    palette: pagePalette(options.theme),
+    palette: pagePalette(options.theme === 'dark' ? DARK_PALETTE : LIGHT_PALETTE),
     transparent: options.transparent === true,
     present,
     ...(options.withStep ? { caption: stepCaption(state, makeNameOf(state.doc)) } : {}),
@@ -123,7 +123,7 @@ export async function downloadPicture(
   format: 'svg' | 'png',
   options: PictureOptions,
 ): Promise<void> {
-  const picture = pictureSvg(state, options);
+  const picture = await pictureSvg(state, options);
   if (format === 'svg') {
     downloadText(picture.svg, 'circuit.svg', 'image/svg+xml');
     return;
@@ -154,7 +154,7 @@ export async function copyStepImage(state: AppState, theme = currentTheme()): Pr
         'This browser does not let pages put images on the clipboard here (it needs a secure https:// or localhost page).',
     };
   }
-  const png = svgToPng(pictureSvg(state, { theme, withStep: true }));
+  const png = pictureSvg(state, { theme, withStep: true }).then((picture) => svgToPng(picture));
   try {
     await clipboard.write([new ClipboardItem({ 'image/png': png })]);
     return { ok: true };
