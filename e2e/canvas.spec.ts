@@ -330,3 +330,32 @@ test('a 300-gate circuit: fitted at a readable zoom, colours far out, the camera
   expect(await zoomOf(page)).toBeGreaterThanOrEqual(FIT_MIN_ZOOM - 1e-6);
   expect(errors).toEqual([]);
 });
+
+test('messages of several gates missing inputs do not pile up: each shows when selected', async ({
+  page,
+}) => {
+  await page.goto('./');
+  await page.getByLabel('Expression').fill('x = 2\ny = 5\nq = x * y\nf = q + x');
+  await page.getByLabel('Expression').press('Enter');
+  await expect(node(page, 'f')).toHaveAttribute('data-value', '12');
+  for (const wire of ['q:a', 'f:b']) {
+    await page.locator(`.react-flow__edge[data-id="${wire}"]`).click({ force: true });
+    await page.keyboard.press('Delete');
+  }
+  await expect(node(page, 'q')).toHaveClass(/gate--problem/);
+  await expect(node(page, 'f')).toHaveClass(/gate--problem/);
+  // Two gates with problems: flags only, no message drawn over the other's.
+  await page.locator('.react-flow__pane').click({ position: { x: 5, y: 5 } });
+  await page.mouse.move(2, 2);
+  await expect(page.locator('.gate-problem').filter({ visible: true })).toHaveCount(0);
+  await expect(page.locator('.gate-flag')).toHaveCount(2);
+  // The selected gate shows its message, and its accessible name says it.
+  await node(page, 'q').click();
+  const shown = page.locator('.gate-problem').filter({ visible: true });
+  await expect(shown).toHaveCount(1);
+  await expect(node(page, 'q').locator('.gate-problem')).toBeVisible();
+  await expect(page.locator('.react-flow__node', { has: node(page, 'q') })).toHaveAttribute(
+    'aria-label',
+    /multiply gate q, no value yet, .*a/,
+  );
+});

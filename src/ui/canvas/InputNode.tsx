@@ -36,7 +36,8 @@ export const InputNode = memo(function InputNode({ id, data, selected }: NodePro
         <span className="input-name" title={name}>
           {name}
         </span>
-        {scalarish && (
+        {/* No gradient yet (during playback): nothing, rather than a dash that reads as a minus. */}
+        {scalarish && grad !== undefined && (
           <span
             className={`input-grad${partial ? ' is-partial' : ''}`}
             title={
@@ -45,7 +46,7 @@ export const InputNode = memo(function InputNode({ id, data, selected }: NodePro
                 : `∂f/∂${name} = ${fullText(grad)}`
             }
           >
-            ∂ {typeof grad === 'number' ? formatSigned(grad) : '—'}
+            ∂ {typeof grad === 'number' ? formatSigned(grad) : '?'}
           </span>
         )}
         {typeof value === 'object' && <span className="matrix-shape">{value.shape.join('×')}</span>}
