@@ -1,7 +1,7 @@
 import dagre from '@dagrejs/dagre';
-import { getOp, type Position, type Tensor } from '../engine';
+import { getOp, type Position, type Tensor, type Value } from '../engine';
 import { LIMITS } from '../engine/limits';
-import type { DocNode } from './document';
+import { type DocNode, wireKey } from './document';
 
 /** Every node has a fixed size, so React Flow can draw it before measuring it. */
 const NODE_GAP = 26;
@@ -10,26 +10,41 @@ const RANK_GAP = 84;
  * Room between ranks when dagre lays out: dagre halves it and puts the wires' label boxes in
  * a rank of their own between, so a node and the labels beside it are half this far apart.
  */
-const LABEL_RANK_GAP = 24;
+const LABEL_RANK_GAP = 8;
 /**
- * Room between nodes of one rank when dagre lays out. Wires carry their labels at their
- * middles: two wires fanning out of one value to two gates of a column have their middles
- * half as far apart as the gates, so the gates' centres must be two label boxes apart
- * (52 + 68 = 120 = 2 × 60); two wires converging on one gate likewise.
+ * Room between nodes of one rank when dagre lays out (one above the other: the layout runs
+ * left to right). The wires' label boxes have room of their own in the ranks between.
  */
-const LABEL_NODE_GAP = 68;
+const LABEL_NODE_GAP = 30;
+/** Room between two label boxes (or wire bends) of one rank. */
+const LABEL_EDGE_GAP = 8;
 /**
- * The box a wire's two labels take: the value above the wire and the gradient below it, each
- * a line of 16 px monospace text (about 9.6 px a character, 19 px a line, with a 2 px halo),
- * as wide as ten characters ("−0.001596", "+7.209e−5") and a little more.
+ * Wire labels are reserved room at the largest size they are drawn: 22 px monospace in
+ * presentation mode (styles.css), about 13.2 px a character, each line 26 px with its halo.
+ * The value sits above the wire and the gradient below it (WireEdge), together 56 px tall.
+ * Normal mode draws them at 16 px in the same room, so one layout serves both.
  */
-export const WIRE_LABEL_BOX = { width: 92, height: 60 } as const;
+const LABEL_CHAR = 13.2;
+const LABEL_PAD = 4;
+/** A label box for numbers of up to ten characters ("−0.001596", "+7.209e−5"). */
+export const WIRE_LABEL_BOX = {
+  width: Math.round(10 * LABEL_CHAR + LABEL_PAD),
+  height: 56,
+} as const;
 /**
  * Dagre's crossing reduction grows fast with size: with a label box on every wire, a chain of
  * 30 gates (60 nodes) takes about 0.8 s here and one of 60 gates 2.4 s. Above this many nodes
  * a linear-time layered layout takes over, so typing a program never stalls for long.
  */
 const DAGRE_LIMIT = 80;
+
+/**
+ * Whether the layout of a circuit with this many nodes sizes each wire's label box by the
+ * numbers it shows (the fast layout of a large circuit does not look at them).
+ */
+export function layoutUsesNumbers(nodeCount: number): boolean {
+  return nodeCount <= DAGRE_LIMIT;
+}
 
 export const NODE_SIZE = {
   input: { width: 128, height: 68 },
@@ -53,6 +68,46 @@ interface IndexWire {
   readonly from: number;
   readonly to: number;
   readonly port: number;
+  /** How wide the room for its labels is. */
+  readonly width: number;
+}
+
+/** The numbers the wires will show, when known (the store's view of a run has them). */
+export interface WireNumbers {
+  readonly values: { get(id: string): Value | undefined };
+  readonly wireGrads: { get(key: string): Value | undefined };
+}
+
+/**
+ * How many characters a wire label takes: the number as the canvas writes it (about four
+ * significant digits, scientific notation only far from 1, a sign on gradients) or a
+ * matrix's shape.
+ */
+function labelChars(v: Value | undefined, signed: boolean): number {
+  if (v === undefined) return 0;
+  if (typeof v !== 'number') return v.shape.join('×').length + (signed ? 2 : 0);
+  if (!Number.isFinite(v)) return 4;
+  if (v === 0) return 1;
+  const abs = Math.abs(v);
+  const text =
+    abs >= 1e6 || abs < 1e-4
+      ? v
+          .toExponential(3)
+          .replace(/\.?0+e/, 'e')
+          .replace('e+', 'e')
+      : String(Number(v.toPrecision(4)));
+  return text.length + (signed && v > 0 ? 1 : 0);
+}
+
+/** The width of a wire's label box for the numbers it shows (at least three characters). */
+export function labelWidth(numbers: WireNumbers, w: LayoutWire): number {
+  const value = labelChars(numbers.values.get(w.from), false);
+  const grad =
+    w.port === undefined
+      ? 0
+      : labelChars(numbers.wireGrads.get(wireKey({ to: w.to, port: w.port })), true);
+  const chars = Math.min(10, Math.max(3, value, grad));
+  return Math.round(chars * LABEL_CHAR + LABEL_PAD);
 }
 
 /**
@@ -67,6 +122,7 @@ export function layoutCircuit(
   nodes: readonly DocNode[],
   wires: readonly LayoutWire[],
   values: ReadonlyMap<string, Tensor> = new Map(),
+  numbers?: WireNumbers,
 ): Map<string, Position> {
   const sizes = nodes.map((n) => nodeSize(n.op, values.get(n.id)));
   const index = new Map<string, number>();
@@ -79,7 +135,8 @@ export function layoutCircuit(
     const to = index.get(w.to);
     if (from === undefined || to === undefined) continue;
     const ports: readonly string[] = getOp(nodes[to].op)?.ports ?? [];
-    links.push({ from, to, port: w.port === undefined ? -1 : ports.indexOf(w.port) });
+    const width = numbers ? labelWidth(numbers, w) : WIRE_LABEL_BOX.width;
+    links.push({ from, to, port: w.port === undefined ? -1 : ports.indexOf(w.port), width });
   }
   const corners =
     nodes.length > DAGRE_LIMIT
@@ -105,7 +162,7 @@ function dagreLayout(
   g.setGraph({
     rankdir: 'LR',
     nodesep: LABEL_NODE_GAP,
-    edgesep: NODE_GAP,
+    edgesep: LABEL_EDGE_GAP,
     ranksep: LABEL_RANK_GAP,
     marginx: 20,
     marginy: 20,
@@ -118,7 +175,7 @@ function dagreLayout(
     g.setEdge(
       String(w.from),
       String(w.to),
-      { width: WIRE_LABEL_BOX.width, height: WIRE_LABEL_BOX.height, labelpos: 'c' },
+      { width: w.width, height: WIRE_LABEL_BOX.height, labelpos: 'c' },
       String(k),
     );
   });
@@ -129,12 +186,12 @@ function dagreLayout(
     g.setNode('start', { width: 0, height: 0 });
     for (const i of inputs) g.setEdge('start', String(i), { weight: 1000 }, 'start');
   }
-  dagre.layout(g);
+  dagre.layout(g, { customOrder: (layered) => orderLayers(layered, nodes, links) });
   const centers: Point[] = sizes.map((_, i) => {
     const placed = g.node(String(i));
     return { x: placed.x, y: placed.y };
   });
-  orderByPorts(nodes, links, centers, sizes);
+  separate(links, sizes, centers);
   return centers.map((c, i) => ({
     x: Math.round(c.x - sizes[i].width / 2),
     y: Math.round(c.y - sizes[i].height / 2),
@@ -142,52 +199,303 @@ function dagreLayout(
 }
 
 /**
- * Dagre does not know that port a sits above port b, so wires into a gate can cross. Going
- * from the output side to the input side, re-stack each column so that every node sits in
- * the order of the ports it feeds (the average height of the ports it feeds decides).
+ * Above the centre of a wire (its middle, where the canvas writes its labels) the value takes
+ * 29 px at the largest size labels are drawn; below it the gradient takes 26 px.
  */
-function orderByPorts(
+export const LABEL_ABOVE = 29;
+export const LABEL_BELOW = 26;
+/** Room kept between a label and anything else, and between two nodes of a column. */
+const CLEARANCE = 4;
+
+/**
+ * One box the layout keeps apart from the others, moving only up or down: its height range is
+ * `top`..`top + height` relative to a centre that is a weighted sum of node centres' y
+ * (a node: itself; a wire's labels: half its source's and half its target port's; a point
+ * along a wire: the same blend as the wire's curve at that point).
+ */
+interface Body {
+  readonly x0: number;
+  readonly x1: number;
+  readonly top: number;
+  readonly height: number;
+  readonly terms: readonly (readonly [node: number, weight: number, offset: number])[];
+  /** The nodes of its wire (a point or label must not be kept from its own ends). */
+  readonly ends: readonly number[];
+  readonly kind: 'node' | 'label' | 'point';
+}
+
+/**
+ * Dagre places each wire's labels in a box along the path it routes, but the canvas draws a
+ * wire as one curve from its source to its target port with the labels at the middle. This
+ * moves nodes up and down (never across, never out of their order in a column) until, as the
+ * canvas will draw them, no label box covers another or a node, and no wire runs through a
+ * node it does not join. Deterministic: the same pairs in the same order every time.
+ */
+function separate(links: readonly IndexWire[], sizes: readonly Size[], centers: Point[]): void {
+  // Where on its target each wire ends: the wired ports are spread evenly down the left side.
+  const wiredPorts: IndexWire[][] = sizes.map(() => []);
+  for (const w of links) wiredPorts[w.to].push(w);
+  for (const list of wiredPorts) list.sort((a, b) => a.port - b.port);
+  const portOffset = (w: IndexWire) => {
+    const list = wiredPorts[w.to];
+    const h = sizes[w.to].height;
+    return -h / 2 + (h * (list.indexOf(w) + 1)) / (list.length + 1);
+  };
+  const bodies: Body[] = [];
+  sizes.forEach((s, i) => {
+    bodies.push({
+      x0: centers[i].x - s.width / 2,
+      x1: centers[i].x + s.width / 2,
+      top: -s.height / 2,
+      height: s.height,
+      terms: [[i, 1, 0]],
+      ends: [i],
+      kind: 'node',
+    });
+  });
+  for (const w of links) {
+    if (w.from === w.to) continue;
+    const sx = centers[w.from].x + sizes[w.from].width / 2;
+    const tx = centers[w.to].x - sizes[w.to].width / 2;
+    const off = portOffset(w);
+    const mid = (sx + tx) / 2;
+    bodies.push({
+      x0: mid - w.width / 2,
+      x1: mid + w.width / 2,
+      top: -LABEL_ABOVE,
+      height: LABEL_ABOVE + LABEL_BELOW,
+      terms: [
+        [w.from, 0.5, 0],
+        [w.to, 0.5, off / 2],
+      ],
+      ends: [w.from, w.to],
+      kind: 'label',
+    });
+    // Points along the curve (React Flow's Bézier: control points half the run out), so a
+    // long wire does not pass through a node between its ends.
+    if (tx - sx > 2 * WIRE_LABEL_BOX.width) {
+      for (const t of [0.1, 0.2, 0.3, 0.4, 0.6, 0.7, 0.8, 0.9]) {
+        const x = sx + (tx - sx) * (1.5 * t * (1 - t) + t * t * t);
+        const b = 3 * t * t - 2 * t * t * t;
+        bodies.push({
+          x0: x - 4,
+          x1: x + 4,
+          top: -4,
+          height: 8,
+          terms: [
+            [w.from, 1 - b, 0],
+            [w.to, b, b * off],
+          ],
+          ends: [w.from, w.to],
+          kind: 'point',
+        });
+      }
+    }
+  }
+  // The pairs that could ever meet: those side by side (x never changes here).
+  const pairs: [number, number][] = [];
+  for (let i = 0; i < bodies.length; i++) {
+    for (let j = i + 1; j < bodies.length; j++) {
+      const a = bodies[i];
+      const b = bodies[j];
+      if (a.kind === 'point' && b.kind !== 'node') continue;
+      if (b.kind === 'point' && a.kind !== 'node') continue;
+      if (a.kind !== 'label' && b.kind !== 'label' && (a.kind === 'point' || b.kind === 'point')) {
+        const point = a.kind === 'point' ? a : b;
+        const node = a.kind === 'point' ? b : a;
+        if (point.ends.includes(node.ends[0])) continue;
+      }
+      if (a.x0 < b.x1 + CLEARANCE && b.x0 < a.x1 + CLEARANCE) pairs.push([i, j]);
+    }
+  }
+  const centre = (b: Body) => {
+    let y = 0;
+    for (const [node, weight, offset] of b.terms) y += weight * centers[node].y + offset;
+    return y;
+  };
+  for (let round = 0; round < 200; round++) {
+    let moved = false;
+    for (const [i, j] of pairs) {
+      const a = bodies[i];
+      const b = bodies[j];
+      const ca = centre(a);
+      const cb = centre(b);
+      const aTop = ca + a.top;
+      const bTop = cb + b.top;
+      const gap = Math.min(aTop + a.height, bTop + b.height) - Math.max(aTop, bTop) + CLEARANCE;
+      if (gap <= 0) continue;
+      // Which goes above: the one whose middle is higher now (ties: the first).
+      const sign = aTop + a.height / 2 <= bTop + b.height / 2 ? -1 : 1;
+      // The smallest move of node centres that opens the gap: along the difference of weights.
+      const g = new Map<number, number>();
+      for (const [node, weight] of a.terms) g.set(node, (g.get(node) ?? 0) + weight);
+      for (const [node, weight] of b.terms) g.set(node, (g.get(node) ?? 0) - weight);
+      let norm = 0;
+      for (const v of g.values()) norm += v * v;
+      if (norm < 1e-6) continue;
+      const step = (sign * Math.min(gap, 40)) / norm;
+      for (const [node, v] of g) centers[node].y += step * v;
+      moved = true;
+    }
+    if (!moved) break;
+  }
+  let top = Number.POSITIVE_INFINITY;
+  sizes.forEach((s, i) => {
+    top = Math.min(top, centers[i].y - s.height / 2);
+  });
+  for (const c of centers) c.y += 20 + LABEL_ABOVE - top;
+}
+
+/** What the layered graph dagre builds says about one of its nodes. */
+interface LayeredNode {
+  readonly rank?: number;
+  order?: number;
+  readonly dummy?: string;
+  readonly edgeObj?: { readonly v: string; readonly w: string; readonly name?: string };
+}
+
+/** The graph dagre hands to `customOrder`: its own nodes, wire segments and dummies. */
+interface LayeredGraph {
+  nodes(): string[];
+  node(name: string): LayeredNode;
+  inEdges(name: string): { v: string; w: string }[] | undefined;
+  outEdges(name: string): { v: string; w: string }[] | undefined;
+}
+
+/**
+ * The order of the nodes in each column, as the notes draw them (dagre keeps the order and
+ * finds the coordinates). Inputs go down the left in the order they are declared; every
+ * other column is sorted by where its wires come from (going right) and then by where they
+ * go, port a above port b (going left), a few times each way; the order with the fewest
+ * crossings wins, and among equals the first found. Ties keep program order, so the same
+ * circuit always gets the same picture.
+ */
+function orderLayers(
+  layered: LayeredGraph,
   nodes: readonly DocNode[],
   links: readonly IndexWire[],
-  centers: Point[],
-  sizes: readonly Size[],
 ): void {
-  const feeds: IndexWire[][] = nodes.map(() => []);
-  for (const w of links) feeds[w.from].push(w);
-  const columns = new Map<number, number[]>();
-  centers.forEach((c, i) => {
-    const x = Math.round(c.x);
-    const column = columns.get(x);
-    if (column) column.push(i);
-    else columns.set(x, [i]);
-  });
-  const xs = [...columns.keys()].sort((a, b) => b - a);
-  for (const x of xs) {
-    const column = columns.get(x) as number[];
-    if (column.length < 2) continue;
-    const key = new Map<number, number>();
-    for (const v of column) {
-      let sum = 0;
-      let count = 0;
-      for (const w of feeds[v]) {
-        const portCount = getOp(nodes[w.to].op)?.ports.length ?? 0;
-        const height = sizes[w.to].height;
-        const port = Math.max(0, w.port);
-        sum += centers[w.to].y - height / 2 + ((port + 1) / (portCount + 1)) * height;
-        count++;
-      }
-      key.set(v, count > 0 ? sum / count : centers[v].y);
+  const names = layered.nodes();
+  const real = (name: string) => (/^\d+$/.test(name) ? Number(name) : -1);
+  // A wire's dummies (its bends and its labels' box) stand for the wire: program order of
+  // its target, then of its source.
+  const seq = new Map<string, number>();
+  const fixed = new Map<string, number>();
+  for (const name of names) {
+    const i = real(name);
+    const edge = layered.node(name).edgeObj;
+    if (i >= 0) {
+      seq.set(name, i);
+      if (nodes[i].op === 'input') fixed.set(name, i);
+    } else if (edge) {
+      const w = real(edge.w);
+      const v = real(edge.v);
+      seq.set(name, (w >= 0 ? w : nodes.length) + Math.max(v, 0) / (nodes.length + 1));
+      // The tie from the invisible start node to an input: in that input's place.
+      if (edge.v === 'start' && w >= 0) fixed.set(name, w);
+    } else {
+      seq.set(name, -1);
     }
-    // The nodes trade places: the slots dagre made (with the room it left between them for
-    // labels) stay, and the nodes fill them in port order; a taller node pushes the rest down.
-    const slots = column.map((v) => centers[v].y).sort((a, b) => a - b);
-    const sorted = [...column].sort((a, b) => (key.get(a) as number) - (key.get(b) as number));
-    let bottom = Number.NEGATIVE_INFINITY;
-    sorted.forEach((v, k) => {
-      const h = sizes[v].height;
-      const y = Math.max(slots[k], bottom + NODE_GAP + h / 2);
-      centers[v].y = y;
-      bottom = y + h / 2;
+  }
+  // Where on a node a wire ends: port a above port b (a fraction of a slot either side).
+  const portShift = (edge: { v: string; w: string }): number => {
+    const to = real(edge.w);
+    if (to < 0) return 0;
+    const from = layered.node(edge.v).edgeObj?.name;
+    const link = from === undefined ? undefined : links[Number(from)];
+    const count = getOp(nodes[to].op)?.ports.length ?? 0;
+    if (!link || link.port < 0 || count < 2) return 0;
+    return ((link.port + 1) / (count + 1) - 0.5) * 0.8;
+  };
+  const layers: string[][] = [];
+  for (const name of names) {
+    const rank = layered.node(name).rank ?? 0;
+    const layer = layers[rank];
+    if (layer) layer.push(name);
+    else layers[rank] = [name];
+  }
+  const ranks = layers.map((layer) => layer ?? []);
+  const position = new Map<string, number>();
+  const place = (layer: string[]) => {
+    layer.forEach((name, k) => {
+      position.set(name, k);
+    });
+  };
+  /** Sorts a layer by `key`, ties by the current order, then puts fixed nodes in their order. */
+  const sortLayer = (layer: string[], key: (name: string) => number | undefined) => {
+    const keys = new Map<string, number>();
+    for (const name of layer) keys.set(name, key(name) ?? (position.get(name) as number));
+    const sorted = [...layer].sort(
+      (a, b) =>
+        (keys.get(a) as number) - (keys.get(b) as number) ||
+        (position.get(a) ?? 0) - (position.get(b) ?? 0),
+    );
+    const slots = sorted.flatMap((name, k) => (fixed.has(name) ? [k] : []));
+    const pinned = sorted
+      .filter((name) => fixed.has(name))
+      .sort((a, b) => (fixed.get(a) as number) - (fixed.get(b) as number));
+    slots.forEach((k, j) => {
+      sorted[k] = pinned[j];
+    });
+    layer.splice(0, layer.length, ...sorted);
+    place(layer);
+  };
+  const fromLeft = (name: string) => {
+    const ins = layered.inEdges(name) ?? [];
+    if (ins.length === 0) return undefined;
+    let sum = 0;
+    for (const e of ins) sum += position.get(e.v) as number;
+    return sum / ins.length;
+  };
+  const fromRight = (name: string) => {
+    const outs = layered.outEdges(name) ?? [];
+    if (outs.length === 0) return undefined;
+    let sum = 0;
+    for (const e of outs) sum += (position.get(e.w) as number) + portShift(e);
+    return sum / outs.length;
+  };
+  // First order: program order, then sorted by where the wires come from.
+  for (const layer of ranks) {
+    layer.sort((a, b) => (seq.get(a) as number) - (seq.get(b) as number));
+    place(layer);
+  }
+  for (let r = 1; r < ranks.length; r++) sortLayer(ranks[r], fromLeft);
+  const crossings = () => {
+    let total = 0;
+    for (let r = 0; r + 1 < ranks.length; r++) {
+      const segments: [number, number][] = [];
+      for (const name of ranks[r]) {
+        for (const e of layered.outEdges(name) ?? []) {
+          segments.push([
+            position.get(e.v) as number,
+            (position.get(e.w) as number) + portShift(e),
+          ]);
+        }
+      }
+      for (let i = 0; i < segments.length; i++) {
+        for (let j = i + 1; j < segments.length; j++) {
+          const [a0, a1] = segments[i];
+          const [b0, b1] = segments[j];
+          if ((a0 - b0) * (a1 - b1) < 0) total++;
+        }
+      }
+    }
+    return total;
+  };
+  let best = ranks.map((layer) => [...layer]);
+  let fewest = crossings();
+  for (let pass = 0; pass < 8 && fewest > 0; pass++) {
+    if (pass % 2 === 0) for (let r = ranks.length - 2; r >= 0; r--) sortLayer(ranks[r], fromRight);
+    else for (let r = 1; r < ranks.length; r++) sortLayer(ranks[r], fromLeft);
+    const count = crossings();
+    if (count < fewest) {
+      fewest = count;
+      best = ranks.map((layer) => [...layer]);
+    }
+  }
+  for (const layer of best) {
+    layer.forEach((name, k) => {
+      layered.node(name).order = k;
     });
   }
 }

@@ -1,103 +1,221 @@
 import { describe, expect, it } from 'vitest';
-import { getOp } from '../../src/engine';
 import { parse } from '../../src/engine/parse';
 import { EXAMPLE_SOURCES } from '../../src/examples/sources';
-import { docFromCircuit } from '../../src/store/document';
-import { layoutCircuit, nodeSize, WIRE_LABEL_BOX } from '../../src/store/layout';
-import { labelBox, placeLabels, wirePoint } from '../../src/ui/canvas/labels';
+import { type Doc, docFromCircuit, EMPTY_DOC } from '../../src/store/document';
+import {
+  LABEL_ABOVE,
+  LABEL_BELOW,
+  labelWidth,
+  layoutCircuit,
+  nodeSize,
+} from '../../src/store/layout';
+import { createAppStore } from '../../src/store/store';
 
 function laidOut(program: string) {
   const doc = docFromCircuit(parse(program).circuit);
   return { doc, positions: layoutCircuit(doc.nodes, doc.wires, doc.values) };
 }
 
-function checkLeftToRight(program: string) {
-  const { doc, positions } = laidOut(program);
-  expect([...positions.keys()].sort()).toEqual(doc.nodes.map((n) => n.id).sort());
-  const at = (id: string) => positions.get(id) ?? { x: Number.NaN, y: Number.NaN };
-  // Every wire runs left to right: the source ends before the target starts.
-  for (const w of doc.wires) {
-    const from = doc.nodes.find((n) => n.id === w.from);
-    expect(at(w.from).x + nodeSize(from?.op ?? '').width).toBeLessThan(at(w.to).x);
-  }
-  // No two nodes overlap.
-  const boxes = doc.nodes.map((n) => ({ ...at(n.id), ...nodeSize(n.op, doc.values.get(n.id)) }));
-  for (let i = 0; i < boxes.length; i++) {
-    for (let j = i + 1; j < boxes.length; j++) {
-      const a = boxes[i];
-      const b = boxes[j];
-      const apart =
-        a.x + a.width <= b.x ||
-        b.x + b.width <= a.x ||
-        a.y + a.height <= b.y ||
-        b.y + b.height <= a.y;
-      expect(apart).toBe(true);
-    }
-  }
+/** A store holding the program as the app builds it from the expression field. */
+function built(program: string) {
+  const store = createAppStore();
+  expect(store.getState().applyExpression(program)).toBe(true);
+  return store;
 }
 
-describe('layout', () => {
-  it('lays a small circuit left to right without overlaps (dagre)', () => {
-    checkLeftToRight('x = 3; y = 4; sigy = sigmoid(y); f = (x + sigy) / (sigmoid(x) + (x + y)^2)');
-  });
+type Box = { x: number; y: number; width: number; height: number };
 
-  it('lays a large circuit left to right without overlaps (the linear layered layout)', () => {
+const covers = (a: Box, b: Box) =>
+  a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+
+/** The box of each node as the canvas draws it. */
+function nodeBoxes(doc: Doc): Map<string, Box & { op: string }> {
+  const out = new Map<string, Box & { op: string }>();
+  for (const n of doc.nodes) {
+    const at = doc.positions.get(n.id) ?? { x: Number.NaN, y: Number.NaN };
+    out.set(n.id, { op: n.op, ...at, ...nodeSize(n.op, doc.values.get(n.id)) });
+  }
+  return out;
+}
+
+/**
+ * Where the canvas draws each wire: from the right middle of its source to its port on the
+ * left of its target (the wired ports spread evenly down the side, in port order).
+ */
+function wireEnds(doc: Doc) {
+  const boxes = nodeBoxes(doc);
+  return doc.wires.map((w) => {
+    const from = boxes.get(w.from) as Box;
+    const to = boxes.get(w.to) as Box;
+    const wired = doc.wires
+      .filter((v) => v.to === w.to)
+      .map((v) => v.port)
+      .sort();
+    const i = wired.indexOf(w.port);
+    return {
+      wire: w,
+      sx: from.x + from.width,
+      sy: from.y + from.height / 2,
+      tx: to.x,
+      ty: to.y + (to.height * (i + 1)) / (wired.length + 1),
+    };
+  });
+}
+
+function centreY(doc: Doc, id: string): number {
+  const box = nodeBoxes(doc).get(id) as Box;
+  return box.y + box.height / 2;
+}
+
+const STAGED_TYPED = [
+  'x = 3',
+  'y = -4',
+  'sigy = 1/(1+exp(-y))',
+  'num = x + sigy',
+  'sigx = 1/(1+exp(-x))',
+  'xpy = x + y',
+  'xpysqr = xpy^2',
+  'den = sigx + xpysqr',
+  'invden = 1/den',
+  'f = num*invden',
+].join('\n');
+
+describe('layout', () => {
+  it('lays a large circuit left to right (the linear layered layout)', () => {
     const lines = ['a = 1', 'b = 2'];
     for (let i = 0; i < 200; i++)
       lines.push(`g${i} = ${i === 0 ? 'a * b' : `tanh(g${i - 1}) + ${i % 2 ? 'a' : 'b'}`}`);
-    checkLeftToRight(lines.join('\n'));
+    const { doc, positions } = laidOut(lines.join('\n'));
+    const at = (id: string) => positions.get(id) ?? { x: Number.NaN, y: Number.NaN };
+    for (const w of doc.wires) {
+      const from = doc.nodes.find((n) => n.id === w.from);
+      expect(at(w.from).x + nodeSize(from?.op ?? '').width).toBeLessThan(at(w.to).x);
+    }
   });
 
-  it('puts input a above input b when they feed ports a and b of one gate', () => {
-    const { positions } = laidOut('p = 1; q = 2; f = q - p; g = p * q; h = f + g');
+  it('puts the inputs down the left in the order they are declared', () => {
+    // Left alone, crossing reduction drew z first: it feeds the last gate.
+    const doc = built('x = -2; y = 5; z = -4; q = x + y; f = q * z').getState().doc;
+    const ys = ['x', 'y', 'z'].map((id) => centreY(doc, id));
+    expect(ys[0]).toBeLessThan(ys[1]);
+    expect(ys[1]).toBeLessThan(ys[2]);
+    const xs = ['x', 'y', 'z'].map((id) => doc.positions.get(id)?.x);
+    expect(new Set(xs).size).toBe(1);
+    // The output is the rightmost node.
+    const f = doc.positions.get('f')?.x ?? Number.NaN;
+    for (const n of doc.nodes) if (n.id !== 'f') expect(doc.positions.get(n.id)?.x).toBeLessThan(f);
+  });
+
+  it('keeps declaration order even when another order would cross less', () => {
+    const doc = built('c = 1; a = 2; b = 3; f = a * b + c').getState().doc;
+    expect(centreY(doc, 'c')).toBeLessThan(centreY(doc, 'a'));
+    expect(centreY(doc, 'a')).toBeLessThan(centreY(doc, 'b'));
+  });
+
+  it('puts what feeds port a above what feeds port b', () => {
+    const doc = built('p = 1; q = 2; f = q - p; g = p * q; h = f + g').getState().doc;
     // h = f + g: f feeds port a, g feeds port b.
-    expect(positions.get('f')?.y).toBeLessThan(positions.get('g')?.y ?? Number.NaN);
+    expect(centreY(doc, 'f')).toBeLessThan(centreY(doc, 'g'));
+    const staged = built(STAGED_TYPED).getState().doc;
+    // f = num * invden; den = sigx + xpysqr.
+    expect(centreY(staged, 'num')).toBeLessThan(centreY(staged, 'invden'));
+    expect(centreY(staged, 'sigx')).toBeLessThan(centreY(staged, 'xpysqr'));
   });
 
-  // The labels of a wire sit where the canvas draws them (see src/ui/canvas/labels.ts): at
-  // the middle of the wire from the output handle on the right of its source to its port on
-  // the left of its target (ports spread evenly down the side), unless that spot is taken. The
-  // layout reserves the room: no label box covers another, or a node.
-  for (const source of EXAMPLE_SOURCES) {
-    it(`leaves room for every wire's labels: ${source.id}`, () => {
-      const { doc, positions } = laidOut(source.program);
-      const box = (id: string) => {
-        const n = doc.nodes.find((m) => m.id === id);
-        const at = positions.get(id) ?? { x: Number.NaN, y: Number.NaN };
-        return { op: n?.op ?? '', ...at, ...nodeSize(n?.op ?? '', doc.values.get(id)) };
-      };
-      const ends = doc.wires.map((w) => {
-        const from = box(w.from);
-        const to = box(w.to);
-        const ports: readonly string[] = getOp(to.op)?.ports ?? [];
-        const i = ports.indexOf(w.port);
+  it('gives the same picture every time: tidy up twice, or from a fresh store', () => {
+    const store = built(STAGED_TYPED);
+    const first = new Map(store.getState().doc.positions);
+    store.getState().tidyUp();
+    expect(new Map(store.getState().doc.positions)).toEqual(first);
+    store.getState().moveNodes(new Map([['num', { x: 999, y: -300 }]]));
+    store.getState().tidyUp();
+    expect(new Map(store.getState().doc.positions)).toEqual(first);
+    expect(new Map(built(STAGED_TYPED).getState().doc.positions)).toEqual(first);
+  });
+
+  it('adding or deleting a gate by hand moves nothing else; a dropped gate stays put', () => {
+    const store = built(STAGED_TYPED);
+    const before = new Map(store.getState().doc.positions);
+    const added = store.getState().addNode('add', { x: 123, y: 456 });
+    expect(added).not.toBeNull();
+    const after = store.getState().doc.positions;
+    expect(after.get(added as string)).toEqual({ x: 123, y: 456 });
+    for (const [id, p] of before) expect(after.get(id)).toEqual(p);
+    // One without a place goes to a free spot, and still moves nothing else.
+    const spotted = store.getState().addNode('mul') as string;
+    for (const [id, p] of before) expect(store.getState().doc.positions.get(id)).toEqual(p);
+    const spot = store.getState().doc.positions.get(spotted) as { x: number; y: number };
+    for (const box of nodeBoxes(store.getState().doc).values()) {
+      if (box.x === spot.x && box.y === spot.y) continue;
+      expect(covers({ ...spot, ...nodeSize('mul') }, box)).toBe(false);
+    }
+    store.getState().deleteNodes(['xpysqr']);
+    for (const [id, p] of before) {
+      if (id !== 'xpysqr') expect(store.getState().doc.positions.get(id)).toEqual(p);
+    }
+  });
+
+  it('keeps the first gate dropped on an empty canvas where it was dropped', () => {
+    const store = createAppStore(EMPTY_DOC);
+    const id = store.getState().addNode('mul', { x: 700, y: 320 }) as string;
+    expect(store.getState().doc.positions.get(id)).toEqual({ x: 700, y: 320 });
+    // Dropping a gate asks for no fit (which would move the view away from the drop).
+    expect(store.getState().fitRequest).toBe(0);
+  });
+
+  // The labels of a wire sit where the canvas draws them: at the middle of the curve from its
+  // source's output to its port. At the largest size they are drawn (presentation) the value
+  // takes LABEL_ABOVE px above that point and the gradient LABEL_BELOW below, as wide as the
+  // longer of the two numbers. The layout keeps that room clear of every other label and node,
+  // and keeps a long wire from running through a node between its ends.
+  const programs = [
+    ...EXAMPLE_SOURCES.map((e) => [e.id, e.program] as const),
+    ['typed staged', STAGED_TYPED] as const,
+    [
+      'typed neuron',
+      'w0 = 2; x0 = -1; w1 = -3; x1 = -2; w2 = -3; f = sigmoid(w0*x0 + w1*x1 + w2)',
+    ] as const,
+  ];
+  for (const [id, program] of programs) {
+    it(`leaves room for every wire's labels and keeps wires off other nodes: ${id}`, () => {
+      const state = built(program).getState();
+      const doc = state.doc;
+      const boxes = nodeBoxes(doc);
+      const ends = wireEnds(doc);
+      const labels = ends.map((e) => {
+        const width = labelWidth(state.liveView, e.wire);
+        const mx = (e.sx + e.tx) / 2;
+        const my = (e.sy + e.ty) / 2;
         return {
-          id: `labels of ${w.from} -> ${w.to}.${w.port}`,
-          sx: from.x + from.width,
-          sy: from.y + from.height / 2,
-          tx: to.x,
-          ty: to.y + (to.height * (i + 1)) / (ports.length + 1),
+          what: `labels of ${e.wire.from} -> ${e.wire.to}.${e.wire.port}`,
+          x: mx - width / 2,
+          y: my - LABEL_ABOVE,
+          width,
+          height: LABEL_ABOVE + LABEL_BELOW,
         };
       });
-      const nodes = doc.nodes.map((n) => ({ what: `node ${n.id}`, ...box(n.id) }));
-      const at = placeLabels(ends, nodes);
-      const labels = ends.map((w) => ({
-        what: w.id,
-        ...labelBox(wirePoint(w, at.get(w.id) ?? 0.5)),
-      }));
-      const covers = (
-        a: { x: number; y: number; width: number; height: number },
-        b: { x: number; y: number; width: number; height: number },
-      ) =>
-        a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
       const found: string[] = [];
       labels.forEach((a, k) => {
-        for (const b of [...labels.slice(k + 1), ...nodes])
+        for (const b of labels.slice(k + 1))
           if (covers(a, b)) found.push(`${a.what} cover ${b.what}`);
+        for (const [nid, b] of boxes) if (covers(a, b)) found.push(`${a.what} cover node ${nid}`);
       });
-      expect(found).toEqual([]);
-      // Labels sized by the layout, not smaller.
-      expect(labels.every((l) => l.width === WIRE_LABEL_BOX.width)).toBe(true);
+      for (const e of ends) {
+        // Points along React Flow's curve (control points half the run out).
+        for (let t = 0.1; t < 0.95; t += 0.05) {
+          const b = 3 * t * t - 2 * t * t * t;
+          const x = e.sx + (e.tx - e.sx) * (1.5 * t * (1 - t) + t * t * t);
+          const y = e.sy + (e.ty - e.sy) * b;
+          for (const [nid, box] of boxes) {
+            if (nid === e.wire.from || nid === e.wire.to) continue;
+            if (x > box.x && x < box.x + box.width && y > box.y && y < box.y + box.height) {
+              found.push(`wire ${e.wire.from} -> ${e.wire.to} runs through node ${nid}`);
+              break;
+            }
+          }
+        }
+      }
+      expect([...new Set(found)]).toEqual([]);
     });
   }
 });

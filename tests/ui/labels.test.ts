@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { WIRE_LABEL_BOX } from '../../src/store/layout';
-import { labelBox, placeLabels, wirePoint } from '../../src/ui/canvas/labels';
+import { LABEL_ROOM, labelBox, placeLabels, wirePoint } from '../../src/ui/canvas/labels';
 
 describe('wire labels', () => {
   it('follows the drawn curve: ends at the handles, middle halfway', () => {
@@ -31,14 +30,13 @@ describe('wire labels', () => {
     const pa = wirePoint(wires[0], 0.5);
     const pb = wirePoint(wires[1], t as number);
     expect(
-      Math.abs(pa.x - pb.x) >= WIRE_LABEL_BOX.width ||
-        Math.abs(pa.y - pb.y) >= WIRE_LABEL_BOX.height,
+      Math.abs(pa.x - pb.x) >= LABEL_ROOM.width || Math.abs(pa.y - pb.y) >= LABEL_ROOM.height,
     ).toBe(true);
   });
 
-  it('takes the box the layout reserves, centred on the point of the wire', () => {
-    // 92 × 60 around (100, 50): 46 to either side, 30 above and below.
-    expect(labelBox({ x: 100, y: 50 })).toEqual({ x: 54, y: 20, width: 92, height: 60 });
+  it('takes the room of a typical label, centred on the point of the wire', () => {
+    // 72 × 52 around (100, 50): 36 to either side, 26 above and below.
+    expect(labelBox({ x: 100, y: 50 })).toEqual({ x: 64, y: 24, width: 72, height: 52 });
   });
 });
 
@@ -49,10 +47,10 @@ describe('wire labels among many nodes', () => {
     obstacles: { x: number; y: number; width: number; height: number }[],
   ): Map<string, number> {
     const box = (p: { x: number; y: number }) => ({
-      x: p.x - 46,
-      y: p.y - 30,
-      width: 92,
-      height: 60,
+      x: p.x - 36,
+      y: p.y - 26,
+      width: 72,
+      height: 52,
     });
     const hit = (a: ReturnType<typeof box>, b: (typeof obstacles)[number]) =>
       a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;

@@ -33,7 +33,14 @@ import {
   wireKey,
   withEntry,
 } from '../document';
-import { clampPosition, freeSpot, layoutCircuit, positionFits } from '../layout';
+import {
+  clampPosition,
+  freeSpot,
+  layoutCircuit,
+  layoutUsesNumbers,
+  positionFits,
+  type WireNumbers,
+} from '../layout';
 import { fanOutMessage, limitProblem, valueProblem } from '../limits';
 import type { Prepared } from './evaluation';
 import type { GetState, SetState, SliceContext } from './types';
@@ -124,7 +131,7 @@ export function createDocumentSlice(
         doc = docFromCircuit(circuit, options.expression ?? null);
         const problem = limitProblem(doc, numbersOf(doc));
         if (problem) return problem;
-        doc = withPositions(doc, options.layout === true);
+        doc = withPositions(doc, options.layout === true, (d) => ctx.prepare(d).evaluated.liveView);
         prepared = ctx.prepare(doc);
       } catch (error) {
         return `it could not be read (${errorText(error)})`;
@@ -363,8 +370,10 @@ export function createDocumentSlice(
     },
 
     tidyUp() {
-      const { doc } = get();
-      commit({ ...doc, positions: layoutCircuit(doc.nodes, doc.wires, doc.values) }, undefined, {
+      // The label boxes are sized by the numbers on screen now.
+      const { doc, liveView } = get();
+      const positions = layoutCircuit(doc.nodes, doc.wires, doc.values, liveView);
+      commit({ ...doc, positions }, undefined, {
         fitRequest: get().fitRequest + 1,
       });
     },
@@ -491,15 +500,18 @@ function withoutLiteral(
 
 /**
  * The document with a position for every node, each inside the position limit: laid out anew
- * if asked or if any node has none (or a non-finite one), otherwise clamped.
+ * if asked or if any node has none (or a non-finite one), otherwise clamped. `numbersOf` runs
+ * the circuit, so that each wire's label box is as wide as the numbers it will show (only for
+ * circuits small enough for the layout to use them).
  */
-function withPositions(doc: Doc, layout: boolean): Doc {
+function withPositions(doc: Doc, layout: boolean, numbersOf: (doc: Doc) => WireNumbers): Doc {
   const placed = doc.nodes.every((n) => {
     const p = doc.positions.get(n.id);
     return p !== undefined && Number.isFinite(p.x) && Number.isFinite(p.y);
   });
   if (layout || !placed) {
-    return { ...doc, positions: layoutCircuit(doc.nodes, doc.wires, doc.values) };
+    const numbers = layoutUsesNumbers(doc.nodes.length) ? numbersOf(doc) : undefined;
+    return { ...doc, positions: layoutCircuit(doc.nodes, doc.wires, doc.values, numbers) };
   }
   if (doc.nodes.every((n) => positionFits(doc.positions.get(n.id) as Position))) return doc;
   const positions = new Map<string, Position>();

@@ -46,9 +46,11 @@ const MINIMAP_UP_TO = 3_000;
 // Module scope: React Flow re-mounts every node when these objects change identity.
 const nodeTypes = { gate: GateNode, inputNode: InputNode, constNode: ConstNode };
 const edgeTypes = { wire: WireEdge };
-// The right padding leaves room for the output's value and gradient, drawn beside it.
+// The padding keeps the circuit clear of the canvas's panels: the legend (top left, 34 px
+// down), the zoom controls (bottom left, 42 px in), and on the right leaves room for the
+// output's value and gradient, drawn beside it.
 export const FIT_OPTIONS = {
-  padding: { top: '48px', bottom: '40px', left: '40px', right: '150px' },
+  padding: { top: '44px', bottom: '14px', left: '50px', right: '150px' },
   includeHiddenNodes: true,
   maxZoom: 1.6,
 } as const;

@@ -1,11 +1,10 @@
 /**
  * Where each wire's labels sit: at the middle of the wire, as in the cs231n drawings. The
- * layout (src/store/layout.ts) reserves a box of `WIRE_LABEL_BOX` there for every wire, so a
- * laid-out circuit keeps every label in the middle. Only where nodes placed by hand make two
- * wires' labels cover each other (or a node) does a label slide along its own wire to a free
- * spot, so it still reads as that wire's.
+ * layout (src/store/layout.ts) keeps the middle of every wire clear for its labels, as wide as
+ * the numbers it shows, so a laid-out circuit keeps every label in the middle. Only where
+ * nodes placed by hand make two wires' labels cover each other (or a node) does a label slide
+ * along its own wire to a free spot, so it still reads as that wire's.
  */
-import { WIRE_LABEL_BOX } from '../../store/layout';
 
 export interface WireEnds {
   readonly id: string;
@@ -17,10 +16,15 @@ export interface WireEnds {
 
 /** Where along the wire (0 = source, 1 = target) to try, best first. */
 const CANDIDATES = [0.5, 0.38, 0.62, 0.28, 0.72, 0.2, 0.8];
-/** The value above and the gradient below take the box the layout reserves, centred on the point. */
-const HALF_WIDTH = WIRE_LABEL_BOX.width / 2;
-const ABOVE = WIRE_LABEL_BOX.height / 2;
-const BELOW = WIRE_LABEL_BOX.height / 2;
+/**
+ * The room a typical wire's labels take round the point (here the numbers are not known): the
+ * value above, the gradient below, about six characters wide. Smaller than the room the
+ * layout keeps for long numbers, so a laid-out label is only moved when it really collides.
+ */
+export const LABEL_ROOM = { width: 72, height: 52 } as const;
+const HALF_WIDTH = LABEL_ROOM.width / 2;
+const ABOVE = LABEL_ROOM.height / 2;
+const BELOW = LABEL_ROOM.height / 2;
 /** Beyond this many wires the labels are too small to collide in a readable way. */
 const MAX_WIRES = 400;
 
