@@ -242,6 +242,49 @@ test.describe('phone upright: the inspector', () => {
   });
 });
 
+test.describe('phone upright: touch gestures', () => {
+  test.use({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+
+  test('one finger on the empty canvas pans, two fingers pinch to zoom', async ({ page }) => {
+    await open(page);
+    const cdp = await page.context().newCDPSession(page);
+    const touch = async (type: string, points: { x: number; y: number }[]) =>
+      cdp.send('Input.dispatchTouchEvent', {
+        type,
+        touchPoints: points.map((p, id) => ({ x: p.x, y: p.y, id })),
+      });
+    const transform = () =>
+      page
+        .locator('.react-flow__viewport')
+        .evaluate((el) => new DOMMatrix(getComputedStyle(el).transform));
+    const canvas = (await page.locator('.canvas-wrap').boundingBox()) as Box;
+    // An empty spot near the top of the canvas, under the legend's row.
+    const x = canvas.x + canvas.width / 2;
+    const y = canvas.y + 60;
+    const before = await transform();
+    await touch('touchStart', [{ x, y }]);
+    for (let i = 1; i <= 8; i++) await touch('touchMove', [{ x: x + i * 10, y: y + i * 5 }]);
+    await touch('touchEnd', []);
+    await expect.poll(async () => (await transform()).e - before.e).toBeGreaterThan(40);
+    const panned = await transform();
+    expect(panned.a).toBeCloseTo(before.a, 5);
+
+    const cy = canvas.y + canvas.height / 2;
+    await touch('touchStart', [
+      { x: x - 30, y: cy },
+      { x: x + 30, y: cy },
+    ]);
+    for (let i = 1; i <= 8; i++) {
+      await touch('touchMove', [
+        { x: x - 30 - i * 10, y: cy },
+        { x: x + 30 + i * 10, y: cy },
+      ]);
+    }
+    await touch('touchEnd', []);
+    await expect.poll(async () => (await transform()).a / panned.a).toBeGreaterThan(1.3);
+  });
+});
+
 test.describe('desktop 1280×720', () => {
   test('the title is whole, the header does not overlap, the inspector sits beside the canvas', async ({
     page,
