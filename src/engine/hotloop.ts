@@ -18,6 +18,7 @@
 import { B_END, BDA, BDAR, BDB, BDBR, BF, F_BINARY, SLOTS, UD, UDR, UF } from './fastpath';
 import type { OpDef, TensorGate } from './ops/types';
 import { broadcastStrides, rowsAndCols } from './tensor';
+import type { Shape } from './types';
 
 // The cases below are written for these numbers (a changed SLOTS needs new cases).
 if (F_BINARY !== 16 || SLOTS.binary !== 8 || B_END !== 40) {
@@ -35,6 +36,20 @@ export interface GeneralGate extends TensorGate {
    * holding a literal (or a gate outside the backward pass).
    */
   readonly contributions: Int32Array;
+  /**
+   * How an elementwise gate reads its ports, worked out once at compile time (see
+   * `broadcastStrides`): the output's rows and columns, then each port's row and column
+   * stride, `[rows, cols, aRow, aCol, bRow, bCol]` (a unary gate's b strides are 0).
+   */
+  readonly broadcast: Int32Array;
+}
+
+/** A gate's `broadcast`: its output as rows × columns, and each port's strides. */
+export function broadcastPlan(outShape: Shape, shapes: readonly Shape[]): Int32Array {
+  const [rows, cols] = rowsAndCols(outShape);
+  const [ar, ac] = shapes.length > 0 ? broadcastStrides(shapes[0]) : [0, 0];
+  const [br, bc] = shapes.length > 1 ? broadcastStrides(shapes[1]) : [0, 0];
+  return Int32Array.of(rows, cols, ar, ac, br, bc);
 }
 
 /** The forward pass: per gate, in topological order. */
@@ -510,27 +525,6 @@ export function backwardPass(
   }
 }
 
-/**
- * How a binary gate reads each port: entry (r, c) of its output reads port p at
- * `r * rowStride + c * colStride` (see `broadcastStrides`: 0 along an axis the port repeats
- * on), with the output taken as rows × columns.
- */
-interface Broadcast {
-  readonly rows: number;
-  readonly cols: number;
-  readonly ar: number;
-  readonly ac: number;
-  readonly br: number;
-  readonly bc: number;
-}
-
-function broadcastOf(gate: GeneralGate): Broadcast {
-  const [rows, cols] = rowsAndCols(gate.outShape);
-  const [ar, ac] = broadcastStrides(gate.shapes[0]);
-  const [br, bc] = broadcastStrides(gate.shapes[1]);
-  return { rows, cols, ar, ac, br, bc };
-}
-
 export function forwardGeneral(gate: GeneralGate, v: Float64Array): void {
   const op = gate.op;
   const o = gate.out;
@@ -541,7 +535,13 @@ export function forwardGeneral(gate: GeneralGate, v: Float64Array): void {
   } else if (op.kind === 'binary') {
     const a = gate.inputs[0];
     const b = gate.inputs[1];
-    const { rows, cols, ar, ac, br, bc } = broadcastOf(gate);
+    const plan = gate.broadcast;
+    const rows = plan[0];
+    const cols = plan[1];
+    const ar = plan[2];
+    const ac = plan[3];
+    const br = plan[4];
+    const bc = plan[5];
     for (let r = 0; r < rows; r++) {
       const ra = a + r * ar;
       const rb = b + r * br;
@@ -600,7 +600,13 @@ export function contribute(
     // the same entry).
     const a = gate.inputs[0];
     const b = gate.inputs[1];
-    const { rows, cols, ar, ac, br, bc } = broadcastOf(gate);
+    const plan = gate.broadcast;
+    const rows = plan[0];
+    const cols = plan[1];
+    const ar = plan[2];
+    const ac = plan[3];
+    const br = plan[4];
+    const bc = plan[5];
     const local = port === 0 ? op.da : op.db;
     const pr = port === 0 ? ar : br;
     const pc = port === 0 ? ac : bc;

@@ -3,6 +3,7 @@ import { backwardCode, forwardCode, GENERAL } from './fastpath';
 import {
   type BackwardPlan,
   backwardPass,
+  broadcastPlan,
   type ForwardPlan,
   forwardPass,
   type GeneralGate,
@@ -86,6 +87,12 @@ export interface RunOptions {
    * `CircuitError` naming both shapes or the place.
    */
   readonly seed?: UpstreamSeed;
+  /**
+   * An earlier evaluation of this program whose arrays this run writes into instead of
+   * allocating new ones (a run of a large tensor circuit allocates megabytes). That
+   * evaluation's numbers become this run's: pass one nothing else still reads.
+   */
+  readonly reuse?: Evaluation;
 }
 
 /**
@@ -240,7 +247,18 @@ export class Program {
    * checked.
    */
   initialArray(overrides?: InputValues, params?: ParamOverrides): Float64Array {
-    const values = this.initialValues.slice();
+    return this.fillInitial(this.initialValues.slice(), overrides, params);
+  }
+
+  /** `values` (of `valueSize` entries) filled as `initialArray` fills a new one. */
+  private fillInitial(
+    values: Float64Array,
+    overrides?: InputValues,
+    params?: ParamOverrides,
+  ): Float64Array {
+    if (values !== this.initialValues && values.length === this.initialValues.length) {
+      values.set(this.initialValues);
+    }
     if (overrides) {
       for (const name of Object.keys(overrides)) this.setInput(values, name, overrides[name]);
     }
@@ -318,11 +336,18 @@ export class Program {
    * tensor output, by default).
    */
   run(inputs?: InputValues, options?: RunOptions): Evaluation {
-    const values = this.initialArray(inputs, options?.params);
+    const reuse = options?.reuse;
+    if (reuse !== undefined && reuse.program !== this) {
+      throw new Error('run: `reuse` must be an evaluation of this program');
+    }
+    const values = reuse
+      ? this.fillInitial(reuse.values, inputs, options?.params)
+      : this.initialArray(inputs, options?.params);
     const seed = options?.seed === undefined ? undefined : this.seedArray(options.seed);
     const plans = options?.params ? this.plansFor(options.params) : undefined;
-    const grads = new Float64Array(this.size);
-    const contributions = new Float64Array(this.contributionSize);
+    const grads = reuse ? reuse.grads.fill(0) : new Float64Array(this.size);
+    // Every contribution cell of the backward pass is written: no need to clear them.
+    const contributions = reuse ? reuse.contributions : new Float64Array(this.contributionSize);
     if (plans) {
       forwardPass(plans.forward, values);
       if (this.output >= 0) {
@@ -718,6 +743,7 @@ function generalGate(
     sizes,
     outSize: sizeOf(shapes[s]),
     contributions: contributionOffset.slice(first, first + count),
+    broadcast: broadcastPlan(shapes[s], portShapes),
   };
 }
 

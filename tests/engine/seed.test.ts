@@ -69,6 +69,41 @@ describe('a random upstream gradient dD for D = W·X', () => {
     }
   });
 
+  it('adds each entry in the order a naive triple loop does: the same floats, exactly', () => {
+    const next = rng(77);
+    // Odd sizes and sizes that are not multiples of 4 take every remainder path.
+    for (const [m, k, n] of [
+      [1, 1, 1],
+      [3, 5, 7],
+      [6, 9, 5],
+      [2, 4, 8],
+      [7, 13, 3],
+    ]) {
+      const W = randomMatrix(next, m, k);
+      const X = randomMatrix(next, k, n);
+      const ev = product(W, X).run(undefined, { seed: { kind: 'random', seed: m + k + n } });
+      const dD = reshape(Array.from(ev.seed), m, n);
+      expect(entries(ev.value('D'))).toEqual(naiveProduct(W, X).flat());
+      expect(entries(ev.grad('W'))).toEqual(naiveProduct(dD, X, { bT: true }).flat());
+      expect(entries(ev.grad('X'))).toEqual(naiveProduct(W, dD, { aT: true }).flat());
+    }
+  });
+
+  it('writes into an earlier evaluation’s arrays when asked to reuse them', () => {
+    const program = product(randomMatrix(rng(3), 4, 6), randomMatrix(rng(4), 6, 5));
+    const first = program.run(undefined, { seed: { kind: 'random', seed: 1 } });
+    const fresh = program.run({ W: randomMatrix(rng(5), 4, 6) });
+    const reused = program.run({ W: randomMatrix(rng(5), 4, 6) }, { reuse: first });
+    expect(reused.values).toBe(first.values);
+    expect(reused.grads).toBe(first.grads);
+    expect(Array.from(reused.values)).toEqual(Array.from(fresh.values));
+    expect(Array.from(reused.grads)).toEqual(Array.from(fresh.grads));
+    expect(Array.from(reused.contributions)).toEqual(Array.from(fresh.contributions));
+    expect(() => product([[1]], [[2]]).run(undefined, { reuse: first })).toThrow(
+      'run: `reuse` must be an evaluation of this program',
+    );
+  });
+
   it('is the same dD for the same seed and another for another seed', () => {
     const program = product(randomMatrix(rng(1), 5, 10), randomMatrix(rng(2), 10, 3));
     const a = program.run(undefined, { seed: { kind: 'random', seed: 7 } }).seed;

@@ -19,8 +19,15 @@ function asMatrix(shape: Shape, side: 'left' | 'right'): [number, number] | unde
 
 /**
  * out[m×n] (+)= a[m×k] · b[k×n], each matrix at an offset into its array, either operand
- * optionally read transposed. Four accumulators per row of the output keep the inner loop in
- * registers.
+ * optionally read transposed (by index arithmetic: nothing is copied, nothing allocated).
+ *
+ * Each case walks memory in order: a plain product runs i-k-j (a row of b, scaled by one
+ * entry of a, added into a row of out); a product with b transposed takes dot products of
+ * rows of a and rows of b as stored; with a transposed, each row of out gathers rows of b,
+ * scaled by a column of a. Every entry of out is summed over k in ascending order, one term
+ * at a time, so the result is the same float a naive triple loop gives. Four terms are added
+ * per pass over a row of out (four rows of b at a time), so out is loaded and stored a
+ * quarter as often.
  */
 function gemm(
   m: number,
@@ -36,46 +43,196 @@ function gemm(
   o0: number,
   accumulate: boolean,
 ): void {
-  // Element (i, p) of a is a[a0 + i*k + p], or a[a0 + p*m + i] when a is stored transposed.
-  const aRow = aT ? 1 : k;
-  const aCol = aT ? m : 1;
-  const bRow = bT ? 1 : n;
-  const bCol = bT ? k : 1;
-  for (let i = 0; i < m; i++) {
-    let j = 0;
-    for (; j + 3 < n; j += 4) {
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      for (let p = 0; p < k; p++) {
-        const av = a[a0 + i * aRow + p * aCol];
-        const bp = b0 + p * bRow;
-        s0 += av * b[bp + j * bCol];
-        s1 += av * b[bp + (j + 1) * bCol];
-        s2 += av * b[bp + (j + 2) * bCol];
-        s3 += av * b[bp + (j + 3) * bCol];
-      }
-      const o = o0 + i * n + j;
-      if (accumulate) {
-        out[o] += s0;
-        out[o + 1] += s1;
-        out[o + 2] += s2;
-        out[o + 3] += s3;
-      } else {
-        out[o] = s0;
-        out[o + 1] = s1;
-        out[o + 2] = s2;
-        out[o + 3] = s3;
+  if (!accumulate) out.fill(0, o0, o0 + m * n);
+  if (bT && !aT) gemmNT(m, n, k, a, a0, b, b0, out, o0);
+  else if (aT && !bT) gemmRows(m, n, k, a, a0, m, 1, b, b0, out, o0);
+  else if (!aT && !bT) gemmRows(m, n, k, a, a0, 1, k, b, b0, out, o0);
+  else gemmTT(m, n, k, a, a0, b, b0, out, o0);
+}
+
+/**
+ * out[i, :] += Σₚ a(i, p) · b[p, :], b stored k×n; entry (i, p) of a at a0 + p·aP + i·aI (so
+ * a plain a has aP = 1, aI = k, and a transposed one aP = m, aI = 1).
+ */
+function gemmRows(
+  m: number,
+  n: number,
+  k: number,
+  a: Float64Array,
+  a0: number,
+  aP: number,
+  aI: number,
+  b: Float64Array,
+  b0: number,
+  out: Float64Array,
+  o0: number,
+): void {
+  let i = 0;
+  // Two rows of out at a time: each entry of b read is used twice.
+  for (; i + 1 < m; i += 2) {
+    const o = o0 + i * n;
+    const q = o + n;
+    const ai = a0 + i * aI;
+    const ci = ai + aI;
+    let p = 0;
+    for (; p + 3 < k; p += 4) {
+      const x0 = a[ai + p * aP];
+      const x1 = a[ai + (p + 1) * aP];
+      const x2 = a[ai + (p + 2) * aP];
+      const x3 = a[ai + (p + 3) * aP];
+      const y0 = a[ci + p * aP];
+      const y1 = a[ci + (p + 1) * aP];
+      const y2 = a[ci + (p + 2) * aP];
+      const y3 = a[ci + (p + 3) * aP];
+      const r0 = b0 + p * n;
+      const r1 = r0 + n;
+      const r2 = r1 + n;
+      const r3 = r2 + n;
+      for (let j = 0; j < n; j++) {
+        const b0j = b[r0 + j];
+        const b1j = b[r1 + j];
+        const b2j = b[r2 + j];
+        const b3j = b[r3 + j];
+        out[o + j] = out[o + j] + x0 * b0j + x1 * b1j + x2 * b2j + x3 * b3j;
+        out[q + j] = out[q + j] + y0 * b0j + y1 * b1j + y2 * b2j + y3 * b3j;
       }
     }
-    for (; j < n; j++) {
-      let s = 0;
-      for (let p = 0; p < k; p++) {
-        s += a[a0 + i * aRow + p * aCol] * b[b0 + p * bRow + j * bCol];
+    for (; p < k; p++) {
+      const x = a[ai + p * aP];
+      const y = a[ci + p * aP];
+      const r = b0 + p * n;
+      for (let j = 0; j < n; j++) {
+        const bj = b[r + j];
+        out[o + j] += x * bj;
+        out[q + j] += y * bj;
       }
-      if (accumulate) out[o0 + i * n + j] += s;
-      else out[o0 + i * n + j] = s;
+    }
+  }
+  for (; i < m; i++) {
+    const o = o0 + i * n;
+    const ai = a0 + i * aI;
+    let p = 0;
+    for (; p + 3 < k; p += 4) {
+      const x0 = a[ai + p * aP];
+      const x1 = a[ai + (p + 1) * aP];
+      const x2 = a[ai + (p + 2) * aP];
+      const x3 = a[ai + (p + 3) * aP];
+      const r0 = b0 + p * n;
+      const r1 = r0 + n;
+      const r2 = r1 + n;
+      const r3 = r2 + n;
+      for (let j = 0; j < n; j++) {
+        out[o + j] = out[o + j] + x0 * b[r0 + j] + x1 * b[r1 + j] + x2 * b[r2 + j] + x3 * b[r3 + j];
+      }
+    }
+    for (; p < k; p++) {
+      const x = a[ai + p * aP];
+      const r = b0 + p * n;
+      for (let j = 0; j < n; j++) out[o + j] += x * b[r + j];
+    }
+  }
+}
+
+/** out[i, j] += a[i, :] · bStored[j, :]: b is stored n×k and read transposed. */
+function gemmNT(
+  m: number,
+  n: number,
+  k: number,
+  a: Float64Array,
+  a0: number,
+  b: Float64Array,
+  b0: number,
+  out: Float64Array,
+  o0: number,
+): void {
+  let i = 0;
+  // Two rows of a against four rows of b: eight sums, each entry read used two or four times.
+  for (; i + 1 < m; i += 2) {
+    const ai = a0 + i * k;
+    const ci = ai + k;
+    const o = o0 + i * n;
+    const q = o + n;
+    let j = 0;
+    for (; j + 3 < n; j += 4) {
+      const r0 = b0 + j * k;
+      const r1 = r0 + k;
+      const r2 = r1 + k;
+      const r3 = r2 + k;
+      let s0 = out[o + j];
+      let s1 = out[o + j + 1];
+      let s2 = out[o + j + 2];
+      let s3 = out[o + j + 3];
+      let t0 = out[q + j];
+      let t1 = out[q + j + 1];
+      let t2 = out[q + j + 2];
+      let t3 = out[q + j + 3];
+      for (let p = 0; p < k; p++) {
+        const x = a[ai + p];
+        const y = a[ci + p];
+        const w0 = b[r0 + p];
+        const w1 = b[r1 + p];
+        const w2 = b[r2 + p];
+        const w3 = b[r3 + p];
+        s0 += x * w0;
+        s1 += x * w1;
+        s2 += x * w2;
+        s3 += x * w3;
+        t0 += y * w0;
+        t1 += y * w1;
+        t2 += y * w2;
+        t3 += y * w3;
+      }
+      out[o + j] = s0;
+      out[o + j + 1] = s1;
+      out[o + j + 2] = s2;
+      out[o + j + 3] = s3;
+      out[q + j] = t0;
+      out[q + j + 1] = t1;
+      out[q + j + 2] = t2;
+      out[q + j + 3] = t3;
+    }
+    for (; j < n; j++) {
+      const r = b0 + j * k;
+      let s = out[o + j];
+      let t = out[q + j];
+      for (let p = 0; p < k; p++) {
+        const w = b[r + p];
+        s += a[ai + p] * w;
+        t += a[ci + p] * w;
+      }
+      out[o + j] = s;
+      out[q + j] = t;
+    }
+  }
+  for (; i < m; i++) {
+    const ai = a0 + i * k;
+    const o = o0 + i * n;
+    for (let j = 0; j < n; j++) {
+      const r = b0 + j * k;
+      let s = out[o + j];
+      for (let p = 0; p < k; p++) s += a[ai + p] * b[r + p];
+      out[o + j] = s;
+    }
+  }
+}
+
+/** Both operands read transposed (no op asks for it; kept for completeness). */
+function gemmTT(
+  m: number,
+  n: number,
+  k: number,
+  a: Float64Array,
+  a0: number,
+  b: Float64Array,
+  b0: number,
+  out: Float64Array,
+  o0: number,
+): void {
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = out[o0 + i * n + j];
+      for (let p = 0; p < k; p++) s += a[a0 + p * m + i] * b[b0 + j * k + p];
+      out[o0 + i * n + j] = s;
     }
   }
 }
