@@ -2,6 +2,16 @@
  * The engine's public surface. Pure TypeScript: it runs the same in Node and in the browser.
  */
 export { type CompileOptions, compile } from './compile';
+export {
+  type DimensionKind,
+  type DimensionOptions,
+  type Factor,
+  type PortDimensions,
+  type StepDimensions,
+  stepDimensions,
+  type Term,
+  type WorkedEntry,
+} from './dimensions';
 export { CircuitError, ParseError, type Problem } from './errors';
 export {
   formatLiteral,

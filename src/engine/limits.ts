@@ -28,6 +28,11 @@ export const LIMITS = {
   programLength: 1_400_000,
   /** Characters of a whole link's hash. */
   hashLength: 2_000_000,
+  /**
+   * Terms of one entry a backward step's dimension analysis lists (`dimensions.ts`); the
+   * rest are counted, and still summed.
+   */
+  workedTerms: 400,
   /** How far from the origin a node may be placed, in canvas units. */
   position: 1_000_000,
 } as const;
