@@ -25,7 +25,7 @@ const LABEL_EDGE_GAP = 8;
  * Normal mode draws them at 16 px in the same room, so one layout serves both.
  */
 const LABEL_CHAR = 13.2;
-const LABEL_PAD = 4;
+const LABEL_PAD = 12;
 /** A label box for numbers of up to ten characters ("−0.001596", "+7.209e−5"). */
 export const WIRE_LABEL_BOX = {
   width: Math.round(10 * LABEL_CHAR + LABEL_PAD),
