@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright';
 import { expect, type Locator, type Page, test } from '@playwright/test';
 import { node } from './helpers';
 
@@ -242,13 +243,35 @@ test.describe('phone upright: the inspector', () => {
   });
 });
 
+test.describe('phone upright: accessibility', () => {
+  test.use({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+
+  test('no violations with the More menu open, nor with the drawer open', async ({ page }) => {
+    await open(page);
+    const violations = async () =>
+      (await new AxeBuilder({ page }).analyze()).violations.map(
+        (v) => `${v.id}: ${v.nodes.map((n) => n.target).join(' ')}`,
+      );
+    await page.getByRole('button', { name: 'More' }).tap();
+    await expect(page.getByRole('menu', { name: 'More' })).toBeVisible();
+    expect(await violations()).toEqual([]);
+    await page.keyboard.press('Escape');
+    await page.getByRole('button', { name: 'Gates' }).tap();
+    await expect(page.getByRole('navigation', { name: 'Gate palette' })).toBeVisible();
+    expect(await violations()).toEqual([]);
+  });
+});
+
 test.describe('phone upright: touch gestures', () => {
   test.use({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
 
   test('one finger on the empty canvas pans, two fingers pinch to zoom', async ({ page }) => {
     await open(page);
     const cdp = await page.context().newCDPSession(page);
-    const touch = async (type: string, points: { x: number; y: number }[]) =>
+    const touch = async (
+      type: 'touchStart' | 'touchMove' | 'touchEnd',
+      points: { x: number; y: number }[],
+    ) =>
       cdp.send('Input.dispatchTouchEvent', {
         type,
         touchPoints: points.map((p, id) => ({ x: p.x, y: p.y, id })),

@@ -20,8 +20,8 @@ export interface MenuSection {
 
 /**
  * A menu button and its menu (the ARIA menu pattern): Enter, Space or ↓ opens it on its first
- * entry, ↑ on its last; ↑/↓, Home and End move between entries; Escape closes it and gives the
- * focus back to the button; Tab or a tap outside closes it.
+ * entry, ↑ on its last; ↑/↓, Home and End move between entries; Escape or Tab closes it and
+ * gives the focus back to the button; a tap outside closes it.
  */
 export function Menu({
   label,
@@ -79,7 +79,9 @@ export function Menu({
       close(true);
       return;
     } else if (event.key === 'Tab') {
-      close(false);
+      // Tab leaves the menu: it closes, and the focus goes back to its button.
+      event.preventDefault();
+      close(true);
       return;
     }
     if (next) {
@@ -179,7 +181,7 @@ function Item({ entry, onDone }: { entry: MenuEntry; onDone: () => void }) {
         role="menuitemcheckbox"
         aria-checked={entry.checked}
         disabled={entry.disabled}
-        tabIndex={-1}
+        tabIndex={0}
         onClick={select}
       >
         {content}
@@ -192,7 +194,7 @@ function Item({ entry, onDone }: { entry: MenuEntry; onDone: () => void }) {
       className="menu-item"
       role="menuitem"
       disabled={entry.disabled}
-      tabIndex={-1}
+      tabIndex={0}
       onClick={select}
     >
       {content}
