@@ -1,4 +1,4 @@
-import { expect, type Page, test } from '@playwright/test';
+import { expect, type Locator, type Page, test } from '@playwright/test';
 import { node, watchErrors } from './helpers';
 
 /** The smallest zoom fit to view goes down to (src/ui/canvas/fit.ts). */
@@ -18,6 +18,21 @@ async function zoomOf(page: Page): Promise<number> {
   const m = /scale\(([\d.e-]+)\)/.exec(transform);
   if (!m) throw new Error(`no scale in the viewport's transform "${transform}"`);
   return Number(m[1]);
+}
+
+/** Whether the element is drawn and its box lies wholly inside the canvas's box. */
+async function insideCanvas(page: Page, el: Locator): Promise<boolean> {
+  // Far off screen, a large circuit's node is not in the DOM at all.
+  if ((await el.count()) === 0) return false;
+  const canvas = await page.getByLabel('Circuit canvas').boundingBox();
+  const b = await el.boundingBox({ timeout: 1000 });
+  if (!b || !canvas) return false;
+  return (
+    b.x >= canvas.x &&
+    b.y >= canvas.y &&
+    b.x + b.width <= canvas.x + canvas.width &&
+    b.y + b.height <= canvas.y + canvas.height
+  );
 }
 
 async function openStaged(page: Page) {
@@ -314,19 +329,7 @@ test('a 300-gate circuit: fitted at a readable zoom, colours far out, the camera
   const active = page.locator('.gate.is-active-step');
   await expect(active).toHaveCount(1);
   await expect(active).toBeInViewport();
-  const canvasBox = await page.getByLabel('Circuit canvas').boundingBox();
-  await expect
-    .poll(async () => {
-      const b = await active.boundingBox();
-      if (!b || !canvasBox) return false;
-      return (
-        b.x >= canvasBox.x &&
-        b.y >= canvasBox.y &&
-        b.x + b.width <= canvasBox.x + canvasBox.width &&
-        b.y + b.height <= canvasBox.y + canvasBox.height
-      );
-    })
-    .toBe(true);
+  await expect.poll(() => insideCanvas(page, active)).toBe(true);
   expect(await zoomOf(page)).toBeGreaterThanOrEqual(FIT_MIN_ZOOM - 1e-6);
   expect(errors).toEqual([]);
 });
@@ -358,4 +361,52 @@ test('messages of several gates missing inputs do not pile up: each shows when s
     'aria-label',
     /multiply gate q, no value yet, .*a/,
   );
+});
+
+test('a pan by the user stops the camera following until Play is pressed again', async ({
+  page,
+}) => {
+  test.setTimeout(60_000);
+  await page.goto(`./#expr=${encodeURIComponent(chain(300))}`);
+  await expect(node(page, 'f')).toHaveAttribute('data-value', '301', { timeout: 30_000 });
+  await page.getByRole('button', { name: 'Reset' }).click();
+  await page.getByRole('button', { name: 'Step forward' }).click();
+  const active = page.locator('.gate.is-active-step');
+  await expect.poll(() => insideCanvas(page, active)).toBe(true);
+  // Wait for the camera to settle: the same transform on two reads in a row.
+  let last = '';
+  await expect
+    .poll(async () => {
+      const now = await page
+        .locator('.react-flow__viewport')
+        .evaluate((el) => (el as HTMLElement).style.transform);
+      const same = now === last;
+      last = now;
+      return same;
+    })
+    .toBe(true);
+  // Drag the view to the left: the start of the chain leaves the screen.
+  const canvas = await page.getByLabel('Circuit canvas').boundingBox();
+  if (!canvas) throw new Error('no canvas on screen');
+  // On empty canvas, above the chain and clear of the panels in the corners.
+  const y = canvas.y + canvas.height * 0.3;
+  const x = canvas.x + canvas.width * 0.8;
+  await page.mouse.move(x, y);
+  await page.mouse.down();
+  for (let i = 1; i <= 10; i++) await page.mouse.move(x - i * 80, y);
+  await page.mouse.up();
+  await expect.poll(() => insideCanvas(page, active)).toBe(false);
+  const transform = () =>
+    page.locator('.react-flow__viewport').evaluate((el) => (el as HTMLElement).style.transform);
+  const panned = await transform();
+  // Stepping on: the camera stays where the user put it.
+  for (const step of ['2', '3', '4']) {
+    await page.getByRole('button', { name: 'Step forward' }).click();
+    await expect(page.getByLabel('Timeline')).toHaveValue(step);
+  }
+  expect(await transform()).toBe(panned);
+  // Play follows again.
+  await page.getByRole('button', { name: 'Play' }).click();
+  await expect.poll(() => insideCanvas(page, active)).toBe(true);
+  await page.getByRole('button', { name: 'Pause' }).click();
 });
