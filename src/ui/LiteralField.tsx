@@ -1,7 +1,7 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import { formatNumber, fromNested, literalCode, scalar, type Tensor } from '../engine';
 import { parseNumber } from './canvas/InputNode';
-import { useAppStore } from './StoreContext';
+import { useApp, useAppStore } from './StoreContext';
 
 /** A literal as it is typed: `2`, `-1`, `[1, 2]`. */
 export function literalText(t: Tensor): string {
@@ -55,6 +55,8 @@ export function LiteralField({
   className?: string;
 }) {
   const store = useAppStore();
+  // An embedded circuit is for playback only: its literals are read, never changed.
+  const embed = useApp((s) => s.mode.embed);
   const current = literalText(value);
   const [text, setText] = useState(current);
   const [error, setError] = useState<string | undefined>();
@@ -79,6 +81,7 @@ export function LiteralField({
 
   /** Applies the text; true when the literal now holds it. */
   const apply = (): boolean => {
+    if (embed) return true;
     if (text.trim() === current) {
       setError(undefined);
       return true;
@@ -107,7 +110,8 @@ export function LiteralField({
         aria-label={`Literal ${port} of ${gate}`}
         aria-invalid={error ? true : undefined}
         aria-describedby={error ? errorId : undefined}
-        value={text}
+        value={embed ? current : text}
+        readOnly={embed}
         inputMode={value.shape.length === 0 ? 'decimal' : 'text'}
         spellCheck={false}
         autoComplete="off"
