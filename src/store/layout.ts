@@ -310,10 +310,15 @@ function separate(links: readonly IndexWire[], sizes: readonly Size[], centers: 
   }
   const centre = (b: Body) => {
     let y = 0;
-    for (const [node, weight, offset] of b.terms) y += weight * centers[node].y + offset;
+    for (let k = 0; k < b.terms.length; k++) {
+      const term = b.terms[k];
+      y += term[1] * centers[term[0]].y + term[2];
+    }
     return y;
   };
-  for (let round = 0; round < 200; round++) {
+  const moveNodes = [0, 0, 0, 0];
+  const moveWeights = [0, 0, 0, 0];
+  for (let round = 0; round < 150; round++) {
     let moved = false;
     for (const [i, j] of pairs) {
       const a = bodies[i];
@@ -326,15 +331,20 @@ function separate(links: readonly IndexWire[], sizes: readonly Size[], centers: 
       if (gap <= 0) continue;
       // Which goes above: the one whose middle is higher now (ties: the first).
       const sign = aTop + a.height / 2 <= bTop + b.height / 2 ? -1 : 1;
-      // The smallest move of node centres that opens the gap: along the difference of weights.
-      const g = new Map<number, number>();
-      for (const [node, weight] of a.terms) g.set(node, (g.get(node) ?? 0) + weight);
-      for (const [node, weight] of b.terms) g.set(node, (g.get(node) ?? 0) - weight);
+      // The smallest move of node centres that opens the gap: along the difference of weights
+      // (at most four nodes: two ends of each wire).
+      let count = 0;
+      for (let k = 0; k < a.terms.length; k++) {
+        count = addTerm(moveNodes, moveWeights, count, a.terms[k][0], a.terms[k][1]);
+      }
+      for (let k = 0; k < b.terms.length; k++) {
+        count = addTerm(moveNodes, moveWeights, count, b.terms[k][0], -b.terms[k][1]);
+      }
       let norm = 0;
-      for (const v of g.values()) norm += v * v;
+      for (let k = 0; k < count; k++) norm += moveWeights[k] * moveWeights[k];
       if (norm < 1e-6) continue;
       const step = (sign * Math.min(gap, 40)) / norm;
-      for (const [node, v] of g) centers[node].y += step * v;
+      for (let k = 0; k < count; k++) centers[moveNodes[k]].y += step * moveWeights[k];
       moved = true;
     }
     if (!moved) break;
@@ -344,6 +354,25 @@ function separate(links: readonly IndexWire[], sizes: readonly Size[], centers: 
     top = Math.min(top, centers[i].y - s.height / 2);
   });
   for (const c of centers) c.y += 20 + LABEL_ABOVE - top;
+}
+
+/** Adds `weight` for `node` to the first `count` entries of a move; returns the new count. */
+function addTerm(
+  nodes: number[],
+  weights: number[],
+  count: number,
+  node: number,
+  weight: number,
+): number {
+  for (let k = 0; k < count; k++) {
+    if (nodes[k] === node) {
+      weights[k] += weight;
+      return count;
+    }
+  }
+  nodes[count] = node;
+  weights[count] = weight;
+  return count + 1;
 }
 
 /** What the layered graph dagre builds says about one of its nodes. */
