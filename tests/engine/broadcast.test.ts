@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { compile } from '../../src/engine/compile';
 import { CircuitError } from '../../src/engine/errors';
 import { numericalGradient } from '../../src/engine/numerical';
+import { backwardSteps } from '../../src/engine/steps';
 import { broadcastIndex, broadcastShape } from '../../src/engine/tensor';
 import {
   centeredDiff,
@@ -186,6 +187,29 @@ describe('elementwise gates broadcast a row, a column or a 1×1 beside a matrix'
     const D = reshape(entries(ev.value('D')), 5, 3);
     for (let i = 0; i < 5; i++) for (let j = 0; j < 3; j++) expect(H[i][j]).toBe(D[i][j] + b[i][0]);
     for (const check of numericalGradient(ev)) expect(check.verdict, check.node).toBe('ok');
+  });
+
+  it('steps a broadcast gate with its local gradients in the gate’s shape, and explains a NaN', () => {
+    const ev = compile(
+      circuit(
+        'f',
+        input('A', [
+          [1, 2, 3],
+          [4, 5, 6],
+        ]),
+        input('b', [[10], [0]]),
+        gate('P', 'mul', 'A', 'b'),
+        gate('Q', 'div', 'A', 'b'),
+        gate('f', 'sum', 'P'),
+      ),
+    ).run();
+    const step = backwardSteps(ev).find((s) => s.node === 'P');
+    // ∂P/∂A = b repeated along each row; ∂P/∂b = A; b receives the row sums of A.
+    expect(entries(step?.terms[0].localGrad ?? undefined)).toEqual([10, 10, 10, 0, 0, 0]);
+    expect(entries(step?.terms[1].localGrad ?? undefined)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(entries(step?.terms[1].contribution)).toEqual([6, 15]);
+    // Q's second row divides by b's 0: the reason names it.
+    expect(ev.nonFiniteOrigins()).toEqual([{ node: 'Q', reason: 'division by zero' }]);
   });
 
   it('reads the entry each output entry meets (broadcastIndex)', () => {
