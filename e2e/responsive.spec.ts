@@ -281,9 +281,26 @@ test.describe('phone upright: touch gestures', () => {
         .locator('.react-flow__viewport')
         .evaluate((el) => new DOMMatrix(getComputedStyle(el).transform));
     const canvas = (await page.locator('.canvas-wrap').boundingBox()) as Box;
-    // An empty spot near the top of the canvas, under the legend's row.
     const x = canvas.x + canvas.width / 2;
-    const y = canvas.y + 60;
+    /** A row of the canvas where everything from x − 120 to x + 120 is empty pane. */
+    const emptyRow = () =>
+      page.evaluate(
+        ({ x, top, bottom }) => {
+          for (let y = top; y < bottom; y += 10) {
+            let empty = true;
+            for (let dx = -120; dx <= 120 && empty; dx += 20) {
+              empty = !!document
+                .elementFromPoint(x + dx, y)
+                ?.classList.contains('react-flow__pane');
+            }
+            if (empty) return y;
+          }
+          return null;
+        },
+        { x, top: canvas.y + 40, bottom: canvas.y + canvas.height - 20 },
+      );
+    const y = (await emptyRow()) as number;
+    expect(y).not.toBeNull();
     const before = await transform();
     await touch('touchStart', [{ x, y }]);
     for (let i = 1; i <= 8; i++) await touch('touchMove', [{ x: x + i * 10, y: y + i * 5 }]);
@@ -292,7 +309,8 @@ test.describe('phone upright: touch gestures', () => {
     const panned = await transform();
     expect(panned.a).toBeCloseTo(before.a, 5);
 
-    const cy = canvas.y + canvas.height / 2;
+    const cy = (await emptyRow()) as number;
+    expect(cy).not.toBeNull();
     await touch('touchStart', [
       { x: x - 30, y: cy },
       { x: x + 30, y: cy },
