@@ -8,7 +8,8 @@ import { EXAMPLE_SOURCES } from '../src/examples/sources';
  * no text of a wire (its value and gradient) or of a gate (its header, the output's readout
  * beside it) covers another text, a gate or a canvas panel (legend, zoom controls, minimap),
  * none is cut off by the canvas, and the smallest text is tall enough: 14 px for the notes'
- * examples (20 px in presentation mode), 12 px for random typed circuits of up to 30 gates.
+ * examples (20 px in presentation mode); random typed circuits of 12 to 30 gates are checked
+ * for overlaps. Last, a gate dropped by hand stays where it was dropped.
  */
 
 interface Rect {
@@ -286,3 +287,43 @@ for (const mode of MODES) {
     });
   }
 }
+
+test('a gate dropped on an empty canvas stays where it was dropped', async ({ page }) => {
+  await page.goto('./');
+  await expect(page.locator('.react-flow .react-flow__node').first()).toBeVisible();
+  await page.getByRole('button', { name: 'New' }).click();
+  await expect(page.locator('.react-flow .react-flow__node')).toHaveCount(0);
+  const pane = page.locator('.react-flow__pane');
+  const box = await pane.boundingBox();
+  if (!box) throw new Error('no canvas pane on screen');
+  const transform = async () => {
+    const text = await page
+      .locator('.react-flow__viewport')
+      .evaluate((el) => (el as HTMLElement).style.transform);
+    const [x, y, zoom] = (text.match(/-?[\d.]+/g) ?? []).map(Number);
+    return { x, y, zoom };
+  };
+  const view = await transform();
+  const drop = { x: 600, y: 150 };
+  await page.locator('.palette [draggable=true]', { hasText: 'add' }).first().dragTo(pane, {
+    targetPosition: drop,
+  });
+  const node = page.locator('.react-flow .react-flow__node');
+  await expect(node).toHaveCount(1);
+  // Where the drop was, in canvas units, as the view stood when it was dropped: the gate is
+  // centred there (a later pan of the view, to keep it clear of a panel, moves no gate).
+  const at = { x: (drop.x - view.x) / view.zoom, y: (drop.y - view.y) / view.zoom };
+  const placed = await node.evaluate((el) => {
+    const m = (el as HTMLElement).style.transform.match(/-?[\d.]+/g) ?? [];
+    return { x: Number(m[0]), y: Number(m[1]), w: el.clientWidth, h: el.clientHeight };
+  });
+  expect(Math.abs(placed.x + placed.w / 2 - at.x)).toBeLessThan(2);
+  expect(Math.abs(placed.y + placed.h / 2 - at.y)).toBeLessThan(2);
+  // And the view did not jump to fit it (which would centre it): it is still at the height it
+  // was dropped at, at the same zoom.
+  const onScreen = await node.boundingBox();
+  expect(
+    Math.abs((onScreen?.y ?? 0) + (onScreen?.height ?? 0) / 2 - (box.y + drop.y)),
+  ).toBeLessThan(2);
+  expect((await transform()).zoom).toBeCloseTo(view.zoom, 5);
+});
