@@ -171,11 +171,17 @@ function dagreLayout(
     g.setNode(String(i), { width, height });
   });
   // Every wire reserves a box for its labels, centred on the wire (labelpos 'c').
+  // A wire across an even number of columns has its label box in the column of nodes halfway:
+  // there a box wider than the gates would widen the whole column. It gets the gates' width
+  // (the pass below keeps it clear of them up or down instead).
+  const column = longestPaths(nodes, links);
   links.forEach((w, k) => {
+    const span = column[w.to] - column[w.from];
+    const width = span >= 2 && span % 2 === 0 ? Math.min(w.width, NODE_SIZE.gate.width) : w.width;
     g.setEdge(
       String(w.from),
       String(w.to),
-      { width: w.width, height: WIRE_LABEL_BOX.height, labelpos: 'c' },
+      { width, height: WIRE_LABEL_BOX.height, labelpos: 'c' },
       String(k),
     );
   });
@@ -373,6 +379,30 @@ function addTerm(
   nodes[count] = node;
   weights[count] = weight;
   return count + 1;
+}
+
+/**
+ * Each node's column if every gate sits one right of its furthest input and the inputs start
+ * at 0: a guess at the columns dagre will choose.
+ */
+function longestPaths(nodes: readonly DocNode[], links: readonly IndexWire[]): Int32Array {
+  const column = new Int32Array(nodes.length);
+  const succs: number[][] = nodes.map(() => []);
+  const indegree = new Int32Array(nodes.length);
+  for (const w of links) {
+    succs[w.from].push(w.to);
+    indegree[w.to]++;
+  }
+  const queue: number[] = [];
+  for (let i = 0; i < nodes.length; i++) if (indegree[i] === 0) queue.push(i);
+  for (let head = 0; head < queue.length; head++) {
+    const v = queue[head];
+    for (const t of succs[v]) {
+      column[t] = Math.max(column[t], column[v] + 1);
+      if (--indegree[t] === 0) queue.push(t);
+    }
+  }
+  return column;
 }
 
 /** What the layered graph dagre builds says about one of its nodes. */
