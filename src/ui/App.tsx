@@ -2,6 +2,7 @@ import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ConnectDialog } from './ConnectDialog';
 import { Canvas, FIT_OPTIONS } from './canvas/Canvas';
+import { useFitCircuit } from './canvas/fit';
 import { GatesIcon } from './chrome/icons';
 import { useScreen } from './chrome/useScreen';
 import { COMMANDS, type CommandContext, commandTitle, isTyping, matches } from './commands';
@@ -57,7 +58,9 @@ function Workspace() {
     setPaletteOpen(!drawer);
   }
 
-  const fitView = useCallback(() => void flow.fitView(FIT), [flow]);
+  // Fit never zooms out below a readable zoom (see canvas/fit.ts).
+  const fitCircuit = useFitCircuit();
+  const fitView = useCallback(() => void fitCircuit(FIT), [fitCircuit]);
   const focusFirstGate = useCallback(
     () => requestAnimationFrame(() => paletteRef.current?.querySelector('button')?.focus()),
     [],

@@ -1,4 +1,5 @@
 import type { AppStore } from '../store/store';
+import { copyStepImageCommand } from './exportImage';
 
 /** A key combination. `mod` is Ctrl on Windows/Linux and ⌘ on macOS. */
 export interface KeyCombo {
@@ -265,6 +266,13 @@ export const COMMANDS: readonly Command[] = [
     group: 'View',
     keys: [{ key: '?' }],
     perform: (ctx) => ctx.toggleHelp(),
+  },
+  {
+    id: 'copy-step-image',
+    label: 'Copy this step as an image',
+    group: 'Playback',
+    keys: [{ key: 'c', shift: true }],
+    perform: (ctx) => void copyStepImageCommand(ctx.store),
   },
   {
     id: 'share',
