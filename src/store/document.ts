@@ -1,5 +1,14 @@
-import type { Circuit, NodeId, Params, PortName, Position, Tensor, Wire } from '../engine';
-import { getOp } from '../engine';
+import type {
+  Circuit,
+  NodeId,
+  Params,
+  PortName,
+  Position,
+  Tensor,
+  UpstreamSeed,
+  Wire,
+} from '../engine';
+import { fromNested, getOp } from '../engine';
 
 /** A node as the editor keeps it: what it is. Where it is and its value live beside it. */
 export interface DocNode {
@@ -33,7 +42,24 @@ export interface Doc {
   readonly params: ReadonlyMap<string, Params>;
   /** The program text the circuit was made from, while it is unchanged; otherwise null. */
   readonly expression: string | null;
+  /**
+   * The upstream gradient the backward pass starts from at a tensor output (see
+   * `DocSeed`); absent means ones (the gradient of `sum`, and 1 for a scalar output).
+   */
+  readonly seed?: DocSeed;
 }
+
+/**
+ * An upstream gradient as the document keeps it: never `ones` (that is no seed at all), and
+ * typed values always as a tensor.
+ */
+export type DocSeed =
+  | { readonly kind: 'random'; readonly seed: number }
+  | { readonly kind: 'onehot'; readonly index: readonly number[] }
+  | { readonly kind: 'values'; readonly values: Tensor };
+
+/** A circuit as files and links carry it: with the upstream gradient beside it, if any. */
+export type SeededCircuit = Circuit & { readonly seed?: UpstreamSeed };
 
 export const EMPTY_DOC: Doc = {
   nodes: [],
@@ -56,6 +82,7 @@ export function docFromCircuit(circuit: Circuit, expression: string | null = nul
       params.set(node.id, literalRecord(node.params));
     }
   }
+  const seed = docSeed((circuit as SeededCircuit).seed);
   return {
     nodes: circuit.nodes.map(({ id, op, label }) =>
       label === undefined ? { id, op } : { id, op, label },
@@ -66,10 +93,34 @@ export function docFromCircuit(circuit: Circuit, expression: string | null = nul
     values,
     params,
     expression,
+    ...(seed ? { seed } : {}),
   };
 }
 
-export function docToCircuit(doc: Doc): Circuit {
+/**
+ * The document's form of an upstream gradient: undefined for ones (or for something that is
+ * not a seed: the codecs have already warned about it), typed values as a tensor.
+ */
+export function docSeed(seed: UpstreamSeed | undefined): DocSeed | undefined {
+  if (seed === undefined || typeof seed !== 'object' || seed === null) return undefined;
+  if ('data' in seed) return { kind: 'values', values: seed };
+  switch (seed.kind) {
+    case 'random':
+      return { kind: 'random', seed: seed.seed };
+    case 'onehot':
+      return { kind: 'onehot', index: [...seed.index] };
+    case 'values': {
+      const v = seed.values;
+      if (typeof v === 'object' && v !== null && 'data' in v) return { kind: 'values', values: v };
+      const t = fromNested(v);
+      return typeof t === 'string' ? undefined : { kind: 'values', values: t };
+    }
+    default:
+      return undefined;
+  }
+}
+
+export function docToCircuit(doc: Doc): SeededCircuit {
   return {
     nodes: doc.nodes.map((node) => {
       const position = doc.positions.get(node.id);
@@ -84,6 +135,7 @@ export function docToCircuit(doc: Doc): Circuit {
     }),
     wires: doc.wires,
     output: doc.output,
+    ...(doc.seed ? { seed: doc.seed } : {}),
   };
 }
 

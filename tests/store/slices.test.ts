@@ -58,6 +58,7 @@ describe('the slices', () => {
         'setInputValue',
         'setOutput',
         'setParam',
+        'setSeed',
         'tidyUp',
         'tryLoadCircuit',
       ].sort(),

@@ -16,9 +16,11 @@ import {
   parse,
   portName,
   scalar,
+  seedValues,
   shapeEquals,
   sizeOf,
   type Tensor,
+  type UpstreamSeed,
   type Wire,
 } from '../../engine';
 import { LIMITS, overLimit } from '../../engine/limits';
@@ -27,6 +29,7 @@ import {
   type Doc,
   type DocNode,
   docFromCircuit,
+  docSeed,
   freshId,
   literalRecord,
   numbersOf,
@@ -72,6 +75,13 @@ export interface DocumentSlice {
    * and the port. Undefined when set.
    */
   setParam(id: string, port: string, value: Tensor): string | undefined;
+  /**
+   * Chooses the upstream gradient the backward pass starts from at the output (undefined or
+   * `ones` for ones). It must fit the output as it is now: a typed value of another shape, a
+   * non-number or a one-hot entry outside the output is refused, the previous choice stays,
+   * and the answer says why (naming both shapes, or the entry). Undefined when set.
+   */
+  setSeed(seed: UpstreamSeed | undefined): string | undefined;
   /**
    * Adds a node of op `op` (with literals in some of its ports, for a parameterised gate such
    * as `×2`); null, with a notice, if it cannot.
@@ -216,6 +226,24 @@ export function createDocumentSlice(
       return undefined;
     },
 
+    setSeed(seed) {
+      const { doc, program } = get();
+      const next = seed === undefined ? undefined : docSeed(seed);
+      if (seed !== undefined && next === undefined && !isOnes(seed)) {
+        const why = seedValues([], seed);
+        return typeof why === 'string'
+          ? why
+          : 'the upstream gradient must be ones, random, one-hot or values';
+      }
+      if (next !== undefined && program.output >= 0) {
+        const checked = seedValues(program.shapes[program.output], next);
+        if (typeof checked === 'string') return checked;
+      }
+      if (next === undefined && doc.seed === undefined) return undefined;
+      commit({ ...doc, seed: next });
+      return undefined;
+    },
+
     addNode(op, position, params) {
       const def = getOp(op);
       if (!def) return null;
@@ -301,10 +329,14 @@ export function createDocumentSlice(
       const wires = doc.wires.filter((w) => !gone.has(w.from) && !gone.has(w.to));
       let output = doc.output;
       if (output && gone.has(output)) output = lastSink(nodes, wires);
-      commit({ nodes, wires, positions, values, params, output, expression: null }, undefined, {
-        selectedNodes: [],
-        selectedWires: [],
-      });
+      commit(
+        { ...doc, nodes, wires, positions, values, params, output, expression: null },
+        undefined,
+        {
+          selectedNodes: [],
+          selectedWires: [],
+        },
+      );
     },
 
     deleteWires(keys) {
@@ -349,6 +381,7 @@ export function createDocumentSlice(
       const swap = (x: NodeId) => (x === id ? to : x);
       commit(
         {
+          ...doc,
           nodes: doc.nodes.map((n) => (n.id === id ? { ...n, id: to, label: trimmed } : n)),
           wires: doc.wires.map((w) => ({ ...w, from: swap(w.from), to: swap(w.to) })),
           output: doc.output === id ? to : doc.output,
@@ -440,6 +473,10 @@ export function createDocumentSlice(
 }
 
 /** A one-entry null-prototype record (a port named `__proto__` stays an ordinary key). */
+function isOnes(seed: UpstreamSeed): boolean {
+  return typeof seed === 'object' && seed !== null && 'kind' in seed && seed.kind === 'ones';
+}
+
 function single(port: string, value: Tensor): Params {
   const record: Record<string, Tensor> = Object.create(null);
   record[port] = value;
