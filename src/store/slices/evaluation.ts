@@ -15,6 +15,7 @@ import {
   type PortName,
   type Problem,
   type Program,
+  seedValues,
   shapeEquals,
   type Tensor,
 } from '../../engine';
@@ -31,6 +32,12 @@ export interface EvaluationSlice {
   readonly liveView: LiveView;
   /** What the canvas shows: the live view, or the view at the playback cursor. */
   readonly view: View;
+  /**
+   * Why the document's upstream gradient could not be used (the output changed shape, say, so
+   * a one-hot entry or typed values no longer fit): the run then started from ones. Null when
+   * it was used.
+   */
+  readonly seedProblem: string | null;
 }
 
 /** What a run (or a compile and a run) produced. */
@@ -63,6 +70,8 @@ interface RunInputs {
   /** How many ports hold a literal in the program. */
   readonly literalPorts: number;
   doc: Doc;
+  /** The upstream gradient's entries for `doc.seed` (undefined: ones), and why not, if not. */
+  seed: SeedFor;
   readonly values: Float64Array;
 }
 
@@ -102,7 +111,14 @@ export function createEvaluator(): Evaluator {
       const before = state.doc;
       const program = state.program;
       if (!program || !sameStructure(doc, before)) return adopt(prepare(doc));
-      if (doc.values === before.values && doc.params === before.params) return null;
+      const seedChanged = doc.seed !== before.seed;
+      if (doc.values === before.values && doc.params === before.params) {
+        if (!seedChanged) return null;
+        if (current === null || current.program !== program) return adopt(prepare(doc));
+        current.doc = doc;
+        if (current.seed.from !== doc.seed) current.seed = seedFor(program, doc);
+        return evaluated(current, run(program, current.values, current.seed));
+      }
       let inputs: RunInputs | null = null;
       if (
         change !== undefined &&
@@ -118,8 +134,9 @@ export function createEvaluator(): Evaluator {
       }
       // Something the program cannot take without compiling (a new shape, say).
       if (inputs === null) return adopt(prepare(doc));
+      if (inputs.seed.from !== doc.seed) inputs.seed = seedFor(program, doc);
       current = inputs;
-      return evaluated(inputs, run(program, inputs.values));
+      return evaluated(inputs, run(program, inputs.values, inputs.seed));
     },
   };
 }
@@ -138,8 +155,9 @@ function prepare(doc: Doc): Prepared {
     doc,
     // The program was compiled from this document: its own initial values are the document's.
     values: program.initialArray(),
+    seed: seedFor(program, doc),
   };
-  return { doc, evaluated: evaluated(inputs, run(program, inputs.values)), inputs };
+  return { doc, evaluated: evaluated(inputs, run(program, inputs.values, inputs.seed)), inputs };
 }
 
 function evaluated(inputs: RunInputs, evaluation: Evaluation): Evaluated {
@@ -148,20 +166,42 @@ function evaluated(inputs: RunInputs, evaluation: Evaluation): Evaluated {
     evaluation,
     problems: inputs.program.problems,
     liveView: new LiveView(evaluation, inputs.nodeProblems),
+    seedProblem: inputs.seed.problem,
   };
+}
+
+/** The upstream gradient of a document for a program, worked out once per choice. */
+interface SeedFor {
+  /** The document's choice these entries are for. */
+  readonly from: Doc['seed'];
+  readonly entries: Float64Array | undefined;
+  readonly problem: string | null;
+}
+
+/**
+ * The entries of the document's upstream gradient for the program's output; ones, with the
+ * reason, when it does not fit the output (a one-hot entry outside it, values of another
+ * shape) or there is no output.
+ */
+function seedFor(program: Program, doc: Doc): SeedFor {
+  const from = doc.seed;
+  if (from === undefined || program.output < 0) return { from, entries: undefined, problem: null };
+  const entries = seedValues(program.shapes[program.output], from);
+  if (typeof entries === 'string') return { from, entries: undefined, problem: entries };
+  return { from, entries, problem: null };
 }
 
 /**
  * A forward and a backward pass from the input array (left as it is): what `Program.run`
  * does once it has filled its input array.
  */
-function run(program: Program, inputs: Float64Array): Evaluation {
+function run(program: Program, inputs: Float64Array, seed: SeedFor): Evaluation {
   const values = inputs.slice();
   program.forward(values);
   const grads = new Float64Array(program.size);
   const contributions = new Float64Array(program.contributionSize);
-  program.backward(values, grads, contributions);
-  return new Evaluation(program, values, grads, contributions);
+  program.backward(values, grads, contributions, seed.entries);
+  return new Evaluation(program, values, grads, contributions, seed.entries);
 }
 
 /**
