@@ -2,7 +2,9 @@ import { memo, useEffect, useRef } from 'react';
 import { SPEEDS, STEP_MS } from '../../store/store';
 import { useApp, useAppStore } from '../StoreContext';
 import { Tex } from '../Tex';
+import { Dimensions, ForwardShapes, useDimensions } from './Dimensions';
 import { stepLabel, stepSentence, stepTex } from './describe';
+import { forwardShapes } from './dimensionText';
 import { useNameOf } from './names';
 
 const SPEED_LABEL = (s: number) =>
@@ -172,29 +174,42 @@ function Timeline() {
   );
 }
 
-/** The chain rule of the current step, with its numbers; the same sentence is read aloud. */
+/**
+ * The chain rule of the current step, with its numbers; the same sentence is read aloud. A step
+ * that moves a tensor gets its dimension analysis instead of the scalar chain rule.
+ */
 function StepPanel() {
   const cursor = useApp((s) => s.cursor);
   const step = useApp((s) => (s.cursor && s.timeline ? s.timeline.steps[s.cursor - 1] : undefined));
+  // The evaluation the timeline was built from (the same program), for the dimension analysis.
+  const evaluation = useApp((s) =>
+    s.timeline && s.evaluation && s.evaluation.program === s.timeline.program ? s.evaluation : null,
+  );
   const output = useApp((s) => s.doc.output);
   const nameOf = useNameOf();
   const outputName = output ? nameOf(output) : 'f';
-  const lines = step ? stepTex(step, nameOf, outputName) : [];
-  const sentence = step
-    ? stepSentence(step, nameOf, outputName)
-    : cursor === 0
-      ? 'Reset: only the inputs have values. Step forward to run the forward pass.'
-      : 'Every value (above each wire) and gradient (below it) is shown. Press Play or Step forward to watch the forward pass and then backpropagation, one gate at a time.';
+  const { analysis, pick } = useDimensions(evaluation, step, nameOf);
+  const lines = step && !analysis ? stepTex(step, nameOf, outputName) : [];
+  const shapes = step && forwardShapes(step);
+  const sentence = analysis
+    ? analysis.sentence
+    : step
+      ? `${stepSentence(step, nameOf, outputName)}${shapes ? ` ${shapes.words}` : ''}`
+      : cursor === 0
+        ? 'Reset: only the inputs have values. Step forward to run the forward pass.'
+        : 'Every value (above each wire) and gradient (below it) is shown. Press Play or Step forward to watch the forward pass and then backpropagation, one gate at a time.';
   return (
     // A long step scrolls inside the panel: the panel takes the focus, so the keyboard can
     // scroll it too.
     // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard
     <section className="step-panel" tabIndex={0} aria-label="Step explanation">
-      <div className="step-tex">
+      <div className={analysis ? 'step-tex step-tex--dims' : 'step-tex'}>
         {lines.map((tex) => (
           <Tex key={tex} tex={tex} />
         ))}
-        {step?.kind === 'backward' && step.op.pattern && (
+        {step && <ForwardShapes step={step} />}
+        {analysis && <Dimensions texts={analysis.texts} onPick={pick} />}
+        {step?.kind === 'backward' && !analysis && step.op.pattern && (
           <span className="step-pattern">{step.op.pattern}</span>
         )}
         {!step && <span className="step-idle">{sentence}</span>}

@@ -157,7 +157,13 @@ export function stepLabel(step: PlaybackStep, nameOf: NameOf, outputName: string
     ).text;
     return `forward: ${nameOf(step.node)} = ${call} = ${num(step.output)}`;
   }
-  if (step.kind === 'seed') return `seed: ∂${outputName}/∂${outputName} = 1`;
+  if (step.kind === 'seed') {
+    if (typeof step.grad !== 'number') {
+      const ones = step.grad.data.every((x) => x === 1);
+      return `seed: d${outputName} = ${step.grad.shape.join('×')} ${ones ? 'ones' : 'upstream gradient'}`;
+    }
+    return `seed: ∂${outputName}/∂${outputName} = 1`;
+  }
   // Only wired inputs have terms: a literal is part of its gate and receives no gradient.
   return `backward: ${step.terms
     .map(
@@ -170,7 +176,10 @@ export function stepLabel(step: PlaybackStep, nameOf: NameOf, outputName: string
 export function stepSentence(step: PlaybackStep, nameOf: NameOf, outputName: string): string {
   if (step.kind === 'forward') return `${stepLabel(step, nameOf, outputName)}.`;
   if (step.kind === 'seed') {
-    return `The backward pass starts at the output: the gradient of ${outputName} with respect to itself is 1.`;
+    return (
+      seedWords(step, outputName) ??
+      `The backward pass starts at the output: the gradient of ${outputName} with respect to itself is 1.`
+    );
   }
   const speech = step.op.paramSpeech(stepParams(step.params));
   const parts = step.terms.map((t) => {
@@ -214,7 +223,14 @@ export function stepTex(step: PlaybackStep, nameOf: NameOf, outputName: string):
     ).tex;
     return [`${texText(nameOf(step.node))} = ${byName} = ${byValue} = ${texValue(step.output)}`];
   }
-  if (step.kind === 'seed') return [`\\frac{\\partial ${f}}{\\partial ${f}} = 1`];
+  if (step.kind === 'seed') {
+    if (typeof step.grad !== 'number') {
+      const ones = step.grad.data.every((x) => x === 1);
+      const what = ones ? '\\text{ones}' : '\\text{upstream gradient}';
+      return [`${texText(`d${outputName}`)} = ${what}\\ [${step.grad.shape.join('\\times ')}]`];
+    }
+    return [`\\frac{\\partial ${f}}{\\partial ${f}} = 1`];
+  }
   const formulas = step.op.paramGradTex(stepParams(step.params));
   const local = step.terms
     .map((t) => formulas[step.op.ports.indexOf(t.port)])
@@ -235,4 +251,16 @@ export function stepTex(step: PlaybackStep, nameOf: NameOf, outputName: string):
 
 function wrapNegative(tex: string): string {
   return tex.startsWith('-') ? `(${tex})` : tex;
+}
+
+/** The seed step of a tensor output, in words: what dD is. Undefined for a scalar output. */
+export function seedWords(step: PlaybackStep, outputName: string): string | undefined {
+  if (step.kind !== 'seed' || typeof step.grad === 'number') return undefined;
+  const { shape } = step.grad;
+  const size = shape.length === 2 ? `${shape[0]} by ${shape[1]} matrix` : `vector of ${shape[0]}`;
+  const ones = step.grad.data.every((x) => x === 1);
+  const what = ones
+    ? `a ${size} of ones (the gradient of the sum of ${outputName}'s entries)`
+    : `the ${size} chosen as the upstream gradient`;
+  return `The backward pass starts at the output ${outputName} with its upstream gradient d${outputName}, ${what}.`;
 }

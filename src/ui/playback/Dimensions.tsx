@@ -1,0 +1,163 @@
+import { useCallback, useMemo, useState } from 'react';
+import {
+  type Evaluation,
+  type PlaybackStep,
+  type PortName,
+  stepDimensions,
+  type Value,
+} from '../../engine';
+import { Tex } from '../Tex';
+import type { NameOf } from './describe';
+import { dimensionSentence, dimensionTexts, forwardShapes, type PortText } from './dimensionText';
+import './dimensions.css';
+
+type Entry = readonly [number, number];
+
+/** True when a backward step moves a tensor: its dimension analysis replaces the scalar chain rule. */
+export function isTensorStep(step: PlaybackStep | undefined): boolean {
+  if (step?.kind !== 'backward') return false;
+  if (typeof step.upstreamGrad !== 'number') return true;
+  return step.terms.some((t) => typeof t.contribution !== 'number');
+}
+
+/**
+ * The entries picked for working out, per gate and port (a Map: ids come from users), and the
+ * dimension analysis of the step with them.
+ */
+export function useDimensions(
+  evaluation: Evaluation | null,
+  step: PlaybackStep | undefined,
+  nameOf: NameOf,
+) {
+  const [picks, setPicks] = useState<ReadonlyMap<string, Entry>>(() => new Map());
+  const node = step?.node;
+  const tensor = isTensorStep(step);
+  const analysis = useMemo(() => {
+    if (!tensor || !evaluation || node === undefined || step?.kind !== 'backward') return null;
+    const slot = evaluation.program.slot(node);
+    if (slot < 0) return null;
+    const entry = new Map<PortName, Entry>();
+    for (const port of step.op.ports) {
+      const picked = picks.get(pickKey(node, port));
+      if (picked) entry.set(port, picked);
+    }
+    const dims = stepDimensions(evaluation, slot, { nameOf, entry });
+    if (!dims) return null;
+    const inputValue = (id: string): Value | undefined => {
+      const at = evaluation.program.slot(id);
+      return at < 0 ? undefined : evaluation.valueAt(at);
+    };
+    const texts = dimensionTexts(dims, inputValue);
+    return { dims, texts, sentence: dimensionSentence(step, texts, nameOf(node)) };
+  }, [tensor, evaluation, node, step, picks, nameOf]);
+  const pick = useCallback(
+    (port: PortName, at: Entry) => {
+      if (node === undefined) return;
+      setPicks((old) => new Map(old).set(pickKey(node, port), at));
+    },
+    [node],
+  );
+  return { analysis, pick };
+}
+
+const pickKey = (node: string, port: string) => `${node}\u0000${port}`;
+
+/** A backward step's dimension analysis: one block per port that receives a gradient. */
+export function Dimensions({
+  texts,
+  onPick,
+}: {
+  texts: readonly PortText[];
+  onPick: (port: PortName, at: Entry) => void;
+}) {
+  return (
+    <div className="dims">
+      {texts.map((t) => (
+        <PortBlock key={t.port.port} text={t} onPick={onPick} />
+      ))}
+    </div>
+  );
+}
+
+function PortBlock({
+  text,
+  onPick,
+}: {
+  text: PortText;
+  onPick: (port: PortName, at: Entry) => void;
+}) {
+  const { port } = text;
+  const [rows, cols] = port.shapes.result;
+  const [i, j] = port.entry.index;
+  const set = (r: number, c: number) => {
+    if (Number.isInteger(r) && Number.isInteger(c) && r >= 0 && r < rows && c >= 0 && c < cols) {
+      onPick(port.port, [r, c]);
+    }
+  };
+  return (
+    <div className="dims-port" data-port={port.port} data-from={port.from} data-kind={port.kind}>
+      <div className="dims-line">
+        <Tex tex={text.formula} />
+        <span className="dims-shapes" data-shapes={text.shapes}>
+          {text.shapes}
+        </span>
+      </div>
+      <div className="dims-line">
+        <Tex tex={text.rule} />
+        {rows * cols > 1 && (
+          <span className="dims-pick">
+            <span aria-hidden="true">entry [</span>
+            <input
+              type="number"
+              className="dims-index"
+              aria-label={`Row of the entry of ${port.grad} worked out (0 to ${rows - 1})`}
+              min={0}
+              max={rows - 1}
+              step={1}
+              value={i}
+              disabled={rows === 1}
+              onChange={(e) => set(Number(e.target.value), j)}
+            />
+            <span aria-hidden="true">][</span>
+            <input
+              type="number"
+              className="dims-index"
+              aria-label={`Column of the entry of ${port.grad} worked out (0 to ${cols - 1})`}
+              min={0}
+              max={cols - 1}
+              step={1}
+              value={j}
+              disabled={cols === 1}
+              onChange={(e) => set(i, Number(e.target.value))}
+            />
+            <span aria-hidden="true">]</span>
+          </span>
+        )}
+      </div>
+      <div
+        className="dims-line dims-worked"
+        data-entry={`${i},${j}`}
+        data-entry-value={String(port.entry.value)}
+        data-entry-sum={String(port.entry.sum)}
+        data-entry-terms={String(port.entry.terms.length + port.entry.omitted)}
+      >
+        <Tex tex={text.worked} />
+      </div>
+      <p className="dims-why">{text.explanation}</p>
+    </div>
+  );
+}
+
+/** A forward matrix product's shapes beside its formula: `[5×3] = [5×10] · [10×3]`. */
+export function ForwardShapes({ step }: { step: PlaybackStep }) {
+  const shapes = forwardShapes(step);
+  if (!shapes) return null;
+  return (
+    <span className="dims-forward">
+      <span className="dims-shapes" data-shapes={shapes.text}>
+        {shapes.text}
+      </span>
+      <span className="dims-why">{shapes.words}</span>
+    </span>
+  );
+}
