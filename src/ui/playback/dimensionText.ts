@@ -20,7 +20,7 @@ import { texNumber, texText } from '../Tex';
 import { stepParams } from './describe';
 
 /** A worked entry with more terms than this shows the first `LEAD_TERMS`, then "…". */
-export const SHOWN_TERMS = 5;
+export const SHOWN_TERMS = 4;
 export const LEAD_TERMS = 3;
 
 type Mat = readonly [number, number];
