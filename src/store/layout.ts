@@ -19,17 +19,17 @@ const LABEL_NODE_GAP = 30;
 /** Room between two label boxes (or wire bends) of one rank. */
 const LABEL_EDGE_GAP = 8;
 /**
- * Wire labels are reserved room at the largest size they are drawn: 22 px monospace in
- * presentation mode (styles.css), about 13.2 px a character, each line 26 px with its halo.
- * The value sits above the wire and the gradient below it (WireEdge), together 56 px tall.
- * Normal mode draws them at 16 px in the same room, so one layout serves both.
+ * Wire labels are reserved room at the largest size they are drawn: 24 px monospace in
+ * presentation mode (styles.css), about 14.4 px a character, each line 28 px with its halo.
+ * The value sits above the wire and the gradient below it (WireEdge), together 66 px tall.
+ * Normal mode draws them at 20 px in the same room, so one layout serves both.
  */
-const LABEL_CHAR = 13.2;
+const LABEL_CHAR = 14.4;
 const LABEL_PAD = 12;
 /** A label box for numbers of up to ten characters ("−0.001596", "+7.209e−5"). */
 export const WIRE_LABEL_BOX = {
   width: Math.round(10 * LABEL_CHAR + LABEL_PAD),
-  height: 56,
+  height: 66,
 } as const;
 /**
  * Dagre's crossing reduction grows fast with size: with a label box on every wire, a chain of
@@ -47,7 +47,7 @@ export function layoutUsesNumbers(nodeCount: number): boolean {
 }
 
 export const NODE_SIZE = {
-  input: { width: 128, height: 68 },
+  input: { width: 152, height: 68 },
   const: { width: 48, height: 34 },
   gate: { width: 68, height: 52 },
 } as const;
@@ -206,10 +206,11 @@ function dagreLayout(
 
 /**
  * Above the centre of a wire (its middle, where the canvas writes its labels) the value takes
- * 29 px at the largest size labels are drawn; below it the gradient takes 26 px.
+ * 31 px at the largest size labels are drawn (24 px type, its baseline 8 px above the wire);
+ * below it the gradient takes 35 px (its top 6 px below the wire).
  */
-export const LABEL_ABOVE = 29;
-export const LABEL_BELOW = 26;
+export const LABEL_ABOVE = 31;
+export const LABEL_BELOW = 35;
 /** Room kept between a label and anything else, and between two nodes of a column. */
 const CLEARANCE = 4;
 
@@ -229,6 +230,12 @@ interface Body {
   readonly ends: readonly number[];
   readonly kind: 'node' | 'label' | 'point';
 }
+
+/** Where along a long wire its curve is kept clear of nodes (its middle holds its labels). */
+const CURVE_SAMPLES = [
+  0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9,
+  0.95,
+];
 
 /**
  * Dagre places each wire's labels in a box along the path it routes, but the canvas draws a
@@ -279,8 +286,8 @@ function separate(links: readonly IndexWire[], sizes: readonly Size[], centers: 
     });
     // Points along the curve (React Flow's Bézier: control points half the run out), so a
     // long wire does not pass through a node between its ends.
-    if (tx - sx > 2 * WIRE_LABEL_BOX.width) {
-      for (const t of [0.1, 0.2, 0.3, 0.4, 0.6, 0.7, 0.8, 0.9]) {
+    if (tx - sx > WIRE_LABEL_BOX.width) {
+      for (const t of CURVE_SAMPLES) {
         const x = sx + (tx - sx) * (1.5 * t * (1 - t) + t * t * t);
         const b = 3 * t * t - 2 * t * t * t;
         bodies.push({

@@ -209,15 +209,15 @@ function activeStep(state: PictureState): PlaybackStep | undefined {
 /** Font sizes, as styles.css sets them (presentation mode's in brackets). */
 function fonts(present: boolean) {
   return {
-    wire: present ? 22 : 16,
+    wire: present ? 24 : 20,
     symbol: present ? 26 : 21,
-    word: 17,
+    word: 19,
     long: present ? 14 : 13,
     gateName: 13,
     inputName: present ? 20 : 17,
-    inputGrad: 13,
+    inputGrad: present ? 24 : 20,
     field: present ? 20 : 16,
-    readout: present ? 20 : 15,
+    readout: present ? 24 : 20,
     port: 10,
     caption: present ? 22 : 18,
   };

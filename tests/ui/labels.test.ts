@@ -35,8 +35,8 @@ describe('wire labels', () => {
   });
 
   it('takes the room of a typical label, centred on the point of the wire', () => {
-    // 72 × 52 around (100, 50): 36 to either side, 26 above and below.
-    expect(labelBox({ x: 100, y: 50 })).toEqual({ x: 64, y: 24, width: 72, height: 52 });
+    // 80 × 60 around (100, 50): 40 to either side, 30 above and below.
+    expect(labelBox({ x: 100, y: 50 })).toEqual({ x: 60, y: 20, width: 80, height: 60 });
   });
 });
 
@@ -47,10 +47,10 @@ describe('wire labels among many nodes', () => {
     obstacles: { x: number; y: number; width: number; height: number }[],
   ): Map<string, number> {
     const box = (p: { x: number; y: number }) => ({
-      x: p.x - 36,
-      y: p.y - 26,
-      width: 72,
-      height: 52,
+      x: p.x - 40,
+      y: p.y - 30,
+      width: 80,
+      height: 60,
     });
     const hit = (a: ReturnType<typeof box>, b: (typeof obstacles)[number]) =>
       a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;

@@ -47,12 +47,10 @@ const MINIMAP_UP_TO = 3_000;
 const nodeTypes = { gate: GateNode, inputNode: InputNode, constNode: ConstNode };
 const edgeTypes = { wire: WireEdge };
 // The padding keeps the circuit clear of the canvas's panels: the legend (top left, 34 px
-// down), the zoom controls (bottom left, 42 px in). On the right it leaves room for the
-// output's value and gradient, drawn beside it and growing with the zoom: 13% of the width
-// holds the readout (up to 146 canvas units in presentation) at the zoom that fits a circuit
-// of the gallery's width, or the largest zoom.
+// down), the zoom controls (bottom left, 42 px in). The output's value and gradient, drawn
+// to the right of it, are part of the box being fitted (fit.ts), so the right needs little.
 export const FIT_OPTIONS = {
-  padding: { top: '44px', bottom: '14px', left: '50px', right: '13%' },
+  padding: { top: '44px', bottom: '14px', left: '50px', right: '20px' },
   includeHiddenNodes: true,
   maxZoom: 1.6,
 } as const;

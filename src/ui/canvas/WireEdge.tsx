@@ -94,7 +94,8 @@ export const WireEdge = memo(function WireEdge({
         <text
           key={active && direction === 'backward' && !reduced ? `grad ${activity}` : 'grad'}
           x={labelX}
-          y={labelY + 20}
+          y={labelY + 6}
+          dominantBaseline="hanging"
           className={`wire-label wire-grad${active && direction === 'backward' && !reduced ? ' arriving' : ''}`}
           style={{ animationDelay: `${duration}ms` }}
           textAnchor="middle"

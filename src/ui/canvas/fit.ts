@@ -155,6 +155,13 @@ export interface FitCircuitOptions {
   readonly focus?: string | null;
   /** Whether `focus` is where playback begins (the left-hand end) rather than the output. */
   readonly fromStart?: boolean;
+  /** The output gate's id, beside which the readout is written. */
+  readonly output?: string | null;
+  /**
+   * How far, in canvas units, the output's readout (its value and gradient, written to the
+   * right of the output gate) reaches past that gate's right edge; 0 when there is none.
+   */
+  readonly readout?: number;
 }
 
 /**
@@ -166,7 +173,19 @@ export function fitCircuit(flow: FitTarget, options: FitCircuitOptions): Promise
   if (nodes.length === 0 || !(options.width > 0 && options.height > 0)) {
     return Promise.resolve(false);
   }
-  const bounds = flow.getNodesBounds(nodes);
+  const nodesBox = flow.getNodesBounds(nodes);
+  const outputBox = options.readout && options.output ? nodeRect(flow, options.output) : null;
+  // The readout belongs to the picture: the box grows to take it in.
+  const bounds = outputBox
+    ? {
+        ...nodesBox,
+        width:
+          Math.max(
+            nodesBox.x + nodesBox.width,
+            outputBox.x + outputBox.width + (options.readout ?? 0),
+          ) - nodesBox.x,
+      }
+    : nodesBox;
   const focus = options.focus ? nodeRect(flow, options.focus) : null;
   const viewport = fitViewport({
     bounds,
@@ -212,14 +231,47 @@ export function useFitCircuit(): (options?: {
   const app = useAppStore();
   return useCallback(
     (options = {}) => {
-      const { width, height } = rf.getState();
+      const { width, height, transform, domNode } = rf.getState();
+      const output = app.getState().doc.output ?? null;
       return fitCircuit(flow as unknown as FitTarget, {
         ...options,
         width,
         height,
         ...fitFocus(app.getState()),
+        output,
+        readout: readoutReach(domNode, output, transform[2]),
       });
     },
     [flow, rf, app],
   );
+}
+
+/** The gap between the output gate and its readout (styles.css, `.output-readout`). */
+const READOUT_GAP = 14;
+/** The readout's reach when it is not on screen to measure: about ten characters of 20 px text. */
+const READOUT_GUESS = READOUT_GAP + 130;
+
+/**
+ * How far the output's readout reaches past the output gate, in canvas units: measured when
+ * the readout is drawn, estimated when it is not (off screen in a large circuit, or not yet
+ * drawn on the first fit).
+ */
+export function readoutReach(
+  root: Element | null | undefined,
+  output: string | null,
+  zoom: number,
+): number {
+  if (!output) return 0;
+  let el: Element | null = null;
+  if (root) {
+    for (const node of root.querySelectorAll('.react-flow__node')) {
+      if (node.getAttribute('data-id') === output) {
+        el = node.querySelector('.output-readout');
+        break;
+      }
+    }
+  }
+  if (!el) return READOUT_GUESS;
+  const width = el.getBoundingClientRect().width;
+  return width > 0 && zoom > 0 ? READOUT_GAP + width / zoom : READOUT_GUESS;
 }

@@ -21,7 +21,7 @@ const CANDIDATES = [0.5, 0.38, 0.62, 0.28, 0.72, 0.2, 0.8];
  * value above, the gradient below, about six characters wide. Smaller than the room the
  * layout keeps for long numbers, so a laid-out label is only moved when it really collides.
  */
-export const LABEL_ROOM = { width: 72, height: 52 } as const;
+export const LABEL_ROOM = { width: 80, height: 60 } as const;
 const HALF_WIDTH = LABEL_ROOM.width / 2;
 const ABOVE = LABEL_ROOM.height / 2;
 const BELOW = LABEL_ROOM.height / 2;
