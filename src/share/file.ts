@@ -7,6 +7,11 @@
  * `"params": { "b": 2 }` (for `x ** 2`), keyed by the op's port names. A value or a parameter
  * is a number, a vector, or a matrix given as rows. A wire is `{ "from", "to", "port" }`.
  *
+ * The file may also say which upstream gradient the backward pass starts from at a tensor
+ * output, as `"seed"`: `{ "kind": "random", "seed": 7 }`, `{ "kind": "onehot", "index": [2, 1] }`
+ * (0-based row, column) or `{ "kind": "values", "values": [[…], …] }`. Without it, ones (the
+ * gradient of `sum`); one this app cannot read gives a warning and ones.
+ *
  * Version 1 had no `params`: every number was a `const` node wired into its gate. Such files
  * are read by version 1's rules and migrated (src/share/migrations.ts); a file that mixes the
  * two (version 2 with a `const` node, version 1 with `params`) is refused with a message.
@@ -27,6 +32,7 @@
 import { formatCount, LIMITS, overLimit } from '../engine/limits';
 import { getOp, isSource } from '../engine/ops';
 import type { Params } from '../engine/ops/types';
+import type { UpstreamSeed } from '../engine/seed';
 import { SCALAR } from '../engine/tensor';
 import {
   type Circuit,
@@ -81,7 +87,18 @@ export interface CircuitFile {
   nodes: FileNode[];
   wires: FileWire[];
   output: string | null;
+  /** The upstream gradient at the output; absent for ones. */
+  seed?: FileSeed;
 }
+
+/** An upstream gradient as a file writes it (ones is no field at all). */
+export type FileSeed =
+  | { kind: 'random'; seed: number }
+  | { kind: 'onehot'; index: number[] }
+  | { kind: 'values'; values: FileValue };
+
+/** A circuit with the upstream gradient beside it, as files and links carry it. */
+export type SeededCircuit = Circuit & { readonly seed?: UpstreamSeed };
 
 /** A file of any version this app reads: older ones have the same fields, fewer of them. */
 export interface AnyCircuitFile extends Omit<CircuitFile, 'version'> {
@@ -115,13 +132,96 @@ export type Decoded =
  */
 export function toFileObject(circuit: Circuit): CircuitFile {
   const current = constantsToParams(circuit);
+  const seed = encodeSeed((circuit as SeededCircuit).seed);
   return {
     format: FILE_FORMAT,
     version: FILE_VERSION,
     nodes: current.nodes.map((node) => writeFields(NODE_FIELDS, node)),
     wires: current.wires.map((wire) => writeFields(WIRE_FIELDS, wire)),
     output: current.output,
+    ...(seed === undefined ? {} : { seed }),
   };
+}
+
+/** An upstream gradient in file form; undefined for ones (and for anything that is not one). */
+export function encodeSeed(seed: UpstreamSeed | undefined): FileSeed | undefined {
+  if (typeof seed !== 'object' || seed === null) return undefined;
+  if ('data' in seed) return { kind: 'values', values: encodeTensor(seed) };
+  switch (seed.kind) {
+    case 'random':
+      return { kind: 'random', seed: seed.seed };
+    case 'onehot':
+      return { kind: 'onehot', index: [...seed.index] };
+    case 'values': {
+      const v = seed.values;
+      if (typeof v === 'object' && v !== null && 'data' in v) {
+        return { kind: 'values', values: encodeTensor(v) };
+      }
+      return { kind: 'values', values: v as FileValue };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** The circuit with `seed` beside it (none for undefined). */
+export function withSeed(circuit: Circuit, seed: UpstreamSeed | undefined): SeededCircuit {
+  if (seed === undefined) return circuit;
+  return { ...circuit, seed };
+}
+
+/**
+ * Reads an upstream gradient in file form (a file's `"seed"`, a link's `seed=` once split):
+ * the seed, or a warning saying what is wrong with it (ones are used then). Checks only what
+ * can be checked without the circuit: a whole-number seed, a one-hot index of at most two
+ * whole numbers, values that are numbers. Whether it fits the output is the app's to check.
+ */
+export function readSeed(raw: unknown): { seed: UpstreamSeed } | { warning: string } {
+  const ones = ': ones are used instead';
+  if (!isRecord(raw))
+    return { warning: `the upstream gradient is ${kindOf(raw)}, not an object${ones}` };
+  const kind = own(raw, 'kind');
+  switch (kind) {
+    case 'ones':
+      return { seed: { kind: 'ones' } };
+    case 'random': {
+      const seed = own(raw, 'seed');
+      if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
+        return {
+          warning: `the random upstream gradient's seed must be a whole number from 0 to 4294967295, got ${kindOf(seed)}${ones}`,
+        };
+      }
+      return { seed: { kind: 'random', seed } };
+    }
+    case 'onehot': {
+      const index = own(raw, 'index');
+      if (
+        !Array.isArray(index) ||
+        index.length > 2 ||
+        !index.every((i) => typeof i === 'number' && Number.isInteger(i) && i >= 0)
+      ) {
+        return {
+          warning: `the one-hot upstream gradient's index must be [row, column] (or [entry]) of whole numbers from 0, got ${kindOf(index)}${ones}`,
+        };
+      }
+      return { seed: { kind: 'onehot', index: [...(index as number[])] } };
+    }
+    case 'values': {
+      const t = readTensor(own(raw, 'values'), "the upstream gradient's values");
+      if (typeof t === 'string') return { warning: `${t}${ones}` };
+      const bad = t.data.findIndex((x) => !Number.isFinite(x));
+      if (bad >= 0) {
+        return {
+          warning: `the upstream gradient's values hold ${String(t.data[bad])} (entry ${bad + 1}), not a finite number${ones}`,
+        };
+      }
+      return { seed: { kind: 'values', values: t } };
+    }
+    default:
+      return {
+        warning: `the upstream gradient has kind ${typeof kind === 'string' ? quote(kind) : kindOf(kind)}; this app reads ones, random, onehot or values${ones}`,
+      };
+  }
 }
 
 /**
@@ -220,6 +320,13 @@ function decode(data: unknown): Decoded {
     const migration = MIGRATIONS.get(step);
     if (!migration) return failure(`files of format version ${step} can no longer be read`);
     circuit = migration(circuit, read.warnings);
+  }
+  const rawSeed = own(data, 'seed');
+  if (rawSeed !== undefined) {
+    const seed = readSeed(rawSeed);
+    if ('warning' in seed) read.warnings.push(seed.warning);
+    else if (!('kind' in seed.seed && seed.seed.kind === 'ones'))
+      circuit = withSeed(circuit, seed.seed);
   }
   return { ok: true, circuit, warnings: read.warnings };
 }

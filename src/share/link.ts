@@ -10,6 +10,10 @@
  * - View flags in the same hash, `&`-separated like a query string:
  *   `embed=1`, `present=1`, `dark=1`, `step=N`. In a `#c` link they travel inside the data;
  *   flags written in the hash beside it (added by hand) win over those.
+ * - The upstream gradient at a tensor output, beside either: `seed=random:7` (standard normal
+ *   entries, the same for a seed), `seed=onehot:2,1` (1 at row 2, column 1, 0-based),
+ *   `seed=values:[[1,0],[0,-1]]` (JSON rows, percent-encoded) or `seed=ones` (the default, left
+ *   out). One this app cannot read gives a warning and ones.
  *
  * Reading treats the hash as untrusted and never throws: sizes are checked against `LIMITS`
  * before anything is decompressed, decompression stops as soon as the output passes its cap,
@@ -41,17 +45,22 @@
 import { deflateSync, Inflate, inflateSync } from 'fflate';
 import { formatCount, LIMITS, overLimit } from '../engine/limits';
 import { ALL_OPS } from '../engine/ops';
+import type { UpstreamSeed } from '../engine/seed';
 import type { Circuit } from '../engine/types';
 import { decodeBase64Url, encodeBase64Url } from './base64url';
 import {
   type AnyCircuitFile,
   type CircuitFile,
   decodeCircuitObject,
+  encodeSeed,
   FILE_FORMAT,
   FILE_VERSION,
   type FileNode,
   type FileWire,
+  readSeed,
+  type SeededCircuit,
   toFileObject,
+  withSeed,
 } from './file';
 import { writeCompactJson } from './json';
 import { isRecord, own } from './untrusted';
@@ -151,6 +160,8 @@ export type LinkDecoded =
       circuit?: undefined;
       /** The raw program text: the caller parses it. */
       expression: string;
+      /** The upstream gradient the link gives (`seed=`), for the parsed circuit. */
+      seed?: UpstreamSeed;
       view: ViewState;
       warnings: string[];
     }
@@ -168,7 +179,68 @@ export type LinkDecoded =
 /** The hash (without `#`) for the full state: `c=1.<base64url(deflate(compact JSON))>`. */
 export function encodeFullLink(state: LinkState): string {
   const bytes = new TextEncoder().encode(encodePayload(state));
-  return `c=${LINK_VERSION}.${encodeBase64Url(deflateSync(bytes, { level: 9 }))}`;
+  const seed = encodeSeedParam((state.circuit as SeededCircuit).seed);
+  return `c=${LINK_VERSION}.${encodeBase64Url(deflateSync(bytes, { level: 9 }))}${seed === '' ? '' : `&${seed}`}`;
+}
+
+/**
+ * The upstream gradient as a hash part (`seed=random:7`), or '' for ones: the same text in a
+ * `#c=` and an `#expr=` link.
+ */
+export function encodeSeedParam(seed: UpstreamSeed | undefined): string {
+  const file = encodeSeed(seed);
+  if (file === undefined) return '';
+  switch (file.kind) {
+    case 'random':
+      return `seed=random:${file.seed}`;
+    case 'onehot':
+      return `seed=onehot:${file.index.join(',')}`;
+    case 'values':
+      return `seed=values:${encodeURIComponent(writeCompactJson(file.values))}`;
+  }
+}
+
+/** Reads the text of a `seed=` part: the seed, or a warning (then ones are used). */
+export function readSeedParam(text: string): { seed: UpstreamSeed } | { warning: string } {
+  const colon = text.indexOf(':');
+  const kind = colon < 0 ? text : text.slice(0, colon);
+  const rest = colon < 0 ? '' : text.slice(colon + 1);
+  const bad = (why: string) => ({
+    warning: `seed=${quote(text)} ${why}; the upstream gradient is ones`,
+  });
+  switch (kind) {
+    case 'ones':
+      return colon < 0 ? { seed: { kind: 'ones' } } : bad('takes nothing after "ones"');
+    case 'random':
+      if (!/^[0-9]{1,10}$/.test(rest)) return bad('should be random:N with N a whole number');
+      return seedOrWarning(readSeed({ kind: 'random', seed: Number(rest) }), bad);
+    case 'onehot':
+      if (!/^[0-9]{1,7}(,[0-9]{1,7})?$/.test(rest)) {
+        return bad('should be onehot:row,column (0-based whole numbers)');
+      }
+      return seedOrWarning(readSeed({ kind: 'onehot', index: rest.split(',').map(Number) }), bad);
+    case 'values': {
+      let values: unknown;
+      try {
+        values = JSON.parse(rest);
+      } catch (e) {
+        if (!(e instanceof SyntaxError)) throw e;
+        return bad('should be values: followed by JSON rows such as [[1,0],[0,1]]');
+      }
+      return seedOrWarning(readSeed({ kind: 'values', values }), bad);
+    }
+    default:
+      return bad('is not ones, random:N, onehot:i,j or values:[…]');
+  }
+}
+
+function seedOrWarning(
+  read: { seed: UpstreamSeed } | { warning: string },
+  bad: (why: string) => { warning: string },
+): { seed: UpstreamSeed } | { warning: string } {
+  return 'warning' in read
+    ? bad(`is not usable (${read.warning.replace(/: ones are used instead$/, '')})`)
+    : read;
 }
 
 /** The compact JSON a `#c=` link carries before it is packed (its size is `UNPACKED_CAP`'s). */
@@ -189,9 +261,10 @@ export function encodePayload(state: LinkState): string {
 }
 
 /** The hash (without `#`) for a program: `expr=<encodeURIComponent(program)>` plus flags. */
-export function encodeExprLink(program: string, view: ViewState = {}): string {
+export function encodeExprLink(program: string, view: ViewState = {}, seed?: UpstreamSeed): string {
   const flags = encodeViewFlags(view);
-  return `expr=${encodeURIComponent(program)}${flags === '' ? '' : `&${flags}`}`;
+  const seedPart = encodeSeedParam(seed);
+  return `expr=${encodeURIComponent(program)}${flags === '' ? '' : `&${flags}`}${seedPart === '' ? '' : `&${seedPart}`}`;
 }
 
 /** The view flags as hash text (`embed=1&step=3`), or '' when every option is the default. */
@@ -238,6 +311,7 @@ function readHash(hash: unknown): LinkDecoded {
   const seen = new Set<string>();
   let circuitData: string | undefined;
   let rawProgram: string | undefined;
+  let seedText: string | undefined;
   let ignored = 0;
   const ignore = (sentence: string) => {
     if (ignored++ < LISTED_WARNINGS) warnings.push(sentence);
@@ -261,11 +335,19 @@ function readHash(hash: unknown): LinkDecoded {
     seen.add(name);
     if (name === 'c') circuitData = formDecode(rawValue);
     else if (name === 'expr') rawProgram = rawValue;
+    else if (name === 'seed') seedText = formDecode(rawValue);
     else readViewFlag(name, formDecode(rawValue), hashView, warnings, '');
   }
   if (ignored > LISTED_WARNINGS) {
     const more = ignored - LISTED_WARNINGS;
     warnings.push(`and ${formatCount(more)} more parts of the link were ignored`);
+  }
+
+  let seed: UpstreamSeed | undefined;
+  if (seedText !== undefined) {
+    const read = readSeedParam(seedText);
+    if ('warning' in read) warnings.push(read.warning);
+    else if (!('kind' in read.seed && read.seed.kind === 'ones')) seed = read.seed;
   }
 
   if (circuitData !== undefined) {
@@ -279,7 +361,7 @@ function readHash(hash: unknown): LinkDecoded {
     return {
       ok: true,
       kind: 'full',
-      circuit: read.circuit,
+      circuit: withSeed(read.circuit, seed),
       ...(read.expression === undefined ? {} : { expression: read.expression }),
       view: { ...read.view, ...hashView },
       warnings: read.warnings.concat(warnings),
@@ -289,7 +371,14 @@ function readHash(hash: unknown): LinkDecoded {
   if (rawProgram !== undefined) {
     const program = readProgram(rawProgram);
     if (typeof program !== 'string') return program;
-    return { ok: true, kind: 'expr', expression: program, view: hashView, warnings };
+    return {
+      ok: true,
+      kind: 'expr',
+      expression: program,
+      ...(seed === undefined ? {} : { seed }),
+      view: hashView,
+      warnings,
+    };
   }
 
   return { ok: true, kind: 'none', view: hashView, warnings };
@@ -554,7 +643,12 @@ const VIEW_ENTRIES = Object.entries(VIEW_FIELDS) as [keyof ViewState, ViewField<
 /** Looked up by untrusted names, so a Map: `__proto__` is just an unknown flag. */
 const VIEW_FIELDS_BY_NAME = new Map<string, ViewField<ViewOption>>(VIEW_ENTRIES);
 /** The keys a hash may hold: the circuit, the program and the view flags. */
-const HASH_KEYS: ReadonlySet<string> = new Set(['c', 'expr', ...VIEW_FIELDS_BY_NAME.keys()]);
+const HASH_KEYS: ReadonlySet<string> = new Set([
+  'c',
+  'expr',
+  'seed',
+  ...VIEW_FIELDS_BY_NAME.keys(),
+]);
 
 function isStep(step: unknown): step is number {
   return typeof step === 'number' && Number.isInteger(step) && step >= 0 && step <= MAX_STEP;

@@ -178,3 +178,28 @@ describe('the upstream gradient in the store', () => {
     expect(docToCircuit(s.getState().doc).seed).toBeUndefined();
   });
 });
+
+describe('the upstream gradient through a file', () => {
+  it('comes back into a document as it was chosen', async () => {
+    const { parseCircuitFile, serializeCircuit } = await import('../../src/share/file');
+    const s = store();
+    s.getState().setSeed({
+      kind: 'values',
+      values: [
+        [1, 2],
+        [3, 4],
+      ],
+    });
+    const read = parseCircuitFile(serializeCircuit(docToCircuit(s.getState().doc)));
+    if (!read.ok) throw new Error(read.error);
+    const again = createAppStore(docFromCircuit(read.circuit));
+    expect(again.getState().doc.seed).toEqual({
+      kind: 'values',
+      values: mat([
+        [1, 2],
+        [3, 4],
+      ]),
+    });
+    expect(grads(again).dW).toEqual(grads(s).dW);
+  });
+});
