@@ -11,7 +11,6 @@ import {
   parse,
   playbackSteps,
   portName,
-  stepDimensions,
 } from '../../src/engine';
 import { docFromCircuit } from '../../src/store/document';
 import { isTensorStep } from '../../src/ui/playback/Dimensions';
@@ -23,8 +22,8 @@ import {
   stepTex,
 } from '../../src/ui/playback/describe';
 import {
+  analyseStep,
   dimensionSentence,
-  dimensionTexts,
   forwardShapes,
   type PortText,
 } from '../../src/ui/playback/dimensionText';
@@ -51,16 +50,10 @@ function panel(
   id: string,
   entry: Record<string, [number, number]> = {},
 ): { texts: PortText[]; sentence: string; step: PlaybackStep } {
-  const dims = stepDimensions(ev, ev.program.slot(id), {
-    nameOf,
-    entry: new Map(Object.entries(entry).map(([p, at]) => [portName(p), at])),
-  });
-  if (!dims) throw new Error(`no backward step for ${id}`);
-  const inputValue = (node: string) => {
-    const slot = ev.program.slot(node);
-    return slot < 0 ? undefined : ev.valueAt(slot);
-  };
-  const texts = dimensionTexts(dims, inputValue);
+  const picked = new Map(Object.entries(entry).map(([p, at]) => [portName(p), at] as const));
+  const analysed = analyseStep(ev, ev.program.slot(id), nameOf, picked);
+  if (!analysed) throw new Error(`no backward step for ${id}`);
+  const { texts } = analysed;
   const step = playbackSteps(ev).find((s) => s.kind === 'backward' && s.node === id);
   if (!step) throw new Error(`no step for ${id}`);
   return { texts, sentence: dimensionSentence(step, texts, nameOf(id)), step };
@@ -206,6 +199,12 @@ describe('a bias add that broadcasts', () => {
     );
     const dd = texts.find((t) => t.port.port === 'a');
     expect(dd?.port.kind).toBe('elementwise');
+    expect(dd?.port.grad).toBe('dD');
+    // An unnamed product is named in parentheses: its gradient is d(@ gate).
+    const inline = evaluate('W = [[1, 2]]\nX = [[3], [4]]\nb = 1\nZ = W @ X + b');
+    const [product] = panel(inline.ev, inline.nameOf, 'Z').texts;
+    expect(product.port.grad).toBe('d(@ gate)');
+    expect(product.formula).toBe('\\text{d(@ gate)} = \\text{dZ} \\odot \\partial \\text{Z/}\\partial \\text{(@ gate)}');
     expect(dd?.explanation).toMatch(/^An elementwise gate multiplies entry by entry/);
     for (const t of texts) for (const tex of [t.formula, t.rule, t.worked]) typeset(tex);
   });
@@ -235,6 +234,8 @@ describe('a sum along an axis and a max', () => {
       'A max routes: dm goes to the arg-max entry of X ([0][1]); every other entry gets 0.',
     );
     expect(x.port.entry.value).toBe(3);
+    // With no entry picked, the winner is worked out rather than the first entry.
+    expect(panel(one.ev, one.nameOf, 'm').texts[0].port.entry.index).toEqual([0, 1]);
     const other = panel(one.ev, one.nameOf, 'm', { x: [1, 0] }).texts[0];
     expect(other.port.entry.value).toBe(0);
     const tie = evaluate('X = [[7, 1], [3, 7]]\nm = max(X)\nf = m * 3');

@@ -1,14 +1,8 @@
 import { useCallback, useMemo, useState } from 'react';
-import {
-  type Evaluation,
-  type PlaybackStep,
-  type PortName,
-  stepDimensions,
-  type Value,
-} from '../../engine';
+import type { Evaluation, PlaybackStep, PortName } from '../../engine';
 import { Tex } from '../Tex';
 import type { NameOf } from './describe';
-import { dimensionSentence, dimensionTexts, forwardShapes, type PortText } from './dimensionText';
+import { analyseStep, dimensionSentence, forwardShapes, type PortText } from './dimensionText';
 import './dimensions.css';
 
 type Entry = readonly [number, number];
@@ -41,13 +35,9 @@ export function useDimensions(
       const picked = picks.get(pickKey(node, port));
       if (picked) entry.set(port, picked);
     }
-    const dims = stepDimensions(evaluation, slot, { nameOf, entry });
-    if (!dims) return null;
-    const inputValue = (id: string): Value | undefined => {
-      const at = evaluation.program.slot(id);
-      return at < 0 ? undefined : evaluation.valueAt(at);
-    };
-    const texts = dimensionTexts(dims, inputValue);
+    const analysed = analyseStep(evaluation, slot, nameOf, entry);
+    if (!analysed) return null;
+    const { dims, texts } = analysed;
     return { dims, texts, sentence: dimensionSentence(step, texts, nameOf(node)) };
   }, [tensor, evaluation, node, step, picks, nameOf]);
   const pick = useCallback(

@@ -6,14 +6,17 @@
  * Names come from users: every name (and every token that carries one) goes through `texText`,
  * which shows it literally.
  */
-import type {
-  PlaybackStep,
-  PortDimensions,
-  StepDimensions,
-  Tensor,
-  Term,
-  Value,
-  WorkedEntry,
+import {
+  type Evaluation,
+  type PlaybackStep,
+  type PortDimensions,
+  type PortName,
+  type StepDimensions,
+  stepDimensions,
+  type Tensor,
+  type Term,
+  type Value,
+  type WorkedEntry,
 } from '../../engine';
 import { formatValue } from '../format';
 import { texNumber, texText } from '../Tex';
@@ -31,6 +34,17 @@ const words = ([r, c]: Mat) => `${r} by ${c}`;
 /** A number as the panel prints it in words: a real minus, 4 significant digits. */
 export function spoken(x: number): string {
   return formatValue(x);
+}
+
+/**
+ * Names as the formulas write them: a name of several words (`max gate`) in parentheses, so
+ * `d(max gate)` and `(@ gate)ᵀ` read as one thing.
+ */
+export function formulaNames(nameOf: (id: string) => string): (id: string) => string {
+  return (id) => {
+    const name = nameOf(id);
+    return /\s/.test(name) ? `(${name})` : name;
+  };
 }
 
 /** The tokens of a formula that are operators, as TeX; anything else is a name. */
@@ -235,7 +249,11 @@ function explain(port: PortDimensions, dims: StepDimensions, input: Value | unde
 }
 
 /** The entries (row, column) of a matrix equal to its max (or min), as the forward pass found it. */
-function winners(input: Value | undefined, [rows, cols]: Mat, min: boolean): [number, number][] {
+export function winners(
+  input: Value | undefined,
+  [rows, cols]: Mat,
+  min: boolean,
+): [number, number][] {
   if (input === undefined || typeof input === 'number' || rows * cols !== input.data.length) {
     return [];
   }
@@ -310,4 +328,34 @@ export function forwardShapes(step: PlaybackStep): { text: string; words: string
     text: `${box(out)} = ${box(a)} · ${box(b)}`,
     words: `A ${words(a)} times a ${words(b)} gives ${words(out)}: the inner sizes, ${a[1]} and ${b[0]}, match and are summed over.`,
   };
+}
+
+/**
+ * The dimension analysis of gate `slot`'s backward step, as the panel shows it: names of
+ * several words in parentheses, the entries picked (`entry`, per port), and for a max or min
+ * with none picked its winning entry (the first entry would most often show a 0).
+ */
+export function analyseStep(
+  evaluation: Evaluation,
+  slot: number,
+  nameOf: (id: string) => string,
+  picked: ReadonlyMap<PortName, readonly [number, number]>,
+): { dims: StepDimensions; texts: PortText[] } | undefined {
+  const inputValue = (id: string): Value | undefined => {
+    const at = evaluation.program.slot(id);
+    return at < 0 ? undefined : evaluation.valueAt(at);
+  };
+  const names = formulaNames(nameOf);
+  const entry = new Map(picked);
+  let dims = stepDimensions(evaluation, slot, { nameOf: names, entry });
+  if (!dims) return undefined;
+  const first = dims.ports[0];
+  if (first?.kind === 'extremum' && !entry.has(first.port)) {
+    const win = winners(inputValue(first.from), first.shapes.result, dims.op === 'reducemin');
+    if (win.length > 0) {
+      entry.set(first.port, win[0]);
+      dims = stepDimensions(evaluation, slot, { nameOf: names, entry }) ?? dims;
+    }
+  }
+  return { dims, texts: dimensionTexts(dims, inputValue) };
 }
