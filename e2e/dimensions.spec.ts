@@ -80,6 +80,21 @@ test('a matrix product: the step panel lines the shapes up and works out the ent
   expect(Number(await workedX.getAttribute('data-entry-value'))).toBeCloseTo(expectedX, 12);
   expect(expectedX).toBeCloseTo(dX[9][2], 12);
 
+  // An entry under the cursor on the canvas (a cell marked data-entry inside W's node) picks
+  // the same entry of dW.
+  await node(page, 'W').evaluate((el) => {
+    const cell = document.createElement('span');
+    cell.dataset.entry = '2,4';
+    cell.className = 'test-entry';
+    el.append(cell);
+    cell.dispatchEvent(new PointerEvent('pointerover', { bubbles: true }));
+  });
+  await expect(worked).toHaveAttribute('data-entry', '2,4');
+  let expected24 = 0;
+  for (let k = 0; k < 3; k++) expected24 += dD[2][k] * X[4][k];
+  expect(Number(await worked.getAttribute('data-entry-value'))).toBeCloseTo(expected24, 12);
+  await expect(port(page, 'a').getByLabel(/^Row of the entry of dW/)).toHaveValue('2');
+
   // The panel keeps to the bottom of the window and scrolls inside.
   const box = await panel(page).boundingBox();
   expect(box?.height ?? 0).toBeLessThanOrEqual(720 / 2);

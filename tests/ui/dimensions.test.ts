@@ -13,7 +13,7 @@ import {
   portName,
 } from '../../src/engine';
 import { docFromCircuit } from '../../src/store/document';
-import { isTensorStep } from '../../src/ui/playback/Dimensions';
+import { entryAt, isTensorStep } from '../../src/ui/playback/Dimensions';
 import {
   type NameOf,
   seedWords,
@@ -204,7 +204,9 @@ describe('a bias add that broadcasts', () => {
     const inline = evaluate('W = [[1, 2]]\nX = [[3], [4]]\nb = 1\nZ = W @ X + b');
     const [product] = panel(inline.ev, inline.nameOf, 'Z').texts;
     expect(product.port.grad).toBe('d(@ gate)');
-    expect(product.formula).toBe('\\text{d(@ gate)} = \\text{dZ} \\odot \\partial \\text{Z/}\\partial \\text{(@ gate)}');
+    expect(product.formula).toBe(
+      '\\text{d(@ gate)} = \\text{dZ} \\odot \\partial \\text{Z/}\\partial \\text{(@ gate)}',
+    );
     expect(dd?.explanation).toMatch(/^An elementwise gate multiplies entry by entry/);
     for (const t of texts) for (const tex of [t.formula, t.rule, t.worked]) typeset(tex);
   });
@@ -281,5 +283,16 @@ describe('names from users', () => {
     }
     expect(typeset(texts[0].formula)).toContain('href{javascript:alert(1)}{W}</span>');
     expect(texts[0].explanation).toContain('The gradient of \\href{javascript:alert(1)}{W} is');
+  });
+});
+
+describe('an entry under the cursor', () => {
+  it('reads data-entry as row and column, a vector as a row or a column', () => {
+    expect(entryAt('2,4', [5, 10])).toEqual([2, 4]);
+    expect(entryAt('3', [1, 10])).toEqual([0, 3]);
+    expect(entryAt('3', [10, 1])).toEqual([3, 0]);
+    for (const bad of ['', '-1,2', '1,x', '1.5', '__proto__']) {
+      expect(entryAt(bad, [5, 10])).toBeUndefined();
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { useCallback, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { Evaluation, PlaybackStep, PortName } from '../../engine';
 import { Tex } from '../Tex';
 import type { NameOf } from './describe';
@@ -43,11 +43,60 @@ export function useDimensions(
   const pick = useCallback(
     (port: PortName, at: Entry) => {
       if (node === undefined) return;
-      setPicks((old) => new Map(old).set(pickKey(node, port), at));
+      const key = pickKey(node, port);
+      setPicks((old) => {
+        const was = old.get(key);
+        if (was && was[0] === at[0] && was[1] === at[1]) return old;
+        return new Map(old).set(key, at);
+      });
     },
     [node],
   );
+  useCanvasEntries(analysis?.texts, pick);
   return { analysis, pick };
+}
+
+/**
+ * The entry under the cursor: an entry of a matrix drawn on the canvas, marked
+ * `data-entry="row,column"` (or `data-entry="k"` for a vector) inside a node's element
+ * (`data-node-id`), picks the same entry of that node's gradient when the pointer is over it
+ * or it has the focus.
+ */
+function useCanvasEntries(
+  texts: readonly PortText[] | undefined,
+  pick: (port: PortName, at: Entry) => void,
+) {
+  useEffect(() => {
+    if (!texts || texts.length === 0) return undefined;
+    const ports = new Map<string, PortText['port']>();
+    for (const t of texts) ports.set(t.port.from, t.port);
+    const onEntry = (e: Event) => {
+      const target = e.target;
+      if (!(target instanceof Element)) return;
+      const cell = target.closest('[data-entry]');
+      const id = cell?.closest('[data-node-id]')?.getAttribute('data-node-id');
+      const port = id == null ? undefined : ports.get(id);
+      if (!cell || !port) return;
+      const at = entryAt(cell.getAttribute('data-entry') ?? '', port.shapes.result);
+      if (at) pick(port.port, at);
+    };
+    document.addEventListener('pointerover', onEntry);
+    document.addEventListener('focusin', onEntry);
+    return () => {
+      document.removeEventListener('pointerover', onEntry);
+      document.removeEventListener('focusin', onEntry);
+    };
+  }, [texts, pick]);
+}
+
+/** `"2,3"` as [2, 3]; a vector's `"4"` as [0, 4] for a row or [4, 0] for a column. */
+export function entryAt(text: string, [rows]: readonly [number, number]): Entry | undefined {
+  const pair = /^(\d+),(\d+)$/.exec(text);
+  if (pair) return [Number(pair[1]), Number(pair[2])];
+  const one = /^(\d+)$/.exec(text);
+  if (!one) return undefined;
+  const k = Number(one[1]);
+  return rows === 1 ? [0, k] : [k, 0];
 }
 
 const pickKey = (node: string, port: string) => `${node}\u0000${port}`;
