@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright';
 import { expect, type Page, test } from '@playwright/test';
 import { node, watchErrors } from './helpers';
 
@@ -129,3 +130,19 @@ test('a bias add: the gradient of b is the sum of the upstream gradient over the
   }
   expect(errors).toEqual([]);
 });
+
+for (const [name, extra, scheme] of [
+  ['light', '', 'light'],
+  ['presentation, dark', '&present=1', 'dark'],
+] as const) {
+  test(`the dimension analysis has no accessibility violations: ${name}`, async ({ page }) => {
+    await page.emulateMedia({ colorScheme: scheme });
+    const program = 'W = randn(5, 10)\nX = randn(10, 3)\nD = W @ X';
+    await page.goto(`./#expr=${encodeURIComponent(program)}&step=3${extra}`);
+    await expect(port(page, 'a').locator('.katex').first()).toBeVisible();
+    const result = await new AxeBuilder({ page }).include('.step-panel').analyze();
+    expect(
+      result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(' ')}`),
+    ).toEqual([]);
+  });
+}

@@ -227,6 +227,34 @@ describe('a sum along an axis and a max', () => {
     typeset(x.rule);
   });
 
+  it('mean(X, 1) hands each row its upstream gradient divided by the row length', () => {
+    // m = the row means of X [2×1]; dm = [3, 6], so dX = [[1, 1, 1], [2, 2, 2]].
+    const { ev, nameOf } = evaluate('X = [[1, 2, 3], [4, 5, 6]]\nm = mean(X, 1)', [[3], [6]]);
+    const [x] = panel(ev, nameOf, 'm', { x: [1, 2] }).texts;
+    expect(x.shapes).toBe('[2×3] = [2×1] · [1×3]');
+    expect(x.explanation).toBe(
+      "Every entry of a row receives that row's upstream gradient, divided by 3: the 2 by 1 column dm times a 1 by 3 row of ones gives 2 by 3.",
+    );
+    expect(x.worked).toBe('\\text{dX[1][2]} = 6 \\cdot \\tfrac{1}{3} = 2');
+    typeset(x.formula);
+  });
+
+  it('transpose(X) sends the gradient back transposed', () => {
+    // dT = [[1, 2], [3, 4], [5, 6]] (3×2), so dX = dTᵀ = [[1, 3, 5], [2, 4, 6]] and dX[0][2] = 5.
+    const { ev, nameOf } = evaluate('X = [[1, 2, 3], [4, 5, 6]]\nT = transpose(X)', [
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
+    const [x] = panel(ev, nameOf, 'T', { x: [0, 2] }).texts;
+    expect(x.shapes).toBe('[2×3] = [3×2]ᵀ');
+    expect(x.explanation).toBe(
+      'A transpose sends its gradient back transposed: dT is 3 by 2, so dX is 2 by 3.',
+    );
+    expect(x.worked).toBe('\\text{dX[0][2]} = 5');
+    typeset(x.formula);
+  });
+
   it('max(X) routes the upstream gradient to the arg-max entry, and splits it between ties', () => {
     // f = 3·max(X): dm = 3 reaches X[0][1] = 7 only.
     const one = evaluate('X = [[1, 7], [3, 2]]\nm = max(X)\nf = m * 3');
