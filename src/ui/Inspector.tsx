@@ -14,6 +14,7 @@ import { LiteralField } from './LiteralField';
 import { useNameOf } from './playback/names';
 import { useApp, useAppStore } from './StoreContext';
 import { Tex } from './Tex';
+import { UpstreamControl } from './UpstreamControl';
 import { useSettled } from './useProgramText';
 
 /**
@@ -82,6 +83,7 @@ function CircuitSummary({ count }: { count: number }) {
           Output <b>{output}</b> = <span className="num-value">{formatValue(value)}</span>
         </p>
       )}
+      <UpstreamControl />
       {problems.length > 0 && (
         <section>
           <h3 className="inspector-subtitle">Needs attention</h3>
@@ -127,6 +129,7 @@ function NodeDetails({ id, renameRef }: { id: string; renameRef: React.Ref<HTMLI
         </span>
       </h2>
       <RenameField id={id} current={node.id} inputRef={renameRef} />
+      {isOutput && <UpstreamControl />}
       {op && formulas && (
         <section>
           <h3 className="inspector-subtitle">Forward</h3>
