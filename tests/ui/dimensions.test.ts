@@ -223,7 +223,7 @@ describe('a sum along an axis and a max', () => {
       "Every entry of a column receives that column's upstream gradient: a 3 by 1 column of ones times the 1 by 2 row ds gives 3 by 2.",
     );
     expect(x.port.entry.value).toBe(-3);
-    expect(x.worked).toBe('\\text{dX[2][1]} = -3');
+    expect(x.worked).toBe('\\text{dX[2][1]} = \\text{ds[0][1]} = -3');
     typeset(x.rule);
   });
 
@@ -235,7 +235,9 @@ describe('a sum along an axis and a max', () => {
     expect(x.explanation).toBe(
       "Every entry of a row receives that row's upstream gradient, divided by 3: the 2 by 1 column dm times a 1 by 3 row of ones gives 2 by 3.",
     );
-    expect(x.worked).toBe('\\text{dX[1][2]} = 6 \\cdot \\tfrac{1}{3} = 2');
+    expect(x.worked).toBe(
+      '\\text{dX[1][2]} = \\text{dm[1][0]} \\cdot \\tfrac{1}{3} = 6 \\cdot \\tfrac{1}{3} = 2',
+    );
     typeset(x.formula);
   });
 
@@ -251,7 +253,9 @@ describe('a sum along an axis and a max', () => {
     expect(x.explanation).toBe(
       'A transpose sends its gradient back transposed: dT is 3 by 2, so dX is 2 by 3.',
     );
-    expect(x.worked).toBe('\\text{dX[0][2]} = 5');
+    expect(x.worked).toBe('\\text{dX[0][2]} = \\text{dT[2][0]} = 5');
+    expect(x.speech).toContain('Its entry at row 0, column 2 is dT[2][0], which gives 5.');
+    typeset(x.worked);
     typeset(x.formula);
   });
 
@@ -272,7 +276,9 @@ describe('a sum along an axis and a max', () => {
     const [t] = panel(tie.ev, tie.nameOf, 'm', { x: [1, 1] }).texts;
     expect(t.explanation).toContain('entries of X ([0][0], [1][1]), split evenly between 2 ties');
     expect(t.port.entry.value).toBe(1.5);
-    expect(t.worked).toBe('\\text{dX[1][1]} = 3 \\cdot 1 \\cdot \\tfrac{1}{2} = 1.5');
+    expect(t.worked).toBe(
+      '\\text{dX[1][1]} = \\text{dm} \\cdot \\text{[X[1][1] = max]} \\cdot \\tfrac{1}{2} = 3 \\cdot 1 \\cdot \\tfrac{1}{2} = 1.5',
+    );
     typeset(t.worked);
   });
 

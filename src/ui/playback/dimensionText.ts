@@ -133,14 +133,20 @@ const SUM_TEX: ReadonlyMap<string, string> = new Map([
 export function workedTex(port: PortDimensions): string {
   const { entry } = port;
   const { terms, total } = shownTerms(entry);
+  const result = texNumber(entry.value);
+  const name = texText(entryName(port));
+  if (total === 1 && terms.length === 1) {
+    // One term: what it is by name (`dT[2][0]`), then its numbers when there is a product.
+    const [term] = terms;
+    const names = term.factors.map((f) => texText(f.name));
+    if (term.scale !== undefined) names.push(scaleTex(term.scale));
+    const product = names.length > 1 ? ` = ${termTex(term)}` : '';
+    return `${name} = ${names.join(' \\cdot ')}${product} = ${result}`;
+  }
   const sum = terms.map(termTex);
   if (terms.length < total) sum.push('\\cdots');
   const count = total > 1 ? `\\quad\\text{(${total} terms)}` : '';
-  const middle =
-    sum.length === 1 && terms.length === 1 && !terms[0].scale && terms[0].factors.length === 1
-      ? ''
-      : ` = ${sum.join(' + ')}`;
-  return `${texText(entryName(port))}${middle} = ${texNumber(entry.value)}${count}`;
+  return `${name} = ${sum.join(' + ')} = ${result}${count}`;
 }
 
 /** The same in words, for the screen reader: the first few terms, how many, and the total. */
@@ -154,7 +160,12 @@ function workedWords(port: PortDimensions): string {
   });
   const more = terms.length < total ? `, and ${total - terms.length} more` : '';
   const at = `row ${entry.index[0]}, column ${entry.index[1]}`;
-  if (total === 1) return `Its entry at ${at} is ${said[0]}, which gives ${spoken(entry.value)}.`;
+  if (total === 1 && terms.length === 1) {
+    const names = terms[0].factors.map((f) => f.name);
+    if (terms[0].scale !== undefined) names.push(spoken(terms[0].scale));
+    const product = names.length > 1 ? `: ${said[0]}` : '';
+    return `Its entry at ${at} is ${names.join(' times ')}${product}, which gives ${spoken(entry.value)}.`;
+  }
   return `Its entry at ${at} adds ${total} products, ${said.join(', ')}${more}, which gives ${spoken(entry.value)}.`;
 }
 
