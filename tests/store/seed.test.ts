@@ -203,3 +203,24 @@ describe('the upstream gradient through a file', () => {
     expect(grads(again).dW).toEqual(grads(s).dW);
   });
 });
+
+describe('the upstream gradient and a changed program', () => {
+  it('a scalar output starts from 1 whatever was chosen', () => {
+    const s = store();
+    s.getState().setSeed({ kind: 'random', seed: 5 });
+    s.getState().applyExpression('x = 3\nf = x * x');
+    expect(Array.from(s.getState().evaluation.seed)).toEqual([1]);
+    expect(s.getState().evaluation.grad('x')).toBe(6);
+    expect(s.getState().seedProblem).toBeNull();
+  });
+
+  it('a program typed again keeps the choice', () => {
+    const s = store();
+    s.getState().setSeed({ kind: 'onehot', index: [0, 1] });
+    s.getState().applyExpression(`${PROGRAM}\nE = D * 2`);
+    expect(s.getState().doc.seed).toEqual({ kind: 'onehot', index: [0, 1] });
+    expect(Array.from(s.getState().evaluation.seed)).toEqual([0, 1, 0, 0]);
+    // dW row 0 = 2 · X[:, 1]ᵀ.
+    expect(grads(s).dW[0]).toEqual(X.map((r) => 2 * r[1]));
+  });
+});

@@ -173,7 +173,10 @@ export function createDocumentSlice(
         });
         return false;
       }
-      const problem = get().tryLoadCircuit(parsed.circuit, { expression: text, layout: true });
+      // A program typed again keeps the upstream gradient chosen (ones if it no longer fits).
+      const { seed } = get().doc;
+      const circuit = seed === undefined ? parsed.circuit : { ...parsed.circuit, seed };
+      const problem = get().tryLoadCircuit(circuit, { expression: text, layout: true });
       if (problem === undefined) return true;
       set({ expressionError: { message: `Not built: ${problem}`, line: 1, column: 1 } });
       return false;

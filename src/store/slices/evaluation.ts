@@ -181,11 +181,14 @@ interface SeedFor {
 /**
  * The entries of the document's upstream gradient for the program's output; ones, with the
  * reason, when it does not fit the output (a one-hot entry outside it, values of another
- * shape) or there is no output.
+ * shape); ones without a reason when there is no output or it is a scalar.
  */
 function seedFor(program: Program, doc: Doc): SeedFor {
   const from = doc.seed;
-  if (from === undefined || program.output < 0) return { from, entries: undefined, problem: null };
+  // A scalar output always starts from 1: the choice is for tensor outputs only.
+  if (from === undefined || program.output < 0 || program.shapes[program.output].length === 0) {
+    return { from, entries: undefined, problem: null };
+  }
   const entries = seedValues(program.shapes[program.output], from);
   if (typeof entries === 'string') return { from, entries: undefined, problem: entries };
   return { from, entries, problem: null };
