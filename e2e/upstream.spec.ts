@@ -165,3 +165,29 @@ test('a scalar output has no upstream gradient control (its seed is 1)', async (
   await expect(page.getByRole('complementary', { name: 'Inspector' })).toBeVisible();
   await expect(control(page)).toHaveCount(0);
 });
+
+test('a link with an unreadable seed= opens the circuit with ones and says what it ignored', async ({
+  page,
+}) => {
+  const errors = watchErrors(page);
+  await openProgram(page);
+  await control(page).getByLabel('Kind').selectOption('random');
+  await page.getByRole('button', { name: 'Share' }).click();
+  const link = await page
+    .getByRole('dialog', { name: 'Share' })
+    .getByLabel(/Link to this circuit/)
+    .inputValue();
+  const broken = link.replace(/&seed=random:7$/, '&seed=values:%5B%5B1%2C');
+  expect(broken).not.toBe(link);
+  const fresh = await page.context().browser()?.newContext();
+  if (!fresh) throw new Error('no browser');
+  const other = await fresh.newPage();
+  await other.goto(broken);
+  await expect(other.getByText(/Not everything in the link was used: seed=/)).toBeVisible();
+  await expect(node(other, 'D')).toHaveAttribute('data-grad', /^\[\[1,1,1\],/);
+  await node(other, 'D').click();
+  await expect(control(other)).toHaveAttribute('data-seed-kind', 'ones');
+  await expectProductGradients(other);
+  await fresh.close();
+  expect(errors).toEqual([]);
+});
