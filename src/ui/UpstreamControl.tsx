@@ -145,18 +145,20 @@ function OneHotFields({
   const matrix = shape.length === 2;
   return (
     <div className="upstream-row">
-      <label className="field-label" htmlFor={ids.row}>
-        {matrix ? 'Row i' : 'Entry i'}
-      </label>
-      <NumberField
-        id={ids.row}
-        value={index[0] ?? 0}
-        min={0}
-        max={shape[0] - 1}
-        onCommit={(n) => set(0, n)}
-      />
+      <span className="upstream-pair">
+        <label className="field-label" htmlFor={ids.row}>
+          {matrix ? 'Row i' : 'Entry i'}
+        </label>
+        <NumberField
+          id={ids.row}
+          value={index[0] ?? 0}
+          min={0}
+          max={shape[0] - 1}
+          onCommit={(n) => set(0, n)}
+        />
+      </span>
       {matrix && (
-        <>
+        <span className="upstream-pair">
           <label className="field-label" htmlFor={ids.col}>
             Column j
           </label>
@@ -167,7 +169,7 @@ function OneHotFields({
             max={shape[1] - 1}
             onCommit={(n) => set(1, n)}
           />
-        </>
+        </span>
       )}
       <span className="upstream-hint">0-based, as in NumPy</span>
     </div>
