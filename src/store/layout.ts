@@ -47,7 +47,7 @@ export function layoutUsesNumbers(nodeCount: number): boolean {
 }
 
 export const NODE_SIZE = {
-  input: { width: 152, height: 68 },
+  input: { width: 176, height: 68 },
   const: { width: 48, height: 34 },
   gate: { width: 68, height: 52 },
 } as const;

@@ -456,17 +456,33 @@ export function Canvas({
   useEffect(() => {
     if (fitRequest > 0) {
       // Wait a frame so React Flow has the new nodes before fitting them.
+      movedSinceFit.current = false;
+      fittedCount.current = store.getState().doc.nodes.length;
       const handle = requestAnimationFrame(() => void fitView(FIT_OPTIONS));
       return () => cancelAnimationFrame(handle);
     }
     return undefined;
-  }, [fitRequest, fitView]);
+  }, [fitRequest, fitView, store]);
 
   // A pan or zoom by the user (not by the camera) stops the camera following playback until
   // Play is pressed again.
   const userMoved = useRef(false);
-  const onMoveStart = useCallback((event: MouseEvent | TouchEvent | null) => {
-    if (event) userMoved.current = true;
+  // Whether the user has moved the view or added or removed a gate since the circuit was last
+  // fitted (see RefitOnResize).
+  const movedSinceFit = useRef(false);
+  const fittedCount = useRef(-1);
+  const mayRefit = useCallback(() => {
+    const state = store.getState();
+    const count = state.doc.nodes.length;
+    // A gate added or deleted by hand since the fit: the user is building, and the view stays.
+    return !movedSinceFit.current && !state.playing && count > 0 && count === fittedCount.current;
+  }, [store]);
+  // `onMove`, not `onMoveStart`: a click on the empty canvas starts a gesture without moving.
+  const onMove = useCallback((event: MouseEvent | TouchEvent | null) => {
+    if (event) {
+      userMoved.current = true;
+      movedSinceFit.current = true;
+    }
   }, []);
 
   const onNodesChange = useCallback(
@@ -569,8 +585,11 @@ export function Canvas({
       colorMode={colorMode}
       deleteKeyCode={null}
       panActivationKeyCode={null}
-      onInit={() => void fitView(FIT_OPTIONS)}
-      onMoveStart={onMoveStart}
+      onInit={() => {
+        fittedCount.current = store.getState().doc.nodes.length;
+        void fitView(FIT_OPTIONS);
+      }}
+      onMove={onMove}
       className={far ? 'canvas canvas--far' : 'canvas'}
       data-zoom={far ? 'far' : 'near'}
       minZoom={0.1}
@@ -593,6 +612,7 @@ export function Canvas({
         </ControlButton>
       </Controls>
       <FollowCamera userMoved={userMoved} />
+      <RefitOnResize mayRefit={mayRefit} />
       {far && (
         <Panel position="top-right" className="flow-key" aria-label="Colours when zoomed out">
           <span>
@@ -630,12 +650,12 @@ function followedNode(s: AppState): string {
   return s.timeline.steps[s.cursor - 1]?.node ?? '';
 }
 
-/** Within this many pixels of the canvas's edge a gate counts as about to leave the view. */
+/** How far from the canvas's edge the camera puts what it follows. */
 const EDGE_MARGIN = 48;
 
 /**
- * During playback, the camera follows the gate of the current step when it is out of view or
- * near the edge: it moves (smoothly, or at once with reduced motion) so that the gate and the
+ * During playback, the camera follows the gate of the current step when it or a node its
+ * wires come from is not wholly on screen: it moves (smoothly, or at once with reduced motion) so that the gate and the
  * wires into it are in view, at a zoom no smaller than fit's floor. A pan or zoom by the user
  * stops it until Play is pressed again.
  */
@@ -657,14 +677,6 @@ function FollowCamera({ userMoved }: { userMoved: { current: boolean } }) {
     const [tx, ty, zoom] = transform;
     if (!(width > 0 && height > 0)) return;
     const margin = Math.min(EDGE_MARGIN, width / 6, height / 6);
-    const left = box.x * zoom + tx;
-    const top = box.y * zoom + ty;
-    const inView =
-      left >= margin &&
-      top >= margin &&
-      left + box.width * zoom <= width - margin &&
-      top + box.height * zoom <= height - margin;
-    if (inView) return;
     // The gate and the nodes its wires come from.
     let x0 = box.x;
     let y0 = box.y;
@@ -679,6 +691,13 @@ function FollowCamera({ userMoved }: { userMoved: { current: boolean } }) {
       x1 = Math.max(x1, from.x + from.width);
       y1 = Math.max(y1, from.y + from.height);
     }
+    // Nothing to do while the gate and its input wires are all on screen.
+    const inView =
+      x0 * zoom + tx >= 0 &&
+      y0 * zoom + ty >= 0 &&
+      x1 * zoom + tx <= width &&
+      y1 * zoom + ty <= height;
+    if (inView) return;
     const room = { w: width - 2 * margin, h: height - 2 * margin };
     const wanted = Math.min(Math.max(zoom, FIT_MIN_ZOOM), 1.6);
     const fitsAt = Math.min(room.w / Math.max(1, x1 - x0), room.h / Math.max(1, y1 - y0));
@@ -690,6 +709,27 @@ function FollowCamera({ userMoved }: { userMoved: { current: boolean } }) {
     const duration = prefersReducedMotion() ? 0 : Math.min(400, Math.round(600 / speed));
     void flow.setViewport({ x: width / 2 - cx * z, y: height / 2 - cy * z, zoom: z }, { duration });
   }, [active, flow, rf, app, speed, userMoved]);
+  return null;
+}
+
+/**
+ * When the canvas changes size (the step panel grows with a two-row step, the window turns,
+ * the inspector docks beside it), a circuit that was fitted is fitted again, so nothing of it
+ * slips under a panel. Not once the user has panned or zoomed or added or deleted a gate by
+ * hand, and not during playback, where the camera follows the current gate instead.
+ */
+function RefitOnResize({ mayRefit }: { mayRefit: () => boolean }) {
+  const size = useStore((s: ReactFlowState) => `${Math.round(s.width)}x${Math.round(s.height)}`);
+  const fitView = useFitCircuit();
+  const last = useRef(size);
+  useEffect(() => {
+    if (size === last.current) return;
+    const was = last.current;
+    last.current = size;
+    if (was === '0x0' || !mayRefit()) return;
+    const handle = requestAnimationFrame(() => void fitView(FIT_OPTIONS));
+    return () => cancelAnimationFrame(handle);
+  }, [size, fitView, mayRefit]);
   return null;
 }
 
