@@ -131,6 +131,44 @@ test('a bias add: the gradient of b is the sum of the upstream gradient over the
   expect(errors).toEqual([]);
 });
 
+test('a random upstream gradient: the seed step names it, and the worked entry uses it', async ({
+  page,
+}) => {
+  const errors = watchErrors(page);
+  await page.goto('./');
+  const field = page.getByLabel('Expression');
+  await field.fill('W = randn(5, 10)\nX = randn(10, 3)\nD = W @ X');
+  await field.press('Enter');
+  await expect(node(page, 'D')).toHaveAttribute('data-value', /^\[\[/);
+  await node(page, 'D').click();
+  const control = page.getByRole('group', { name: 'Upstream gradient' });
+  await control.getByLabel('Kind').selectOption('random');
+  await expect(control.getByLabel('Seed')).toHaveValue('7');
+  await page.getByRole('button', { name: 'Reset' }).click();
+  await page.getByRole('button', { name: 'Step forward' }).click();
+  await page.getByRole('button', { name: 'Step forward' }).click();
+  await expect(panel(page).locator('[aria-live]')).toHaveText(
+    'The backward pass starts at the output D with its upstream gradient dD, the 5 by 3 matrix chosen as the upstream gradient: random dD (seed 7).',
+  );
+  await page.getByRole('button', { name: 'Step forward' }).click();
+  const worked = port(page, 'a').locator('.dims-worked');
+  await expect(worked).toHaveAttribute('data-entry', '0,0');
+  // dD as the Upstream gradient control holds it (the canvas shows D's seed as ones during
+  // playback: the store's timeline starts the output's running sum from ones).
+  const [X, dD, dW] = [
+    await read(page, 'X', 'value'),
+    JSON.parse((await control.getAttribute('data-seed')) ?? 'null') as Matrix,
+    await read(page, 'W', 'grad'),
+  ];
+  // A random dD, not ones.
+  expect(dD.flat().some((x) => x !== 1)).toBe(true);
+  let expected = 0;
+  for (let k = 0; k < 3; k++) expected += dD[0][k] * X[0][k];
+  expect(Number(await worked.getAttribute('data-entry-value'))).toBeCloseTo(expected, 12);
+  expect(expected).toBeCloseTo(dW[0][0], 12);
+  expect(errors).toEqual([]);
+});
+
 for (const [name, extra, scheme] of [
   ['light', '', 'light'],
   ['presentation, dark', '&present=1', 'dark'],

@@ -154,6 +154,17 @@ describe('a matrix product', () => {
     for (const tex of stepTex(seed, nameOf, 'D')) typeset(tex);
     const ones = playbackSteps(evaluate(PRODUCT).ev).find((s) => s.kind === 'seed');
     expect(ones && seedWords(ones, 'D')).toContain('a 2 by 2 matrix of ones');
+    // The choice named, where the document gives it.
+    expect(stepSentence(seed, nameOf, 'D', 'typed values')).toBe(
+      'The backward pass starts at the output D with its upstream gradient dD, the 2 by 2 matrix chosen as the upstream gradient: typed values.',
+    );
+    expect(stepLabel(seed, nameOf, 'D', 'typed values')).toBe('seed: dD = 2×2 typed values');
+    for (const tex of stepTex(seed, nameOf, 'D', 'random d_D (seed 7)')) {
+      expect(tex).toContain('\\text{random d\\_D (seed 7)}');
+      typeset(tex);
+    }
+    // A run that fell back to ones says ones, whatever was chosen.
+    expect(ones && seedWords(ones, 'D', 'random dD (seed 7)')).toContain('matrix of ones');
   });
 });
 

@@ -2,6 +2,7 @@ import { memo, useEffect, useRef } from 'react';
 import { SPEEDS, STEP_MS } from '../../store/store';
 import { useApp, useAppStore } from '../StoreContext';
 import { Tex } from '../Tex';
+import { upstreamWords } from '../upstreamText';
 import { Dimensions, ForwardShapes, useDimensions } from './Dimensions';
 import { stepLabel, stepSentence, stepTex } from './describe';
 import { forwardShapes } from './dimensionText';
@@ -137,6 +138,7 @@ function Timeline() {
   const total = timeline?.steps.length ?? 0;
   const nameOf = useNameOf();
   const outputName = output ? nameOf(output) : 'f';
+  const upstream = useUpstream(outputName);
   const position = cursor ?? total;
   const label =
     cursor === null
@@ -144,7 +146,7 @@ function Timeline() {
       : cursor === 0
         ? 'reset: only inputs have values'
         : timeline
-          ? `${cursor}/${total} ${stepLabel(timeline.steps[cursor - 1], nameOf, outputName)}`
+          ? `${cursor}/${total} ${stepLabel(timeline.steps[cursor - 1], nameOf, outputName, upstream)}`
           : '';
   // With every step shown there is no timeline yet (the range has no steps to go to): a press
   // on the range builds it first, with the thumb at the end, so the browser then puts the
@@ -188,13 +190,14 @@ function StepPanel() {
   const output = useApp((s) => s.doc.output);
   const nameOf = useNameOf();
   const outputName = output ? nameOf(output) : 'f';
+  const upstream = useUpstream(outputName);
   const { analysis, pick } = useDimensions(evaluation, step, nameOf);
-  const lines = step && !analysis ? stepTex(step, nameOf, outputName) : [];
+  const lines = step && !analysis ? stepTex(step, nameOf, outputName, upstream) : [];
   const shapes = step && forwardShapes(step);
   const sentence = analysis
     ? analysis.sentence
     : step
-      ? `${stepSentence(step, nameOf, outputName)}${shapes ? ` ${shapes.words}` : ''}`
+      ? `${stepSentence(step, nameOf, outputName, upstream)}${shapes ? ` ${shapes.words}` : ''}`
       : cursor === 0
         ? 'Reset: only the inputs have values. Step forward to run the forward pass.'
         : 'Every value (above each wire) and gradient (below it) is shown. Press Play or Step forward to watch the forward pass and then backpropagation, one gate at a time.';
@@ -219,4 +222,10 @@ function StepPanel() {
       </p>
     </section>
   );
+}
+
+/** The document's chosen upstream gradient in words ("random dD (seed 7)"), for the seed step. */
+function useUpstream(outputName: string): string | undefined {
+  const seed = useApp((s) => s.doc.seed);
+  return seed ? upstreamWords(seed, outputName) : undefined;
 }

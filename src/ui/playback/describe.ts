@@ -148,8 +148,16 @@ function operandsOf(
 
 const num = (v: Value) => formatValue(v);
 
-/** One line for the timeline: "forward: q = x + y = 3", "backward: ∂f/∂x += −4". */
-export function stepLabel(step: PlaybackStep, nameOf: NameOf, outputName: string): string {
+/**
+ * One line for the timeline: "forward: q = x + y = 3", "backward: ∂f/∂x += −4". `upstream`
+ * names a tensor output's chosen upstream gradient ("random dD (seed 7)") for the seed step.
+ */
+export function stepLabel(
+  step: PlaybackStep,
+  nameOf: NameOf,
+  outputName: string,
+  upstream?: string,
+): string {
   if (step.kind === 'forward') {
     const call = written(
       step.op,
@@ -160,7 +168,7 @@ export function stepLabel(step: PlaybackStep, nameOf: NameOf, outputName: string
   if (step.kind === 'seed') {
     if (typeof step.grad !== 'number') {
       const ones = step.grad.data.every((x) => x === 1);
-      return `seed: d${outputName} = ${step.grad.shape.join('×')} ${ones ? 'ones' : 'upstream gradient'}`;
+      return `seed: d${outputName} = ${step.grad.shape.join('×')} ${ones ? 'ones' : (upstream ?? 'upstream gradient')}`;
     }
     return `seed: ∂${outputName}/∂${outputName} = 1`;
   }
@@ -172,12 +180,17 @@ export function stepLabel(step: PlaybackStep, nameOf: NameOf, outputName: string
     .join(', ')}`;
 }
 
-/** The whole sentence a screen reader hears for a step. */
-export function stepSentence(step: PlaybackStep, nameOf: NameOf, outputName: string): string {
+/** The whole sentence a screen reader hears for a step (`upstream` as for `stepLabel`). */
+export function stepSentence(
+  step: PlaybackStep,
+  nameOf: NameOf,
+  outputName: string,
+  upstream?: string,
+): string {
   if (step.kind === 'forward') return `${stepLabel(step, nameOf, outputName)}.`;
   if (step.kind === 'seed') {
     return (
-      seedWords(step, outputName) ??
+      seedWords(step, outputName, upstream) ??
       `The backward pass starts at the output: the gradient of ${outputName} with respect to itself is 1.`
     );
   }
@@ -210,7 +223,12 @@ function texValue(v: Value): string {
  * with their values. A backward step: the gate's local gradients with its literals folded in
  * (`∂/∂x (x²) = 2x`), then one line per wired input.
  */
-export function stepTex(step: PlaybackStep, nameOf: NameOf, outputName: string): string[] {
+export function stepTex(
+  step: PlaybackStep,
+  nameOf: NameOf,
+  outputName: string,
+  upstream?: string,
+): string[] {
   const f = texText(outputName);
   if (step.kind === 'forward') {
     const byName = written(
@@ -226,7 +244,7 @@ export function stepTex(step: PlaybackStep, nameOf: NameOf, outputName: string):
   if (step.kind === 'seed') {
     if (typeof step.grad !== 'number') {
       const ones = step.grad.data.every((x) => x === 1);
-      const what = ones ? '\\text{ones}' : '\\text{upstream gradient}';
+      const what = texText(ones ? 'ones' : (upstream ?? 'upstream gradient'));
       return [`${texText(`d${outputName}`)} = ${what}\\ [${step.grad.shape.join('\\times ')}]`];
     }
     return [`\\frac{\\partial ${f}}{\\partial ${f}} = 1`];
@@ -253,14 +271,21 @@ function wrapNegative(tex: string): string {
   return tex.startsWith('-') ? `(${tex})` : tex;
 }
 
-/** The seed step of a tensor output, in words: what dD is. Undefined for a scalar output. */
-export function seedWords(step: PlaybackStep, outputName: string): string | undefined {
+/**
+ * The seed step of a tensor output, in words: what dD is (`upstream` names the choice).
+ * Undefined for a scalar output.
+ */
+export function seedWords(
+  step: PlaybackStep,
+  outputName: string,
+  upstream?: string,
+): string | undefined {
   if (step.kind !== 'seed' || typeof step.grad === 'number') return undefined;
   const { shape } = step.grad;
   const size = shape.length === 2 ? `${shape[0]} by ${shape[1]} matrix` : `vector of ${shape[0]}`;
   const ones = step.grad.data.every((x) => x === 1);
   const what = ones
     ? `a ${size} of ones (the gradient of the sum of ${outputName}'s entries)`
-    : `the ${size} chosen as the upstream gradient`;
+    : `the ${size} chosen as the upstream gradient${upstream ? `: ${upstream}` : ''}`;
   return `The backward pass starts at the output ${outputName} with its upstream gradient d${outputName}, ${what}.`;
 }
