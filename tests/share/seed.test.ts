@@ -102,7 +102,7 @@ describe('the upstream gradient in a file', () => {
     });
   }
 
-  it('a version 1 file may not say one and reads as ones', () => {
+  it('a version 1 file (which never had one) reads as ones', () => {
     const file = JSON.parse(serializeCircuit(circuit));
     file.version = 1;
     const read = readFile(JSON.stringify(file));

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parse, type Tensor } from '../../src/engine';
+import { parseCircuitFile, serializeCircuit } from '../../src/share/file';
 import { docFromCircuit, docToCircuit } from '../../src/store/document';
 import { createAppStore } from '../../src/store/store';
 
@@ -170,6 +171,25 @@ describe('the upstream gradient in the store', () => {
     expect(s.getState().seedProblem).toBeNull();
   });
 
+  it('refuses what is not an upstream gradient at all, keeping the document', () => {
+    const s = store();
+    const doc = s.getState().doc;
+    for (const bad of [
+      null,
+      7,
+      'random',
+      { kind: '__proto__' },
+      { kind: 'values', values: 'abc' },
+      { kind: 'values', values: [[1, 2], [3]] },
+      { kind: 'random', seed: -1 },
+      { kind: 'onehot', index: 'x' },
+    ]) {
+      const why = s.getState().setSeed(bad as never);
+      expect(typeof why, JSON.stringify(bad)).toBe('string');
+      expect(s.getState().doc).toBe(doc);
+    }
+  });
+
   it('ones clears the choice', () => {
     const s = store();
     s.getState().setSeed({ kind: 'random', seed: 1 });
@@ -180,8 +200,7 @@ describe('the upstream gradient in the store', () => {
 });
 
 describe('the upstream gradient through a file', () => {
-  it('comes back into a document as it was chosen', async () => {
-    const { parseCircuitFile, serializeCircuit } = await import('../../src/share/file');
+  it('comes back into a document as it was chosen', () => {
     const s = store();
     s.getState().setSeed({
       kind: 'values',
