@@ -92,7 +92,8 @@ export function buildTimeline(evaluation: Evaluation): Timeline {
         : { shape: p.shapes[slot], data: running.slice(start, offsets[slot + 1]) };
     doneAt[slot] = step;
   };
-  running.fill(1, offsets[p.output], offsets[p.output + 1]);
+  // The backward pass starts from the run's upstream gradient (ones unless one was chosen).
+  running.set(evaluation.seed, offsets[p.output]);
   record(p.output, seedAt);
   for (let j = 0; j < backwardGates.length; j++) {
     const s = backwardGates[j];
