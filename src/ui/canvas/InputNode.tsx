@@ -204,8 +204,17 @@ function MatrixPreview({
       {kind === 'grad' && <span className="matrix-d">∂</span>}
       <span className="matrix-grid" style={{ gridTemplateColumns: `repeat(${showC}, auto)` }}>
         {cells.map((cell, i) => (
-          // biome-ignore lint/suspicious/noArrayIndexKey: cells are positional
-          <span key={i}>{cell}</span>
+          <span
+            // biome-ignore lint/suspicious/noArrayIndexKey: cells are positional
+            key={i}
+            // Which entry this is (row,column; one index for a vector): the step panel works
+            // out the entry under the pointer.
+            data-entry={
+              value.shape.length === 2 ? `${Math.floor(i / showC)},${i % showC}` : String(i)
+            }
+          >
+            {cell}
+          </span>
         ))}
       </span>
       {(rows > showR || cols > showC) && <span className="matrix-more">…</span>}
