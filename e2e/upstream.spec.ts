@@ -22,10 +22,10 @@ function matmul(a: Matrix, b: Matrix): Matrix {
 }
 function expectClose(got: Matrix, want: Matrix): void {
   expect(got.length).toBe(want.length);
-  got.forEach((row, i) => {
-    expect(row.length).toBe(want[i].length);
-    row.forEach((x, j) => expect(x).toBeCloseTo(want[i][j], 10));
-  });
+  for (let i = 0; i < got.length; i++) {
+    expect(got[i].length).toBe(want[i].length);
+    for (let j = 0; j < got[i].length; j++) expect(got[i][j]).toBeCloseTo(want[i][j], 10);
+  }
 }
 
 /** dW = dD·Xᵀ and dX = Wᵀ·dD, from the page's own W, X, dD and gradients. */
