@@ -2,7 +2,7 @@ import { expect, type Locator, type Page, test } from '@playwright/test';
 import { node, watchErrors } from './helpers';
 
 /** The smallest zoom fit to view goes down to (src/ui/canvas/fit.ts). */
-const FIT_MIN_ZOOM = 0.45;
+const FIT_MIN_ZOOM = 0.5;
 
 /** `x = 1`, then `terms` gates each adding 1: a chain of `terms` gates. */
 const chain = (terms: number) => `x=1;f=x${'+1'.repeat(terms)}`;

@@ -233,10 +233,11 @@ const MODES = [
 ] as const;
 /**
  * Random circuits of 20 and 30 gates are too large to fit whole at a readable zoom: fit stops
- * at its floor (16 px labels at about 8.5 px) with the rest a pan away, so for them only
- * overlaps count (what is cut off at the canvas's edge is a pan away, not hidden).
+ * at its floor (20 px numbers at about 12 px tall) with the rest a pan away, so for them only
+ * overlaps of texts and gates count (what is cut off at the canvas's edge, or lies under a
+ * panel there, is a pan away, not hidden).
  */
-const RANDOM_LEAST = 8;
+const RANDOM_LEAST = 11;
 
 /** Waits for the fit to settle: two reads in a row give the same boxes. */
 async function settled(page: Page): Promise<Picture> {
@@ -282,7 +283,10 @@ for (const mode of MODES) {
             `smallest gate text ${smallestGate.toFixed(1)}px`,
         );
         for (const problem of problems(p)) {
-          if (c.notes || !problem.endsWith('cut off by the canvas')) {
+          if (
+            c.notes ||
+            !(problem.endsWith('cut off by the canvas') || problem.includes(' is under '))
+          ) {
             failures.push(`${c.id}: ${problem}`);
           }
         }

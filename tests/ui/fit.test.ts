@@ -33,7 +33,7 @@ describe('fit to view with a floor', () => {
     const o = onScreen(v, output);
     expect(o.x).toBeGreaterThan(0);
     expect(o.x + output.width * v.zoom).toBeLessThanOrEqual(1000);
-    // 300 tall fits at 0.45: centred vertically.
+    // 300 tall fits at the floor: centred vertically.
     const top = onScreen(v, { x: 0, y: 0 }).y;
     expect(top - 50).toBeCloseTo(600 - 50 - (top + 300 * v.zoom), 9);
   });

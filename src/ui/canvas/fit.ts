@@ -8,8 +8,8 @@ import { useCallback } from 'react';
 import type { AppState } from '../../store/store';
 import { useAppStore } from '../StoreContext';
 
-/** The smallest zoom fit to view goes down to: 16 px labels are about 7 px on screen. */
-export const FIT_MIN_ZOOM = 0.45;
+/** The smallest zoom fit to view goes down to: 20 px numbers are drawn at 10 px (12 px tall boxes). */
+export const FIT_MIN_ZOOM = 0.5;
 
 /** Padding as React Flow's fit options take it: pixels (`'40px'`, 40) or a fraction (0.1). */
 type Pad = number | string;
