@@ -191,3 +191,26 @@ test('a link with an unreadable seed= opens the circuit with ones and says what 
   await fresh.close();
   expect(errors).toEqual([]);
 });
+
+test('a program link carries the upstream gradient too', async ({ page, browser }) => {
+  const errors = watchErrors(page);
+  await openProgram(page);
+  await control(page).getByLabel('Kind').selectOption('random');
+  await expect(control(page)).toHaveAttribute('data-seed-kind', 'random');
+  const dD = await seedOf(page);
+  await page.getByRole('button', { name: 'Share' }).click();
+  const link = await page
+    .getByRole('dialog', { name: 'Share' })
+    .getByLabel(/As a program/)
+    .inputValue();
+  expect(link).toMatch(/#expr=.*&seed=random:7/);
+  const other = await browser.newContext();
+  const fresh = await other.newPage();
+  await fresh.goto(link);
+  await node(fresh, 'D').click();
+  await expect(control(fresh)).toHaveAttribute('data-seed-kind', 'random');
+  expect(await seedOf(fresh)).toEqual(dD);
+  await expectProductGradients(fresh);
+  await other.close();
+  expect(errors).toEqual([]);
+});

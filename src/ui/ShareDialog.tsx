@@ -71,7 +71,7 @@ function ShareBody({ onClose, theme }: { onClose: () => void; theme: 'light' | '
   }, [doc, view]);
   // The circuit as a program: typed, or written out from the canvas.
   const programText = useProgramText();
-  const expr = programText !== null ? pageUrl(encodeExprLink(programText, view)) : null;
+  const expr = programText !== null ? pageUrl(encodeExprLink(programText, view, doc.seed)) : null;
   const embedUrl = `${full}&embed=1`;
   const embed = `<iframe src="${embedUrl.replace(/"/g, '&quot;')}" width="900" height="560" style="border:0" title="Backprop Circuits" loading="lazy"></iframe>`;
   const tooLong = full.length > LINK_WARN_LENGTH;

@@ -1,5 +1,6 @@
 import { type Circuit, ParseError, parse } from '../engine';
 import { GALLERY } from '../examples';
+import { withSeed } from '../share/file';
 import { decodeHash, type ViewState } from '../share/link';
 import {
   Autosave,
@@ -52,7 +53,15 @@ export function openHash(hash: string): Opened {
   }
   try {
     const { circuit } = parse(link.expression);
-    return { kind: 'circuit', circuit, expression: link.expression, view: link.view, warnings };
+    // The upstream gradient (`seed=`) rides beside the program.
+    const seeded = link.seed ? withSeed(circuit, link.seed) : circuit;
+    return {
+      kind: 'circuit',
+      circuit: seeded,
+      expression: link.expression,
+      view: link.view,
+      warnings,
+    };
   } catch (error) {
     const message =
       error instanceof ParseError ? error.message : String((error as Error).message ?? error);
