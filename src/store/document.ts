@@ -9,6 +9,7 @@ import type {
   Wire,
 } from '../engine';
 import { fromNested, getOp } from '../engine';
+import type { SeededCircuit } from '../share/file';
 
 /** A node as the editor keeps it: what it is. Where it is and its value live beside it. */
 export interface DocNode {
@@ -57,9 +58,6 @@ export type DocSeed =
   | { readonly kind: 'random'; readonly seed: number }
   | { readonly kind: 'onehot'; readonly index: readonly number[] }
   | { readonly kind: 'values'; readonly values: Tensor };
-
-/** A circuit as files and links carry it: with the upstream gradient beside it, if any. */
-export type SeededCircuit = Circuit & { readonly seed?: UpstreamSeed };
 
 export const EMPTY_DOC: Doc = {
   nodes: [],
