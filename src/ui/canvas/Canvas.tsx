@@ -699,7 +699,7 @@ function FollowCamera({ userMoved }: { userMoved: { current: boolean } }) {
       y1 * zoom + ty <= height;
     if (inView) return;
     const room = { w: width - 2 * margin, h: height - 2 * margin };
-    const wanted = Math.min(Math.max(zoom, FIT_MIN_ZOOM), 1.6);
+    const wanted = Math.min(Math.max(zoom, FIT_MIN_ZOOM), FIT_OPTIONS.maxZoom);
     const fitsAt = Math.min(room.w / Math.max(1, x1 - x0), room.h / Math.max(1, y1 - y0));
     const z = Math.max(FIT_MIN_ZOOM, Math.min(wanted, fitsAt));
     // The whole group when it fits at that zoom, else the gate itself in the middle.
