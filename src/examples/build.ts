@@ -1,5 +1,5 @@
 import { parse } from '../engine';
-import { serializeCircuit } from '../share/file';
+import { type SeededCircuit, serializeCircuit } from '../share/file';
 import { docFromCircuit, docToCircuit } from '../store/document';
 import { createAppStore } from '../store/store';
 import type { ExampleSource } from './sources';
@@ -9,7 +9,8 @@ import type { ExampleSource } from './sources';
  * lays out a typed program (each wire's label box as wide as the numbers it shows).
  */
 export function exampleFileText(source: ExampleSource): string {
-  const store = createAppStore(docFromCircuit(parse(source.program).circuit));
+  const circuit: SeededCircuit = { ...parse(source.program).circuit, seed: source.seed };
+  const store = createAppStore(docFromCircuit(circuit));
   store.getState().tidyUp();
   return serializeCircuit(docToCircuit(store.getState().doc));
 }

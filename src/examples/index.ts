@@ -1,12 +1,15 @@
 import type { Circuit } from '../engine';
 import { decodeCircuitObject } from '../share/file';
 import addMultiply from './add-multiply.json';
+import layer from './layer.json';
 import matmul from './matmul.json';
 import neuron from './neuron.json';
 import neuronPrimitive from './neuron-primitive.json';
+import notesProduct from './notes-product.json';
 import patterns from './patterns.json';
 import { EXAMPLE_SOURCES, type ExampleSource } from './sources';
 import staged from './staged.json';
+import svm from './svm.json';
 
 const FILES: Record<string, unknown> = {
   'add-multiply': addMultiply,
@@ -15,6 +18,9 @@ const FILES: Record<string, unknown> = {
   patterns,
   staged,
   matmul,
+  'notes-product': notesProduct,
+  layer,
+  svm,
 };
 
 export interface Example extends ExampleSource {

@@ -2,11 +2,15 @@
  * The gallery as programs in the expression language. `npm run examples` turns these into
  * the circuit files next to this one (with a tidy layout); the app loads the files.
  */
+import type { UpstreamSeed } from '../engine/seed';
+
 export interface ExampleSource {
   readonly id: string;
   readonly title: string;
   readonly description: string;
   readonly program: string;
+  /** The upstream gradient at a tensor output, when it is not ones (the gradient of a sum). */
+  readonly seed?: UpstreamSeed;
 }
 
 export const EXAMPLE_SOURCES: readonly ExampleSource[] = [
@@ -64,5 +68,43 @@ export const EXAMPLE_SOURCES: readonly ExampleSource[] = [
     description:
       'A matrix product. The gradient of each matrix has its shape: dW = dD·Xᵀ and dX = Wᵀ·dD.',
     program: 'W = [[1, 2, 0], [-1, 0.5, 3]]\nX = [[2, -1], [0, 1], [1, 1]]\nD = W @ X\nf = sum(D)',
+  },
+  {
+    id: 'notes-product',
+    title: 'D = W · X with a random dD',
+    description:
+      'The product of a 5×10 and a 10×3 matrix, with a random upstream gradient dD (seed 7). Only one arrangement of dD, W and X has the right shape: dW = dD·Xᵀ is 5×10, dX = Wᵀ·dD is 10×3.',
+    program: 'W = randn(5, 10)\nX = randn(10, 3)\nD = W @ X',
+    seed: { kind: 'random', seed: 7 },
+  },
+  {
+    id: 'layer',
+    title: 'A layer: h = relu(W·x + b), squared error',
+    description:
+      'One layer of a network on one example, and its squared-error loss against a target y. The bias b is added to every row it meets; relu passes the gradient only where h is positive.',
+    program: [
+      'W = [[0.5, -1, 0.25], [1.5, 0.5, -0.5]]',
+      'x = [[1], [2], [-1]]',
+      'b = [[0.1], [-0.2]]',
+      'y = [[0], [1]]',
+      'h = relu(W @ x + b)',
+      'L = sum((h - y)^2)',
+    ].join('\n'),
+  },
+  {
+    id: 'svm',
+    title: 'Multiclass SVM loss on a tiny batch',
+    description:
+      'Scores S = W·X + b for 3 classes and 4 examples (one per column); Y marks each example\'s correct class. The loss adds max(0, s − s_y + 1) over the wrong classes and averages over the batch. sum(·, 0) picks each column\'s correct score.',
+    program: [
+      'W = [[0.2, -0.5], [1.5, 1.3], [0, 0.25]]',
+      'b = [[1.1], [3.2], [-1.2]]',
+      'X = [[1, -2, 0.5, 3], [2, 1, -1, 0.5]]',
+      'Y = [[1, 0, 0, 1], [0, 1, 0, 0], [0, 0, 1, 0]]',
+      'S = W @ X + b',
+      'sy = sum(S * Y, 0)',
+      'M = relu(S - sy + 1) * (1 - Y)',
+      'L = sum(M) / 4',
+    ].join('\n'),
   },
 ];
