@@ -95,7 +95,7 @@ export const EXAMPLE_SOURCES: readonly ExampleSource[] = [
     id: 'svm',
     title: 'Multiclass SVM loss on a tiny batch',
     description:
-      'Scores S = W·X + b for 3 classes and 4 examples (one per column); Y marks each example\'s correct class. The loss adds max(0, s − s_y + 1) over the wrong classes and averages over the batch. sum(·, 0) picks each column\'s correct score.',
+      "Scores S = W·X + b for 3 classes and 4 examples (one per column); Y marks each example's correct class. The loss adds max(0, s − s_y + 1) over the wrong classes and averages over the batch. sum(·, 0) picks each column's correct score.",
     program: [
       'W = [[0.2, -0.5], [1.5, 1.3], [0, 0.25]]',
       'b = [[1.1], [3.2], [-1.2]]',
