@@ -455,8 +455,12 @@ function inferShapes(
       shape = binaryShape(op, portShape(first), portShape(first + 1));
     } else {
       const inShapes: Shape[] = [];
-      for (let cell = first; cell < end; cell++) inShapes.push(portShape(cell));
-      shape = op.inferShape(inShapes);
+      const inLiterals: (Tensor | undefined)[] = [];
+      for (let cell = first; cell < end; cell++) {
+        inShapes.push(portShape(cell));
+        inLiterals.push(src[cell] >= 0 ? undefined : literals?.[cell]);
+      }
+      shape = op.inferShape(inShapes, inLiterals);
     }
     if (typeof shape === 'string') {
       const node = circuitNodes[i];

@@ -55,7 +55,9 @@ export type DimensionKind =
   | 'sum along an axis'
   | 'extremum'
   | 'elementwise'
-  | 'broadcast';
+  | 'broadcast'
+  | 'entry'
+  | 'assemble';
 
 /** The gradient one wired port receives. */
 export interface PortDimensions {
@@ -236,6 +238,51 @@ export function stepDimensions(
           ),
         });
       }
+      continue;
+    }
+
+    if (op.kind === 'tensor' && (op.name === 'index' || op.name === 'index2')) {
+      // dX is the upstream gradient (one number) at the entry taken, 0 elsewhere.
+      const [m, n] = asMatrix(shape);
+      const literal = (k: number) => p.portView(slot, k, evaluation.values).data[0];
+      const flat = op.name === 'index' ? literal(1) : literal(1) * n + literal(2);
+      const taken: Mat = [Math.floor(flat / n), flat % n];
+      const [i, j] = wanted ? pick(wanted, [m, n]) : taken;
+      const w = new Worker();
+      const hit = i === taken[0] && j === taken[1];
+      if (hit) w.add(() => [{ name: dy, value: up[0] }], [up[0]]);
+      else w.add(() => [{ name: '0', value: 0 }], [0]);
+      const where = at('', taken[0], taken[1]);
+      ports.push({
+        ...base,
+        kind: 'entry',
+        formula: [dy, `at ${where}`],
+        shapes: lineUp([m, n], [[1, 1]], '', ` at ${where}, 0 elsewhere`),
+        entry: worked(
+          [i, j],
+          `${at(`d${x}`, 'i', 'j')} = ${dy} at ${where}, 0 elsewhere`,
+          w,
+          value(i * n + j),
+        ),
+      });
+      continue;
+    }
+
+    if (op.kind === 'tensor' && op.syntax.array !== undefined) {
+      // Each entry's gradient is its own entry of the upstream gradient.
+      const [, cols] = asMatrix(outShape);
+      const r = Math.floor(port / cols);
+      const c = port % cols;
+      const name = at(dy, r, c);
+      const w = new Worker();
+      w.add(() => [{ name, value: up[port] }], [up[port]]);
+      ports.push({
+        ...base,
+        kind: 'assemble',
+        formula: [name],
+        shapes: lineUp([1, 1], [asMatrix(outShape)], '', '', `entry [${r}][${c}] of `),
+        entry: worked([0, 0], `d${x} = ${name}`, w, value(0)),
+      });
       continue;
     }
 

@@ -33,6 +33,11 @@ export const LIMITS = {
    * rest are counted, and still summed.
    */
   workedTerms: 400,
+  /**
+   * Rows (and columns) of a vector or matrix assembled from scalar gates (`[[a, b], [c, d]]`),
+   * and so of the operands of a matrix product that Expand takes apart into scalar gates.
+   */
+  assembleSide: 3,
   /** How far from the origin a node may be placed, in canvas units. */
   position: 1_000_000,
 } as const;

@@ -31,8 +31,10 @@ import { ParseError } from './errors';
 import { formatNumber } from './format';
 import { formatCount, LIMITS, overLimit } from './limits';
 import { getOp, type OpDef, type TensorOp } from './ops';
+import { indexProblem } from './ops/indexing';
 import {
   AXIS_FUNCTIONS,
+  arrayOp,
   expectedArguments,
   FUNCTIONS,
   type FunctionEntry,
@@ -42,6 +44,7 @@ import {
   PREFIX,
   RANDN,
   RESERVED_NAMES,
+  SUBSCRIPTS,
 } from './syntax';
 import { fromNested, randn, scalar } from './tensor';
 import {
@@ -910,8 +913,93 @@ class Parser {
     return this.gate(op, [operand], t);
   }
 
-  /** A number, a name, a call, a parenthesized expression or an array literal. */
+  /**
+   * An atom and the indices written after it: `w[1]`, `W[1, 2]`, `W[1][2]` (each a gate that
+   * takes one entry).
+   */
   private primary(): Operand {
+    const operand = this.atom();
+    if (!isSymbol(this.peek(), '[')) return operand;
+    const open = this.next();
+    const indices = this.indices(open);
+    // `W[1][2]` is `W[1, 2]`.
+    while (isSymbol(this.peek(), '[')) indices.push(...this.indices(this.next()));
+    if (indices.length > 2) {
+      throw this.error(
+        indices[2].at,
+        `at most two indices: W[i, j] is the entry at row i, column j (${indices.length} given)`,
+      );
+    }
+    return this.entryGate(operand, indices, open);
+  }
+
+  /** The whole numbers inside `[ … ]` after `open` (already read), through the `]`. */
+  private indices(open: Token): { value: number; at: Token }[] {
+    this.brackets++;
+    const found: { value: number; at: Token }[] = [];
+    for (;;) {
+      const start = this.next();
+      let sign = 1;
+      let t = start;
+      if ((isSymbol(t, '-') || isSymbol(t, '+')) && this.peek().kind === 'number') {
+        sign = t.text === '-' ? -1 : 1;
+        t = this.next();
+      }
+      if (t.kind !== 'number') {
+        throw this.error(
+          t,
+          `an index is a whole number written in place, as in W[1, 2] (counting from 0); found ${tokenName(t)}`,
+        );
+      }
+      found.push({ value: sign * t.value, at: start });
+      if (!isSymbol(this.peek(), ',')) break;
+      this.next();
+    }
+    this.expectClose(']', open);
+    this.brackets--;
+    return found;
+  }
+
+  /**
+   * The gate taking entry `indices` of `operand`. When the operand's shape is known here (a
+   * declared input, a literal), an index that does not fit is refused at its place; otherwise
+   * compile says so.
+   */
+  private entryGate(
+    operand: Operand,
+    indices: readonly { value: number; at: Token }[],
+    open: Token,
+  ): Operand {
+    const op = SUBSCRIPTS.get(indices.length) as TensorOp;
+    const known =
+      operand < 0
+        ? { name: 'the array', value: this.literals[-1 - operand] }
+        : this.nodes[operand].op === 'input'
+          ? { name: this.nodes[operand].label ?? 'this input', value: this.nodes[operand].value }
+          : undefined;
+    const shape = known?.value?.shape;
+    if (known && shape) {
+      const problem = indexProblem(
+        shape,
+        indices.map((i) => i.value),
+        known.name,
+      );
+      if (problem) {
+        // Point at the index that is wrong: the row's problem comes first, then the column's.
+        const alone = (k: number) => indices.map((ix, m) => (m === k ? ix.value : undefined));
+        const which = indices.findIndex(
+          (_, k) => indexProblem(shape, alone(k), known.name) !== undefined,
+        );
+        const at = which >= 0 ? indices[which].at : open;
+        throw this.error(at, problem);
+      }
+    }
+    const args = [operand, ...indices.map((i) => this.literal(scalar(i.value)))];
+    return this.gate(op, args, open);
+  }
+
+  /** A number, a name, a call, a parenthesized expression or an array. */
+  private atom(): Operand {
     const t = this.peek();
     if (t.kind === 'number') {
       this.next();
@@ -929,6 +1017,7 @@ class Parser {
       return inner;
     }
     if (isSymbol(t, '[')) {
+      if (!this.numbersOnly()) return this.expressionArray(this.next());
       this.next();
       this.arrayEntries = 0;
       this.enter(t);
@@ -1084,6 +1173,93 @@ class Parser {
     this.expectClose(']', open);
     this.brackets--;
     return items;
+  }
+
+  /**
+   * Whether the array that starts at the next token (a `[`) holds numbers only (a literal)
+   * rather than expressions (a vector or matrix assembled from gates).
+   */
+  private numbersOnly(): boolean {
+    let depth = 0;
+    for (let k = this.pos; ; k++) {
+      const t = this.at(k);
+      if (t.kind === 'end') return true;
+      if (t.kind === 'newline') continue;
+      if (t.kind === 'number') continue;
+      if (t.kind !== 'symbol') return false;
+      if (t.text === '[') depth++;
+      else if (t.text === ']') {
+        if (--depth === 0) return true;
+      } else if (t.text !== ',' && t.text !== '-' && t.text !== '+') {
+        // An operator, a parenthesis or '=': an expression (or a mistake the literal path names).
+        return t.text === '=' || t.text === ';';
+      }
+    }
+  }
+
+  /**
+   * `[a, b, c]` or `[[a, b], [c, d]]` with expressions for entries, after its `[`: a gate
+   * that assembles a vector or a matrix (at most `LIMITS.assembleSide` on a side) from them.
+   */
+  private expressionArray(open: Token): Operand {
+    this.brackets++;
+    this.enter(open);
+    const rows: Operand[][] = [];
+    const flat: Operand[] = [];
+    let kind: 'rows' | 'entries' | undefined;
+    while (!isSymbol(this.peek(), ']')) {
+      const t = this.peek();
+      // Inside, a `[` opens a row: an entry is one number, never an array.
+      const isRow = isSymbol(t, '[');
+      if (kind !== undefined && (kind === 'rows') !== isRow) {
+        throw this.error(
+          t,
+          'an array holds either entries or rows of entries, not both: write [a, b] or [[a, b], [c, d]]',
+        );
+      }
+      kind = isRow ? 'rows' : 'entries';
+      if (isRow) {
+        const rowOpen = this.next();
+        this.brackets++;
+        this.enter(rowOpen);
+        const row: Operand[] = [];
+        while (!isSymbol(this.peek(), ']')) {
+          row.push(this.expression());
+          if (!isSymbol(this.peek(), ',')) break;
+          this.next();
+        }
+        this.leave();
+        this.expectClose(']', rowOpen);
+        this.brackets--;
+        if (rows.length > 0 && row.length !== rows[0].length) {
+          throw this.error(
+            rowOpen,
+            `row ${rows.length + 1} has ${row.length} ${row.length === 1 ? 'entry' : 'entries'} and row 1 has ${rows[0].length}: every row of a matrix has as many entries`,
+          );
+        }
+        rows.push(row);
+      } else {
+        flat.push(this.expression());
+      }
+      if (!isSymbol(this.peek(), ',')) break;
+      this.next();
+    }
+    this.leave();
+    this.expectClose(']', open);
+    this.brackets--;
+    const shape = kind === 'rows' ? [rows.length, rows[0].length] : [flat.length];
+    const entries = kind === 'rows' ? rows.flat() : flat;
+    const side = LIMITS.assembleSide;
+    const op = entries.length === 0 ? undefined : arrayOp(shape);
+    if (op === undefined) {
+      throw this.error(
+        open,
+        entries.length === 0
+          ? 'an empty array has no entries: write at least one, as in [a, b]'
+          : `a vector or matrix built from expressions has at most ${side} rows and ${side} columns; this one is ${shape.length === 1 ? `a vector of ${shape[0]}` : shape.join('×')} (an array of numbers alone can be larger)`,
+      );
+    }
+    return this.gate(op, entries, open);
   }
 
   /** One more number in the array literal being read, refused over `LIMITS.valueEntries`. */

@@ -211,6 +211,30 @@ function printGate(op: OpDef, args: readonly Printed[]): Printed | null {
     }
     case 'operand':
       return args[0];
+    case 'subscript': {
+      // `W[1, 2]`: the operand binds as an atom (`(a + b)[0]`), the indices are its literals.
+      const operand = wrap(args[0], PRECEDENCE.atom);
+      const indices = args.slice(1).map((a) => a.text);
+      return {
+        text: `${operand.text}[${indices.join(', ')}]`,
+        strength: PRECEDENCE.atom,
+        nesting: operand.nesting + 1,
+      };
+    }
+    case 'array': {
+      // `[a, b]`, or `[[a, b], [c, d]]` row by row.
+      const { shape } = form;
+      const cols = shape.length === 2 ? shape[1] : shape[0];
+      const rows: string[] = [];
+      let nesting = 0;
+      for (let k = 0; k < args.length; k += cols) {
+        const row = args.slice(k, k + cols);
+        for (const a of row) nesting = Math.max(nesting, a.nesting);
+        rows.push(`[${row.map((a) => a.text).join(', ')}]`);
+      }
+      const text = shape.length === 2 ? `[${rows.join(', ')}]` : rows[0];
+      return { text, strength: PRECEDENCE.atom, nesting: nesting + shape.length };
+    }
   }
 }
 

@@ -38,6 +38,8 @@ const infix = new Map<string, InfixEntry>();
 const prefix = new Map<string, PrefixEntry>();
 const functions = new Map<string, Map<number, OpDef>>();
 const axisFunctions = new Map<string, Map<number, TensorOp>>();
+const subscripts = new Map<number, TensorOp>();
+const arrays = new Map<string, TensorOp>();
 
 for (const op of ALL_OPS) {
   const { syntax } = op;
@@ -50,6 +52,8 @@ for (const op of ALL_OPS) {
   if (syntax.prefix && (op.kind === 'unary' || op.kind === 'tensor')) {
     prefix.set(syntax.prefix.token, { ...syntax.prefix, op });
   }
+  if (syntax.subscript && op.kind === 'tensor') subscripts.set(syntax.subscript.indices, op);
+  if (syntax.array && op.kind === 'tensor') arrays.set(syntax.array.shape.join('x'), op);
   if (syntax.call) {
     const axis = syntax.call.axis;
     for (const name of [syntax.call.name, ...(syntax.call.aliases ?? [])]) {
@@ -85,6 +89,17 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionEntry> = functions;
  * one argument more than the op has ports: the axis, a number written in place.
  */
 export const AXIS_FUNCTIONS: ReadonlyMap<string, ReadonlyMap<number, TensorOp>> = axisFunctions;
+
+/** `x[i]` and `x[i, j]`: the number of indices → the op that takes that entry. */
+export const SUBSCRIPTS: ReadonlyMap<number, TensorOp> = subscripts;
+
+/**
+ * The op that assembles an array of expressions of this shape (`[a, b]`, `[[a, b], [c, d]]`),
+ * or undefined when there is none (too large).
+ */
+export function arrayOp(shape: readonly number[]): TensorOp | undefined {
+  return arrays.get(shape.join('x'));
+}
 
 /** Every operator token, longest first (so that `**` is read before `*`). */
 export const OPERATOR_TOKENS: readonly string[] = [
@@ -130,7 +145,9 @@ export type PrintForm =
       readonly axis?: number;
     }
   | { readonly kind: 'rewrite'; readonly rewrite: Rewrite }
-  | { readonly kind: 'operand' };
+  | { readonly kind: 'operand' }
+  | { readonly kind: 'subscript'; readonly indices: 1 | 2 }
+  | { readonly kind: 'array'; readonly shape: readonly [number] | readonly [number, number] };
 
 /** The form an op is written in, or undefined for a source (written as a declaration). */
 export function printForm(op: OpDef): PrintForm | undefined {
@@ -143,5 +160,7 @@ export function printForm(op: OpDef): PrintForm | undefined {
   }
   if (syntax.rewrite === 'operand') return { kind: 'operand' };
   if (syntax.rewrite) return { kind: 'rewrite', rewrite: syntax.rewrite };
+  if (syntax.subscript) return { kind: 'subscript', indices: syntax.subscript.indices };
+  if (syntax.array) return { kind: 'array', shape: syntax.array.shape };
   return undefined;
 }

@@ -44,7 +44,14 @@ describe('every op declares everything that is derived from it', () => {
   it.each(gates.map((op) => [op.name, op] as const))('%s', (_, op) => {
     // How the language spells it and how it is written back.
     const { syntax } = op;
-    expect(syntax.infix ?? syntax.prefix ?? syntax.call ?? syntax.rewrite).toBeDefined();
+    expect(
+      syntax.infix ??
+        syntax.prefix ??
+        syntax.call ??
+        syntax.rewrite ??
+        syntax.subscript ??
+        syntax.array,
+    ).toBeDefined();
     expect(printForm(op)).toBeDefined();
     // How each literal form is drawn, read aloud and differentiated.
     for (const params of literalForms(op)) {

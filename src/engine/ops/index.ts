@@ -1,5 +1,6 @@
 import { arithmeticOps } from './arithmetic';
 import { functionOps } from './functions';
+import { indexingOps } from './indexing';
 import { matrixOps } from './matrix';
 import { sourceOps } from './source';
 import type { OpDef } from './types';
@@ -26,6 +27,7 @@ export const ALL_OPS: readonly OpDef[] = [
   ...arithmeticOps,
   ...functionOps,
   ...matrixOps,
+  ...indexingOps,
 ];
 
 const byName = new Map<string, OpDef>(ALL_OPS.map((op) => [op.name, op]));

@@ -77,6 +77,18 @@ export interface OpSyntax {
   readonly prefix?: PrefixSyntax;
   readonly call?: CallSyntax;
   readonly rewrite?: Rewrite | 'operand';
+  /**
+   * Written after its operand in brackets, with whole numbers written in place: `w[1]` (one
+   * index), `W[1, 2]` or `W[1][2]` (two). The op's first port is the operand; the others hold
+   * the indices as literals.
+   */
+  readonly subscript?: { readonly indices: 1 | 2 };
+  /**
+   * Written as an array of expressions, one per port in row-major order: `[a, b, c]` for a
+   * vector of this length, `[[a, b], [c, d]]` for a matrix of this shape. (An array of
+   * numbers alone is a literal, not this op.)
+   */
+  readonly array?: { readonly shape: readonly [number] | readonly [number, number] };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -188,8 +200,15 @@ export interface TensorGate {
  */
 export interface TensorOp extends OpBase {
   readonly kind: 'tensor';
-  /** The output shape, or a message saying why these input shapes do not fit. */
-  readonly inferShape: (inputs: readonly Shape[]) => Shape | string;
+  /**
+   * The output shape, or a message saying why these input shapes do not fit. `literals` holds
+   * each port's literal (undefined for a wired port), for an op whose literals are part of
+   * what it computes (the indices of `W[1, 2]`).
+   */
+  readonly inferShape: (
+    inputs: readonly Shape[],
+    literals?: readonly (Tensor | undefined)[],
+  ) => Shape | string;
   readonly forward: (v: Float64Array, gate: TensorGate) => void;
   readonly vjp: (
     v: Float64Array,

@@ -284,6 +284,8 @@ function writeLiteral(
   // Compile may have made the gate a cheaper op for its literals (`x ** 2` runs as a square):
   // a literal that would not make it the same op needs a new compile.
   if (op.kind === 'binary' && op.lower && op.lower(compiled) !== op.lower(literals)) return false;
+  // An index (`W[1, 2]`) is checked against the shape it reads when compiling.
+  if (op.kind === 'tensor' && op.syntax.subscript) return false;
   values.set(value.data, program.portValue[program.portStart[slot] + p]);
   return true;
 }

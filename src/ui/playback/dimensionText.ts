@@ -254,6 +254,12 @@ function explain(port: PortDimensions, dims: StepDimensions, input: Value | unde
       return `An elementwise gate multiplies entry by entry: each entry of ${up} times the same entry of the local gradient; a ${words(operands[0])} times a ${words(operands[1])}, entry by entry, gives ${words(result)}.`;
     case 'broadcast':
       return `${broadcastSentence(port, up, dims.op === 'add')}.`;
+    case 'entry': {
+      const where = port.formula[1].replace(/^at /, '');
+      return `An entry gate routes: ${up} goes back to entry ${where} of ${x}, the one it took, and every other entry of ${x} gets 0; ${port.grad} is ${words(result)}, the shape of ${x}.`;
+    }
+    case 'assemble':
+      return `A matrix assembled from entries routes: ${x} is ${port.shapes.text.replace(/^\[1×1\] = /, '')}, so it gets back that entry of ${up}, ${port.formula[0]}.`;
     default:
       return '';
   }
