@@ -52,13 +52,183 @@ export const NODE_SIZE = {
   gate: { width: 68, height: 52 },
 } as const;
 
-/** A matrix input shows its value and its gradient as two small grids side by side. */
-export const MATRIX_INPUT_SIZE = { width: 236, height: 96 } as const;
+/**
+ * How a tensor is drawn (src/ui/canvas/MatrixView.tsx reads the same numbers, so the layout
+ * and the canvas agree to the pixel): up to 6×6 entries as a grid of rounded numbers, five
+ * characters of 20 px monospace a cell; beyond that a heat map of 16 px squares with a sign
+ * in each (at most 24 a side: a larger tensor is drawn in blocks of entries), and a key line
+ * under it. A vector n×1 is a column, 1×n and a 1-D vector a row.
+ */
+export const MATRIX = {
+  /** Up to this many rows and columns a tensor is drawn as numbers. */
+  gridMax: 6,
+  /** A number cell: five characters of 20 px monospace (12 px each) and a gap. */
+  cellWidth: 68,
+  cellHeight: 24,
+  /** The numbers' size. */
+  fontSize: 20,
+  /** A heat-map square, and the most squares a side (beyond, each square is a block). */
+  heatCell: 16,
+  heatMax: 24,
+  /** The key under a heat map: its scale, from −max to +max. */
+  keyHeight: 20,
+  keyWidth: 110,
+  /** The value's and the gradient's grids go side by side when that is no wider than this. */
+  sideBySide: 360,
+  /** Left of a grid: the gradient's ∂ (room kept for both grids, so they line up). */
+  gutter: 16,
+  /** The brackets either side of a grid: 2 px line and 4 px padding. */
+  bracket: 6,
+  /** Between the value's grid and the gradient's. */
+  gap: 8,
+} as const;
 
-export function nodeSize(op: string, value?: Tensor): { width: number; height: number } {
-  if (op === 'input') return value && value.shape.length > 0 ? MATRIX_INPUT_SIZE : NODE_SIZE.input;
+/** Rows and columns of a tensor as drawn: a 1-D vector is a row. */
+export function matrixShape(shape: readonly number[]): [rows: number, cols: number] {
+  if (shape.length >= 2) return [shape[0], shape[1]];
+  if (shape.length === 1) return [1, shape[0]];
+  return [1, 1];
+}
+
+/** How one grid of a tensor is drawn, and its size in canvas units. */
+export interface MatrixGrid {
+  readonly rows: number;
+  readonly cols: number;
+  /** Numbers, or a heat map. */
+  readonly kind: 'numbers' | 'heat';
+  /** Entries per drawn cell along each axis (1 unless a large heat map is drawn in blocks). */
+  readonly blockRows: number;
+  readonly blockCols: number;
+  /** Cells drawn down and across. */
+  readonly shownRows: number;
+  readonly shownCols: number;
+  /** One cell's size. */
+  readonly cellWidth: number;
+  readonly cellHeight: number;
+  /** The whole grid: gutter, brackets, cells (and for a heat map its key under it). */
+  readonly width: number;
+  readonly height: number;
+}
+
+export function matrixGrid(shape: readonly number[]): MatrixGrid {
+  const [rows, cols] = matrixShape(shape);
+  const frame = MATRIX.gutter + 2 * MATRIX.bracket;
+  if (rows <= MATRIX.gridMax && cols <= MATRIX.gridMax) {
+    return {
+      rows,
+      cols,
+      kind: 'numbers',
+      blockRows: 1,
+      blockCols: 1,
+      shownRows: rows,
+      shownCols: cols,
+      cellWidth: MATRIX.cellWidth,
+      cellHeight: MATRIX.cellHeight,
+      width: frame + cols * MATRIX.cellWidth,
+      height: rows * MATRIX.cellHeight,
+    };
+  }
+  const blockRows = Math.max(1, Math.ceil(rows / MATRIX.heatMax));
+  const blockCols = Math.max(1, Math.ceil(cols / MATRIX.heatMax));
+  const shownRows = Math.ceil(rows / blockRows);
+  const shownCols = Math.ceil(cols / blockCols);
+  return {
+    rows,
+    cols,
+    kind: 'heat',
+    blockRows,
+    blockCols,
+    shownRows,
+    shownCols,
+    cellWidth: MATRIX.heatCell,
+    cellHeight: MATRIX.heatCell,
+    // The key needs about 110 px (−max, the scale, +max), however narrow the map.
+    width: frame + Math.max(shownCols * MATRIX.heatCell, MATRIX.keyWidth),
+    height: shownRows * MATRIX.heatCell + MATRIX.keyHeight,
+  };
+}
+
+/**
+ * A tensor's value and gradient together: side by side (value left) when that is narrow
+ * enough (`MATRIX.sideBySide`), else one above the other (value above, as on a wire).
+ */
+export interface MatrixPair {
+  readonly grid: MatrixGrid;
+  readonly arrangement: 'stacked' | 'side';
+  readonly width: number;
+  readonly height: number;
+}
+
+export function matrixPair(shape: readonly number[]): MatrixPair {
+  const grid = matrixGrid(shape);
+  const side = 2 * grid.width + MATRIX.gap <= MATRIX.sideBySide;
+  return {
+    grid,
+    arrangement: side ? 'side' : 'stacked',
+    width: side ? 2 * grid.width + MATRIX.gap : grid.width,
+    height: side ? grid.height : 2 * grid.height + MATRIX.gap,
+  };
+}
+
+/**
+ * An input holding a tensor: its header (name, shape, gradient so far) and its two grids,
+ * inside the node's padding (8 px each side, 6 px top and bottom) and border (2 px).
+ */
+export const MATRIX_INPUT_CHROME = {
+  width: 2 * 8 + 2 * 2,
+  height: 26 + 4 + 2 * 6 + 2 * 2,
+} as const;
+
+export function matrixInputSize(shape: readonly number[]): { width: number; height: number } {
+  const pair = matrixPair(shape);
+  return {
+    width: Math.max(NODE_SIZE.input.width, pair.width + MATRIX_INPUT_CHROME.width),
+    height: pair.height + MATRIX_INPUT_CHROME.height,
+  };
+}
+
+/**
+ * The readout beside an output holding a tensor: a line `D = 5×3` (24 px type at most, 30 px
+ * tall) over the value's and the gradient's grids; 14 px right of the gate (styles.css,
+ * `.output-readout`), centred on it.
+ */
+export const READOUT_GAP = 14;
+const READOUT_HEAD = 30;
+
+export function readoutSize(
+  name: string,
+  shape: readonly number[],
+): { width: number; height: number } {
+  const pair = matrixPair(shape);
+  const head = ([...name].length + 3 + shape.join('×').length) * 14.4 + 8;
+  return { width: Math.ceil(Math.max(pair.width, head)), height: pair.height + READOUT_HEAD };
+}
+
+export function nodeSize(
+  op: string,
+  value?: { readonly shape: readonly number[] },
+): { width: number; height: number } {
+  if (op === 'input') {
+    return value && value.shape.length > 0 ? matrixInputSize(value.shape) : NODE_SIZE.input;
+  }
   if (op === 'const') return NODE_SIZE.const;
   return NODE_SIZE.gate;
+}
+
+/**
+ * A wire's preview of the tensor it carries: a mini heat map on the far side of its shape
+ * from the wire (above the value, below the gradient), at most 48 px wide and 22 px tall, up
+ * to 6 px a cell; none for a tensor too large to show that way (a cell under 2 px).
+ */
+export const PREVIEW = { width: 48, height: 22, cell: 6, minCell: 2, gap: 2 } as const;
+
+export function previewSize(
+  shape: readonly number[],
+): { rows: number; cols: number; cell: number; width: number; height: number } | null {
+  const [rows, cols] = matrixShape(shape);
+  const cell = Math.min(PREVIEW.cell, PREVIEW.height / rows, PREVIEW.width / cols);
+  if (cell < PREVIEW.minCell) return null;
+  return { rows, cols, cell, width: cols * cell, height: rows * cell };
 }
 
 type LayoutWire = { readonly from: string; readonly to: string; readonly port?: string };
@@ -68,8 +238,10 @@ interface IndexWire {
   readonly from: number;
   readonly to: number;
   readonly port: number;
-  /** How wide the room for its labels is. */
+  /** How wide the room for its labels is, and how far it reaches above and below the wire. */
   readonly width: number;
+  readonly above: number;
+  readonly below: number;
 }
 
 /** The numbers the wires will show, when known (the store's view of a run has them). */
@@ -99,15 +271,42 @@ function labelChars(v: Value | undefined, signed: boolean): number {
   return text.length + (signed && v > 0 ? 1 : 0);
 }
 
+/** The width of one label line: its characters, or for a tensor its preview if wider. */
+function lineWidth(v: Value | undefined, signed: boolean): number {
+  const chars = Math.min(10, labelChars(v, signed));
+  if (v === undefined || typeof v === 'number') return chars * LABEL_CHAR;
+  return Math.max(chars * LABEL_CHAR, previewSize(v.shape)?.width ?? 0);
+}
+
+/** How far a preview reaches past its label line (0 for a number or no preview). */
+function previewReach(v: Value | undefined): number {
+  if (v === undefined || typeof v === 'number') return 0;
+  const preview = previewSize(v.shape);
+  return preview ? preview.height + PREVIEW.gap : 0;
+}
+
+/**
+ * How far a wire's labels reach above and below the wire at their spot: the value's line
+ * above (`LABEL_ABOVE`) and the gradient's below (`LABEL_BELOW`), and a tensor's previews
+ * beyond them.
+ */
+export function labelExtent(numbers: WireNumbers, w: LayoutWire): { above: number; below: number } {
+  const grad =
+    w.port === undefined ? undefined : numbers.wireGrads.get(wireKey({ to: w.to, port: w.port }));
+  return {
+    above: LABEL_ABOVE + previewReach(numbers.values.get(w.from)),
+    below: LABEL_BELOW + previewReach(grad),
+  };
+}
+
 /** The width of a wire's label box for the numbers it shows (at least three characters). */
 export function labelWidth(numbers: WireNumbers, w: LayoutWire): number {
-  const value = labelChars(numbers.values.get(w.from), false);
+  const value = lineWidth(numbers.values.get(w.from), false);
   const grad =
     w.port === undefined
       ? 0
-      : labelChars(numbers.wireGrads.get(wireKey({ to: w.to, port: w.port })), true);
-  const chars = Math.min(10, Math.max(3, value, grad));
-  return Math.round(chars * LABEL_CHAR + LABEL_PAD);
+      : lineWidth(numbers.wireGrads.get(wireKey({ to: w.to, port: w.port })), true);
+  return Math.round(Math.max(3 * LABEL_CHAR, value, grad) + LABEL_PAD);
 }
 
 /**
@@ -136,12 +335,34 @@ export function layoutCircuit(
     if (from === undefined || to === undefined) continue;
     const ports: readonly string[] = getOp(nodes[to].op)?.ports ?? [];
     const width = numbers ? labelWidth(numbers, w) : WIRE_LABEL_BOX.width;
-    links.push({ from, to, port: w.port === undefined ? -1 : ports.indexOf(w.port), width });
+    const { above, below } = numbers
+      ? labelExtent(numbers, w)
+      : { above: LABEL_ABOVE, below: LABEL_BELOW };
+    links.push({
+      from,
+      to,
+      port: w.port === undefined ? -1 : ports.indexOf(w.port),
+      width,
+      above,
+      below,
+    });
+  }
+  // An output (a gate nothing reads) holding a tensor writes its value and gradient as grids
+  // beside it: room is kept for them.
+  const readouts: (Size | undefined)[] = nodes.map(() => undefined);
+  if (numbers) {
+    const read = new Uint8Array(nodes.length);
+    for (const w of links) read[w.from] = 1;
+    nodes.forEach((n, i) => {
+      const v = numbers.values.get(n.id);
+      if (read[i] || n.op === 'input' || n.op === 'const' || v === undefined) return;
+      if (typeof v !== 'number') readouts[i] = readoutSize(n.label ?? 'f', v.shape);
+    });
   }
   const corners =
     nodes.length > DAGRE_LIMIT
       ? quickLayers(nodes, links, sizes)
-      : dagreLayout(nodes, links, sizes);
+      : dagreLayout(nodes, links, sizes, readouts);
   const positions = new Map<string, Position>();
   nodes.forEach((node, i) => {
     positions.set(node.id, corners[i]);
@@ -156,6 +377,7 @@ function dagreLayout(
   nodes: readonly DocNode[],
   links: readonly IndexWire[],
   sizes: readonly Size[],
+  readouts: readonly (Size | undefined)[],
 ): Position[] {
   // A multigraph: one value may feed two ports of one gate (x * x), and each wire has labels.
   const g = new dagre.graphlib.Graph({ multigraph: true });
@@ -181,7 +403,7 @@ function dagreLayout(
     g.setEdge(
       String(w.from),
       String(w.to),
-      { width, height: WIRE_LABEL_BOX.height, labelpos: 'c' },
+      { width, height: Math.max(WIRE_LABEL_BOX.height, w.above + w.below), labelpos: 'c' },
       String(k),
     );
   });
@@ -197,7 +419,7 @@ function dagreLayout(
     const placed = g.node(String(i));
     return { x: placed.x, y: placed.y };
   });
-  separate(links, sizes, centers);
+  separate(links, sizes, centers, readouts);
   return centers.map((c, i) => ({
     x: Math.round(c.x - sizes[i].width / 2),
     y: Math.round(c.y - sizes[i].height / 2),
@@ -244,7 +466,12 @@ const CURVE_SAMPLES = [
  * canvas will draw them, no label box covers another or a node, and no wire runs through a
  * node it does not join. Deterministic: the same pairs in the same order every time.
  */
-function separate(links: readonly IndexWire[], sizes: readonly Size[], centers: Point[]): void {
+function separate(
+  links: readonly IndexWire[],
+  sizes: readonly Size[],
+  centers: Point[],
+  readouts: readonly (Size | undefined)[] = [],
+): void {
   // Where on its target each wire ends: the wired ports are spread evenly down the left side.
   const wiredPorts: IndexWire[][] = sizes.map(() => []);
   for (const w of links) wiredPorts[w.to].push(w);
@@ -266,6 +493,19 @@ function separate(links: readonly IndexWire[], sizes: readonly Size[], centers: 
       kind: 'node',
     });
   });
+  readouts.forEach((r, i) => {
+    if (!r) return;
+    const x0 = centers[i].x + sizes[i].width / 2 + READOUT_GAP;
+    bodies.push({
+      x0,
+      x1: x0 + r.width,
+      top: -r.height / 2,
+      height: r.height,
+      terms: [[i, 1, 0]],
+      ends: [i],
+      kind: 'node',
+    });
+  });
   for (const w of links) {
     if (w.from === w.to) continue;
     const sx = centers[w.from].x + sizes[w.from].width / 2;
@@ -275,8 +515,8 @@ function separate(links: readonly IndexWire[], sizes: readonly Size[], centers: 
     bodies.push({
       x0: mid - w.width / 2,
       x1: mid + w.width / 2,
-      top: -LABEL_ABOVE,
-      height: LABEL_ABOVE + LABEL_BELOW,
+      top: -w.above,
+      height: w.above + w.below,
       terms: [
         [w.from, 0.5, 0],
         [w.to, 0.5, off / 2],
@@ -364,7 +604,7 @@ function separate(links: readonly IndexWire[], sizes: readonly Size[], centers: 
   }
   let top = Number.POSITIVE_INFINITY;
   sizes.forEach((s, i) => {
-    top = Math.min(top, centers[i].y - s.height / 2);
+    top = Math.min(top, centers[i].y - Math.max(s.height, readouts[i]?.height ?? 0) / 2);
   });
   for (const c of centers) c.y += 20 + LABEL_ABOVE - top;
 }

@@ -66,3 +66,32 @@ export function fullText(v: Value | undefined): string {
   if (typeof v === 'number') return String(v);
   return attrValue(v);
 }
+
+/**
+ * A matrix entry rounded to fit a cell of five characters (sign included): three or two
+ * significant digits where they fit, else fewer decimals, else one digit in scientific notation. The
+ * exact number is on hover and focus.
+ */
+export function formatCell(x: number, signed = false): string {
+  const fits = (t: string) => [...t].length <= 5;
+  const sign = (t: string) => (signed && x > 0 ? `+${t}` : t);
+  if (!Number.isFinite(x) || x === 0) return formatNumber(x);
+  const abs = Math.abs(x);
+  for (const digits of [3, 2]) {
+    const t = sign(formatNumber(x, digits));
+    if (fits(t)) return t;
+  }
+  if (abs >= 0.01 && abs < 1e4) {
+    for (let d = 2; d >= 0; d--) {
+      const t = sign(Number(x.toFixed(d)).toString().replaceAll('-', MINUS));
+      if (fits(t) && Number(x.toFixed(d)) !== 0) return t;
+    }
+  }
+  return sign(x.toExponential(0).replace('e+', 'e').replaceAll('-', MINUS));
+}
+
+/** Every digit of a number (as `data-value` carries it), with a real minus sign. */
+export function exactNumber(x: number, signed = false): string {
+  const t = Number.isNaN(x) ? 'NaN' : Number.isFinite(x) ? String(x) : x > 0 ? '∞' : '−∞';
+  return (signed && x > 0 ? `+${t}` : t).replaceAll('-', MINUS);
+}

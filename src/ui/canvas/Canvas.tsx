@@ -23,7 +23,7 @@ import { type CSSProperties, useCallback, useEffect, useMemo, useRef } from 'rea
 import { useShallow } from 'zustand/react/shallow';
 import { getOp, type Position } from '../../engine';
 import { wireKey } from '../../store/document';
-import { MATRIX_INPUT_SIZE, nodeSize } from '../../store/layout';
+import { nodeSize } from '../../store/layout';
 import type { AppState } from '../../store/store';
 import { prefersReducedMotion } from '../motion';
 import { PALETTE_MIME, readPaletteData } from '../Palette';
@@ -225,6 +225,24 @@ function bezier(e: { sx: number; sy: number; tx: number; ty: number }): string {
   })[0];
 }
 
+/** The size of each matrix input, from the canvas's `id\tshape` lines (sizes cached by shape). */
+const sizeByShape = new Map<string, { width: number; height: number }>();
+function matrixSizes(lines: string): Map<string, { width: number; height: number }> {
+  const out = new Map<string, { width: number; height: number }>();
+  for (const line of lines.split('\n')) {
+    const tab = line.lastIndexOf('\t');
+    if (tab < 0) continue;
+    const shape = line.slice(tab + 1);
+    let size = sizeByShape.get(shape);
+    if (!size) {
+      size = nodeSize('input', { shape: shape.split(',').map(Number) });
+      sizeByShape.set(shape, size);
+    }
+    out.set(line.slice(0, tab), size);
+  }
+  return out;
+}
+
 /** The gate the current playback step computes or sends gradients into ('' if none). */
 function currentStepNode(s: AppState): string {
   if (s.cursor === null || s.cursor === 0 || !s.timeline) return '';
@@ -247,11 +265,12 @@ export function Canvas({
   } = useApp(
     useShallow((s) => ({ nodes: s.doc.nodes, positions: s.doc.positions, wires: s.doc.wires })),
   );
-  // Matrix inputs are drawn larger. A string keeps this stable while values are scrubbed.
+  // Matrix inputs are sized by their shape, as `id\tshape` lines: a string keeps this stable
+  // while values are scrubbed.
   const matrixInputs = useApp((s) =>
     s.doc.nodes
       .filter((n) => n.op === 'input' && (s.doc.values.get(n.id)?.shape.length ?? 0) > 0)
-      .map((n) => n.id)
+      .map((n) => `${n.id}\t${s.doc.values.get(n.id)?.shape.join(',')}`)
       .join('\n'),
   );
   // The ports of each gate that hold literals, as `id ports` lines: a string, so this stays
@@ -288,11 +307,11 @@ export function Canvas({
   const nodeCache = useRef(new Map<string, CanvasNode>());
   const nodes = useMemo(() => {
     const chosen = new Set(selectedNodes);
-    const matrices = new Set(matrixInputs.split('\n'));
+    const matrices = matrixSizes(matrixInputs);
     const before = nodeCache.current;
     const after = new Map<string, CanvasNode>();
     const list = docNodes.map((node) => {
-      const size = matrices.has(node.id) ? MATRIX_INPUT_SIZE : nodeSize(node.op);
+      const size = matrices.get(node.id) ?? nodeSize(node.op);
       const type = node.op === 'input' ? 'inputNode' : node.op === 'const' ? 'constNode' : 'gate';
       const at = dragPositions?.get(node.id) ?? positions.get(node.id) ?? ORIGIN;
       const handles = handlesOf(
@@ -344,10 +363,10 @@ export function Canvas({
 
   // Each node's box and ports at its settled position (not recomputed mid-drag).
   const placed = useMemo(() => {
-    const matrices = new Set(matrixInputs.split('\n'));
+    const matrices = matrixSizes(matrixInputs);
     const out = new Map<string, Placed>();
     for (const n of docNodes) {
-      const size = matrices.has(n.id) ? MATRIX_INPUT_SIZE : nodeSize(n.op);
+      const size = matrices.get(n.id) ?? nodeSize(n.op);
       out.set(n.id, {
         at: positions.get(n.id) ?? { x: 0, y: 0 },
         size,

@@ -1,9 +1,11 @@
 import { Handle, type Node, type NodeProps, Position } from '@xyflow/react';
 import { memo, useEffect, useRef, useState } from 'react';
 import { getOp, type Params } from '../../engine';
+import { readoutSize } from '../../store/layout';
 import { formatSigned, formatValue, fullText } from '../format';
 import { LiteralField, literalText } from '../LiteralField';
 import { useApp } from '../StoreContext';
+import { MatrixPair } from './MatrixView';
 import { accessibleName, useNodeNumbers, useWrapperLabel } from './useNodeNumbers';
 
 export type GateNodeData = { op: string; label?: string };
@@ -153,7 +155,27 @@ export const GateNode = memo(function GateNode({ id, data, selected }: NodeProps
           <span className="so-far-word">Σ so far</span> {formatValue(grad, true)}
         </span>
       )}
-      {isOutput && (value !== undefined || playing) && (
+      {isOutput && typeof value === 'object' && (
+        // A tensor output: its shape, then its value's and its gradient's grids.
+        <div
+          className="output-readout output-readout--matrix"
+          style={readoutSize(data.label ?? 'f', value.shape)}
+        >
+          <span
+            className="readout-value readout-head"
+            title={`${data.label ?? 'f'} = ${fullText(value)}`}
+          >
+            {data.label ?? 'f'} = {value.shape.join('×')}
+          </span>
+          <MatrixPair
+            name={data.label ?? 'f'}
+            value={value}
+            grad={typeof grad === 'object' ? grad : undefined}
+            partial={partial}
+          />
+        </div>
+      )}
+      {isOutput && typeof value !== 'object' && (value !== undefined || playing) && (
         <div className="output-readout">
           <span className="readout-value" title={fullText(value)}>
             {data.label ?? 'f'} = {value === undefined ? '—' : formatValue(value)}

@@ -1,8 +1,9 @@
 import { Handle, type Node, type NodeProps, Position } from '@xyflow/react';
 import { memo, useEffect, useRef, useState } from 'react';
-import { scalar, type Tensor } from '../../engine';
-import { formatNumber, formatSigned, fullText } from '../format';
+import { scalar } from '../../engine';
+import { formatSigned, fullText } from '../format';
 import { useApp, useAppStore } from '../StoreContext';
+import { MatrixPair } from './MatrixView';
 import { accessibleName, useNodeNumbers, useWrapperLabel } from './useNodeNumbers';
 
 export type InputNodeType = Node<{ op: string; label?: string }, 'inputNode'>;
@@ -31,7 +32,11 @@ export const InputNode = memo(function InputNode({ id, data, selected }: NodePro
   useWrapperLabel(root, accessibleName(`input ${name}`, numbers));
   const scalarish = typeof value === 'number' || value === undefined;
   return (
-    <div ref={root} className={`input-node${selected ? ' is-selected' : ''}`} {...attrs}>
+    <div
+      ref={root}
+      className={`input-node${scalarish ? '' : ' input-node--matrix'}${selected ? ' is-selected' : ''}`}
+      {...attrs}
+    >
       <div className="input-head">
         <span className="input-name" title={name}>
           {name}
@@ -66,12 +71,12 @@ export const InputNode = memo(function InputNode({ id, data, selected }: NodePro
           <ScalarField id={id} name={name} value={typeof value === 'number' ? value : 0} />
         )
       ) : (
-        <div className="matrix-pair">
-          <MatrixPreview name={name} value={value} kind="value" />
-          {grad !== undefined && typeof grad === 'object' && (
-            <MatrixPreview name={name} value={grad} kind="grad" />
-          )}
-        </div>
+        <MatrixPair
+          name={name}
+          value={value}
+          grad={typeof grad === 'object' ? grad : undefined}
+          partial={partial}
+        />
       )}
       {forkSum && (
         <span className="fork-sum" role="note">
@@ -174,50 +179,4 @@ function ScalarField({ id, name, value }: { id: string; name: string; value: num
 
 function round(x: number): number {
   return Math.round(x * 1e6) / 1e6;
-}
-
-function MatrixPreview({
-  name,
-  value,
-  kind,
-}: {
-  name: string;
-  value: Tensor;
-  kind: 'value' | 'grad';
-}) {
-  const rows = value.shape.length === 2 ? value.shape[0] : 1;
-  const cols = value.shape.length === 2 ? value.shape[1] : (value.shape[0] ?? 1);
-  const showR = Math.min(rows, 4);
-  const showC = Math.min(cols, 3);
-  const cells: string[] = [];
-  for (let r = 0; r < showR; r++) {
-    for (let c = 0; c < showC; c++) {
-      const x = value.data[r * cols + c];
-      cells.push(kind === 'grad' ? formatSigned(x, 2) : formatNumber(x, 2));
-    }
-  }
-  return (
-    <div
-      className={`matrix-preview matrix-preview--${kind}`}
-      title={`${kind === 'grad' ? `∂f/∂${name}` : name} = ${fullText(value)}`}
-    >
-      {kind === 'grad' && <span className="matrix-d">∂</span>}
-      <span className="matrix-grid" style={{ gridTemplateColumns: `repeat(${showC}, auto)` }}>
-        {cells.map((cell, i) => (
-          <span
-            // biome-ignore lint/suspicious/noArrayIndexKey: cells are positional
-            key={i}
-            // Which entry this is (row,column; one index for a vector): the step panel works
-            // out the entry under the pointer.
-            data-entry={
-              value.shape.length === 2 ? `${Math.floor(i / showC)},${i % showC}` : String(i)
-            }
-          >
-            {cell}
-          </span>
-        ))}
-      </span>
-      {(rows > showR || cols > showC) && <span className="matrix-more">…</span>}
-    </div>
-  );
 }

@@ -1,12 +1,14 @@
 import { BaseEdge, type Edge, type EdgeProps, getBezierPath, useStore } from '@xyflow/react';
 import { memo } from 'react';
-import type { Value } from '../../engine';
+import type { Tensor } from '../../engine';
+import { LABEL_ABOVE, LABEL_BELOW, matrixShape, PREVIEW, previewSize } from '../../store/layout';
 import { STEP_MS } from '../../store/store';
 import { formatValue, fullText } from '../format';
 import { useReducedMotion } from '../motion';
 import { Pulse } from '../playback/Pulse';
 import { useApp } from '../StoreContext';
 import { wirePoint } from './labels';
+import { heatClass, largest } from './MatrixView';
 import { gradLevel, gradSign, magnitude } from './useNodeNumbers';
 
 /** Wire labels are drawn from this zoom up (16 px text shows at 6 px and more). */
@@ -45,6 +47,8 @@ export const WireEdge = memo(function WireEdge({
   const duration = useApp((s) => Math.round((STEP_MS * 0.75) / s.speed));
   // Below this zoom the labels are too small to read: skip them (they are most of the DOM).
   const readable = useStore((s) => s.transform[2] >= LABEL_MIN_ZOOM);
+  // A tensor's preview beside its shape, from the zoom where its cells are 2 px and more.
+  const previews = useStore((s) => s.transform[2] >= PREVIEW_MIN_ZOOM);
   // One media query for the whole app (motion.ts): a wire only joins its list of readers.
   const reduced = useReducedMotion();
   const [path, midX, midY] = getBezierPath({
@@ -77,7 +81,31 @@ export const WireEdge = memo(function WireEdge({
       {active && !reduced && (
         <Pulse key={`pulse ${activity}`} path={path} direction={direction} duration={duration} />
       )}
-      {readable && value !== undefined && (
+      {readable && typeof value === 'object' && (
+        <TensorLabel
+          key={active && direction === 'forward' && !reduced ? `value ${activity}` : 'value'}
+          x={labelX}
+          y={labelY}
+          tensor={value}
+          signed={false}
+          arriving={active && direction === 'forward' && !reduced}
+          delay={duration}
+          preview={previews}
+        />
+      )}
+      {readable && typeof grad === 'object' && (
+        <TensorLabel
+          key={active && direction === 'backward' && !reduced ? `grad ${activity}` : 'grad'}
+          x={labelX}
+          y={labelY}
+          tensor={grad}
+          signed
+          arriving={active && direction === 'backward' && !reduced}
+          delay={duration}
+          preview={previews}
+        />
+      )}
+      {readable && typeof value === 'number' && (
         <text
           key={active && direction === 'forward' && !reduced ? `value ${activity}` : 'value'}
           x={labelX}
@@ -90,7 +118,7 @@ export const WireEdge = memo(function WireEdge({
           {wireText(value, false)}
         </text>
       )}
-      {readable && grad !== undefined && (
+      {readable && typeof grad === 'number' && (
         <text
           key={active && direction === 'backward' && !reduced ? `grad ${activity}` : 'grad'}
           x={labelX}
@@ -108,9 +136,108 @@ export const WireEdge = memo(function WireEdge({
   );
 });
 
-/** A wire shows a number, or for a matrix just its shape: a gradient has its value's shape. */
-function wireText(v: Value, signed: boolean): string {
-  if (typeof v === 'number') return formatValue(v, signed);
-  const shape = v.shape.join('×');
-  return signed ? `∂ ${shape}` : shape;
+/** A wire shows a number; a tensor is written as its shape (TensorLabel). */
+function wireText(v: number, signed: boolean): string {
+  return formatValue(v, signed);
+}
+
+/** Previews are drawn from this zoom up (a 4 px cell shows at 2.4 px and more). */
+export const PREVIEW_MIN_ZOOM = 0.6;
+
+/**
+ * A tensor on a wire: its shape (`5×10` above the wire, `∂ 5×10` below) and, on the far side
+ * of it from the wire, a mini heat map of its entries (blue +, orange −, deeper for larger),
+ * when the tensor is small enough to preview and the view close enough to see it. The layout
+ * keeps room for both (`labelWidth`, `labelExtent`).
+ */
+const TensorLabel = memo(function TensorLabel({
+  x,
+  y,
+  tensor,
+  signed,
+  arriving,
+  delay,
+  preview: showPreview,
+}: {
+  x: number;
+  y: number;
+  tensor: Tensor;
+  signed: boolean;
+  arriving: boolean;
+  delay: number;
+  preview: boolean;
+}) {
+  const shape = tensor.shape.join('×');
+  const size = showPreview ? previewSize(tensor.shape) : null;
+  return (
+    <>
+      <text
+        x={x}
+        y={signed ? y + 6 : y - 8}
+        dominantBaseline={signed ? 'hanging' : undefined}
+        className={`wire-label ${signed ? 'wire-grad' : 'wire-value'}${arriving ? ' arriving' : ''}`}
+        style={{ animationDelay: `${delay}ms` }}
+        textAnchor="middle"
+      >
+        <title>{`${signed ? 'gradient' : 'value'} ${fullText(tensor)}`}</title>
+        {signed ? `∂ ${shape}` : shape}
+      </text>
+      {size && (
+        <MiniHeat
+          tensor={tensor}
+          x={x - size.width / 2}
+          y={signed ? y + LABEL_BELOW + PREVIEW.gap : y - LABEL_ABOVE - PREVIEW.gap - size.height}
+          cell={size.cell}
+          className={`wire-preview wire-preview--${signed ? 'grad' : 'value'}${arriving ? ' arriving' : ''}`}
+          delay={delay}
+        />
+      )}
+    </>
+  );
+});
+
+function MiniHeat({
+  tensor,
+  x,
+  y,
+  cell,
+  className,
+  delay,
+}: {
+  tensor: Tensor;
+  x: number;
+  y: number;
+  cell: number;
+  className: string;
+  delay: number;
+}) {
+  const [rows, cols] = matrixShape(tensor.shape);
+  const max = largest(tensor.data);
+  const rects = [];
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      rects.push(
+        <rect
+          key={r * cols + c}
+          x={x + c * cell}
+          y={y + r * cell}
+          width={cell}
+          height={cell}
+          className={heatClass(tensor.data[r * cols + c], max)}
+        />,
+      );
+    }
+  }
+  return (
+    <g className={className} style={{ animationDelay: `${delay}ms` }}>
+      {rects}
+      <rect
+        className="preview-frame"
+        x={x - 0.5}
+        y={y - 0.5}
+        width={cols * cell + 1}
+        height={rows * cell + 1}
+      />
+    </g>
+  );
 }

@@ -5,6 +5,7 @@
  */
 import { type Rect, useReactFlow, useStoreApi, type Viewport } from '@xyflow/react';
 import { useCallback } from 'react';
+import { READOUT_GAP, readoutSize } from '../../store/layout';
 import type { AppState } from '../../store/store';
 import { useAppStore } from '../StoreContext';
 
@@ -162,6 +163,8 @@ export interface FitCircuitOptions {
    * right of the output gate) reaches past that gate's right edge; 0 when there is none.
    */
   readonly readout?: number;
+  /** The readout's height, centred on the output gate (a tensor's grids can be taller). */
+  readonly readoutHeight?: number;
 }
 
 /**
@@ -176,16 +179,19 @@ export function fitCircuit(flow: FitTarget, options: FitCircuitOptions): Promise
   const nodesBox = flow.getNodesBounds(nodes);
   const outputBox = options.readout && options.output ? nodeRect(flow, options.output) : null;
   // The readout belongs to the picture: the box grows to take it in.
-  const bounds = outputBox
-    ? {
-        ...nodesBox,
-        width:
-          Math.max(
-            nodesBox.x + nodesBox.width,
-            outputBox.x + outputBox.width + (options.readout ?? 0),
-          ) - nodesBox.x,
-      }
-    : nodesBox;
+  let bounds = nodesBox;
+  if (outputBox) {
+    const half = (options.readoutHeight ?? 0) / 2;
+    const cy = outputBox.y + outputBox.height / 2;
+    const x0 = nodesBox.x;
+    const y0 = Math.min(nodesBox.y, cy - half);
+    const x1 = Math.max(
+      nodesBox.x + nodesBox.width,
+      outputBox.x + outputBox.width + (options.readout ?? 0),
+    );
+    const y1 = Math.max(nodesBox.y + nodesBox.height, cy + half);
+    bounds = { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+  }
   const focus = options.focus ? nodeRect(flow, options.focus) : null;
   const viewport = fitViewport({
     bounds,
@@ -232,22 +238,26 @@ export function useFitCircuit(): (options?: {
   return useCallback(
     (options = {}) => {
       const { width, height, transform, domNode } = rf.getState();
-      const output = app.getState().doc.output ?? null;
+      const state = app.getState();
+      const output = state.doc.output ?? null;
+      const value = output ? state.view.values.get(output) : undefined;
+      const label = output ? (state.doc.nodes.find((n) => n.id === output)?.label ?? 'f') : 'f';
+      // A tensor's readout has the size the layout gave it; a number's is measured.
+      const matrix = typeof value === 'object' ? readoutSize(label, value.shape) : null;
       return fitCircuit(flow as unknown as FitTarget, {
         ...options,
         width,
         height,
-        ...fitFocus(app.getState()),
+        ...fitFocus(state),
         output,
-        readout: readoutReach(domNode, output, transform[2]),
+        readout: matrix ? READOUT_GAP + matrix.width : readoutReach(domNode, output, transform[2]),
+        readoutHeight: matrix?.height ?? 0,
       });
     },
     [flow, rf, app],
   );
 }
 
-/** The gap between the output gate and its readout (styles.css, `.output-readout`). */
-const READOUT_GAP = 14;
 /** The readout's reach when it is not on screen to measure: about ten characters of 20 px text. */
 const READOUT_GUESS = READOUT_GAP + 130;
 
