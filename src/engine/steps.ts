@@ -83,11 +83,58 @@ function literalsOf(evaluation: Evaluation, slot: number): StepLiteral[] {
   return out;
 }
 
-/** One step per gate (inputs and constants excluded), in topological order. */
-export function forwardSteps(evaluation: Evaluation): ForwardStep[] {
+/**
+ * The order playback visits the gates in: `forward` (every gate) and `backward` (the gates of
+ * the backward pass, the same gates reversed). A circuit whose nodes are listed so that every
+ * gate comes after the gates feeding it (a typed program lists them statement by statement,
+ * and so does every gallery example) is played in that order, as the program reads: line
+ * after line forward, then the lines in reverse. Any other circuit is played in the
+ * program's topological order.
+ */
+export interface StepOrder {
+  readonly forward: Int32Array;
+  readonly backward: Int32Array;
+}
+
+export function statementOrder(program: Program): StepOrder {
+  const p = program;
+  const fallback = { forward: p.gates, backward: p.backwardGates };
+  const nodes = p.circuit.nodes;
+  // Each slot's place in the circuit's list of nodes.
+  const place = new Int32Array(p.ids.length).fill(-1);
+  for (let i = 0; i < nodes.length; i++) {
+    const slot = p.slot(nodes[i].id);
+    if (slot >= 0 && place[slot] < 0) place[slot] = i;
+  }
+  const forward = Int32Array.from(p.gates).sort((a, b) => place[a] - place[b]);
+  const { portStart, portSource } = p;
+  for (const slot of forward) {
+    for (let cell = portStart[slot]; cell < portStart[slot + 1]; cell++) {
+      const src = portSource[cell];
+      if (src >= 0 && place[src] >= place[slot]) return fallback;
+    }
+  }
+  const inBackward = new Uint8Array(p.ids.length);
+  for (const slot of p.backwardGates) inBackward[slot] = 1;
+  const backward = new Int32Array(p.backwardGates.length);
+  let j = 0;
+  for (let k = forward.length - 1; k >= 0; k--) {
+    if (inBackward[forward[k]]) backward[j++] = forward[k];
+  }
+  return { forward, backward };
+}
+
+/**
+ * One step per gate (inputs and constants excluded), in topological order (or in `order`,
+ * one of them).
+ */
+export function forwardSteps(
+  evaluation: Evaluation,
+  order: Int32Array = evaluation.program.gates,
+): ForwardStep[] {
   const p = evaluation.program;
   const steps: ForwardStep[] = [];
-  for (const slot of p.gates) {
+  for (const slot of order) {
     const inputs: ForwardStep['inputs'][number][] = [];
     p.sources[slot].forEach((src, port) => {
       if (src < 0) return;
@@ -110,11 +157,15 @@ export function forwardSteps(evaluation: Evaluation): ForwardStep[] {
 }
 
 /**
- * One step per gate in the backward pass, in reverse topological order. The contributions
- * are the ones the run recorded; the running sums are rebuilt by adding them in the order
- * the run did, so every step's `after` is exactly what the run had at that point.
+ * One step per gate in the backward pass, in reverse topological order (or in `order`, one
+ * of them). The contributions are the ones the run recorded; the running sums are rebuilt by
+ * adding them in the steps' order (the run's own, by default, so every step's `after` is
+ * exactly what the run had at that point).
  */
-export function backwardSteps(evaluation: Evaluation): BackwardStep[] {
+export function backwardSteps(
+  evaluation: Evaluation,
+  order: Int32Array = evaluation.program.backwardGates,
+): BackwardStep[] {
   const p = evaluation.program;
   if (p.output < 0) return [];
   const v = evaluation.values;
@@ -124,7 +175,7 @@ export function backwardSteps(evaluation: Evaluation): BackwardStep[] {
   // The last (step, term) that contributes to each slot marks its gradient complete.
   const lastStep = new Int32Array(p.ids.length).fill(-1);
   const lastPort = new Int32Array(p.ids.length).fill(-1);
-  p.backwardGates.forEach((slot, step) => {
+  order.forEach((slot, step) => {
     p.sources[slot].forEach((src, port) => {
       if (src < 0) return;
       lastStep[src] = step;
@@ -133,7 +184,7 @@ export function backwardSteps(evaluation: Evaluation): BackwardStep[] {
   });
 
   const steps: BackwardStep[] = [];
-  p.backwardGates.forEach((slot, step) => {
+  order.forEach((slot, step) => {
     const op = p.ops[slot];
     const terms: StepTerm[] = [];
     p.sources[slot].forEach((src, port) => {
@@ -168,17 +219,23 @@ export function backwardSteps(evaluation: Evaluation): BackwardStep[] {
   return steps;
 }
 
-/** Forward steps, the seed, then backward steps: what playback walks through. */
-export function playbackSteps(evaluation: Evaluation): PlaybackStep[] {
+/**
+ * Forward steps, the seed, then backward steps: what playback walks through, in the
+ * statements' order (see `statementOrder`) unless told otherwise.
+ */
+export function playbackSteps(
+  evaluation: Evaluation,
+  order: StepOrder = statementOrder(evaluation.program),
+): PlaybackStep[] {
   const p = evaluation.program;
-  const steps: PlaybackStep[] = forwardSteps(evaluation);
+  const steps: PlaybackStep[] = forwardSteps(evaluation, order.forward);
   if (p.output < 0) return steps;
   steps.push({
     kind: 'seed',
     node: p.ids[p.output],
     grad: evaluation.seedValue as Value,
   });
-  return steps.concat(backwardSteps(evaluation));
+  return steps.concat(backwardSteps(evaluation, order.backward));
 }
 
 /**

@@ -1,10 +1,5 @@
-import {
-  type Evaluation,
-  type PlaybackStep,
-  type Program,
-  playbackSteps,
-  type Value,
-} from '../engine';
+import type { Evaluation, PlaybackStep, Program, Value } from '../engine';
+import { playbackSteps, statementOrder } from '../engine/steps';
 import { type LiveView, SlotView } from './view';
 
 /**
@@ -14,8 +9,8 @@ import { type LiveView, SlotView } from './view';
  * whole forward and backward pass. Everything is indexed by slot, or by port cell for wires
  * (`program.portStart[slot] + port`), as in the program.
  *
- * The steps are the gates in topological order (`program.gates`), then the seed, then the
- * backward pass (`program.backwardGates`).
+ * The steps are the gates in the statements' order (`statementOrder`: a typed program's
+ * lines, forward), then the seed, then the backward pass (the same gates reversed).
  */
 export interface Timeline {
   readonly program: Program;
@@ -41,9 +36,10 @@ export interface Timeline {
 export function buildTimeline(evaluation: Evaluation): Timeline {
   const p = evaluation.program;
   const n = p.ids.length;
-  const steps = playbackSteps(evaluation);
+  const order = statementOrder(p);
+  const steps = playbackSteps(evaluation, order);
   const forwardAt = new Int32Array(n).fill(-1);
-  for (let k = 0; k < p.gates.length; k++) forwardAt[p.gates[k]] = k;
+  for (let k = 0; k < order.forward.length; k++) forwardAt[order.forward[k]] = k;
   const gradStart = new Int32Array(n + 1);
   const doneAt = new Int32Array(n).fill(-1);
   const wireAt = new Int32Array(p.portSource.length).fill(-1);
@@ -62,7 +58,8 @@ export function buildTimeline(evaluation: Evaluation): Timeline {
     };
   }
   const seedAt = p.gates.length;
-  const { backwardGates, portStart, portSource, contributionOffset, offsets } = p;
+  const backwardGates = order.backward;
+  const { portStart, portSource, contributionOffset, offsets } = p;
 
   // How many contributions each slot receives, then where its list starts.
   const count = new Int32Array(n);

@@ -1,0 +1,542 @@
+/**
+ * A circuit written as staged code, as the lecture notes write backpropagation: the forward
+ * pass one gate per line, each named by the circuit's names, then the backward pass in
+ * reverse, one line per local gradient, `=` for a variable's first contribution and `+=` for
+ * every later one (gradients add up at forks), each line commented with its pattern. In
+ * scalar Python, NumPy and TypeScript the backward pass is written out; in PyTorch autograd
+ * does it, and the file asserts that its gradients equal the app's.
+ *
+ * Every line knows the playback step it belongs to (the forward step of its gate, the seed,
+ * or the backward step of its gate), so the Code panel can follow playback.
+ */
+import type { Evaluation, Program } from '../program';
+import type { UpstreamSeed } from '../seed';
+import { statementOrder } from '../steps';
+import { sizeOf } from '../tensor';
+import type { NodeId, Shape, Value } from '../types';
+import { NameTable } from './names';
+import { type Dialect, type Language, type MathFunction, opCode, usesEntry } from './ops';
+
+export type { Language } from './ops';
+
+export const LANGUAGES: readonly { readonly id: Language; readonly title: string }[] = [
+  { id: 'python', title: 'Python' },
+  { id: 'numpy', title: 'NumPy' },
+  { id: 'pytorch', title: 'PyTorch' },
+  { id: 'typescript', title: 'TypeScript' },
+];
+
+/** The playback step a line belongs to. */
+export interface LineStep {
+  readonly kind: 'forward' | 'seed' | 'backward';
+  readonly node: NodeId;
+}
+
+export interface CodeLine {
+  readonly text: string;
+  readonly step: LineStep | null;
+}
+
+export interface GeneratedCode {
+  readonly available: true;
+  readonly language: Language;
+  readonly lines: readonly CodeLine[];
+  /** The whole file, ending with a newline. */
+  readonly text: string;
+  /** A file name for a download: `circuit.py`, `circuit_numpy.py`, … */
+  readonly filename: string;
+  /** Each input and the variable its gradient ends in (`dx`), in declaration order. */
+  readonly gradients: readonly { readonly node: NodeId; readonly variable: string }[];
+}
+
+export interface UnavailableCode {
+  readonly available: false;
+  readonly language: Language;
+  /** Why this language does not apply to the circuit, and what to use instead. */
+  readonly reason: string;
+}
+
+export type Code = GeneratedCode | UnavailableCode;
+
+export interface CodeOptions {
+  /**
+   * How the upstream gradient at a tensor output was chosen, for the comment on its line
+   * (its numbers always come from the evaluation).
+   */
+  readonly seed?: UpstreamSeed;
+}
+
+const FILENAMES: Record<Language, string> = {
+  python: 'circuit.py',
+  numpy: 'circuit_numpy.py',
+  pytorch: 'circuit_torch.py',
+  typescript: 'circuit.ts',
+};
+
+// ---------------------------------------------------------------------------------------------
+// Numbers
+
+function pyNumber(x: number, nan: string, inf: string): string {
+  if (Number.isNaN(x)) return nan;
+  if (x === Number.POSITIVE_INFINITY) return inf;
+  if (x === Number.NEGATIVE_INFINITY) return `-${inf}`;
+  if (Object.is(x, -0)) return '-0.0';
+  const s = String(x);
+  return /[.e]/.test(s) ? s : `${s}.0`;
+}
+
+function tsNumber(x: number): string {
+  if (Object.is(x, -0)) return '-0';
+  return String(x);
+}
+
+/** A number as the language writes it, bare (inside an array) or as an atom. */
+function numberText(language: Language, x: number): string {
+  switch (language) {
+    case 'python':
+      return pyNumber(x, 'math.nan', 'math.inf');
+    case 'numpy':
+      return pyNumber(x, 'np.nan', 'np.inf');
+    case 'pytorch':
+      return pyNumber(x, 'math.nan', 'math.inf');
+    case 'typescript':
+      return tsNumber(x);
+  }
+}
+
+const atomNumber = (language: Language, x: number) => {
+  const s = numberText(language, x);
+  return s.startsWith('-') ? `(${s})` : s;
+};
+
+/** Nested lists of a tensor's entries: `[[1.0, 2.0], [3.0, 4.0]]`. */
+function nestedText(language: Language, t: { shape: Shape; data: ArrayLike<number> }): string {
+  const n = (i: number) => numberText(language, t.data[i]);
+  if (t.shape.length === 0) return n(0);
+  if (t.shape.length === 1)
+    return `[${Array.from({ length: t.shape[0] }, (_, i) => n(i)).join(', ')}]`;
+  const [rows, cols] = t.shape;
+  const out: string[] = [];
+  for (let i = 0; i < rows; i++) {
+    out.push(`[${Array.from({ length: cols }, (_, j) => n(i * cols + j)).join(', ')}]`);
+  }
+  return `[${out.join(', ')}]`;
+}
+
+function arrayText(language: Language, t: { shape: Shape; data: ArrayLike<number> }): string {
+  if (t.shape.length === 0) {
+    // PyTorch's maximum and minimum take tensors only.
+    return language === 'pytorch'
+      ? `T(${numberText(language, t.data[0])})`
+      : atomNumber(language, t.data[0]);
+  }
+  if (language === 'numpy') return `np.array(${nestedText(language, t)})`;
+  if (language === 'pytorch') return `T(${nestedText(language, t)})`;
+  return nestedText(language, t);
+}
+
+const asData = (v: Value, shape: Shape) =>
+  typeof v === 'number' ? { shape, data: [v] } : { shape: v.shape, data: v.data };
+
+// ---------------------------------------------------------------------------------------------
+// Dialects
+
+const PY_FUNCTIONS: Record<MathFunction, string> = {
+  exp: 'math.exp',
+  log: 'math.log',
+  sqrt: 'math.sqrt',
+  tanh: 'math.tanh',
+  sin: 'math.sin',
+  cos: 'math.cos',
+  abs: 'abs',
+  maximum: 'max',
+  minimum: 'min',
+};
+
+function dialect(language: Language): Dialect {
+  const num = (x: number) => atomNumber(language, x);
+  switch (language) {
+    case 'python':
+      return {
+        language,
+        num,
+        fn: (name, ...args) => `${PY_FUNCTIONS[name]}(${args.join(', ')})`,
+        where: (c, a, b) => `(${a} if ${c} else ${b})`,
+        and: (a, b) => `${a} and ${b}`,
+      };
+    case 'numpy':
+      return {
+        language,
+        num,
+        fn: (name, ...args) => `np.${name}(${args.join(', ')})`,
+        where: (c, a, b) => `np.where(${c}, ${a}, ${b})`,
+        and: (a, b) => `(${a}) & (${b})`,
+      };
+    case 'pytorch':
+      return {
+        language,
+        num: (x) => `T(${numberText(language, x)})`,
+        fn: (name, ...args) => `torch.${name}(${args.join(', ')})`,
+        where: (c, a, b) => `torch.where(${c}, ${a}, ${b})`,
+        and: (a, b) => `(${a}) & (${b})`,
+      };
+    case 'typescript':
+      return {
+        language,
+        num,
+        fn: (name, ...args) =>
+          `Math.${name === 'maximum' ? 'max' : name === 'minimum' ? 'min' : name}(${args.join(', ')})`,
+        where: (c, a, b) => `(${c} ? ${a} : ${b})`,
+        and: (a, b) => `${a} && ${b}`,
+      };
+  }
+}
+
+const isAtom = (s: string) => /^[A-Za-z_][A-Za-z0-9_]*$|^[0-9.]+$|^\(.*\)$/.test(s) && balanced(s);
+
+/** Whether a text in parentheses is one parenthesized group (not `(a) * (b)`). */
+function balanced(s: string): boolean {
+  if (!s.startsWith('(')) return true;
+  let depth = 0;
+  for (let i = 0; i < s.length; i++) {
+    if (s[i] === '(') depth++;
+    else if (s[i] === ')') {
+      depth--;
+      if (depth === 0 && i < s.length - 1) return false;
+    }
+  }
+  return true;
+}
+
+const paren = (s: string) => (isAtom(s) ? s : `(${s})`);
+
+/** Sums an elementwise contribution of the gate's shape down to its port's (broadcasting). */
+function reduceTo(expr: string, port: Shape, out: Shape): string {
+  if (port.length === out.length && port.every((d, i) => d === out[i])) return expr;
+  if (port.length === 0) return `np.sum(${expr})`;
+  if (port.length === 2 && out.length === 2) {
+    const axes: number[] = [];
+    for (let i = 0; i < 2; i++) if (port[i] === 1 && out[i] !== 1) axes.push(i);
+    if (axes.length === 1) return `np.sum(${expr}, axis=${axes[0]}, keepdims=True)`;
+    return `np.sum(${expr}, keepdims=True)`;
+  }
+  return `np.sum(${expr})`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The generator
+
+/** Why scalar Python or TypeScript cannot write this circuit, or undefined when they can. */
+function scalarProblem(p: Program, names: NameTable): string | undefined {
+  for (let s = 0; s < p.ids.length; s++) {
+    const shape = p.shapes[s];
+    if (shape.length > 0) {
+      return `${names.value(p.ids[s])} is ${shape.length === 1 ? `a vector of ${shape[0]}` : `a ${shape.join('×')} matrix`}; this version works on plain numbers only: see NumPy or PyTorch`;
+    }
+    const code = opCode(p.ops[s].name);
+    if (code?.kind === 'tensor') {
+      return `${names.value(p.ids[s])} is a ${p.ops[s].title}, an operation on arrays; this version works on plain numbers only: see NumPy or PyTorch`;
+    }
+  }
+  return undefined;
+}
+
+/** The first node whose value, gradient or contribution is NaN or ±∞, if any. */
+function nonFinite(evaluation: Evaluation): number {
+  const p = evaluation.program;
+  const { values, grads, contributions } = evaluation;
+  for (let s = 0; s < p.ids.length; s++) {
+    for (let i = p.offsets[s]; i < p.offsets[s + 1]; i++) {
+      if (!Number.isFinite(values[i]) || !Number.isFinite(grads[i])) return s;
+    }
+  }
+  for (let i = 0; i < contributions.length; i++) if (!Number.isFinite(contributions[i])) return 0;
+  return -1;
+}
+
+function seedComment(seed: UpstreamSeed | undefined, data: Float64Array, out: string): string {
+  if (seed && 'kind' in seed) {
+    if (seed.kind === 'random') {
+      return `upstream gradient: random d${out} (seed ${seed.seed}), the app's numbers`;
+    }
+    if (seed.kind === 'onehot') return `upstream gradient: one entry, [${seed.index.join(', ')}]`;
+    if (seed.kind === 'values') return 'upstream gradient: the values typed in';
+  }
+  return data.every((x) => x === 1)
+    ? `upstream gradient: ones (the gradient of sum(${out}))`
+    : 'upstream gradient, as the app chose it';
+}
+
+export function generateCode(
+  evaluation: Evaluation,
+  language: Language,
+  options: CodeOptions = {},
+): Code {
+  const p = evaluation.program;
+  const unavailable = (reason: string): UnavailableCode => ({
+    available: false,
+    language,
+    reason,
+  });
+  if (p.output < 0) return unavailable('the circuit has no output f yet: choose one');
+  if (p.problems.length > 0) {
+    return unavailable(`the circuit does not compute yet: ${p.problems[0].message}`);
+  }
+  for (let s = 0; s < p.ids.length; s++) {
+    if (!opCode(p.ops[s].name)) {
+      return unavailable(`the ${p.ops[s].title} gate has no code in ${language} yet`);
+    }
+  }
+
+  // Names: the inputs and constants first (in the circuit's order), then the gates in order.
+  const order = statementOrder(p);
+  const labels = new Map<string, string>();
+  for (const node of p.circuit.nodes) labels.set(node.id, node.label ?? node.id);
+  const names = new NameTable();
+  const sources: number[] = [];
+  for (const node of p.circuit.nodes) {
+    const s = p.slot(node.id);
+    if (s >= 0 && p.ops[s].kind === 'source') sources.push(s);
+  }
+  for (const s of sources) names.add(p.ids[s], labels.get(p.ids[s]) ?? p.ids[s]);
+  for (const s of order.forward) names.add(p.ids[s], labels.get(p.ids[s]) ?? p.ids[s]);
+
+  if (language === 'python' || language === 'typescript') {
+    const problem = scalarProblem(p, names);
+    if (problem) return unavailable(problem);
+  }
+  if (language === 'python') {
+    const bad = nonFinite(evaluation);
+    if (bad >= 0) {
+      return unavailable(
+        `some numbers of this circuit are NaN or infinite (at ${names.value(p.ids[bad])}), where Python's math module raises an error instead: see NumPy`,
+      );
+    }
+  }
+
+  const d = dialect(language);
+  const py = language !== 'typescript';
+  const comment = (text: string) => (py ? `# ${text}` : `// ${text}`);
+  const end = py ? '' : ';';
+  const lines: CodeLine[] = [];
+  const line = (text: string, step: LineStep | null = null) => lines.push({ text, step });
+  const inputs = p.inputs;
+  const gradients = inputs.map((s) => ({ node: p.ids[s], variable: names.grad(p.ids[s]) }));
+
+  // The atoms a gate reads: its sources' variables, or its literals written in place.
+  const atomsOf = (slot: number): string[] => {
+    const ports = p.ops[slot].ports;
+    const out: string[] = [];
+    for (let port = 0; port < ports.length; port++) {
+      const src = p.portSource[p.portStart[slot] + port];
+      if (src >= 0) out.push(names.value(p.ids[src]));
+      else {
+        const lit = evaluation.literal(slot, port) as Value;
+        out.push(arrayText(language, asData(lit, p.portShape(slot, port))));
+      }
+    }
+    return out;
+  };
+  const forwardExpr = (slot: number): string => {
+    const code = opCode(p.ops[slot].name);
+    const x = atomsOf(slot);
+    const shapes = p.ops[slot].ports.map((_, port) => p.portShape(slot, port));
+    if (code?.kind === 'elementwise') {
+      return language === 'pytorch' && code.torch ? code.torch(x) : code.forward(d, x);
+    }
+    if (code?.kind === 'tensor')
+      return language === 'pytorch' ? code.torch(x, shapes) : code.numpy(x, shapes);
+    return '';
+  };
+  const stage = new Map<number, number>();
+  order.forward.forEach((s, k) => {
+    stage.set(s, k + 1);
+  });
+
+  // Header
+  const title = {
+    python: 'The circuit as staged Python: the forward pass, then backpropagation by hand.',
+    numpy: 'The circuit in NumPy: the forward pass, then backpropagation by hand.',
+    pytorch: "The circuit in PyTorch: autograd's gradients, checked against the app's.",
+    typescript: 'The circuit as staged TypeScript: the forward pass, then backpropagation by hand.',
+  }[language];
+  line(comment(title));
+  if (language === 'python') line('import math');
+  if (language === 'numpy') {
+    line('import numpy as np');
+    if (p.ops.some((op) => usesEntry(op.name))) {
+      line('');
+      line('');
+      line('def entry(like, index, grad):');
+      line('    # the gradient of like[index]: grad at that entry, 0 everywhere else');
+      line('    out = np.zeros_like(like)');
+      line('    out[index] = grad');
+      line('    return out');
+    }
+  }
+  if (language === 'pytorch') {
+    line('import math');
+    line('import torch');
+    line('');
+    line('');
+    line('def T(v):');
+    line('    return torch.tensor(v, dtype=torch.float64)');
+    line('');
+    line('');
+    line('def check(name, leaf, app):');
+    line('    app = T(app)');
+    line('    grad = torch.zeros_like(app) if leaf.grad is None else leaf.grad');
+    line('    ok = torch.allclose(grad, app, rtol=1e-9, atol=1e-9, equal_nan=True)');
+    line("    assert ok, f'{name}: PyTorch gives {grad.tolist()}, the app {app.tolist()}'");
+    line("    print(f'{name} = {grad.tolist()} (the same as the app)')");
+  }
+  line('');
+
+  // Inputs and constants
+  line(comment(language === 'pytorch' ? 'inputs (leaves that collect gradients)' : 'inputs'));
+  for (const s of sources) {
+    const name = names.value(p.ids[s]);
+    const value = asData(evaluation.valueAt(s), p.shapes[s]);
+    const isInput = p.ops[s].name === 'input';
+    let rhs = arrayText(language, value);
+    if (language === 'pytorch') {
+      rhs = isInput
+        ? `torch.tensor(${nestedText(language, value)}, dtype=torch.float64, requires_grad=True)`
+        : `T(${nestedText(language, value)})`;
+    } else if (value.shape.length === 0) {
+      rhs = numberText(language, value.data[0]);
+    }
+    const note = isInput ? '' : `  ${comment('a constant: no gradient')}`;
+    line(py ? `${name} = ${rhs}${note}` : `const ${name} = ${rhs};${note}`);
+  }
+  line('');
+
+  // Forward pass
+  line(comment('forward pass'));
+  for (const s of order.forward) {
+    const name = names.value(p.ids[s]);
+    const text = `${py ? '' : 'const '}${name} = ${forwardExpr(s)}${end}  ${comment(`(${stage.get(s)})`)}`;
+    line(text, { kind: 'forward', node: p.ids[s] });
+  }
+  line('');
+
+  const out = p.output;
+  const outName = names.value(p.ids[out]);
+  const seedData = evaluation.seed;
+  const outShape = p.shapes[out];
+
+  if (language === 'pytorch') {
+    line(comment('backward pass: autograd, from the upstream gradient'), {
+      kind: 'seed',
+      node: p.ids[out],
+    });
+    line(
+      `${outName}.backward(T(${nestedText(language, { shape: outShape, data: seedData })}))  ${comment(seedComment(options.seed, seedData, outName))}`,
+      { kind: 'seed', node: p.ids[out] },
+    );
+    line('');
+    line(comment("the app's gradients, to 1e-9"));
+    for (const s of inputs) {
+      const id = p.ids[s];
+      const grad = asData(evaluation.gradAt(s), p.shapes[s]);
+      line(`check('${names.grad(id)}', ${names.value(id)}, ${nestedText(language, grad)})`);
+    }
+    const text = `${lines.map((l) => l.text).join('\n')}\n`;
+    return { available: true, language, lines, text, filename: FILENAMES[language], gradients };
+  }
+
+  // Backward pass, written out
+  line(comment('backward pass, in reverse'));
+  const grad = (s: number) => names.grad(p.ids[s]);
+  const seedStep: LineStep = { kind: 'seed', node: p.ids[out] };
+  if (outShape.length === 0) {
+    line(
+      `${py ? '' : 'let '}${grad(out)} = ${numberText(language, seedData[0])}${end}  ${comment(`start: d${outName}/d${outName} = 1`)}`,
+      seedStep,
+    );
+  } else {
+    const cmt = comment(seedComment(options.seed, seedData, outName));
+    const isOnes = seedData.every((x) => x === 1);
+    const hot = options.seed && 'kind' in options.seed && options.seed.kind === 'onehot';
+    if (isOnes) line(`${grad(out)} = np.ones_like(${outName})  ${cmt}`, seedStep);
+    else if (hot && seedData.filter((x) => x !== 0).length === 1) {
+      const at = seedData.indexOf(1);
+      const index =
+        outShape.length === 2 ? `${Math.floor(at / outShape[1])}, ${at % outShape[1]}` : `${at}`;
+      line(`${grad(out)} = np.zeros_like(${outName})  ${cmt}`, seedStep);
+      line(`${grad(out)}[${index}] = 1.0`, seedStep);
+    } else {
+      line(
+        `${grad(out)} = ${arrayText(language, { shape: outShape, data: seedData })}  ${cmt}`,
+        seedStep,
+      );
+    }
+  }
+
+  // How many contributions each slot receives, to write `=` first and `+=` after.
+  const received = new Int32Array(p.ids.length);
+  const total = new Int32Array(p.ids.length);
+  for (const s of order.backward) {
+    for (let cell = p.portStart[s]; cell < p.portStart[s + 1]; cell++) {
+      if (p.portSource[cell] >= 0) total[p.portSource[cell]]++;
+    }
+  }
+  for (const s of order.backward) {
+    const op = p.ops[s];
+    const code = opCode(op.name);
+    const step: LineStep = { kind: 'backward', node: p.ids[s] };
+    const name = names.value(p.ids[s]);
+    const x = atomsOf(s);
+    const shapes = op.ports.map((_, port) => p.portShape(s, port));
+    line(comment(`backprop ${name} = ${forwardExpr(s)}`), step);
+    for (let port = 0; port < op.ports.length; port++) {
+      const src = p.portSource[p.portStart[s] + port];
+      if (src < 0) continue;
+      let expr: string;
+      if (code?.kind === 'elementwise') {
+        const local = code.local(d, port, x, name);
+        expr = `${paren(local)} * ${grad(s)}`;
+        if (language === 'numpy') expr = reduceTo(expr, p.shapes[src], p.shapes[s]);
+      } else if (code?.kind === 'tensor') {
+        expr = code.backward(port, grad(s), x, name, shapes);
+      } else continue;
+      const first = received[src] === 0;
+      received[src]++;
+      const target = grad(src);
+      const srcName = names.value(p.ids[src]);
+      const fork = total[src] > 1 ? `; ${srcName} forks: its gradients add up` : '';
+      const stmt = first
+        ? `${py ? '' : 'let '}${target} = ${expr}${end}`
+        : `${target} += ${expr}${end}`;
+      line(`${stmt}  ${comment(`${code.pattern}${first ? '' : fork}  (${stage.get(s)})`)}`, step);
+    }
+  }
+
+  // Inputs the output does not depend on still get a gradient: 0.
+  const unreached = inputs.filter((s) => received[s] === 0 && s !== out);
+  if (unreached.length > 0) {
+    line('');
+    for (const s of unreached) {
+      const zero =
+        language === 'numpy' ? `np.zeros_like(${names.value(p.ids[s])})` : numberText(language, 0);
+      line(
+        `${py ? '' : 'const '}${grad(s)} = ${zero}${end}  ${comment(`${names.value(p.ids[s])} does not reach the output`)}`,
+      );
+    }
+  }
+
+  line('');
+  line(comment('the gradient of every input'));
+  for (const { variable } of gradients) {
+    line(py ? `print('${variable} =', ${variable})` : `console.log('${variable} =', ${variable});`);
+  }
+  const text = `${lines.map((l) => l.text).join('\n')}\n`;
+  return { available: true, language, lines, text, filename: FILENAMES[language], gradients };
+}
+
+/** How many numbers a circuit's code writes out, to keep a huge one from being generated. */
+export function codeSize(program: Program): number {
+  let n = 0;
+  for (const shape of program.shapes) n += sizeOf(shape);
+  return n + program.ids.length;
+}
