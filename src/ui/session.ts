@@ -1,4 +1,5 @@
-import { type Circuit, ParseError, parse } from '../engine';
+import { type Circuit, ParseError } from '../engine';
+import { readProgram } from '../engine/python';
 import { GALLERY } from '../examples';
 import { withSeed } from '../share/file';
 import { decodeHash, type ViewState } from '../share/link';
@@ -52,7 +53,8 @@ export function openHash(hash: string): Opened {
     };
   }
   try {
-    const { circuit } = parse(link.expression);
+    // The app's language or pasted Python, as the Expression field reads it.
+    const { circuit } = readProgram(link.expression).parsed;
     // The upstream gradient (`seed=`) rides beside the program.
     const seeded = link.seed ? withSeed(circuit, link.seed) : circuit;
     return {

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { compile } from '../../src/engine/compile';
 import type { InputValues } from '../../src/engine/program';
 import { type BackwardFinding, checkBackward, readProgram } from '../../src/engine/python';
-import { STAGED } from './python-programs';
+import { NEURON, STAGED } from './python-programs';
 
 function findings(text: string, inputs?: InputValues): BackwardFinding[] {
   const r = readProgram(text);
@@ -102,5 +102,36 @@ describe("the notes' staged code", () => {
     const first = findings(text).find((f) => f.line === 27);
     expect(first?.status).toBe('wrong');
     expect(first?.text).toMatch(/dx \+= … adds to dx before any line gives it a value/);
+  });
+});
+
+describe("the notes' sigmoid neuron", () => {
+  it('confirms ddot, and dx and dw entry by entry', () => {
+    const list = findings(NEURON);
+    expect(list.map((f) => [f.line, f.status])).toEqual([
+      [9, 'correct'],
+      [10, 'correct'],
+      [11, 'correct'],
+    ]);
+    expect(list[1].text).toMatch(/x gets \[0\.3932, −0\.5898\] through dot \(line 5\)/);
+  });
+
+  it('swapped entries of dx are wrong, with the expected vector', () => {
+    const text = NEURON.replace(
+      'dx = [w[0] * ddot, w[1] * ddot]',
+      'dx = [w[1] * ddot, w[0] * ddot]',
+    );
+    const dx = findings(text).find((f) => f.line === 10);
+    expect(dx?.status).toBe('wrong');
+    const ddot = sigma(1) * (1 - sigma(1));
+    expect(Array.from(dx?.expected?.data ?? [])).toEqual(
+      [2 * ddot, -3 * ddot].map((v) => expect.closeTo(v, 14)),
+    );
+  });
+
+  it('a list with the wrong number of entries is named', () => {
+    const text = NEURON.replace('dx = [w[0] * ddot, w[1] * ddot]', 'dx = [w[0] * ddot]');
+    const dx = findings(text).find((f) => f.line === 10);
+    expect(dx?.text).toMatch(/dx has \[1\].*but x is \[2\]|dx has .* but x is/);
   });
 });

@@ -10,7 +10,7 @@ import { parse } from '../../src/engine/parse';
 import type { Evaluation } from '../../src/engine/program';
 import { looksLikePython, type ProgramRead, readProgram } from '../../src/engine/python';
 import { num } from './helpers';
-import { MICROGRAD, STAGED, STAGED_FORWARD } from './python-programs';
+import { MICROGRAD, NEURON, STAGED, STAGED_FORWARD } from './python-programs';
 
 const sigma = (v: number) => 1 / (1 + Math.exp(-v));
 
@@ -85,6 +85,26 @@ describe("the notes' staged example", () => {
       ['f', 12],
     ]);
     expect(r.notes).toEqual([]);
+  });
+});
+
+describe("the notes' sigmoid neuron", () => {
+  it('lists are vector inputs, w[0] is a gate, and the gradients of w and x are vectors', () => {
+    const r = read(NEURON);
+    expect(r.parsed.circuit.output).toBe('f');
+    const ev = compile(r.parsed.circuit).run();
+    // dot = 2·(−1) + (−3)·(−2) + (−3) = 1; f = σ(1); ddot = (1 − f)·f.
+    const f = sigma(1);
+    const ddot = (1 - f) * f;
+    expect(num(ev.value('f'))).toBeCloseTo(f, 14);
+    expect(num(ev.value('dot'))).toBe(1);
+    expect(Array.from((ev.grad('x') as { data: Float64Array }).data)).toEqual(
+      [2 * ddot, -3 * ddot].map((v) => expect.closeTo(v, 14)),
+    );
+    expect(Array.from((ev.grad('w') as { data: Float64Array }).data)).toEqual(
+      [-1 * ddot, -2 * ddot, ddot].map((v) => expect.closeTo(v, 14)),
+    );
+    expect(r.python.backward.map((b) => b.target)).toEqual(['ddot', 'dx', 'dw']);
   });
 });
 

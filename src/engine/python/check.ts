@@ -387,6 +387,13 @@ function hint(
   return '';
 }
 
+/** A declaration of an input of `t`'s shape: `0`, `[0, 0]`, `randn(5, 3)`. */
+function declaration(t: Tensor): string {
+  if (t.shape.length === 0) return '0';
+  if (t.shape.length === 1) return `[${new Array(t.shape[0]).fill('0').join(', ')}]`;
+  return `randn(${t.shape[0]}, ${t.shape[1]})`;
+}
+
 function shapesFit(t: Tensor, shape: Shape): boolean {
   if (shapeEquals(t.shape, shape)) return true;
   // A list of numbers for a vector or a single row or column.
@@ -433,6 +440,7 @@ function evaluate(
       return `${what.name} is not defined: the forward pass has no ${what.name}, and no earlier line assigns it`;
     }
     if (what.kind === 'forward') {
+      if (!evaluation.has(what.node)) return `${what.name} is not in the circuit on the canvas`;
       bound.set(placeholder, asTensor(evaluation.value(what.node)));
       continue;
     }
@@ -449,7 +457,9 @@ function evaluate(
     }
   }
   const result = 'result_';
-  const declarations = [...bound.keys()].map((p) => `${p} = 0`);
+  // Each placeholder is declared with its shape (the parser checks indexing against it); the
+  // numbers are put in afterwards.
+  const declarations = [...bound].map(([p, t]) => `${p} = ${declaration(t)}`);
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse([...declarations, `${result} = ${value.text}`].join('\n'));

@@ -13,7 +13,6 @@ import {
   type Params,
   ParseError,
   type Position,
-  parse,
   portName,
   scalar,
   seedValues,
@@ -24,6 +23,7 @@ import {
   type Wire,
 } from '../../engine';
 import { LIMITS, overLimit } from '../../engine/limits';
+import { type LoweredPython, type ProgramRead, readProgram } from '../../engine/python';
 import {
   connectionProblem,
   type Doc,
@@ -53,9 +53,23 @@ export interface LoadOptions {
   readonly layout?: boolean;
 }
 
+/** Python the circuit was built from (see `applyExpression`), with the structure it built. */
+export interface PastedPython {
+  readonly python: LoweredPython;
+  /** The document's nodes and wires as the paste built them: the check holds while they do. */
+  readonly nodes: Doc['nodes'];
+  readonly wires: Doc['wires'];
+}
+
 export interface DocumentSlice {
   /** The document: the one part of the state that undo/redo tracks. */
   readonly doc: Doc;
+  /**
+   * The Python last built into a circuit, for the backward check: it applies while the
+   * document's nodes and wires are the ones it built (scrubbing an input keeps them; an edit
+   * of the structure, or another circuit, does not). Not undoable; null for the app's language.
+   */
+  readonly pasted: PastedPython | null;
 
   /**
    * Opens a circuit (laid out if asked, or if it comes without positions). Returns false, with
@@ -64,6 +78,12 @@ export interface DocumentSlice {
   loadCircuit(circuit: Circuit, options?: LoadOptions): boolean;
   /** Like `loadCircuit`, but answers why not (undefined when opened) instead of notifying. */
   tryLoadCircuit(circuit: Circuit, options?: LoadOptions): string | undefined;
+  /**
+   * Builds the circuit of a program typed or pasted into the Expression field: the app's
+   * language, or Python (see `readProgram`), whose notes (the output taken, lines left out)
+   * are shown as a notice. The document keeps the text as typed. False, with
+   * `expressionError` set, when it cannot be built; the circuit in hand then stays.
+   */
   applyExpression(text: string): boolean;
   /** Sets the value of an input (or constant); refused, with a notice, over a limit. */
   setInputValue(id: string, value: Tensor): void;
@@ -124,6 +144,7 @@ export function createDocumentSlice(
 
   return {
     doc: initial,
+    pasted: null,
 
     loadCircuit(circuit, options = {}) {
       const problem = get().tryLoadCircuit(circuit, options);
@@ -161,9 +182,9 @@ export function createDocumentSlice(
     },
 
     applyExpression(text) {
-      let parsed: ReturnType<typeof parse>;
+      let read: ProgramRead;
       try {
-        parsed = parse(text);
+        read = readProgram(text);
       } catch (error) {
         set({
           expressionError:
@@ -173,11 +194,22 @@ export function createDocumentSlice(
         });
         return false;
       }
+      const { parsed } = read;
       // A program typed again keeps the upstream gradient chosen (ones if it no longer fits).
       const { seed } = get().doc;
       const circuit = seed === undefined ? parsed.circuit : { ...parsed.circuit, seed };
       const problem = get().tryLoadCircuit(circuit, { expression: text, layout: true });
-      if (problem === undefined) return true;
+      if (problem === undefined) {
+        const { doc } = get();
+        set({
+          pasted:
+            read.kind === 'python'
+              ? { python: read.python, nodes: doc.nodes, wires: doc.wires }
+              : null,
+        });
+        if (read.notes.length > 0) get().notify(read.notes.join(' '), 'info');
+        return true;
+      }
       set({ expressionError: { message: `Not built: ${problem}`, line: 1, column: 1 } });
       return false;
     },
