@@ -5,6 +5,8 @@ import { Canvas, FIT_OPTIONS } from './canvas/Canvas';
 import { useFitCircuit } from './canvas/fit';
 import { GatesIcon } from './chrome/icons';
 import { useScreen } from './chrome/useScreen';
+import { CodePanel } from './code/CodePanel';
+import { CODE_COMMANDS } from './code/commands';
 import { COMMANDS, type CommandContext, commandTitle, isTyping, matches } from './commands';
 import { ErrorBoundary } from './ErrorBoundary';
 import { ExpressionBar } from './ExpressionBar';
@@ -30,12 +32,19 @@ export function App() {
 
 const FIT = { ...FIT_OPTIONS, duration: 200 };
 
+/** The keyboard's commands: the app's, and the Code panel's (until they are one list). */
+const KEY_COMMANDS = [
+  ...COMMANDS,
+  ...CODE_COMMANDS.filter((c) => !COMMANDS.some((d) => d.id === c.id)),
+];
+
 function Workspace() {
   const store = useAppStore();
   const flow = useReactFlow();
   const darkRequest = useApp((s) => s.darkRequest);
   const [theme, toggleTheme] = useTheme(darkRequest);
   const mode = useApp((s) => s.mode);
+  const codeOpen = useApp((s) => s.codeOpen);
   const screen = useScreen();
   // On a phone or a tablet the palette is a drawer over the canvas, closed to begin with.
   const drawer = screen !== 'desktop';
@@ -103,7 +112,7 @@ function Workspace() {
       if (event.defaultPrevented) return;
       if (document.querySelector('dialog[open]')) return;
       const typing = isTyping(event.target);
-      for (const command of COMMANDS) {
+      for (const command of KEY_COMMANDS) {
         if (command.keys.length === 0) continue;
         if (typing && !command.inFields) continue;
         if (
@@ -157,7 +166,7 @@ function Workspace() {
                 screen={screen}
                 ctx={ctx}
                 theme={theme}
-                panels={{ palette: paletteOpen, inspector: inspectorOpen }}
+                panels={{ palette: paletteOpen, inspector: inspectorOpen, code: codeOpen }}
               />
             </>
           ) : (
@@ -207,6 +216,11 @@ function Workspace() {
           {!mode.embed && <Legend />}
           {mode.embed && <OpenFull />}
         </div>
+        {!mode.embed && codeOpen && (
+          <ErrorBoundary part="the Code panel">
+            <CodePanel onClose={() => store.getState().setCodeOpen(false)} />
+          </ErrorBoundary>
+        )}
         {editing && (
           <Inspector
             ref={renameRef}

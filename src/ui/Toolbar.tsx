@@ -3,6 +3,7 @@ import { GALLERY } from '../examples';
 import { MoreIcon } from './chrome/icons';
 import { Menu, type MenuEntry, type MenuSection } from './chrome/Menu';
 import type { Screen } from './chrome/useScreen';
+import { CODE_COMMANDS } from './code/commands';
 import {
   COMMANDS,
   type CommandContext,
@@ -31,8 +32,17 @@ export const Toolbar = memo(function Toolbar({
   screen: Screen;
   ctx: CommandContext;
   theme: Theme;
-  panels: { palette: boolean; inspector: boolean };
+  panels: { palette: boolean; inspector: boolean; code: boolean };
 }) {
+  const codeCommand = CODE_COMMANDS[0];
+  const toggleCode = () => codeCommand.perform(ctx);
+  const codeEntry: MenuEntry = {
+    key: codeCommand.id,
+    label: codeCommand.menuLabel ?? codeCommand.label,
+    hint: 'B',
+    checked: panels.code,
+    onSelect: toggleCode,
+  };
   const canUndo = useTemporal((t) => t.pastStates.length > 0);
   const canRedo = useTemporal((t) => t.futureStates.length > 0);
   const expression = useApp((s) => s.doc.expression);
@@ -55,7 +65,7 @@ export const Toolbar = memo(function Toolbar({
   };
   const viewSection: MenuSection = {
     label: 'View',
-    entries: VIEW.map((id) => entry(id, { checked: checked[id] })),
+    entries: [...VIEW.map((id) => entry(id, { checked: checked[id] })), codeEntry],
   };
   const loadExample = (id: string) => {
     const example = GALLERY.find((g) => g.id === id);
@@ -144,6 +154,15 @@ export const Toolbar = memo(function Toolbar({
         {button('undo', { disabled: !canUndo })}
         {button('redo', { disabled: !canRedo })}
       </div>
+      <button
+        type="button"
+        className={`btn btn-code${panels.code ? ' is-on' : ''}`}
+        aria-pressed={panels.code}
+        onClick={toggleCode}
+        title={`${codeCommand.label} (B)`}
+      >
+        Code
+      </button>
       {button('share', { primary: true })}
       <Menu label="View" button={<>View ▾</>} sections={[{ entries: viewSection.entries }]} />
       <button

@@ -4,6 +4,7 @@
  * positions, fit and theme requests, and how the app is shown. None of it is undoable.
  */
 import type { Params, Position, Tensor, Wire } from '../../engine';
+import type { Language } from '../../engine/codegen';
 import type { DocNode } from '../document';
 import type { GetState, SetState } from './types';
 
@@ -58,7 +59,12 @@ export interface UiSlice {
    * written over the last one saved.
    */
   readonly drawingFailure: string | null;
+  /** Whether the Code panel (the circuit as staged code) is open, and in which language. */
+  readonly codeOpen: boolean;
+  readonly codeLanguage: Language;
 
+  setCodeOpen(open: boolean): void;
+  setCodeLanguage(language: Language): void;
   /** An error boundary reports a failure to draw `part`, or (null) that it draws again. */
   reportDrawingFailure(part: string | null): void;
   select(nodes: readonly string[], wires?: readonly string[]): void;
@@ -87,6 +93,18 @@ export function createUiSlice(set: SetState, get: GetState): UiSlice {
     mode: { embed: false, present: false },
     darkRequest: 0,
     drawingFailure: null,
+    codeOpen: false,
+    codeLanguage: 'python',
+
+    setCodeOpen(open) {
+      if (get().codeOpen === open) return;
+      // The canvas gets narrower or wider beside the panel: fit the circuit again.
+      set({ codeOpen: open, fitRequest: get().fitRequest + 1 });
+    },
+
+    setCodeLanguage(language) {
+      set({ codeLanguage: language });
+    },
 
     reportDrawingFailure(part) {
       if (get().drawingFailure !== part) set({ drawingFailure: part });
