@@ -1,4 +1,5 @@
 import { forwardRef, useEffect, useRef, useState } from 'react';
+import { BackwardCheck } from './BackwardCheck';
 import { useApp, useAppStore } from './StoreContext';
 import { useProgramText } from './useProgramText';
 
@@ -124,8 +125,10 @@ export const ExpressionBar = forwardRef<HTMLTextAreaElement>(function Expression
         </button>
       </div>
       <span id="expression-hint" className="visually-hidden">
-        Enter builds the circuit; Shift+Enter starts a new line.
+        Enter builds the circuit; Shift+Enter starts a new line. Python pasted as the notes write it
+        is read too.
       </span>
+      <BackwardCheck />
     </div>
   );
 });
