@@ -23,6 +23,7 @@ import {
   type EvaluationSlice,
   evaluationSlice,
 } from './slices/evaluation';
+import { createExpandSlice, type ExpandSlice } from './slices/expand';
 import { createUiSlice, type UiSlice } from './slices/interface';
 import { createPlaybackSlice, type PlaybackSlice, playbackAfterRun } from './slices/playback';
 import type { SetState, SliceContext } from './slices/types';
@@ -33,7 +34,12 @@ export type { Clipboard, ExpressionError, Notice, NoticeAction } from './slices/
 export { SPEEDS, STEP_MS } from './slices/playback';
 export type { NumbersById, View } from './view';
 
-export interface AppState extends DocumentSlice, EvaluationSlice, PlaybackSlice, UiSlice {}
+export interface AppState
+  extends DocumentSlice,
+    EvaluationSlice,
+    PlaybackSlice,
+    UiSlice,
+    ExpandSlice {}
 
 export type AppStore = ReturnType<typeof createAppStore>;
 
@@ -71,6 +77,7 @@ export function createAppStore(initial: Doc = EMPTY_DOC) {
             ...evaluationSlice(evaluator.start(initial)),
             ...createPlaybackSlice(setState, get),
             ...createUiSlice(setState, get),
+            ...createExpandSlice(setState, get, ctx),
           };
         },
         {

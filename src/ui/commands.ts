@@ -46,6 +46,18 @@ export interface Command {
 
 const temporal = (ctx: CommandContext) => ctx.store.temporal.getState();
 
+/** Runs `action` on the one selected gate, or says that one must be selected. */
+function onSelected(ctx: CommandContext, what: string, action: (id: string) => void): void {
+  const { selectedNodes, notify } = ctx.store.getState();
+  if (selectedNodes.length !== 1) {
+    notify(
+      `${what} works on one gate: select ${what === 'Expand' ? 'a matrix product (an @ gate)' : 'a gate of an expanded product'} first.`,
+    );
+    return;
+  }
+  action(selectedNodes[0]);
+}
+
 export const COMMANDS: readonly Command[] = [
   {
     id: 'new',
@@ -147,6 +159,22 @@ export const COMMANDS: readonly Command[] = [
     group: 'Build',
     keys: [{ key: 'e' }, { key: '/' }],
     perform: (ctx) => ctx.focusExpression(),
+  },
+  {
+    id: 'expand',
+    label: 'Expand the selected matrix product (up to 3×3 · 3×3) into its scalar gates',
+    menuLabel: 'Expand into scalar gates',
+    group: 'Build',
+    keys: [{ key: 'x' }],
+    perform: (ctx) => onSelected(ctx, 'Expand', (id) => ctx.store.getState().expandGate(id)),
+  },
+  {
+    id: 'collapse',
+    label: 'Collapse an expanded product (select any of its gates) back into one @ gate',
+    menuLabel: 'Collapse into one product',
+    group: 'Build',
+    keys: [{ key: 'x', shift: true }],
+    perform: (ctx) => onSelected(ctx, 'Collapse', (id) => ctx.store.getState().collapseGate(id)),
   },
   {
     id: 'tidy',

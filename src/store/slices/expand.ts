@@ -1,0 +1,56 @@
+/**
+ * Expand and Collapse as store actions: each is one edit of the document (one undo step),
+ * refused with a notice saying why when it cannot be done.
+ */
+import type { Shape } from '../../engine';
+import { collapseProduct, expandAction, expandProduct, type ShapeOf } from '../expand';
+import type { GetState, SetState, SliceContext } from './types';
+
+export interface ExpandSlice {
+  /**
+   * Takes matrix product `id` apart into scalar gates, in place. Undefined when done; else
+   * the reason (also shown as a notice): not a product, or larger than 3×3 · 3×3.
+   */
+  expandGate(id: string): string | undefined;
+  /**
+   * Puts the expanded product that gate `id` belongs to back together as one product gate.
+   * Undefined when done; else the reason (also shown as a notice).
+   */
+  collapseGate(id: string): string | undefined;
+}
+
+/** Shapes of the nodes in the current run, by id. */
+export function shapesOf(get: GetState): ShapeOf {
+  const { program } = get();
+  return (id: string): Shape | undefined => {
+    const slot = program.slot(id);
+    return slot < 0 ? undefined : program.shapes[slot];
+  };
+}
+
+export function createExpandSlice(_set: SetState, get: GetState, ctx: SliceContext): ExpandSlice {
+  const run = (id: string, what: 'Expand' | 'Collapse') => {
+    const { doc } = get();
+    const next =
+      what === 'Expand'
+        ? expandProduct(doc, id, shapesOf(get))
+        : collapseProduct(doc, id, shapesOf(get));
+    if (typeof next === 'string') {
+      get().notify(`${what === 'Expand' ? 'Not expanded' : 'Not collapsed'}: ${next}.`);
+      return next;
+    }
+    ctx.commit(next);
+    return undefined;
+  };
+  return {
+    expandGate: (id) => run(id, 'Expand'),
+    collapseGate: (id) => run(id, 'Collapse'),
+  };
+}
+
+/** What Expand / Collapse offers for the one selected gate, if anything. */
+export function selectedExpandAction(get: GetState) {
+  const { selectedNodes, doc } = get();
+  if (selectedNodes.length !== 1) return undefined;
+  return expandAction(doc, selectedNodes[0], shapesOf(get));
+}
