@@ -1,4 +1,4 @@
-import { useId, useMemo, useState } from 'react';
+import { useId, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { Evaluation } from '../engine';
 import {
   type BackwardFinding,
@@ -73,6 +73,20 @@ export function BackwardCheck() {
   const [open, setOpen] = useState(true);
   const headingId = useId();
   const listId = useId();
+  const listRef = useRef<HTMLOListElement>(null);
+  // The list scrolls within a few lines: bring the first line to fix into view (again when the
+  // list is shown after being folded, as it is drawn anew).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `open` redraws the list
+  useLayoutEffect(() => {
+    const list = listRef.current;
+    if (!list || typeof findings !== 'object' || findings === null) return;
+    const first = list.querySelector<HTMLElement>('[data-status="wrong"]');
+    if (!first) return;
+    const bottom = first.offsetTop + first.offsetHeight;
+    if (first.offsetTop < list.scrollTop || bottom > list.scrollTop + list.clientHeight) {
+      list.scrollTop = Math.max(0, bottom - list.clientHeight);
+    }
+  }, [findings, open]);
   if (findings === null) return null;
 
   const list = typeof findings === 'string' ? [] : findings;
@@ -111,7 +125,7 @@ export function BackwardCheck() {
         </button>
       </div>
       {open && list.length > 0 && (
-        <ol id={listId} className="backward-check-list">
+        <ol id={listId} ref={listRef} className="backward-check-list">
           {list.map((f, i) => (
             <li
               // Findings have no id of their own; their order is fixed by the lines.
