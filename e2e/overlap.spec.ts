@@ -1,7 +1,7 @@
 import { expect, type Page, test } from '@playwright/test';
 import { mulberry32 } from '../src/engine/random';
-import type { UpstreamSeed } from '../src/engine/seed';
 import { EXAMPLE_SOURCES } from '../src/examples/sources';
+import { encodeSeedParam } from '../src/share/link';
 
 /**
  * Every number must be legible. Each circuit is opened from a link of its program (so it gets
@@ -244,19 +244,11 @@ interface Case {
   readonly floor?: { readonly normal: number; readonly presentation: number };
 }
 
-/** The link's `seed=` for an example's upstream gradient ('' for ones). */
-function seedFlag(seed: UpstreamSeed | undefined): string {
-  if (!seed) return '';
-  if (seed.kind === 'random') return `&seed=random:${seed.seed}`;
-  if (seed.kind === 'onehot') return `&seed=onehot:${seed.index.join(',')}`;
-  return `&seed=values:${encodeURIComponent(JSON.stringify(seed.values))}`;
-}
-
 const CASES: readonly Case[] = [
   ...EXAMPLE_SOURCES.map((e) => ({
     id: e.id,
     program: e.program,
-    flags: seedFlag(e.seed),
+    flags: e.seed ? `&${encodeSeedParam(e.seed)}` : '',
     notes: true,
     wide: e.id === 'neuron-primitive',
     // Eleven gate columns after four matrix inputs: fit shows it whole at about 0.51 at

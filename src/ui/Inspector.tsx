@@ -7,9 +7,11 @@ import {
   numericalGradient,
   type OpDef,
   type Params,
+  type Tensor,
   type Value,
 } from '../engine';
-import { formatNumber, formatSigned, formatValue, fullText } from './format';
+import { matrixShape } from '../store/layout';
+import { exactNumber, formatNumber, formatSigned, formatValue, fullText } from './format';
 import { LiteralField } from './LiteralField';
 import { useNameOf } from './playback/names';
 import { useApp, useAppStore } from './StoreContext';
@@ -160,7 +162,11 @@ function NodeDetails({ id, renameRef }: { id: string; renameRef: React.Ref<HTMLI
             ))}
           <dt>value</dt>
           <dd className="num-value" title={fullText(value)}>
-            {value === undefined ? '—' : formatValue(value)}
+            {value === undefined
+              ? '—'
+              : typeof value === 'number'
+                ? formatValue(value)
+                : `${value.shape.join('×')}, every entry below`}
           </dd>
           <dt>∂f/∂{name}</dt>
           <dd className="num-grad" title={fullText(grad)}>
@@ -168,9 +174,15 @@ function NodeDetails({ id, renameRef }: { id: string; renameRef: React.Ref<HTMLI
               ? '—'
               : typeof grad === 'number'
                 ? formatSigned(grad)
-                : formatValue(grad, true)}
+                : `${grad.shape.join('×')}, every entry below`}
           </dd>
         </dl>
+        {typeof value === 'object' && (
+          <EntryTable caption={`${name} (value)`} name={name} tensor={value} kind="value" />
+        )}
+        {typeof grad === 'object' && (
+          <EntryTable caption={`d${name} (gradient)`} name={`d${name}`} tensor={grad} kind="grad" />
+        )}
         {(problem || nonFinite) && (
           <p className="inspector-problem">
             {problem ?? `Produces a non-finite value: ${nonFinite}.`}
@@ -181,6 +193,7 @@ function NodeDetails({ id, renameRef }: { id: string; renameRef: React.Ref<HTMLI
         <MatrixEditor id={id} name={name} value={value} />
       )}
       {node.op === 'input' && <GradientCheckView id={id} />}
+      {/* What can be done with this node: further actions (expanding a gate) belong here. */}
       <div className="inspector-actions">
         {op && op.kind !== 'source' && !isOutput && (
           <button type="button" className="btn" onClick={() => store.getState().setOutput(id)}>
@@ -196,6 +209,77 @@ function NodeDetails({ id, renameRef }: { id: string; renameRef: React.Ref<HTMLI
         </button>
       </div>
     </div>
+  );
+}
+
+/** The most rows and columns the inspector lists; the rest are counted. */
+const TABLE_MAX = 40;
+
+/**
+ * Every entry of a tensor with all its digits, in a table with the row and column numbers
+ * (from 0, as in NumPy) along its edges; it scrolls when it is large.
+ */
+function EntryTable({
+  caption,
+  name,
+  tensor,
+  kind,
+}: {
+  caption: string;
+  name: string;
+  tensor: Tensor;
+  kind: 'value' | 'grad';
+}) {
+  const [rows, cols] = matrixShape(tensor.shape);
+  const shownRows = Math.min(rows, TABLE_MAX);
+  const shownCols = Math.min(cols, TABLE_MAX);
+  const oneD = tensor.shape.length === 1;
+  const body = [];
+  for (let r = 0; r < shownRows; r++) {
+    const cells = [];
+    for (let c = 0; c < shownCols; c++) {
+      const x = tensor.data[r * cols + c];
+      cells.push(
+        <td key={c} title={`${name}${oneD ? `[${c}]` : `[${r}][${c}]`}`}>
+          {exactNumber(x, kind === 'grad')}
+        </td>,
+      );
+    }
+    body.push(
+      <tr key={r}>
+        <th scope="row">{oneD ? '' : r}</th>
+        {cells}
+      </tr>,
+    );
+  }
+  const more =
+    rows > shownRows || cols > shownCols
+      ? `Showing rows 0–${shownRows - 1} of ${rows} and columns 0–${shownCols - 1} of ${cols}.`
+      : '';
+  return (
+    <section className="entry-table-section">
+      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a table wider than the panel scrolls, and the keyboard must reach it */}
+      <div className="entry-table-wrap" tabIndex={0}>
+        <table className={`entry-table entry-table--${kind}`}>
+          <caption>
+            {caption}, {tensor.shape.join('×')}
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col" aria-label="row" />
+              {Array.from({ length: shownCols }, (_, c) => (
+                // biome-ignore lint/suspicious/noArrayIndexKey: columns are positional
+                <th key={c} scope="col">
+                  {c}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>{body}</tbody>
+        </table>
+      </div>
+      {more && <p className="inspector-note">{more}</p>}
+    </section>
   );
 }
 

@@ -10,12 +10,25 @@
  * of elements are spelled with `xmlId`, which keeps only letters, digits and `_`.
  */
 import { getBezierPath, Position as Side } from '@xyflow/react';
-import { getOp, type Params, type PlaybackStep, type Value } from '../engine';
+import { getOp, type Params, type PlaybackStep, type Tensor, type Value } from '../engine';
 import { type Doc, wireKey } from '../store/document';
-import { nodeSize } from '../store/layout';
+import {
+  LABEL_ABOVE,
+  LABEL_BELOW,
+  MATRIX,
+  matrixGrid,
+  matrixPair,
+  matrixShape,
+  nodeSize,
+  PREVIEW,
+  previewSize,
+  READOUT_GAP,
+  readoutSize,
+} from '../store/layout';
 import type { View } from '../store/view';
 import { type Box, labelBox, placeLabels, wirePoint } from './canvas/labels';
-import { formatSigned, formatValue } from './format';
+import { heatGlyph, largest } from './canvas/MatrixView';
+import { exactNumber, formatCell, formatNumber, formatSigned, formatValue } from './format';
 import { type NameOf, stepLabel, stepParams } from './playback/describe';
 
 /** The colours of a theme, as styles.css names them (without the `--`). */
@@ -336,6 +349,17 @@ export function circuitSvg(state: PictureState, options: SvgOptions): SvgPicture
       'stroke-linejoin': 'round',
       'paint-order': 'stroke',
     };
+    if (typeof value === 'object') body += previewSvg(at.x, at.y, value, false, c);
+    if (typeof grad === 'object') body += previewSvg(at.x, at.y, grad, true, c);
+    if (typeof value === 'object' || typeof grad === 'object') {
+      const reach = PREVIEW.height + PREVIEW.gap;
+      grow({
+        x: at.x - PREVIEW.width / 2,
+        y: at.y - LABEL_ABOVE - reach,
+        width: PREVIEW.width,
+        height: LABEL_ABOVE + LABEL_BELOW + 2 * reach,
+      });
+    }
     if (value !== undefined) {
       const shown = wireText(value, false);
       body += text(
@@ -489,7 +513,38 @@ export function circuitSvg(state: PictureState, options: SvgOptions): SvgPicture
       const w = shown.length * 12 * SANS_ADVANCE;
       grow({ x: p.x + p.width / 2 - w / 2, y: p.y + p.height, width: w, height: 22 });
     }
-    if (p.id === doc.output) {
+    if (p.id === doc.output && typeof value === 'object') {
+      // A tensor output: its name and shape over its value's and its gradient's grids.
+      const label = p.label ?? 'f';
+      const size = readoutSize(label, value.shape);
+      const readoutX = p.x + p.width + READOUT_GAP;
+      const top = p.y + p.height / 2 - size.height / 2;
+      body += el(
+        'g',
+        { class: 'readout' },
+        text(
+          {
+            x: readoutX,
+            y: top + 15 + f.readout * 0.35,
+            fill: c.value,
+            'font-family': MONO,
+            'font-size': f.readout,
+            'font-weight': 700,
+          },
+          `${label} = ${value.shape.join('×')}`,
+        ) +
+          pairSvg(
+            readoutX,
+            top + 30,
+            label,
+            value,
+            typeof grad === 'object' ? grad : undefined,
+            grad !== undefined && !done,
+            c,
+          ),
+      );
+      grow({ x: readoutX, y: top, width: size.width, height: size.height });
+    } else if (p.id === doc.output) {
       const readoutX = p.x + p.width + 14;
       const cy = p.y + p.height / 2;
       const first = `${p.label ?? 'f'} = ${value === undefined ? '—' : formatValue(value)}`;
@@ -708,44 +763,29 @@ function inputNode(
     name,
   );
   if (typeof value === 'object') {
-    // A matrix: its shape, then the first entries of its value and gradient.
+    // A matrix: its shape, then its value's and its gradient's grids, as the canvas draws them.
     body += text(
       {
         x: right,
         y: head,
         'text-anchor': 'end',
         'font-family': MONO,
-        'font-size': 13,
+        'font-size': 15,
         'font-weight': 700,
         fill: c.text,
       },
       value.shape.join('×'),
     );
-    body += text(
-      {
-        x: left,
-        y: head + 24,
-        'font-family': MONO,
-        'font-size': 12,
-        fill: c.value,
-        class: 'input-value',
-      },
-      formatValue(value),
+    // Inside the border (2) and padding (8 across, 6 down), under the 26 px header and a 4 px gap.
+    body += pairSvg(
+      p.x + 2 + 8,
+      p.y + 2 + 6 + 26 + 4,
+      name,
+      value,
+      typeof grad === 'object' ? grad : undefined,
+      grad !== undefined && !done,
+      c,
     );
-    if (grad !== undefined) {
-      body += text(
-        {
-          x: left,
-          y: head + 44,
-          'font-family': MONO,
-          'font-size': 12,
-          'font-style': 'italic',
-          fill: c.grad,
-          class: 'input-grad',
-        },
-        `∂ ${formatValue(grad, true)}`,
-      );
-    }
     return body;
   }
   const partial = grad !== undefined && !done;
@@ -840,4 +880,229 @@ export function stepCaption(state: PictureState, nameOf: NameOf): string[] {
     lines.push(`${target} += ${product} = ${formatValue(t.contribution)}${fork}`);
   }
   return lines;
+}
+
+/** The diverging colours of a heat map (the canvas's far-out colours), for a light or dark page. */
+const HEAT = {
+  light: { pos: '#1d64d8', neg: '#e06000' },
+  dark: { pos: '#5b9cf5', neg: '#fb923c' },
+} as const;
+/** How strong each of the five steps of a heat map's colour is (canvas.css, `.heat-pos-1`…). */
+const HEAT_STRENGTH = [0, 0.15, 0.32, 0.5, 0.72, 1];
+
+/** Whether a palette is a dark one: its nodes' colour is dark (a colour not in hex: light). */
+function isDark(c: Palette): boolean {
+  const m = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(c.node.trim());
+  if (!m) return false;
+  const hex = m[1].length === 3 ? [...m[1]].map((d) => d + d).join('') : m[1];
+  const [r, g, b] = [0, 2, 4].map((i) => Number.parseInt(hex.slice(i, i + 2), 16));
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b < 128;
+}
+
+/** The colour and strength of one heat-map entry (as MatrixView's `heatClass`). */
+function heatFill(x: number, max: number, c: Palette): { fill: string; opacity: number } {
+  const hue = isDark(c) ? HEAT.dark : HEAT.light;
+  if (Number.isNaN(x)) return { fill: c.problem, opacity: 1 };
+  if (x === 0 || !(max > 0)) return { fill: c.node, opacity: 1 };
+  const level = Number.isFinite(x)
+    ? Math.min(5, Math.max(1, Math.ceil((5 * Math.abs(x)) / max)))
+    : 5;
+  return { fill: x > 0 ? hue.pos : hue.neg, opacity: HEAT_STRENGTH[level] };
+}
+
+/**
+ * One grid of a tensor at (x, y), as MatrixView draws it: the gradient's ∂ in the gutter,
+ * brackets either side, and the numbers (rounded, a gradient signed) or a heat map with a sign
+ * in each square and its key under it. Each cell's exact number is its title.
+ */
+function gridSvg(
+  x: number,
+  y: number,
+  name: string,
+  t: Tensor,
+  kind: 'value' | 'grad',
+  partial: boolean,
+  c: Palette,
+): string {
+  const grid = matrixGrid(t.shape);
+  const signed = kind === 'grad';
+  const label = signed ? `d${name}` : name;
+  const oneD = t.shape.length === 1;
+  const cellsX = x + MATRIX.gutter + MATRIX.bracket;
+  const cellsW = grid.shownCols * grid.cellWidth;
+  const cellsH = grid.shownRows * grid.cellHeight;
+  const colour = signed ? c.grad : c.value;
+  let out = '';
+  if (signed) {
+    out += text(
+      {
+        x,
+        y: y + cellsH / 2 + 6,
+        'font-family': MONO,
+        'font-size': 16,
+        'font-weight': 700,
+        'font-style': 'italic',
+        fill: c.grad,
+      },
+      '∂',
+    );
+  }
+  const bracket = {
+    stroke: c.muted,
+    'stroke-width': 2,
+    'stroke-dasharray': partial ? '4 3' : undefined,
+  };
+  out += el('line', {
+    x1: x + MATRIX.gutter + 1,
+    y1: y,
+    x2: x + MATRIX.gutter + 1,
+    y2: y + cellsH,
+    ...bracket,
+  });
+  const rightX = cellsX + cellsW + MATRIX.bracket - 1;
+  out += el('line', { x1: rightX, y1: y, x2: rightX, y2: y + cellsH, ...bracket });
+  const max = grid.kind === 'heat' ? largest(t.data) : 0;
+  for (let br = 0; br < grid.shownRows; br++) {
+    for (let bc = 0; bc < grid.shownCols; bc++) {
+      // The entry standing for the cell (in a block, the largest, as on the canvas).
+      let row = br * grid.blockRows;
+      let col = bc * grid.blockCols;
+      for (let r = row; r < Math.min(grid.rows, (br + 1) * grid.blockRows); r++) {
+        for (let k = col; k < Math.min(grid.cols, (bc + 1) * grid.blockCols); k++) {
+          if (Math.abs(t.data[r * grid.cols + k]) > Math.abs(t.data[row * grid.cols + col])) {
+            row = r;
+            col = k;
+          }
+        }
+      }
+      const v = t.data[row * grid.cols + col];
+      const title = `${label}${oneD ? `[${col}]` : `[${row}][${col}]`} = ${exactNumber(v, signed)}`;
+      const cx = cellsX + bc * grid.cellWidth;
+      const cy = y + br * grid.cellHeight;
+      if (grid.kind === 'numbers') {
+        out += text(
+          {
+            x: cx + grid.cellWidth - 5,
+            y: cy + grid.cellHeight * 0.75,
+            'text-anchor': 'end',
+            'font-family': MONO,
+            'font-size': MATRIX.fontSize,
+            'font-weight': 600,
+            'font-style': signed ? 'italic' : undefined,
+            fill: colour,
+            class: 'matrix-cell',
+          },
+          formatCell(v, signed),
+          title,
+        );
+      } else {
+        const { fill, opacity } = heatFill(v, max, c);
+        out += el(
+          'rect',
+          {
+            x: cx,
+            y: cy,
+            width: grid.cellWidth,
+            height: grid.cellHeight,
+            fill,
+            'fill-opacity': opacity === 1 ? undefined : opacity,
+            class: 'matrix-cell',
+          },
+          `<title>${escapeXml(title)}</title>`,
+        );
+        out += text(
+          {
+            x: cx + grid.cellWidth / 2,
+            y: cy + grid.cellHeight * 0.75,
+            'text-anchor': 'middle',
+            'font-family': MONO,
+            'font-size': 12,
+            'font-weight': 800,
+            fill: opacity >= 0.72 ? c.node : c.text,
+          },
+          heatGlyph(v),
+        );
+      }
+    }
+  }
+  if (grid.kind === 'heat') {
+    // The key: −max, the colours from deep orange through 0 to deep blue, +max.
+    const keyY = y + cellsH + MATRIX.keyHeight / 2;
+    const style = { 'font-family': MONO, 'font-size': 13, 'font-weight': 600, fill: c.muted };
+    const low = `\u2212${formatNumber(max, 2)}`;
+    out += text({ x: cellsX, y: keyY + 4, ...style }, low);
+    let kx = cellsX + [...low].length * 13 * MONO_ADVANCE + 5;
+    const steps = cellsW >= 150 ? [-5, -3, -1, 0, 1, 3, 5] : [-5, 0, 5];
+    for (const step of steps) {
+      const { fill, opacity } = heatFill(step, 5, c);
+      out += el('rect', {
+        x: kx,
+        y: keyY - 5.5,
+        width: 11,
+        height: 11,
+        rx: 2,
+        fill,
+        'fill-opacity': opacity === 1 ? undefined : opacity,
+        stroke: c.border,
+        'stroke-width': 0.5,
+      });
+      kx += 13;
+    }
+    out += text({ x: kx + 3, y: keyY + 4, ...style }, `+${formatNumber(max, 2)}`);
+  }
+  return el('g', { class: `matrix matrix--${kind}` }, out);
+}
+
+/** A tensor's value and gradient at (x, y), arranged as `matrixPair` says. */
+function pairSvg(
+  x: number,
+  y: number,
+  name: string,
+  value: Tensor,
+  grad: Tensor | undefined,
+  partial: boolean,
+  c: Palette,
+): string {
+  const pair = matrixPair(value.shape);
+  let out = gridSvg(x, y, name, value, 'value', false, c);
+  if (grad && grad.shape.join('×') === value.shape.join('×')) {
+    const gx = pair.arrangement === 'side' ? x + pair.grid.width + MATRIX.gap : x;
+    const gy = pair.arrangement === 'side' ? y : y + pair.grid.height + MATRIX.gap;
+    out += gridSvg(gx, gy, name, grad, 'grad', partial, c);
+  }
+  return out;
+}
+
+/** A wire's mini heat map of a tensor, above its value's shape or below its gradient's. */
+function previewSvg(x: number, y: number, t: Tensor, signed: boolean, c: Palette): string {
+  const size = previewSize(t.shape);
+  if (!size) return '';
+  const [rows, cols] = matrixShape(t.shape);
+  const left = x - size.width / 2;
+  const top = signed ? y + LABEL_BELOW + PREVIEW.gap : y - LABEL_ABOVE - PREVIEW.gap - size.height;
+  const max = largest(t.data);
+  let out = '';
+  for (let r = 0; r < rows; r++) {
+    for (let k = 0; k < cols; k++) {
+      const { fill, opacity } = heatFill(t.data[r * cols + k], max, c);
+      out += el('rect', {
+        x: left + k * size.cell,
+        y: top + r * size.cell,
+        width: size.cell,
+        height: size.cell,
+        fill,
+        'fill-opacity': opacity === 1 ? undefined : opacity,
+      });
+    }
+  }
+  out += el('rect', {
+    x: left - 0.5,
+    y: top - 0.5,
+    width: size.width + 1,
+    height: size.height + 1,
+    fill: 'none',
+    stroke: c.muted,
+    'stroke-width': 1,
+  });
+  return el('g', { class: `wire-preview wire-preview--${signed ? 'grad' : 'value'}` }, out);
 }
