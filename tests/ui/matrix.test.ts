@@ -5,7 +5,6 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parse } from '../../src/engine/parse';
-import { createAppStore } from '../../src/store/store';
 import {
   labelWidth,
   MATRIX,
@@ -16,6 +15,7 @@ import {
   previewSize,
   readoutSize,
 } from '../../src/store/layout';
+import { createAppStore } from '../../src/store/store';
 import { heatClass, heatGlyph } from '../../src/ui/canvas/MatrixView';
 import { circuitSvg, LIGHT_PALETTE } from '../../src/ui/exportSvg';
 import { exactNumber, formatCell } from '../../src/ui/format';
