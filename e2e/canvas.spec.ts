@@ -410,3 +410,90 @@ test('a pan by the user stops the camera following until Play is pressed again',
   await expect.poll(() => insideCanvas(page, active)).toBe(true);
   await page.getByRole('button', { name: 'Pause' }).click();
 });
+
+/** A number with every digit, as a matrix cell's title writes it (a real minus sign). */
+const exact = (x: number, signed = false) =>
+  `${signed && x > 0 ? '+' : ''}${String(x).replace('-', '\u2212')}`;
+
+test('matrices: every entry’s exact number on hover and keyboard focus, the readout as grids', async ({
+  page,
+}) => {
+  const errors = watchErrors(page);
+  const program = 'W = randn(5, 10); X = randn(10, 3); D = W @ X';
+  await page.goto(`./#expr=${encodeURIComponent(program)}&seed=random:7`);
+  const W = node(page, 'W');
+  await expect(W).toHaveAttribute('data-value', /^\[\[/);
+  const w = JSON.parse((await W.getAttribute('data-value')) ?? '[]') as number[][];
+  // 5×10 is past 6×6: a heat map, one cell per entry, each titled with its exact number.
+  await expect(W.locator('.matrix-view--value.matrix-view--heat')).toHaveCount(1);
+  const cells = W.locator('.matrix-view--value td');
+  await expect(cells).toHaveCount(50);
+  await expect(cells.nth(13)).toHaveAttribute('title', `W[1][3] = ${exact(w[1][3])}`);
+  await expect(cells.nth(13)).toHaveAttribute('data-entry', '1,3');
+
+  // The keyboard: into the grid, then the arrow keys move between entries. The node stays
+  // where it is (the canvas would move a selected node) and playback does not step.
+  const wrapper = page.locator('.react-flow__node[data-id="W"]');
+  const before = await wrapper.evaluate((el) => (el as HTMLElement).style.transform);
+  await cells.first().focus();
+  for (const key of ['ArrowRight', 'ArrowRight', 'ArrowRight', 'ArrowDown', 'ArrowDown']) {
+    await page.keyboard.press(key);
+  }
+  await expect(page.locator(':focus')).toHaveAttribute('data-entry', '2,3');
+  await expect(page.locator(':focus')).toHaveAttribute('aria-label', `W[2][3] = ${exact(w[2][3])}`);
+  await expect(W.locator('.matrix-tip')).toHaveText(`W[2][3] = ${exact(w[2][3])}`);
+  expect(await wrapper.evaluate((el) => (el as HTMLElement).style.transform)).toBe(before);
+  await expect(page.getByText('all steps shown')).toBeVisible();
+  await page.keyboard.press('End');
+  await expect(page.locator(':focus')).toHaveAttribute('data-entry', '2,9');
+
+  // The output D (5×3) writes its value and its gradient (the random dD) as grids of numbers.
+  const D = node(page, 'D');
+  const d = JSON.parse((await D.getAttribute('data-value')) ?? '[]') as number[][];
+  const dD = JSON.parse((await D.getAttribute('data-grad')) ?? '[]') as number[][];
+  const readout = D.locator('.output-readout--matrix');
+  await expect(readout.locator('.readout-head')).toHaveText('D = 5×3');
+  await expect(readout.locator('.matrix-view--value.matrix-view--numbers td')).toHaveCount(15);
+  await expect(readout.locator('.matrix-view--value td[data-entry="4,2"]')).toHaveAttribute(
+    'title',
+    `D[4][2] = ${exact(d[4][2])}`,
+  );
+  await expect(readout.locator('.matrix-view--grad td[data-entry="1,0"]')).toHaveAttribute(
+    'title',
+    `dD[1][0] = ${exact(dD[1][0], true)}`,
+  );
+  // Rounded on the canvas, with a real minus sign and a gradient's sign.
+  const shown = await readout.locator('.matrix-view--grad td[data-entry="1,0"]').textContent();
+  expect(Number((shown ?? '').replace('\u2212', '-'))).toBeCloseTo(dD[1][0], 1);
+  if (dD[1][0] > 0) expect(shown).toMatch(/^\+/);
+  if (dD[1][0] < 0) expect(shown).toMatch(/^\u2212/);
+
+  // Wires carry their shape, and here a preview of the entries.
+  // (The text drawn is a label's last child; the first is its <title>.)
+  const labels = await page
+    .locator('.react-flow .wire-label')
+    .evaluateAll((els) => els.map((el) => el.lastChild?.textContent ?? ''));
+  expect(labels).toEqual(expect.arrayContaining(['5×10', '∂ 5×10', '10×3', '∂ 10×3']));
+  await expect(page.locator('.react-flow .wire-preview')).not.toHaveCount(0);
+  expect(errors).toEqual([]);
+});
+
+test('the step panel works out the entry under the pointer or the keyboard in a matrix', async ({
+  page,
+}) => {
+  const program = 'W = randn(5, 10); X = randn(10, 3); D = W @ X';
+  // Step 3: the product's backward step (forward, the seed, then backward).
+  await page.goto(`./#expr=${encodeURIComponent(program)}&seed=random:7&step=3`);
+  const worked = page
+    .getByRole('region', { name: 'Step explanation' })
+    .locator('.dims-port[data-port="a"] .dims-worked');
+  await expect(worked).toHaveAttribute('data-entry', '0,0');
+  const dW = node(page, 'W').locator('.matrix-view--grad');
+  await dW.locator('td[data-entry="2,4"]').hover();
+  await expect(worked).toHaveAttribute('data-entry', '2,4');
+  await dW.locator('td[data-entry="1,1"]').focus();
+  await page.keyboard.press('ArrowRight');
+  await expect(worked).toHaveAttribute('data-entry', '1,2');
+  const grad = JSON.parse((await node(page, 'W').getAttribute('data-grad')) ?? '[]') as number[][];
+  expect(Number(await worked.getAttribute('data-entry-value'))).toBeCloseTo(grad[1][2], 12);
+});
