@@ -84,6 +84,8 @@ describe('the slices', () => {
         'notify',
         'reportDrawingFailure',
         'select',
+        'setCodeLanguage',
+        'setCodeOpen',
         'setDragPositions',
         'setMode',
       ].sort(),
