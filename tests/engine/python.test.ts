@@ -281,3 +281,31 @@ describe('the app’s own language is read as before', () => {
     expect(errorOf(text).message).toBe(app);
   });
 });
+
+describe('names are data, and size is no recursion', () => {
+  it('__proto__, constructor and toString are ordinary names, forward and backward', () => {
+    const text =
+      'import math\n__proto__ = 3\nconstructor = __proto__ * 2\ntoString = math.exp(constructor)\ndtoString = 1\ndconstructor = toString * dtoString';
+    const r = read(text);
+    expect(r.parsed.circuit.output).toBe('toString');
+    expect(r.python.backward.map((b) => b.target)).toEqual(['dtoString', 'dconstructor']);
+    const ev = compile(r.parsed.circuit).run();
+    expect(num(ev.value('toString'))).toBeCloseTo(Math.exp(6), 9);
+    expect(Object.keys(Object.prototype)).toEqual([]);
+  });
+
+  it('a sum of 11,000 terms and a list of 20,000 numbers are read without deep recursion', () => {
+    const sum = readProgram(`import math\nx = 1\nf = ${new Array(11_000).fill('x').join(' + ')}`);
+    expect(num(compile(sum.parsed.circuit).run().value('f'))).toBe(11_000);
+    const list = readProgram(
+      `import numpy as np\nw = [${new Array(20_000).fill('1').join(', ')}]\nf = np.sum(w)`,
+    );
+    expect(num(compile(list.parsed.circuit).run().value('f'))).toBe(20_000);
+  });
+
+  it('deep nesting is refused with the limit, not a stack overflow', () => {
+    const e = errorOf(`import math\nx = 1\nf = ${'('.repeat(600)}x${')'.repeat(600)}`);
+    expect(e.line).toBe(3);
+    expect(e.message).toMatch(/too deeply nested/);
+  });
+});

@@ -171,6 +171,11 @@ function wrap(x: Lowered, min: number, at: Place): Segment[] {
   return [seg('(', at), ...x.parts, seg(')', at)];
 }
 
+/** Adds `parts` to `out` (a loop: a list of a hundred thousand numbers is no call's arguments). */
+function append(out: Segment[], parts: readonly Segment[]): void {
+  for (const p of parts) out.push(p);
+}
+
 function textOf(parts: readonly Segment[]): string {
   return parts.map((p) => p.text).join('');
 }
@@ -261,6 +266,15 @@ function lowerExpr(e: Expr, resolve: Resolve): Lowered {
         prec,
       };
     }
+    case 'chain': {
+      const prec = e.level === 'additive' ? PRECEDENCE.additive : PRECEDENCE.multiplicative;
+      const parts = wrap(go(e.first), prec, e.at);
+      for (const { op, x, at } of e.rest) {
+        parts.push(seg(` ${op} `, at));
+        append(parts, wrap(go(x), prec + 1, at));
+      }
+      return { parts, prec };
+    }
     case 'list': {
       if (e.tuple) fail(e.at, 'tuples (a, b) are not supported: write a list [a, b] for a vector');
       if (e.items.length === 0)
@@ -268,7 +282,7 @@ function lowerExpr(e: Expr, resolve: Resolve): Lowered {
       const parts: Segment[] = [seg('[', e.at)];
       e.items.forEach((item, i) => {
         if (i > 0) parts.push(seg(', ', item.at));
-        parts.push(...go(item).parts);
+        append(parts, go(item).parts);
       });
       parts.push(seg(']', e.at));
       return atom(parts);
@@ -309,7 +323,7 @@ function lowerCall(e: Expr & { k: 'call' }, resolve: Resolve): Lowered {
     const parts: Segment[] = [seg(`${name}(`, at)];
     args.forEach((a, i) => {
       if (i > 0) parts.push(seg(', ', a.at));
-      parts.push(...go(a).parts);
+      append(parts, go(a).parts);
     });
     parts.push(seg(`${extra})`, at));
     return atom(parts);
@@ -488,6 +502,10 @@ function namesRead(e: Expr, out: string[]): string[] {
       namesRead(e.a, out);
       namesRead(e.b, out);
       break;
+    case 'chain':
+      namesRead(e.first, out);
+      for (const { x } of e.rest) namesRead(x, out);
+      break;
     case 'list':
       for (const x of e.items) namesRead(x, out);
       break;
@@ -648,7 +666,8 @@ export function lowerPython(statements: readonly Statement[], source: string): L
     forward.push({ node, name: s.target, line: s.at.line, source: sourceOf(s.at) });
     const line = lines[s.at.line - 1];
     if (line.length > 0) line.push(seg('; ', s.at));
-    line.push(seg(`${node} = `, s.at), ...rhs.parts);
+    line.push(seg(`${node} = `, s.at));
+    append(line, rhs.parts);
   }
 
   function lowerBackward(s: Statement & { k: 'assign' }): BackwardLine {

@@ -213,6 +213,21 @@ export type Expr =
       readonly b: Expr;
       readonly at: Place;
     }
+  /**
+   * A left-to-right chain of operators of one level (`a + b - c`, `a * b / c @ d`), kept flat
+   * so that a sum of ten thousand terms is a loop, not ten thousand levels of nesting.
+   */
+  | {
+      readonly k: 'chain';
+      readonly level: 'additive' | 'multiplicative';
+      readonly first: Expr;
+      readonly rest: readonly {
+        readonly op: '+' | '-' | '*' | '/' | '@';
+        readonly x: Expr;
+        readonly at: Place;
+      }[];
+      readonly at: Place;
+    }
   | { readonly k: 'neg'; readonly x: Expr; readonly at: Place }
   | {
       readonly k: 'call';
@@ -563,30 +578,34 @@ class Reader {
   }
 
   private additive(): Expr {
-    let left = this.multiplicative();
+    const first = this.multiplicative();
+    const rest: { op: '+' | '-'; x: Expr; at: Place }[] = [];
     for (;;) {
       const t = this.peek();
-      if (!(this.isOp(t, '+') || this.isOp(t, '-'))) return left;
+      if (!(this.isOp(t, '+') || this.isOp(t, '-'))) break;
       this.next();
-      const right = this.multiplicative();
-      left = { k: 'bin', op: t.text as '+', a: left, b: right, at: t };
+      rest.push({ op: t.text as '+', x: this.multiplicative(), at: t });
     }
+    return rest.length === 0 ? first : { k: 'chain', level: 'additive', first, rest, at: first.at };
   }
 
   private multiplicative(): Expr {
-    let left = this.unary();
+    const first = this.unary();
+    const rest: { op: '*' | '/' | '@'; x: Expr; at: Place }[] = [];
     for (;;) {
       const t = this.peek();
       if (!(this.isOp(t, '*') || this.isOp(t, '/') || this.isOp(t, '@'))) {
         if (t.kind === 'op' && (t.text === '//' || t.text === '%')) {
           fail(t, UNSUPPORTED_OPERATORS.get(t.text) as string);
         }
-        return left;
+        break;
       }
       this.next();
-      const right = this.unary();
-      left = { k: 'bin', op: t.text as '*', a: left, b: right, at: t };
+      rest.push({ op: t.text as '*', x: this.unary(), at: t });
     }
+    return rest.length === 0
+      ? first
+      : { k: 'chain', level: 'multiplicative', first, rest, at: first.at };
   }
 
   private unary(): Expr {
@@ -617,8 +636,11 @@ class Reader {
 
   private postfix(): Expr {
     let e = this.atom();
+    // Each attribute, call or index nests the expression one level more.
+    const depth = this.nesting;
     for (;;) {
       const t = this.peek();
+      if (this.isOp(t, '.') || this.isOp(t, '(') || this.isOp(t, '[')) this.enter(t);
       if (this.isOp(t, '.')) {
         this.next();
         const name = this.next();
@@ -677,6 +699,7 @@ class Reader {
         this.leave();
         e = { k: 'index', obj: e, indices, at: t };
       } else {
+        this.nesting = depth;
         return e;
       }
     }
