@@ -22,10 +22,43 @@ export interface ExpandedColumns {
 const GATE = NODE_SIZE.gate;
 /** Column to column: a gate and room for a scalar wire's value and gradient. */
 const COLUMN = GATE.width + 150;
+/**
+ * From the entry gates to the products: wider, since every entry feeds several products and
+ * their wires cross there, each with its numbers.
+ */
+const FAN = GATE.width + 230;
+/** Before the entry gates: room for the tensor wires' shapes and previews. */
+export const LEAD = 120;
 /** Row to row: a gate, its name under it, and a wire's numbers between. */
 const ROW = GATE.height + 34;
 /** Space kept between the expansion and the nodes moved out of its way. */
 const GAP = 40;
+
+/** The x of column `c` of an expansion whose product gate was at `x`. */
+function columnX(x: number, c: number): number {
+  return c === 0 ? x + LEAD : x + LEAD + FAN + (c - 1) * COLUMN;
+}
+
+/** Rows a column apart at least, each as near to where it is wanted as that allows. */
+function spread(column: readonly string[], wanted: readonly number[], rel: Map<string, number>) {
+  const order = column.map((_, r) => r).sort((a, b) => wanted[a] - wanted[b] || a - b);
+  let floor = Number.NEGATIVE_INFINITY;
+  const placed: number[] = [];
+  for (const r of order) {
+    const y = Math.max(wanted[r], floor);
+    placed.push(y);
+    floor = y + ROW;
+  }
+  // Centred on what was wanted, so a crowded column grows both ways.
+  const shift =
+    placed.length === 0
+      ? 0
+      : (order.reduce((s, r) => s + wanted[r], 0) - placed.reduce((s, y) => s + y, 0)) /
+        placed.length;
+  order.forEach((r, k) => {
+    rel.set(column[r], placed[k] + shift);
+  });
+}
 
 interface Box {
   readonly x: number;
@@ -54,38 +87,55 @@ export function expandedPositions(
 ): Map<string, Position> {
   const at = doc.positions.get(id) ?? { x: 0, y: 0 };
   const { columns } = layout;
-  // Relative heights: the first two columns (entries, products) in rows, centred on the
-  // taller; every later gate at the mean height of what feeds it, kept a row apart.
+  // Relative heights: the entry gates and the products in rows, and every later gate at the
+  // mean height of what feeds it, at least a row apart.
   const rel = new Map<string, number>();
-  const tallest = Math.max(columns[0]?.length ?? 0, columns[1]?.length ?? 0);
-  for (const column of columns.slice(0, 2)) {
-    const offset = ((tallest - column.length) * ROW) / 2;
-    column.forEach((gid, r) => {
+  const sources = new Map<string, string[]>();
+  const readers = new Map<string, string[]>();
+  const push = (map: Map<string, string[]>, key: string, v: string) => {
+    const list = map.get(key);
+    if (list) list.push(v);
+    else map.set(key, [v]);
+  };
+  for (const w of layout.wires) {
+    push(sources, w.to, w.from);
+    push(readers, w.from, w.to);
+  }
+  const mean = (ids: readonly string[]) => {
+    const ys = ids.map((s) => rel.get(s)).filter((y): y is number => y !== undefined);
+    return ys.length === 0 ? 0 : ys.reduce((a, b) => a + b, 0) / ys.length;
+  };
+  const products = columns.length > 2 ? columns[1] : [];
+  products.forEach((gid, r) => {
+    rel.set(gid, r * ROW);
+  });
+  if (columns[0] && products.length > 0) {
+    // The entry gates in rows too, W's above X's, centred on the products.
+    const offset = ((products.length - columns[0].length) * ROW) / 2;
+    columns[0].forEach((gid, r) => {
       rel.set(gid, offset + r * ROW);
     });
-  }
-  const sources = new Map<string, string[]>();
-  for (const w of layout.wires) {
-    let list = sources.get(w.to);
-    if (!list) {
-      list = [];
-      sources.set(w.to, list);
-    }
-    list.push(w.from);
-  }
-  for (const column of columns.slice(2)) {
-    const wanted = column.map((gid) => {
-      const ys = (sources.get(gid) ?? []).map((s) => rel.get(s)).filter((y) => y !== undefined);
-      return ys.length === 0 ? 0 : ys.reduce((a, b) => a + b, 0) / ys.length;
-    });
-    let floor = Number.NEGATIVE_INFINITY;
-    column.forEach((gid, r) => {
-      const y = Math.max(wanted[r], floor);
-      rel.set(gid, y);
-      floor = y + ROW;
+  } else if (columns[0]) {
+    columns[0].forEach((gid, r) => {
+      rel.set(gid, r * ROW);
     });
   }
-  const blockWidth = (columns.length - 1) * COLUMN + GATE.width;
+  for (const column of columns.slice(products.length > 0 ? 2 : 1)) {
+    spread(
+      column,
+      column.map((gid) => mean(sources.get(gid) ?? [])),
+      rel,
+    );
+  }
+  let relTop = Number.POSITIVE_INFINITY;
+  let relBottom = Number.NEGATIVE_INFINITY;
+  for (const y of rel.values()) {
+    relTop = Math.min(relTop, y);
+    relBottom = Math.max(relBottom, y + ROW);
+  }
+  for (const [gid, y] of rel) rel.set(gid, y - relTop);
+  const tallest = (relBottom - relTop) / ROW;
+  const blockWidth = columnX(at.x, columns.length - 1) - at.x + GATE.width;
   const rootRel = rel.get(layout.root) ?? 0;
   let top = at.y - rootRel;
   const height = tallest * ROW;
@@ -124,7 +174,7 @@ export function expandedPositions(
     for (const gid of column) {
       positions.set(
         gid,
-        clampPosition({ x: at.x + c * COLUMN, y: Math.round(top + (rel.get(gid) ?? 0)) }),
+        clampPosition({ x: columnX(at.x, c), y: Math.round(top + (rel.get(gid) ?? 0)) }),
       );
     }
   });
@@ -140,6 +190,8 @@ export function collapsedPositions(doc: Doc, found: Expanded): Map<string, Posit
     const p = doc.positions.get(gid);
     if (p) left = Math.min(left, p.x);
   }
+  // The entry gates begin LEAD right of where the product was.
+  left -= LEAD;
   const dx = rootAt.x - left;
   for (const m of found.members) positions.delete(m);
   for (const n of doc.nodes) {

@@ -89,6 +89,17 @@ function offeredAsPreset(op: OpDef): boolean {
  */
 const LEGACY = new Set(['const']);
 
+/**
+ * Of the vectors and matrices assembled from entries (one op per shape), the palette offers
+ * the 2×2 one; the others come from typing `[[a, b, c]]` or from Expand.
+ */
+const ASSEMBLED_IN_PALETTE = 'matrix2x2';
+
+/** Whether the palette offers an op: of those assembled from entries, one. */
+function offered(op: OpDef): boolean {
+  return op.syntax.array === undefined || op.name === ASSEMBLED_IN_PALETTE;
+}
+
 /** The palette's buttons per group: each op, followed by its parameterised forms. */
 const ENTRIES: readonly (readonly Entry[])[] = GROUPS.map((group) =>
   ALL_OPS.filter(
@@ -96,15 +107,21 @@ const ENTRIES: readonly (readonly Entry[])[] = GROUPS.map((group) =>
       group.families.includes(op.family) &&
       !LEGACY.has(op.name) &&
       op.syntax.rewrite !== 'operand' &&
-      !offeredAsPreset(op),
+      !offeredAsPreset(op) &&
+      offered(op),
   ).flatMap((op) => [
-    {
-      key: op.name,
-      item: { op: op.name },
-      symbol: op.symbol,
-      name: op.title,
-      title: `${op.title}: ${inputsText(op.ports.length)}`,
-    },
+    // An entry gate's indices are numbers written in place: it is offered with them only.
+    ...(op.syntax.subscript
+      ? []
+      : [
+          {
+            key: op.name,
+            item: { op: op.name },
+            symbol: op.symbol,
+            name: op.title,
+            title: `${op.title}: ${inputsText(op.ports.length)}`,
+          },
+        ]),
     ...op.presets.map((preset) => {
       const params = presetParams(preset);
       const literals = Object.keys(preset);

@@ -9,6 +9,7 @@ import { GALLERY } from '../../src/examples';
 import { parseCircuitFile, serializeCircuit } from '../../src/share/file';
 import { docFromCircuit, docToCircuit } from '../../src/store/document';
 import { findExpanded } from '../../src/store/expand';
+import { LEAD } from '../../src/store/expandPlacement';
 import { shapesOf } from '../../src/store/slices/expand';
 import { createAppStore } from '../../src/store/store';
 
@@ -156,11 +157,11 @@ describe('Expand', () => {
     // The inputs left of the product stay where they were.
     expect(positions.get('W')).toEqual(before.get('W'));
     expect(positions.get('X')).toEqual(before.get('X'));
-    // The result is at the product's height; the entry gates start at its left edge.
+    // The result is at the product's height; the entry gates start LEAD right of its left edge.
     expect(positions.get('D')?.y).toBe(d.y);
     expect(
       Math.min(...nodes.filter((n) => n.op === 'index2').map((n) => positions.get(n.id)?.x ?? 0)),
-    ).toBe(d.x);
+    ).toBe(d.x + LEAD);
     // Every reader of D is right of D again.
     const dx = (positions.get('D')?.x ?? 0) - d.x;
     for (const id of ['f']) {
