@@ -487,3 +487,46 @@ test('messages stack, stay small, sit outside the canvas and can be dismissed', 
   await page.getByRole('button', { name: 'Dismiss this earlier message' }).click();
   await expect(messages).toHaveCount(0);
 });
+
+test.describe('phone upright: matrices', () => {
+  test.use({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+
+  test('the notes’ W·X fits the canvas, and the inspector lists W’s entries without widening the page', async ({
+    page,
+  }) => {
+    const program = 'W = randn(5, 10)\nX = randn(10, 3)\nD = W @ X';
+    await page.goto(`./#expr=${encodeURIComponent(program)}&seed=random:7`);
+    await expect(page.locator('[data-node-id="D"] .output-readout--matrix')).toBeVisible();
+    const canvas = (await page.locator('.react-flow').boundingBox()) as Box;
+    // Every node and the output's readout are wholly on the canvas once fitted.
+    await expect
+      .poll(async () =>
+        page.evaluate(
+          (c) =>
+            [...document.querySelectorAll('.react-flow__node, .output-readout')].every((el) => {
+              const r = el.getBoundingClientRect();
+              return (
+                r.x >= c.x - 1 &&
+                r.y >= c.y - 1 &&
+                r.x + r.width <= c.x + c.width + 1 &&
+                r.y + r.height <= c.y + c.height + 1
+              );
+            }),
+          canvas,
+        ),
+      )
+      .toBe(true);
+    await page.locator('.react-flow__node[data-id="W"] .input-head').tap();
+    const inspector = page.getByRole('complementary', { name: 'Inspector' });
+    await expect(inspector.locator('.entry-table--value td')).toHaveCount(50);
+    const w = JSON.parse(
+      (await page.locator('[data-node-id="W"]').getAttribute('data-value')) ?? '[]',
+    ) as number[][];
+    await expect(
+      inspector.locator('.entry-table--value tbody tr').nth(3).locator('td').nth(7),
+    ).toHaveText(String(w[3][7]).replace('-', '\u2212'));
+    // The table scrolls inside its box: the page itself is no wider than the phone.
+    const width = await page.evaluate(() => document.scrollingElement?.scrollWidth ?? 0);
+    expect(width).toBeLessThanOrEqual(390);
+  });
+});
