@@ -202,7 +202,15 @@ export function backwardSteps(
         localGrad: local && toValue({ shape: p.shapes[slot], data: local }),
         contribution: toValue({ shape: p.shapes[src], data: contribution }),
         before: toValue({ shape: p.shapes[src], data: before }),
-        after: toValue({ shape: p.shapes[src], data: target.slice() }),
+        // The complete gradient is the run's own (added in another order, it could differ in
+        // the last bit).
+        after: toValue({
+          shape: p.shapes[src],
+          data:
+            lastStep[src] === step && lastPort[src] === port
+              ? evaluation.grads.slice(p.offsets[src], p.offsets[src + 1])
+              : target.slice(),
+        }),
         complete: lastStep[src] === step && lastPort[src] === port,
       });
     });

@@ -106,6 +106,18 @@ export function buildTimeline(evaluation: Evaluation): Timeline {
       wireAt[cell] = step;
     }
   }
+  // Played in the statements' order, a value read by three or more gates adds its
+  // contributions in another order than the run did, which can differ in the last bit: the
+  // complete gradient is the run's own, so the end of playback shows what the live view does.
+  const grads = evaluation.grads;
+  for (let s = 0; s < n; s++) {
+    const last = gradStart[s + 1] - 1;
+    if (last < gradStart[s] || s === p.output) continue;
+    gradSum[last] =
+      p.shapes[s].length === 0
+        ? grads[offsets[s]]
+        : { shape: p.shapes[s], data: grads.slice(offsets[s], offsets[s + 1]) };
+  }
   return { program: p, steps, forwardAt, seedAt, gradStart, gradStep, gradSum, doneAt, wireAt };
 }
 
