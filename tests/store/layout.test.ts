@@ -5,9 +5,12 @@ import { type Doc, docFromCircuit, EMPTY_DOC } from '../../src/store/document';
 import {
   LABEL_ABOVE,
   LABEL_BELOW,
+  labelExtent,
   labelWidth,
   layoutCircuit,
   nodeSize,
+  READOUT_GAP,
+  readoutSize,
 } from '../../src/store/layout';
 import { createAppStore } from '../../src/store/store';
 
@@ -166,8 +169,10 @@ describe('layout', () => {
   // The labels of a wire sit where the canvas draws them: at the middle of the curve from its
   // source's output to its port. At the largest size they are drawn (presentation) the value
   // takes LABEL_ABOVE px above that point and the gradient LABEL_BELOW below, as wide as the
-  // longer of the two numbers. The layout keeps that room clear of every other label and node,
-  // and keeps a long wire from running through a node between its ends.
+  // longer of the two numbers; a tensor's preview reaches further up (over its shape) and down
+  // (under its gradient's). The layout keeps that room clear of every other label and node
+  // (a tensor output's readout included), and keeps a long wire from running through a node
+  // between its ends.
   const programs = [
     ...EXAMPLE_SOURCES.map((e) => [e.id, e.program] as const),
     ['typed staged', STAGED_TYPED] as const,
@@ -184,16 +189,32 @@ describe('layout', () => {
       const ends = wireEnds(doc);
       const labels = ends.map((e) => {
         const width = labelWidth(state.liveView, e.wire);
+        const { above, below } = labelExtent(state.liveView, e.wire);
+        expect(above).toBeGreaterThanOrEqual(LABEL_ABOVE);
+        expect(below).toBeGreaterThanOrEqual(LABEL_BELOW);
         const mx = (e.sx + e.tx) / 2;
         const my = (e.sy + e.ty) / 2;
         return {
           what: `labels of ${e.wire.from} -> ${e.wire.to}.${e.wire.port}`,
           x: mx - width / 2,
-          y: my - LABEL_ABOVE,
+          y: my - above,
           width,
-          height: LABEL_ABOVE + LABEL_BELOW,
+          height: above + below,
         };
       });
+      // The output's readout of a tensor, beside it.
+      const out = doc.output ? boxes.get(doc.output) : undefined;
+      const outValue = doc.output ? state.liveView.values.get(doc.output) : undefined;
+      if (out && doc.output && typeof outValue === 'object') {
+        const label = doc.nodes.find((n) => n.id === doc.output)?.label ?? 'f';
+        const size = readoutSize(label, outValue.shape);
+        boxes.set(`${doc.output} (readout)`, {
+          op: 'readout',
+          x: out.x + out.width + READOUT_GAP,
+          y: out.y + out.height / 2 - size.height / 2,
+          ...size,
+        });
+      }
       const found: string[] = [];
       labels.forEach((a, k) => {
         for (const b of labels.slice(k + 1))
