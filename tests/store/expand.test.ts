@@ -4,7 +4,8 @@
  * and opening again; one undo step each; clear refusals.
  */
 import { describe, expect, it } from 'vitest';
-import { parse, type Tensor, toProgram } from '../../src/engine';
+import { nodeId, parse, scalar, type Tensor, toProgram } from '../../src/engine';
+import { LIMITS } from '../../src/engine/limits';
 import { GALLERY } from '../../src/examples';
 import { parseCircuitFile, serializeCircuit } from '../../src/share/file';
 import { docFromCircuit, docToCircuit } from '../../src/store/document';
@@ -189,6 +190,22 @@ describe('Expand', () => {
     expect(s.getState().notice?.text).toBe(
       'Not expanded: Expand works on products up to 3×3 · 3×3; this one is 5×10 · 10×3.',
     );
+  });
+
+  it('refuses an expansion that would take the circuit over the node limit', () => {
+    const base = parse(PROGRAM).circuit;
+    // Enough unread inputs beside the product that its 33 new gates do not fit.
+    const filler = Array.from({ length: LIMITS.nodes - base.nodes.length - 10 }, (_, k) => ({
+      id: nodeId(`u${k}`),
+      op: 'input',
+      value: scalar(k),
+    }));
+    const s = createAppStore(docFromCircuit({ ...base, nodes: [...base.nodes, ...filler] }));
+    const doc = s.getState().doc;
+    expect(s.getState().expandGate('D')).toMatch(
+      /^the circuit has 12,0\d\d nodes; the limit is 12,000$/,
+    );
+    expect(s.getState().doc).toBe(doc);
   });
 
   it('refuses what is not a product, and a product with a literal operand', () => {

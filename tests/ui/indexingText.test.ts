@@ -4,8 +4,9 @@
  */
 import katex from 'katex';
 import { describe, expect, it } from 'vitest';
-import { compile, parse, portName } from '../../src/engine';
+import { compile, parse, playbackSteps, portName } from '../../src/engine';
 import { docFromCircuit } from '../../src/store/document';
+import { stepLabel, stepTex } from '../../src/ui/playback/describe';
 import { analyseStep } from '../../src/ui/playback/dimensionText';
 import { makeNameOf } from '../../src/ui/playback/names';
 
@@ -58,5 +59,25 @@ describe('a matrix assembled from entries', () => {
       'A matrix assembled from entries routes: b is entry [0][1] of [1×2], so it gets back that entry of dD, dD[0][1].',
     );
     expect(all[1].port.entry.value).toBe(7);
+  });
+});
+
+describe('forward steps write the gate as the language does', () => {
+  it('W[1, 2] and [[a, b]]', () => {
+    const { circuit } = parse(
+      'W = [[1, 2, 3], [4, 5, 6]]\na = W[1, 2]\nb = W[0][1]\nD = [[a, b]]\nf = sum(D)',
+    );
+    const ev = compile(circuit).run();
+    const nameOf = makeNameOf(docFromCircuit(circuit));
+    const forward = (id: string) => {
+      const step = playbackSteps(ev).find((s) => s.kind === 'forward' && s.node === id);
+      if (!step) throw new Error(`no forward step for ${id}`);
+      return step;
+    };
+    expect(stepLabel(forward('a'), nameOf, 'f')).toBe('forward: a = W[1, 2] = 6');
+    expect(stepLabel(forward('D'), nameOf, 'f')).toBe('forward: D = [[a, b]] = 1×2 [6, 2]');
+    for (const id of ['a', 'b', 'D'])
+      for (const tex of stepTex(forward(id), nameOf, 'f')) typeset(tex);
+    expect(stepTex(forward('D'), nameOf, 'f')[0]).toContain('\\begin{bmatrix}');
   });
 });

@@ -3,7 +3,9 @@
  * refused with a notice saying why when it cannot be done.
  */
 import type { Shape } from '../../engine';
+import { numbersOf } from '../document';
 import { collapseProduct, expandAction, expandProduct, type ShapeOf } from '../expand';
+import { limitProblem } from '../limits';
 import type { GetState, SetState, SliceContext } from './types';
 
 export interface ExpandSlice {
@@ -35,11 +37,13 @@ export function createExpandSlice(_set: SetState, get: GetState, ctx: SliceConte
       what === 'Expand'
         ? expandProduct(doc, id, shapesOf(get))
         : collapseProduct(doc, id, shapesOf(get));
-    if (typeof next === 'string') {
-      get().notify(`${what === 'Expand' ? 'Not expanded' : 'Not collapsed'}: ${next}.`);
-      return next;
+    // Expanding adds gates and wires: the circuit must stay within the limits.
+    const problem = typeof next === 'string' ? next : limitProblem(next, numbersOf(next));
+    if (problem !== undefined) {
+      get().notify(`${what === 'Expand' ? 'Not expanded' : 'Not collapsed'}: ${problem}.`);
+      return problem;
     }
-    ctx.commit(next);
+    ctx.commit(next as Exclude<typeof next, string>);
     return undefined;
   };
   return {

@@ -104,6 +104,26 @@ function written(op: OpDef, operands: readonly Operand[]): { text: string; tex: 
       return written(target, placed);
     }
   }
+  if (syntax.subscript && operands.length >= 2) {
+    // `W[1, 2]`: the operand, then its indices (whole numbers written in place).
+    const [x, ...indices] = operands;
+    return {
+      text: `${wrapText(x)}[${indices.map((o) => o.text).join(', ')}]`,
+      tex: `${wrapTex(x)}${texText(`[${indices.map((o) => o.text).join(', ')}]`)}`,
+    };
+  }
+  if (syntax.array) {
+    // `[[a, b], [c, d]]`, typeset as a matrix.
+    const { shape } = syntax.array;
+    const cols = shape.length === 2 ? shape[1] : shape[0];
+    const rows: Operand[][] = [];
+    for (let k = 0; k < operands.length; k += cols) rows.push(operands.slice(k, k + cols));
+    const rowText = rows.map((r) => `[${r.map((o) => o.text).join(', ')}]`);
+    return {
+      text: shape.length === 2 ? `[${rowText.join(', ')}]` : rowText[0],
+      tex: `\\begin{bmatrix} ${rows.map((r) => r.map((o) => o.tex).join(' & ')).join(' \\\\ ')} \\end{bmatrix}`,
+    };
+  }
   return {
     text: `${op.symbol}(${operands.map((o) => o.text).join(', ')})`,
     tex: `${texText(op.symbol)}(${operands.map((o) => o.tex).join(', ')})`,
