@@ -6,12 +6,13 @@ import { describe, expect, it } from 'vitest';
 import { compile } from '../../src/engine/compile';
 import type { InputValues } from '../../src/engine/program';
 import { type BackwardFinding, checkBackward, readProgram } from '../../src/engine/python';
-import { NEURON, STAGED } from './python-programs';
+import type { UpstreamSeed } from '../../src/engine/seed';
+import { MATMUL, NEURON, STAGED } from './python-programs';
 
-function findings(text: string, inputs?: InputValues): BackwardFinding[] {
+function findings(text: string, inputs?: InputValues, seed?: UpstreamSeed): BackwardFinding[] {
   const r = readProgram(text);
   if (r.kind !== 'python') throw new Error('expected Python');
-  return checkBackward(r.python, compile(r.parsed.circuit).run(inputs));
+  return checkBackward(r.python, compile(r.parsed.circuit).run(inputs, seed ? { seed } : {}));
 }
 
 const sigma = (v: number) => 1 / (1 + Math.exp(-v));
@@ -133,5 +134,31 @@ describe("the notes' sigmoid neuron", () => {
     const text = NEURON.replace('dx = [w[0] * ddot, w[1] * ddot]', 'dx = [w[0] * ddot]');
     const dx = findings(text).find((f) => f.line === 10);
     expect(dx?.text).toMatch(/dx has \[1\].*but x is \[2\]|dx has .* but x is/);
+  });
+});
+
+describe("the notes' matrix product with a random dD", () => {
+  it('with the random upstream gradient the paste asks for, dW = dD.dot(X.T) and dX = W.T.dot(dD) are correct', () => {
+    const list = findings(MATMUL, undefined, { kind: 'random', seed: 7 });
+    expect(list.map((f) => [f.line, f.status])).toEqual([
+      [8, 'correct'],
+      [9, 'correct'],
+      [10, 'correct'],
+    ]);
+    expect(list[0].text).toMatch(
+      /dD is the upstream gradient the backward pass starts from: random/,
+    );
+  });
+
+  it('from ones, the dD line says how to compare, and the shapes that do not work out are named', () => {
+    const text = MATMUL.replace('dW = dD.dot(X.T)', 'dW = X.T.dot(dD)');
+    const list = findings(text);
+    expect(list[0].status).toBe('unchecked');
+    expect(list[0].text).toMatch(/choose random dD under Upstream gradient/);
+    expect(list[1].status).toBe('wrong');
+    expect(list[1].text).toMatch(
+      /^line 9: cannot be computed: .*3×10.*5×3|^line 9: cannot be computed/,
+    );
+    expect(list[2].status).toBe('correct');
   });
 });

@@ -75,3 +75,16 @@ dx = [w[0] * ddot, w[1] * ddot] # backprop into x
 dw = [x[0] * ddot, x[1] * ddot, 1.0 * ddot] # backprop into w
 # we're done! we have the gradients on the inputs to the circuit
 `;
+
+/** The notes' matrix product with a random upstream gradient dD. */
+export const MATMUL = `import numpy as np
+# forward pass
+W = np.random.randn(5, 10)
+X = np.random.randn(10, 3)
+D = W.dot(X)
+
+# now suppose we had the gradient on D from above in the circuit
+dD = np.random.randn(*D.shape) # same shape as D
+dW = dD.dot(X.T) #.T gives the transpose of the matrix
+dX = W.T.dot(dD)
+`;

@@ -10,7 +10,7 @@ import { docToCircuit } from '../../src/store/document';
 import { createAppStore } from '../../src/store/store';
 import { openHash } from '../../src/ui/session';
 import { num } from './helpers';
-import { MICROGRAD, STAGED } from './python-programs';
+import { MATMUL, MICROGRAD, STAGED } from './python-programs';
 
 const sigma = (v: number) => 1 / (1 + Math.exp(-v));
 const stagedF = (x: number, y: number) => (x + sigma(y)) / (sigma(x) + (x + y) ** 2);
@@ -27,6 +27,13 @@ describe('applyExpression with Python', () => {
     expect(s.notice?.text).toMatch(/its output is f \(line 14: f = num \* invden\)/);
     expect(s.pasted?.python.backward).toHaveLength(12);
     expect(s.pasted?.nodes).toBe(s.doc.nodes);
+  });
+
+  it('dD = np.random.randn(*D.shape) chooses a random upstream gradient for the run', () => {
+    const store = createAppStore();
+    expect(store.getState().applyExpression(MATMUL)).toBe(true);
+    expect(store.getState().doc.seed).toEqual({ kind: 'random', seed: 7 });
+    expect(store.getState().notice?.text).toMatch(/random upstream gradient, as line 8 asks/);
   });
 
   it('print lines are left out with a note', () => {

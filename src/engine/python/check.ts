@@ -192,6 +192,38 @@ export function checkBackward(python: LoweredPython, evaluation: Evaluation): Ba
         ...(expected ? { expected } : {}),
       });
     };
+    if (line.upstream !== undefined && line.of !== undefined) {
+      // The line chooses where the backward pass starts: the output's upstream gradient.
+      const seed = evaluation.seedValue;
+      if (seed === undefined) {
+        push('unchecked', `${line.target} is the upstream gradient, but the circuit has no output`);
+        continue;
+      }
+      const value = asTensor(seed);
+      env.set(line.target, value);
+      claimed.set(line.of.node, new Set([SEED]));
+      lastLine.set(line.of.node, line);
+      const ones = value.data.every((x) => x === 1);
+      if (line.upstream === 'ones' && !ones) {
+        push(
+          'unchecked',
+          `${line.target} starts the backward pass from ones, but the app's run starts from another upstream gradient: choose ones under Upstream gradient to compare`,
+        );
+      } else if (line.upstream === 'random' && ones && value.data.length > 1) {
+        push(
+          'unchecked',
+          `${line.target} is a random upstream gradient; the app's run starts from ones: choose random dD under Upstream gradient to compare`,
+        );
+      } else {
+        push(
+          'correct',
+          line.upstream === 'ones'
+            ? `${line.target} is the upstream gradient the backward pass starts from: ${show(value)}`
+            : `${line.target} is the upstream gradient the backward pass starts from: random, from the app's fixed seed (NumPy's numbers would differ)`,
+        );
+      }
+      continue;
+    }
     // Evaluate every entry; any problem is the line's finding.
     const values: Tensor[] = [];
     const readGradients = new Set<string>();
@@ -457,6 +489,15 @@ function evaluate(
     }
   }
   const result = 'result_';
+  // A message about the small circuit names what the line wrote, not the placeholders.
+  const readable = (message: string): string =>
+    message
+      .replace(/\bresult_ \([^)]*\): /g, '')
+      .replace(/\bresult_\b/g, 'the right-hand side')
+      .replace(/\bv\d+_\b/g, (p) => {
+        const what = value.names.get(p);
+        return what === undefined ? p : what.name;
+      });
   // Each placeholder is declared with its shape (the parser checks indexing against it); the
   // numbers are put in afterwards.
   const declarations = [...bound].map(([p, t]) => `${p} = ${declaration(t)}`);
@@ -464,7 +505,7 @@ function evaluate(
   try {
     parsed = parse([...declarations, `${result} = ${value.text}`].join('\n'));
   } catch (error) {
-    return `cannot be computed: ${(error as Error).message.replace(/^line \d+, column \d+: /, '')}`;
+    return `cannot be computed: ${readable((error as Error).message.replace(/^line \d+, column \d+: /, ''))}`;
   }
   const nodes: CircuitNode[] = parsed.circuit.nodes.map((n) => {
     const given = bound.get(n.id);
@@ -474,6 +515,6 @@ function evaluate(
     const run = compile({ ...parsed.circuit, nodes }).run();
     return asTensor(run.value(result));
   } catch (error) {
-    return `cannot be computed: ${(error as Error).message}`;
+    return `cannot be computed: ${readable((error as Error).message)}`;
   }
 }

@@ -64,6 +64,11 @@ export interface BackwardLine {
   readonly values: readonly BackwardValue[];
   /** The statement's text as pasted. */
   readonly source: string;
+  /**
+   * Set when the line chooses the output's upstream gradient rather than computing one
+   * (`dD = np.random.randn(*D.shape)`, `df = 1.0`, `dD = np.ones_like(D)`).
+   */
+  readonly upstream?: 'random' | 'ones';
 }
 
 export interface LoweredPython {
@@ -73,6 +78,8 @@ export interface LoweredPython {
   readonly backward: readonly BackwardLine[];
   /** Notes for the user: what was left out, which output was taken, versions. */
   readonly notes: readonly string[];
+  /** The upstream gradient the backward pass asks for (`dD = np.random.randn(*D.shape)`). */
+  readonly upstream?: 'random' | 'ones';
   /** Maps an error at (line, column) of `program` back to the column of the pasted text. */
   sourceColumn(line: number, column: number): number;
 }
@@ -231,6 +238,11 @@ function lowerExpr(e: Expr, resolve: Resolve): Lowered {
       return atom([seg(numberText(e.text, e.at), e.at)]);
     case 'str':
       return fail(e.at, 'strings are only allowed inside print(…): a circuit computes numbers');
+    case 'star':
+      return fail(
+        e.at,
+        'unpacking arguments (*args) is not supported: write the arguments out, as in np.random.randn(5, 3)',
+      );
     case 'name': {
       if (e.name === 'True' || e.name === 'False') {
         return fail(e.at, `${e.name} is not supported: write ${e.name === 'True' ? 1 : 0}`);
@@ -489,6 +501,23 @@ function lowerCall(e: Expr & { k: 'call' }, resolve: Resolve): Lowered {
   return fail(e.at, 'only a function or a method can be called, as in math.exp(x) or W.dot(X)');
 }
 
+/**
+ * What a line that only chooses the output's upstream gradient asks for: random
+ * (`np.random.randn(*D.shape)`, `np.random.randn(5, 3)`, `np.random.standard_normal(…)`),
+ * ones (`1`, `1.0`, `np.ones_like(D)`, `np.ones(D.shape)`), or undefined for anything else.
+ */
+function upstreamOf(e: Expr): 'random' | 'ones' | undefined {
+  if (e.k === 'num' && Number(e.text) === 1) return 'ones';
+  if (e.k !== 'call') return undefined;
+  const path = dotted(e.fn);
+  if (path === undefined) return undefined;
+  const name = path.replace(/^(np|numpy)\./, '');
+  if (name === path) return undefined;
+  if (name === 'random.randn' || name === 'random.standard_normal') return 'random';
+  if (name === 'ones_like' || name === 'ones') return 'ones';
+  return undefined;
+}
+
 /** Every name an expression reads, in order. */
 function namesRead(e: Expr, out: string[]): string[] {
   switch (e.k) {
@@ -700,7 +729,12 @@ export function lowerPython(statements: readonly Statement[], source: string): L
         return { problem: error.message.replace(/^line \d+, column \d+: /, ''), names };
       }
     });
+    const upstream =
+      of !== undefined && ofNode !== undefined && ofNode === forward[forward.length - 1]?.node
+        ? upstreamOf(s.value)
+        : undefined;
     return {
+      ...(upstream === undefined ? {} : { upstream }),
       line: s.at.line,
       target: s.target,
       op: s.op,
@@ -750,7 +784,14 @@ export function lowerPython(statements: readonly Statement[], source: string): L
   }
 
   const program = lines.map(textOf).join('\n');
+  const upstream = backward.find((b) => b.upstream !== undefined)?.upstream;
+  if (upstream === 'random') {
+    notes.push(
+      `The backward pass starts from a random upstream gradient, as line ${(backward.find((b) => b.upstream) as BackwardLine).line} asks: random dD with the app’s fixed seed.`,
+    );
+  }
   return {
+    ...(upstream === undefined ? {} : { upstream }),
     program,
     forward,
     backward,

@@ -206,6 +206,8 @@ export type Expr =
   | { readonly k: 'num'; readonly text: string; readonly at: Place }
   | { readonly k: 'name'; readonly name: string; readonly at: Place }
   | { readonly k: 'str'; readonly at: Place }
+  /** `*args` in a call. */
+  | { readonly k: 'star'; readonly x: Expr; readonly at: Place }
   | {
       readonly k: 'bin';
       readonly op: '+' | '-' | '*' | '/' | '@' | '**';
@@ -654,10 +656,12 @@ class Reader {
         while (!this.isOp(this.peek(), ')')) {
           const a = this.peek();
           if (this.isOp(a, '*') || this.isOp(a, '**')) {
-            fail(
-              a,
-              'unpacking arguments (*args) is not supported: write the arguments out, as in np.random.randn(5, 3)',
-            );
+            // Refused where it is lowered: a backward line may use it (`np.random.randn(*D.shape)`).
+            this.next();
+            args.push({ k: 'star', x: this.expression(), at: a });
+            if (!this.isOp(this.peek(), ',')) break;
+            this.next();
+            continue;
           }
           if (a.kind === 'name' && this.isOp(this.peek(1), '=')) {
             this.next();

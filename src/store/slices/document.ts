@@ -124,6 +124,8 @@ export interface DocumentSlice {
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** The upstream gradient pasted Python asks for with `np.random.randn(*D.shape)`. */
+const RANDOM_UPSTREAM: UpstreamSeed = { kind: 'random', seed: 7 };
 const INPUT_NAMES = ['x', 'y', 'z', 'w', 'a', 'b', 'c', 'u', 'v'];
 
 export function createDocumentSlice(
@@ -195,8 +197,15 @@ export function createDocumentSlice(
         return false;
       }
       const { parsed } = read;
-      // A program typed again keeps the upstream gradient chosen (ones if it no longer fits).
-      const { seed } = get().doc;
+      // A program typed again keeps the upstream gradient chosen (ones if it no longer fits),
+      // unless pasted Python asks for a random one (`dD = np.random.randn(*D.shape)`).
+      const chosen = get().doc.seed;
+      const asked = read.kind === 'python' ? read.python.upstream : undefined;
+      const seed =
+        asked === 'random' &&
+        (chosen === undefined || !('kind' in chosen) || chosen.kind !== 'random')
+          ? RANDOM_UPSTREAM
+          : chosen;
       const circuit = seed === undefined ? parsed.circuit : { ...parsed.circuit, seed };
       const problem = get().tryLoadCircuit(circuit, { expression: text, layout: true });
       if (problem === undefined) {
