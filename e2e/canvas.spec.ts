@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright';
 import { expect, type Locator, type Page, test } from '@playwright/test';
 import { node, watchErrors } from './helpers';
 
@@ -497,3 +498,21 @@ test('the step panel works out the entry under the pointer or the keyboard in a 
   const grad = JSON.parse((await node(page, 'W').getAttribute('data-grad')) ?? '[]') as number[][];
   expect(Number(await worked.getAttribute('data-entry-value'))).toBeCloseTo(grad[1][2], 12);
 });
+
+for (const scheme of ['light', 'dark'] as const) {
+  test(`matrices have no accessibility violations (${scheme}), a grid focused and the inspector open`, async ({
+    page,
+  }) => {
+    await page.emulateMedia({ colorScheme: scheme });
+    const program = 'W = randn(5, 10); X = randn(10, 3); D = W @ X';
+    await page.goto(`./#expr=${encodeURIComponent(program)}&seed=random:7`);
+    await page.locator('.react-flow__node[data-id="W"] .input-head').click();
+    await expect(page.locator('.entry-table--grad')).toBeVisible();
+    await page.locator('[data-node-id="D"] .matrix-view--grad td').first().focus();
+    await expect(page.locator('[data-node-id="D"] .matrix-tip')).toBeVisible();
+    const result = await new AxeBuilder({ page }).analyze();
+    expect(
+      result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(' ')}`),
+    ).toEqual([]);
+  });
+}

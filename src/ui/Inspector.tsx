@@ -247,7 +247,7 @@ function EntryTable({
     }
     body.push(
       <tr key={r}>
-        <th scope="row">{oneD ? '' : r}</th>
+        {oneD ? <td className="entry-corner" /> : <th scope="row">{r}</th>}
         {cells}
       </tr>,
     );
@@ -266,7 +266,7 @@ function EntryTable({
           </caption>
           <thead>
             <tr>
-              <th scope="col" aria-label="row" />
+              <td className="entry-corner" />
               {Array.from({ length: shownCols }, (_, c) => (
                 // biome-ignore lint/suspicious/noArrayIndexKey: columns are positional
                 <th key={c} scope="col">
