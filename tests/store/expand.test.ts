@@ -279,6 +279,24 @@ describe('Collapse', () => {
   });
 });
 
+describe('names are data', () => {
+  it('expands and collapses operands called __proto__ and constructor', () => {
+    const program =
+      '__proto__ = [[1, 2], [3, 4]]\nconstructor = [[1], [2]]\ntoString = __proto__ @ constructor\nf = sum(toString)';
+    const s = store(program);
+    const original = structure(s);
+    const before = numbers(s, ['__proto__', 'constructor', 'f']);
+    expect(s.getState().expandGate('toString')).toBeUndefined();
+    expect(toProgram(docToCircuit(s.getState().doc))).toContain(
+      'toString_1_0 = __proto___1_0 * constructor_0_0 + __proto___1_1 * constructor_1_0',
+    );
+    expectClose(numbers(s, ['__proto__', 'constructor', 'f']), before);
+    expect(s.getState().collapseGate('__proto___0_1')).toBeUndefined();
+    expect(structure(s)).toEqual(original);
+    expect(Object.keys(Object.prototype)).toEqual([]);
+  });
+});
+
 describe('undo', () => {
   it('undoes an expand and a collapse in one step each', () => {
     const s = store(PROGRAM);

@@ -215,8 +215,14 @@ function assembleOp(shape: readonly [number] | readonly [number, number]): Tenso
     for (let c = 0; c < cols; c++) ports.push(matrix ? entryPort(r, c) : entryPort(r));
   }
   const size = formatShape(shape);
-  const entry = (k: number) => (matrix ? `D_{${Math.floor(k / cols)}${k % cols}}` : `D_{${k}}`);
+  /** The subscript of port k: `01` for row 0, column 1 of a matrix, `1` for a vector. */
+  const sub = (k: number) => (matrix ? `${Math.floor(k / cols)}${k % cols}` : `${k}`);
+  const entry = (k: number) => `D_{${sub(k)}}`;
   const symbol = `[${size}]`;
+  const grads = ports.map(
+    (_, k) =>
+      `\\frac{\\partial f}{\\partial e_{${sub(k)}}} = \\frac{\\partial f}{\\partial ${entry(k)}}`,
+  );
   return {
     kind: 'tensor',
     name: matrix ? `matrix${rows}x${cols}` : `vector${rows}`,
@@ -229,10 +235,7 @@ function assembleOp(shape: readonly [number] | readonly [number, number]): Tenso
           Array.from({ length: cols }, (_, c) => `e_{${r}${c}}`).join(' & '),
         ).join(' \\\\ ')} \\end{bmatrix}`
       : `D = \\begin{bmatrix} ${ports.map((_, k) => `e_{${k}}`).join(' & ')} \\end{bmatrix}`,
-    localGradFormulas: ports.map(
-      (_, k) =>
-        `\\frac{\\partial f}{\\partial e_{${k}}} = \\frac{\\partial f}{\\partial ${entry(k)}}`,
-    ),
+    localGradFormulas: grads,
     pattern:
       'A matrix assembled from entries routes: each entry gets back its own entry of the upstream gradient.',
     syntax: { array: { shape } },
@@ -247,10 +250,7 @@ function assembleOp(shape: readonly [number] | readonly [number, number]): Tenso
         ? `${size} from entries`
         : `${size} from entries, ${held.length} of them numbers written in place`;
     },
-    paramGradTex: (params) =>
-      ports.map((p, k) =>
-        Object.hasOwn(params, p) ? null : `\\frac{\\partial f}{\\partial ${entry(k)}}`,
-      ),
+    paramGradTex: (params) => ports.map((p, k) => (Object.hasOwn(params, p) ? null : grads[k])),
     inferShape(inputs) {
       for (let k = 0; k < inputs.length; k++) {
         if (inputs[k].length !== 0) {
