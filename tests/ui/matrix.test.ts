@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parse } from '../../src/engine/parse';
+import type { Tensor } from '../../src/engine/types';
 import {
   labelWidth,
   MATRIX,
@@ -100,13 +101,12 @@ describe('matrix geometry', () => {
     expect(previewSize([5, 10])).toEqual({ rows: 5, cols: 10, cell: 4.4, width: 44, height: 22 });
     expect(previewSize([2, 3])?.cell).toBe(6);
     expect(previewSize([100, 3])).toBeNull();
-    const numbers = {
-      values: new Map([['W', { shape: [2, 40], data: new Float64Array(80) }]]),
-      wireGrads: new Map(),
-    };
-    // A preview wider than its shape text widens the label's room.
-    const w = labelWidth(numbers, { from: 'W', to: 'g', port: 'a' });
-    expect(w).toBeGreaterThanOrEqual(48);
+    // A 1×8 row: its preview (8 cells of 6 px) is wider than its shape "1×8" (3 characters of
+    // 14.4 px), and widens the label's room to it (plus 12 px of padding).
+    const W: Tensor = { shape: [1, 8], data: new Float64Array(8) };
+    const numbers = { values: new Map([['W', W]]), wireGrads: new Map<string, Tensor>() };
+    expect(previewSize([1, 8])?.width).toBe(48);
+    expect(labelWidth(numbers, { from: 'W', to: 'g', port: 'a' })).toBe(60);
   });
 });
 

@@ -152,7 +152,9 @@ export const GateNode = memo(function GateNode({ id, data, selected }: NodeProps
           className="so-far-tag gate-so-far"
           title={`∂f/∂${name} so far: ${fullText(grad)} (more gradient is still to arrive)`}
         >
-          <span className="so-far-word">Σ so far</span> {formatValue(grad, true)}
+          {/* A tensor's partial sum is on its wires and on hover: the tag stays short. */}
+          <span className="so-far-word">Σ so far</span>
+          {typeof grad === 'number' ? ` ${formatValue(grad, true)}` : ''}
         </span>
       )}
       {isOutput && typeof value === 'object' && (
