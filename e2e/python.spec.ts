@@ -82,3 +82,17 @@ test('Python the app cannot take is refused at its line; the circuit stays; anot
   await expectNumbers(page, 'f', { value: 6 });
   await expect(page.getByRole('region', { name: 'Backward check' })).toHaveCount(0);
 });
+
+test('a link carrying the Python (#expr=) opens the forward pass and its Backward check', async ({
+  page,
+}) => {
+  await page.goto(`./#expr=${encodeURIComponent(STAGED)}`);
+  await expectNumbers(page, 'f', { value: F });
+  await expect(page.getByLabel('Expression')).toHaveValue(STAGED);
+  const check = page.getByRole('region', { name: 'Backward check' });
+  await expect(check.locator('li[data-status="wrong"]')).toHaveAttribute('data-line', String(SLIP));
+  // Folded, the check keeps its summary line only.
+  await check.getByRole('button', { name: 'Hide' }).click();
+  await expect(check.locator('li')).toHaveCount(0);
+  await expect(check).toContainText('11 correct, 1 to fix');
+});
