@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parse, scalar } from '../../src/engine';
 import { docFromCircuit } from '../../src/store/document';
 import { createDocumentSlice } from '../../src/store/slices/document';
+import { createExpandSlice } from '../../src/store/slices/expand';
 import { createUiSlice } from '../../src/store/slices/interface';
 import { createPlaybackSlice } from '../../src/store/slices/playback';
 import { createAppStore } from '../../src/store/store';
@@ -40,6 +41,10 @@ describe('the slices', () => {
     );
     const playback = actionsOf(createPlaybackSlice(noop, get));
     const ui = actionsOf(createUiSlice(noop, get));
+    const expand = actionsOf(
+      createExpandSlice(noop, get, { commit: noop, gesture: { active: false, recorded: false } }),
+    );
+    expect(expand).toEqual(['collapseGate', 'expandGate']);
     expect(doc).toEqual(
       [
         'addNode',
@@ -91,7 +96,7 @@ describe('the slices', () => {
       ].sort(),
     );
     // The store holds them all, each once.
-    const all = [...doc, ...playback, ...ui];
+    const all = [...doc, ...playback, ...ui, ...expand];
     expect(new Set(all).size).toBe(all.length);
     expect(actionsOf(storeWith().getState()).sort()).toEqual(all.sort());
   });
