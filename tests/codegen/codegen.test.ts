@@ -280,10 +280,34 @@ describe('entries and values made of entries', () => {
   it.skipIf(!TORCH)('in PyTorch', () => {
     expect(checkLanguage(ev, 'pytorch')).toBeNull();
   });
-  it('scalar Python says why it does not apply', () => {
+  it('scalar Python says why it does not apply (a matrix product)', () => {
     const code = generateCode(ev, 'python');
-    expect(code.available ? '' : code.reason).toMatch(/w is a vector of 3; .*see NumPy or PyTorch/);
+    expect(code.available ? '' : code.reason).toMatch(/matrix.*see NumPy or PyTorch/);
   });
+});
+
+describe("the notes' neuron with lists: w = [2, -3, -3], read as w[0]", () => {
+  const ev = evaluateProgram(
+    [
+      'w = [2, -3, -3]',
+      'x = [-1, -2]',
+      'dot = w[0]*x[0] + w[1]*x[1] + w[2]',
+      'f = 1.0 / (1 + exp(-dot))',
+    ].join('\n'),
+  );
+  it('Python writes the lists and adds their gradients up entry by entry', () => {
+    const code = generateCode(ev, 'python');
+    if (!code.available) throw new Error(code.reason);
+    expect(code.text).toContain('w = [2.0, -3.0, -3.0]');
+    expect(code.text).toContain('dw = [0.0, 0.0, 0.0]');
+    expect(code.text).toMatch(/^dw\[0\] \+= /m);
+  });
+  for (const language of ['python', 'typescript', 'numpy', 'pytorch'] as const) {
+    const missing = { python: PYTHON, numpy: NUMPY, pytorch: TORCH, typescript: 'node' }[language];
+    it.skipIf(!missing)(`${language} reproduces dw and dx`, () => {
+      expect(checkLanguage(ev, language)).toBeNull();
+    });
+  }
 });
 
 describe('names are names', () => {

@@ -227,8 +227,9 @@ function reduceTo(expr: string, port: Shape, out: Shape): string {
 // The generator
 
 /** Why scalar Python or TypeScript cannot write this circuit, or undefined when they can. */
-function scalarProblem(p: Program, names: NameTable): string | undefined {
+function scalarProblem(p: Program, names: NameTable, lists: Uint8Array): string | undefined {
   for (let s = 0; s < p.ids.length; s++) {
+    if (lists[s] || (p.ops[s].name === 'index' && lists[p.portSource[p.portStart[s]]])) continue;
     const shape = p.shapes[s];
     if (shape.length > 0) {
       return `${names.value(p.ids[s])} is ${shape.length === 1 ? `a vector of ${shape[0]}` : `a ${shape.join('×')} matrix`}; this version works on plain numbers only: see NumPy or PyTorch`;
@@ -239,6 +240,26 @@ function scalarProblem(p: Program, names: NameTable): string | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * The vectors scalar Python and TypeScript write as lists, as the notes do (`w = [2, -3, -3]`,
+ * read as `w[0]`): inputs and constants of one dimension that only index gates read.
+ */
+function listSources(p: Program): Uint8Array {
+  const lists = new Uint8Array(p.ids.length);
+  for (let s = 0; s < p.ids.length; s++) {
+    if (p.ops[s].kind === 'source' && p.shapes[s].length === 1) lists[s] = 1;
+  }
+  for (let s = 0; s < p.ids.length; s++) {
+    for (let cell = p.portStart[s]; cell < p.portStart[s + 1]; cell++) {
+      const src = p.portSource[cell];
+      if (src >= 0 && lists[src] && !(p.ops[s].name === 'index' && cell === p.portStart[s])) {
+        lists[src] = 0;
+      }
+    }
+  }
+  return lists;
 }
 
 /** The first node whose value, gradient or contribution is NaN or ±∞, if any. */
@@ -301,8 +322,16 @@ export function generateCode(
   for (const s of sources) names.add(p.ids[s], labels.get(p.ids[s]) ?? p.ids[s]);
   for (const s of order.forward) names.add(p.ids[s], labels.get(p.ids[s]) ?? p.ids[s]);
 
+  const lists =
+    language === 'python' || language === 'typescript'
+      ? listSources(p)
+      : new Uint8Array(p.ids.length);
+  /** The entry an index gate reads, from its literal. */
+  const indexOf = (slot: number) => Number(evaluation.literal(slot, 1));
+  const readsList = (slot: number) =>
+    p.ops[slot].name === 'index' && lists[p.portSource[p.portStart[slot]]] === 1;
   if (language === 'python' || language === 'typescript') {
-    const problem = scalarProblem(p, names);
+    const problem = scalarProblem(p, names, lists);
     if (problem) return unavailable(problem);
   }
   if (language === 'python') {
@@ -341,6 +370,7 @@ export function generateCode(
     const code = opCode(p.ops[slot].name);
     const x = atomsOf(slot);
     const shapes = p.ops[slot].ports.map((_, port) => p.portShape(slot, port));
+    if (readsList(slot)) return `${x[0]}[${indexOf(slot)}]`;
     if (code?.kind === 'elementwise') {
       return language === 'pytorch' && code.torch ? code.torch(x) : code.forward(d, x);
     }
@@ -481,6 +511,14 @@ export function generateCode(
       if (p.portSource[cell] >= 0) total[p.portSource[cell]]++;
     }
   }
+  for (let s = 0; s < p.ids.length; s++) {
+    if (!lists[s] || p.ops[s].name !== 'input') continue;
+    const zeros = Array.from({ length: p.shapes[s][0] ?? 0 }, () => numberText(language, 0));
+    line(
+      `${py ? '' : 'const '}${grad(s)} = [${zeros.join(', ')}]${end}  ${comment(`${names.value(p.ids[s])} is a list: its gradient adds up entry by entry`)}`,
+    );
+    received[s] = 1;
+  }
   for (const s of order.backward) {
     const op = p.ops[s];
     const code = opCode(op.name);
@@ -492,6 +530,13 @@ export function generateCode(
     for (let port = 0; port < op.ports.length; port++) {
       const src = p.portSource[p.portStart[s] + port];
       if (src < 0) continue;
+      if (readsList(s) && code?.kind === 'tensor') {
+        line(
+          `${grad(src)}[${indexOf(s)}] += ${grad(s)}${end}  ${comment(`${code.pattern}  (${stage.get(s)})`)}`,
+          step,
+        );
+        continue;
+      }
       let expr: string;
       if (code?.kind === 'elementwise') {
         const local = code.local(d, port, x, name);
