@@ -17,6 +17,7 @@ import {
   readoutSize,
 } from '../../src/store/layout';
 import { createAppStore } from '../../src/store/store';
+import { fitCircuit } from '../../src/ui/canvas/fit';
 import { heatClass, heatGlyph } from '../../src/ui/canvas/MatrixView';
 import { circuitSvg, LIGHT_PALETTE } from '../../src/ui/exportSvg';
 import { exactNumber, formatCell } from '../../src/ui/format';
@@ -154,5 +155,39 @@ describe('exported picture of a matrix circuit', () => {
     expect(svg).toContain(`<title>dW[0][0] = ${exactNumber(dW.data[0], true)}</title>`);
     expect(svg).toContain('class="wire-preview wire-preview--value"');
     expect(svg).toContain('∂ 2×3');
+  });
+});
+
+describe('fit takes in a tensor readout', () => {
+  it('grows the fitted box to the readout’s height as well as its reach', async () => {
+    // One node (the output, 68×52 at 0,0) with a readout 300 tall centred on it, 200 wide.
+    const output = { x: 0, y: 0, width: 68, height: 52 };
+    let viewport = { x: 0, y: 0, zoom: 0 };
+    const flow = {
+      getNodes: () => [{ id: 'D' }],
+      getNodesBounds: () => output,
+      getInternalNode: () => ({
+        internals: { positionAbsolute: { x: output.x, y: output.y } },
+        measured: { width: output.width, height: output.height },
+      }),
+      setViewport: (v: typeof viewport) => {
+        viewport = v;
+        return Promise.resolve(true);
+      },
+    };
+    await fitCircuit(flow, {
+      width: 1000,
+      height: 400,
+      output: 'D',
+      readout: 214,
+      readoutHeight: 300,
+      maxZoom: 3,
+    });
+    // The box is 282 wide and 300 tall (from y = −124 to 176): the height decides, 400 / 300.
+    expect(viewport.zoom).toBeCloseTo(400 / 300, 9);
+    const top = -124 * viewport.zoom + viewport.y;
+    const bottom = 176 * viewport.zoom + viewport.y;
+    expect(top).toBeCloseTo(0, 6);
+    expect(bottom).toBeCloseTo(400, 6);
   });
 });
