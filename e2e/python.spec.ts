@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright';
 import { expect, test } from '@playwright/test';
 import { STAGED } from '../tests/engine/python-programs';
 import { expectNumbers, watchErrors } from './helpers';
@@ -96,3 +97,16 @@ test('a link carrying the Python (#expr=) opens the forward pass and its Backwar
   await expect(check.locator('li')).toHaveCount(0);
   await expect(check).toContainText('11 correct, 1 to fix');
 });
+
+for (const scheme of ['light', 'dark'] as const) {
+  test(`the Backward check has no accessibility violations (${scheme})`, async ({ page }) => {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.goto(`./#expr=${encodeURIComponent(STAGED)}`);
+    const check = page.getByRole('region', { name: 'Backward check' });
+    await expect(check.locator('li')).toHaveCount(12);
+    const result = await new AxeBuilder({ page }).include('.backward-check').analyze();
+    expect(
+      result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(' ')}`),
+    ).toEqual([]);
+  });
+}

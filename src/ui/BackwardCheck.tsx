@@ -125,7 +125,15 @@ export function BackwardCheck() {
         </button>
       </div>
       {open && list.length > 0 && (
-        <ol id={listId} ref={listRef} className="backward-check-list">
+        // The list scrolls: it takes the focus so the keyboard can scroll it too.
+        <ol
+          id={listId}
+          ref={listRef}
+          className="backward-check-list"
+          aria-label="Findings, one per backward line"
+          // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be focusable
+          tabIndex={0}
+        >
           {list.map((f, i) => (
             <li
               // Findings have no id of their own; their order is fixed by the lines.
