@@ -92,6 +92,8 @@ test('a matrix circuit explains why scalar Python does not apply; NumPy writes d
 
 test('screenshots of the Code panel beside the staged example', async ({ browser }) => {
   test.skip(!SHOTS, 'set SHOTS_DIR to write the screenshots');
+  // Four pages, each opened and stepped 14 times: more than one test's default time on a busy machine.
+  test.setTimeout(120_000);
   const sizes = [
     { w: 1280, h: 720, name: 'code-1280x720' },
     { w: 1440, h: 900, name: 'code-1440x900' },
