@@ -518,7 +518,7 @@ test.describe('phone upright: matrices', () => {
       .toBe(true);
     await page.locator('.react-flow__node[data-id="W"] .input-head').tap();
     const inspector = page.getByRole('complementary', { name: 'Inspector' });
-    await expect(inspector.locator('.entry-table--value td')).toHaveCount(50);
+    await expect(inspector.locator('.entry-table--value tbody td')).toHaveCount(50);
     const w = JSON.parse(
       (await page.locator('[data-node-id="W"]').getAttribute('data-value')) ?? '[]',
     ) as number[][];
