@@ -1029,7 +1029,7 @@ function gridSvg(
     // The key: −max, the colours from deep orange through 0 to deep blue, +max.
     const keyY = y + cellsH + MATRIX.keyHeight / 2;
     const style = { 'font-family': MONO, 'font-size': 13, 'font-weight': 600, fill: c.muted };
-    const low = `\u2212${formatNumber(max, 2)}`;
+    const low = max > 0 ? `\u2212${formatNumber(max, 2)}` : '0';
     out += text({ x: cellsX, y: keyY + 4, ...style }, low);
     let kx = cellsX + [...low].length * 13 * MONO_ADVANCE + 5;
     const steps = cellsW >= 150 ? [-5, -3, -1, 0, 1, 3, 5] : [-5, 0, 5];
@@ -1048,7 +1048,7 @@ function gridSvg(
       });
       kx += 13;
     }
-    out += text({ x: kx + 3, y: keyY + 4, ...style }, `+${formatNumber(max, 2)}`);
+    out += text({ x: kx + 3, y: keyY + 4, ...style }, max > 0 ? `+${formatNumber(max, 2)}` : '0');
   }
   return el('g', { class: `matrix matrix--${kind}` }, out);
 }

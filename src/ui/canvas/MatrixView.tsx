@@ -199,11 +199,11 @@ const KEY_STEPS_SHORT = ['neg-5', 'zero', 'pos-5'] as const;
 function HeatKey({ max, wide }: { max: number; wide: boolean }) {
   return (
     <span className="heat-key" aria-hidden="true">
-      <span className="heat-key-end">{`\u2212${formatNumber(max, 2)}`}</span>
+      <span className="heat-key-end">{max > 0 ? `\u2212${formatNumber(max, 2)}` : '0'}</span>
       {(wide ? KEY_STEPS : KEY_STEPS_SHORT).map((step) => (
         <span key={step} className={`heat-key-swatch heat-${step}`} />
       ))}
-      <span className="heat-key-end">{`+${formatNumber(max, 2)}`}</span>
+      <span className="heat-key-end">{max > 0 ? `+${formatNumber(max, 2)}` : '0'}</span>
     </span>
   );
 }
