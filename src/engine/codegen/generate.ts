@@ -271,7 +271,15 @@ function nonFinite(evaluation: Evaluation): number {
       if (!Number.isFinite(values[i]) || !Number.isFinite(grads[i])) return s;
     }
   }
-  for (let i = 0; i < contributions.length; i++) if (!Number.isFinite(contributions[i])) return 0;
+  for (let s = 0; s < p.ids.length; s++) {
+    for (let cell = p.portStart[s]; cell < p.portStart[s + 1]; cell++) {
+      const at = p.contributionOffset[cell];
+      const src = p.portSource[cell];
+      if (at < 0 || src < 0) continue;
+      const size = p.offsets[src + 1] - p.offsets[src];
+      for (let i = at; i < at + size; i++) if (!Number.isFinite(contributions[i])) return s;
+    }
+  }
   return -1;
 }
 

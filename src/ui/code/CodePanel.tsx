@@ -3,7 +3,7 @@
  * canvas. During playback the lines of the current step are highlighted and scrolled into
  * view; a click on a line seeks playback to its step. The code is rendered as text.
  */
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useDeferredValue, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import {
   type CodeLine,
   generateCode,
@@ -15,6 +15,9 @@ import type { PlaybackStep } from '../../engine/steps';
 import { buildTimeline } from '../../store/timeline';
 import { useApp, useAppStore } from '../StoreContext';
 import './code.css';
+
+/** Lines drawn beyond the visible ones, above and below (the rest is empty space). */
+const OVERSCAN = 60;
 
 const sameStep = (a: LineStep | null, b: PlaybackStep | undefined) =>
   !!a && !!b && a.kind === b.kind && a.node === b.node;
@@ -28,18 +31,41 @@ export function CodePanel({ onClose }: { onClose: () => void }) {
     s.cursor && s.timeline ? s.timeline.steps[s.cursor - 1] : undefined,
   );
   const [copied, setCopied] = useState<string | null>(null);
-  const code = useMemo(
-    () => generateCode(evaluation, language, { seed }),
-    [evaluation, language, seed],
-  );
+  // While an input is scrubbed the code follows a moment later, so the scrub stays smooth.
+  const shown = useDeferredValue(evaluation);
+  const code = useMemo(() => generateCode(shown, language, { seed }), [shown, language, seed]);
   const listRef = useRef<HTMLDivElement>(null);
+  // Only the lines in view (and some around them) are drawn: a large circuit has tens of
+  // thousands. Every line has the same height, set in the CSS (--code-line).
+  const [view, setView] = useState({ top: 0, height: 800, line: 20 });
+  const measure = () => {
+    const el = listRef.current;
+    if (!el) return;
+    const line = Number.parseFloat(getComputedStyle(el).getPropertyValue('--code-line')) || 20;
+    setView((v) =>
+      v.top === el.scrollTop && v.height === el.clientHeight && v.line === line
+        ? v
+        : { top: el.scrollTop, height: el.clientHeight, line },
+    );
+  };
+  useLayoutEffect(measure);
+  const lines = code.available ? code.lines : [];
+  const start = Math.max(0, Math.floor(view.top / view.line) - OVERSCAN);
+  const end = Math.min(lines.length, Math.ceil((view.top + view.height) / view.line) + OVERSCAN);
 
-  // Keep the current step's lines in view while playing (its first line at the middle).
+  // Keep the current step's lines in view while playing (centred when they were not).
   useEffect(() => {
-    if (!current) return;
-    const el = listRef.current?.querySelector('.code-line.is-current');
-    el?.scrollIntoView?.({ block: 'center' });
-  }, [current]);
+    const el = listRef.current;
+    if (!current || !el) return;
+    const first = lines.findIndex((l) => sameStep(l.step, current));
+    if (first < 0) return;
+    let last = first;
+    while (last + 1 < lines.length && sameStep(lines[last + 1].step, current)) last++;
+    const top = first * view.line;
+    const bottom = (last + 1) * view.line;
+    if (top >= el.scrollTop && bottom <= el.scrollTop + el.clientHeight) return;
+    el.scrollTop = Math.max(0, (top + bottom) / 2 - el.clientHeight / 2);
+  }, [current, lines, view.line]);
 
   const seekTo = (line: CodeLine) => {
     if (!line.step) return;
@@ -109,29 +135,32 @@ export function CodePanel({ onClose }: { onClose: () => void }) {
               {copied}
             </span>
           </div>
-          <div className="code-text" ref={listRef} data-language={language}>
-            {code.lines.map((line, i) =>
-              line.step ? (
-                <button
-                  // biome-ignore lint/suspicious/noArrayIndexKey: lines are positional
-                  key={i}
-                  type="button"
-                  tabIndex={-1}
-                  className={`code-line code-line--step${sameStep(line.step, current) ? ' is-current' : ''}`}
-                  data-step-kind={line.step.kind}
-                  data-step-node={line.step.node}
-                  title="Play back to this step"
-                  onClick={() => seekTo(line)}
-                >
-                  {line.text || ' '}
-                </button>
-              ) : (
-                // biome-ignore lint/suspicious/noArrayIndexKey: lines are positional
-                <div key={i} className="code-line">
-                  {line.text || ' '}
-                </div>
-              ),
-            )}
+          <div className="code-text" ref={listRef} data-language={language} onScroll={measure}>
+            <div className="code-lines" style={{ height: lines.length * view.line }}>
+              <div style={{ transform: `translateY(${start * view.line}px)` }}>
+                {lines.slice(start, end).map((line, k) => {
+                  const i = start + k;
+                  return line.step ? (
+                    <button
+                      key={i}
+                      type="button"
+                      tabIndex={-1}
+                      className={`code-line code-line--step${sameStep(line.step, current) ? ' is-current' : ''}`}
+                      data-step-kind={line.step.kind}
+                      data-step-node={line.step.node}
+                      title="Play back to this step"
+                      onClick={() => seekTo(line)}
+                    >
+                      {line.text || ' '}
+                    </button>
+                  ) : (
+                    <div key={i} className="code-line">
+                      {line.text || ' '}
+                    </div>
+                  );
+                })}
+              </div>
+            </div>
           </div>
         </>
       ) : (
