@@ -58,6 +58,22 @@ test('the highlighted lines follow playback, in the statements’ order', async 
   expect(errors).toEqual([]);
 });
 
+test('while playing, the highlighted lines are the current step’s', async ({ page }) => {
+  await openStaged(page);
+  await page.getByRole('button', { name: 'Play' }).click();
+  await expect(current(page).first()).toHaveAttribute('data-step-kind', 'forward');
+  await page.getByRole('button', { name: 'Pause' }).click();
+  const steps = [
+    ...FORWARD.map((n) => `forward ${n}`),
+    'seed f',
+    ...[...FORWARD].reverse().map((n) => `backward ${n}`),
+  ];
+  const position = await page.getByLabel('Timeline').inputValue();
+  const [kind, node] = steps[Number(position) - 1].split(' ');
+  await expect(current(page).first()).toHaveAttribute('data-step-kind', kind);
+  await expect(current(page).first()).toHaveAttribute('data-step-node', node);
+});
+
 test('clicking a line seeks playback to its step; the key B closes the panel', async ({ page }) => {
   await openStaged(page);
   const panel = page.getByRole('region', { name: 'Code' });
