@@ -242,6 +242,58 @@ function randomMatrixProgram(seed: number): string {
   ].join('\n');
 }
 
+describe('the PyTorch file', () => {
+  it.skipIf(!TORCH)('fails, naming the gradient, when a number differs from PyTorch', () => {
+    const ev = evaluateProgram('x = -2\ny = 5\nz = -4\nq = x + y\nf = q * z');
+    const code = generateCode(ev, 'pytorch');
+    if (!code.available) throw new Error(code.reason);
+    // The app says dz = 3; write 3.000001 instead.
+    const wrong = code.text.replace("check('dz', z, 3.0)", "check('dz', z, 3.000001)");
+    expect(wrong).not.toBe(code.text);
+    const r = spawnSync(TORCH as string, [join(dir, write(wrong))], { encoding: 'utf8' });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('dz: PyTorch gives 3.0, the app 3.000001');
+  });
+});
+
+describe('the upstream gradient chosen in the app', () => {
+  const program = 'W = [[1, 2, 0], [-1, 0.5, 3]]\nX = [[2, -1], [0, 1], [1, 1]]\nD = W @ X';
+  const seeds: readonly [UpstreamSeed, RegExp][] = [
+    [{ kind: 'ones' }, /^dD = np\.ones_like\(D\)/m],
+    [{ kind: 'onehot', index: [1, 0] }, /^dD = np\.zeros_like\(D\).*\ndD\[1, 0\] = 1\.0$/m],
+    [
+      {
+        kind: 'values',
+        values: [
+          [1, -2],
+          [0.5, 3],
+        ],
+      },
+      /^dD = np\.array\(\[\[1\.0, -2\.0\], \[0\.5, 3\.0\]\]\)/m,
+    ],
+    [
+      { kind: 'random', seed: 7 },
+      /^dD = np\.array\(\[\[.*# upstream gradient: random dD \(seed 7\)/m,
+    ],
+  ];
+  for (const [seed, written] of seeds) {
+    const ev = evaluateProgram(program, seed);
+    it(`${seed.kind}: written as the app has it, then dW = dD.dot(X.T), dX = W.T.dot(dD)`, () => {
+      const code = generateCode(ev, 'numpy', { seed });
+      if (!code.available) throw new Error(code.reason);
+      expect(code.text).toMatch(written);
+      expect(code.text).toMatch(/^dW = dD\.dot\(X\.T\)/m);
+      expect(code.text).toMatch(/^dX = W\.T\.dot\(dD\)/m);
+    });
+    it.skipIf(!NUMPY)(`${seed.kind}: NumPy reproduces the app`, () => {
+      expect(checkLanguage(ev, 'numpy', seed)).toBeNull();
+    });
+    it.skipIf(!TORCH)(`${seed.kind}: PyTorch reproduces the app`, () => {
+      expect(checkLanguage(ev, 'pytorch', seed)).toBeNull();
+    });
+  }
+});
+
 describe('random circuits', () => {
   for (let seed = 1; seed <= 6; seed++) {
     const scalar = evaluateProgram(randomScalarProgram(seed));
