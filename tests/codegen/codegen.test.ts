@@ -17,6 +17,7 @@ import { parse } from '../../src/engine/parse';
 import type { Evaluation } from '../../src/engine/program';
 import { mulberry32 } from '../../src/engine/random';
 import type { UpstreamSeed } from '../../src/engine/seed';
+import type { Tensor } from '../../src/engine/types';
 import { EXAMPLE_SOURCES } from '../../src/examples/sources';
 
 /** The first interpreter that can import `module` (PYTHON, python3, /usr/bin/python3). */
@@ -258,7 +259,7 @@ describe('the PyTorch file', () => {
 
 describe('the upstream gradient chosen in the app', () => {
   const program = 'W = [[1, 2, 0], [-1, 0.5, 3]]\nX = [[2, -1], [0, 1], [1, 1]]\nD = W @ X';
-  const seeds: readonly [UpstreamSeed, RegExp][] = [
+  const seeds: readonly [Exclude<UpstreamSeed, Tensor>, RegExp][] = [
     [{ kind: 'ones' }, /^dD = np\.ones_like\(D\)/m],
     [{ kind: 'onehot', index: [1, 0] }, /^dD = np\.zeros_like\(D\).*\ndD\[1, 0\] = 1\.0$/m],
     [
