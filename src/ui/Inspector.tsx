@@ -11,6 +11,7 @@ import {
   type Value,
 } from '../engine';
 import { matrixShape } from '../store/layout';
+import { ExpandButton } from './ExpandButton';
 import { exactNumber, formatNumber, formatSigned, formatValue, fullText } from './format';
 import { LiteralField } from './LiteralField';
 import { useNameOf } from './playback/names';
@@ -193,8 +194,9 @@ function NodeDetails({ id, renameRef }: { id: string; renameRef: React.Ref<HTMLI
         <MatrixEditor id={id} name={name} value={value} />
       )}
       {node.op === 'input' && <GradientCheckView id={id} />}
-      {/* What can be done with this node: further actions (expanding a gate) belong here. */}
+      {/* What can be done with this node. */}
       <div className="inspector-actions">
+        <ExpandButton />
         {op && op.kind !== 'source' && !isOutput && (
           <button type="button" className="btn" onClick={() => store.getState().setOutput(id)}>
             Make this the output f
