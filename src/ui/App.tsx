@@ -6,7 +6,6 @@ import { useFitCircuit } from './canvas/fit';
 import { GatesIcon } from './chrome/icons';
 import { useScreen } from './chrome/useScreen';
 import { CodePanel } from './code/CodePanel';
-import { CODE_COMMANDS } from './code/commands';
 import { COMMANDS, type CommandContext, commandTitle, isTyping, matches } from './commands';
 import { ErrorBoundary } from './ErrorBoundary';
 import { ExpressionBar } from './ExpressionBar';
@@ -31,12 +30,6 @@ export function App() {
 }
 
 const FIT = { ...FIT_OPTIONS, duration: 200 };
-
-/** The keyboard's commands: the app's, and the Code panel's (until they are one list). */
-const KEY_COMMANDS = [
-  ...COMMANDS,
-  ...CODE_COMMANDS.filter((c) => !COMMANDS.some((d) => d.id === c.id)),
-];
 
 function Workspace() {
   const store = useAppStore();
@@ -112,7 +105,7 @@ function Workspace() {
       if (event.defaultPrevented) return;
       if (document.querySelector('dialog[open]')) return;
       const typing = isTyping(event.target);
-      for (const command of KEY_COMMANDS) {
+      for (const command of COMMANDS) {
         if (command.keys.length === 0) continue;
         if (typing && !command.inFields) continue;
         if (

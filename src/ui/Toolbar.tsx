@@ -3,10 +3,10 @@ import { GALLERY } from '../examples';
 import { MoreIcon } from './chrome/icons';
 import { Menu, type MenuEntry, type MenuSection } from './chrome/Menu';
 import type { Screen } from './chrome/useScreen';
-import { CODE_COMMANDS } from './code/commands';
 import {
   COMMANDS,
   type CommandContext,
+  command,
   commandLabel,
   commandTitle,
   shortcutHint,
@@ -34,15 +34,7 @@ export const Toolbar = memo(function Toolbar({
   theme: Theme;
   panels: { palette: boolean; inspector: boolean; code: boolean };
 }) {
-  const codeCommand = CODE_COMMANDS[0];
-  const toggleCode = () => codeCommand.perform(ctx);
-  const codeEntry: MenuEntry = {
-    key: codeCommand.id,
-    label: codeCommand.menuLabel ?? codeCommand.label,
-    hint: 'B',
-    checked: panels.code,
-    onSelect: toggleCode,
-  };
+  const toggleCode = () => command('code').perform(ctx);
   const canUndo = useTemporal((t) => t.pastStates.length > 0);
   const canRedo = useTemporal((t) => t.futureStates.length > 0);
   const expression = useApp((s) => s.doc.expression);
@@ -65,7 +57,10 @@ export const Toolbar = memo(function Toolbar({
   };
   const viewSection: MenuSection = {
     label: 'View',
-    entries: [...VIEW.map((id) => entry(id, { checked: checked[id] })), codeEntry],
+    entries: [
+      ...VIEW.map((id) => entry(id, { checked: checked[id] })),
+      entry('code', { checked: panels.code }),
+    ],
   };
   const loadExample = (id: string) => {
     const example = GALLERY.find((g) => g.id === id);
@@ -159,7 +154,7 @@ export const Toolbar = memo(function Toolbar({
         className={`btn btn-code${panels.code ? ' is-on' : ''}`}
         aria-pressed={panels.code}
         onClick={toggleCode}
-        title={`${codeCommand.label} (B)`}
+        title={commandTitle('code')}
       >
         Code
       </button>

@@ -1,4 +1,5 @@
 import type { AppStore } from '../store/store';
+import { CODE_COMMANDS } from './code/commands';
 import { copyStepImageCommand } from './exportImage';
 
 /** A key combination. `mod` is Ctrl on Windows/Linux and ⌘ on macOS. */
@@ -310,6 +311,8 @@ export const COMMANDS: readonly Command[] = [
     keys: [],
     perform: (ctx) => ctx.openShare(),
   },
+  // The Code panel's own commands, declared beside the panel.
+  ...CODE_COMMANDS,
 ];
 
 const BY_ID: ReadonlyMap<string, Command> = new Map(COMMANDS.map((c) => [c.id, c]));
