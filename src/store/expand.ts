@@ -279,7 +279,12 @@ export function expandProduct(doc: Doc, id: string, shapeOf: ShapeOf): Doc | str
   const docParams = new Map(doc.params);
   docParams.delete(id);
   for (const [pid, lit] of params) docParams.set(pid, literalRecord(lit));
-  const layout: ExpandedColumns = { columns: columns.filter((c) => c.length > 0), root, wires };
+  const layout: ExpandedColumns = {
+    columns: columns.filter((c) => c.length > 0),
+    root,
+    rootOp: nodes.find((n) => n.id === root)?.op ?? 'mul',
+    wires,
+  };
   const positions = expandedPositions(doc, id, layout);
   return {
     ...doc,

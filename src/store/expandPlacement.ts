@@ -15,6 +15,8 @@ import { clampPosition, NODE_SIZE, nodeSize } from './layout';
 export interface ExpandedColumns {
   readonly columns: readonly (readonly string[])[];
   readonly root: string;
+  /** The root's op (an assembled matrix is taller than a gate, one port per entry). */
+  readonly rootOp: string;
   /** The wires among the new gates (and into them), to centre each add on what it sums. */
   readonly wires: readonly Wire[];
 }
@@ -24,9 +26,13 @@ const GATE = NODE_SIZE.gate;
 const COLUMN = GATE.width + 150;
 /**
  * From the entry gates to the products: wider, since every entry feeds several products and
- * their wires cross there, each with its numbers.
+ * their wires cross there, each with its numbers (which slide along their wires to a free
+ * spot, see src/ui/canvas/labels.ts): the more products, the more room.
  */
-const FAN = GATE.width + 230;
+function fanWidth(products: number): number {
+  return GATE.width + 230 + FAN_PER_PRODUCT * products;
+}
+const FAN_PER_PRODUCT = 8;
 /** Before the entry gates: room for the tensor wires' shapes and previews. */
 export const LEAD = 120;
 /** Row to row: a gate, its name under it, and a wire's numbers between. */
@@ -35,8 +41,8 @@ const ROW = GATE.height + 34;
 const GAP = 40;
 
 /** The x of column `c` of an expansion whose product gate was at `x`. */
-function columnX(x: number, c: number): number {
-  return c === 0 ? x + LEAD : x + LEAD + FAN + (c - 1) * COLUMN;
+function columnX(x: number, c: number, fan: number): number {
+  return c === 0 ? x + LEAD : x + LEAD + fan + (c - 1) * COLUMN;
 }
 
 /** Rows a column apart at least, each as near to where it is wanted as that allows. */
@@ -110,11 +116,13 @@ export function expandedPositions(
     rel.set(gid, r * ROW);
   });
   if (columns[0] && products.length > 0) {
-    // The entry gates in rows too, W's above X's, centred on the products.
-    const offset = ((products.length - columns[0].length) * ROW) / 2;
-    columns[0].forEach((gid, r) => {
-      rel.set(gid, offset + r * ROW);
-    });
+    // Each entry gate at the mean height of the products it feeds (W's and X's interleave),
+    // so its wires are short and cross only near it.
+    spread(
+      columns[0],
+      columns[0].map((gid) => mean(readers.get(gid) ?? [])),
+      rel,
+    );
   } else if (columns[0]) {
     columns[0].forEach((gid, r) => {
       rel.set(gid, r * ROW);
@@ -127,18 +135,26 @@ export function expandedPositions(
       rel,
     );
   }
+  // A tall root (an assembled matrix, a port per entry) is centred on what it assembles.
+  const rootSize = nodeSize(layout.rootOp);
+  const rootY = rel.get(layout.root);
+  if (rootY !== undefined) rel.set(layout.root, rootY - (rootSize.height - GATE.height) / 2);
   let relTop = Number.POSITIVE_INFINITY;
   let relBottom = Number.NEGATIVE_INFINITY;
-  for (const y of rel.values()) {
+  for (const [gid, y] of rel) {
     relTop = Math.min(relTop, y);
-    relBottom = Math.max(relBottom, y + ROW);
+    relBottom = Math.max(
+      relBottom,
+      y + ROW + (gid === layout.root ? rootSize.height - GATE.height : 0),
+    );
   }
   for (const [gid, y] of rel) rel.set(gid, y - relTop);
-  const tallest = (relBottom - relTop) / ROW;
-  const blockWidth = columnX(at.x, columns.length - 1) - at.x + GATE.width;
+
+  const fan = fanWidth(products.length);
+  const blockWidth = columnX(at.x, columns.length - 1, fan) - at.x + rootSize.width;
   const rootRel = rel.get(layout.root) ?? 0;
   let top = at.y - rootRel;
-  const height = tallest * ROW;
+  const height = relBottom - relTop;
   const others = boxes(doc, new Set([id]));
   const right = at.x + blockWidth;
   const inColumn = (b: Box) => b.x <= at.x && b.x + b.w > at.x - GAP && b.x < right;
@@ -174,7 +190,7 @@ export function expandedPositions(
     for (const gid of column) {
       positions.set(
         gid,
-        clampPosition({ x: columnX(at.x, c), y: Math.round(top + (rel.get(gid) ?? 0)) }),
+        clampPosition({ x: columnX(at.x, c, fan), y: Math.round(top + (rel.get(gid) ?? 0)) }),
       );
     }
   });
@@ -192,7 +208,10 @@ export function collapsedPositions(doc: Doc, found: Expanded): Map<string, Posit
   }
   // The entry gates begin LEAD right of where the product was.
   left -= LEAD;
-  const dx = rootAt.x - left;
+  // Nodes right of it move back by as much as the right edge comes back (the assembled root
+  // may be wider than the product gate).
+  const rootOp = doc.nodes.find((n) => n.id === found.root)?.op ?? 'matmul';
+  const dx = rootAt.x + nodeSize(rootOp).width - (left + GATE.width);
   for (const m of found.members) positions.delete(m);
   for (const n of doc.nodes) {
     if (n.id === found.root || found.members.has(n.id)) continue;

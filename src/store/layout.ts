@@ -212,7 +212,35 @@ export function nodeSize(
     return value && value.shape.length > 0 ? matrixInputSize(value.shape) : NODE_SIZE.input;
   }
   if (op === 'const') return NODE_SIZE.const;
-  return NODE_SIZE.gate;
+  return gateSize(op);
+}
+
+/**
+ * A gate's inputs sit down its left side, each with its port name beside it (10 px text): a
+ * gate with three inputs or more (a vector or matrix assembled from entries, up to nine) is
+ * tall enough for one every PORT_PITCH px, and wide enough that the names in its middle keep
+ * clear of its symbol (`[3×3]`). An entry gate's indices are literals, never wired: they do
+ * not count. The canvas spreads the handles evenly over the height, as `portShift` does here.
+ */
+export const PORT_PITCH = 16;
+const MANY_PORTS_WIDTH = 96;
+const gateSizes = new Map<string, { width: number; height: number }>();
+
+function gateSize(op: string): { width: number; height: number } {
+  const known = gateSizes.get(op);
+  if (known) return known;
+  const def = getOp(op);
+  if (!def) return NODE_SIZE.gate;
+  const wired = op === 'index' || op === 'index2' ? 1 : def.ports.length;
+  const size =
+    wired < 3
+      ? NODE_SIZE.gate
+      : {
+          width: MANY_PORTS_WIDTH,
+          height: Math.max(NODE_SIZE.gate.height, PORT_PITCH * (wired + 1)),
+        };
+  gateSizes.set(op, size);
+  return size;
 }
 
 /**

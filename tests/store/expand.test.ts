@@ -11,6 +11,7 @@ import { parseCircuitFile, serializeCircuit } from '../../src/share/file';
 import { docFromCircuit, docToCircuit } from '../../src/store/document';
 import { findExpanded } from '../../src/store/expand';
 import { LEAD } from '../../src/store/expandPlacement';
+import { nodeSize } from '../../src/store/layout';
 import { shapesOf } from '../../src/store/slices/expand';
 import { createAppStore } from '../../src/store/store';
 
@@ -163,18 +164,24 @@ describe('Expand', () => {
     expect(
       Math.min(...nodes.filter((n) => n.op === 'index2').map((n) => positions.get(n.id)?.x ?? 0)),
     ).toBe(d.x + LEAD);
-    // Every reader of D is right of D again.
-    const dx = (positions.get('D')?.x ?? 0) - d.x;
+    // Every reader of D is right of D again, as far from its right edge as before (the
+    // assembled D, a port per entry, is wider than the product gate).
+    const dx =
+      (positions.get('D')?.x ?? 0) + nodeSize('matrix2x2').width - (d.x + nodeSize('matmul').width);
     for (const id of ['f']) {
       const was = before.get(id) as { x: number; y: number };
       expect(positions.get(id)).toEqual({ x: was.x + dx, y: was.y });
     }
     // No two gates on top of each other.
-    const gates = nodes.map((n) => positions.get(n.id) as { x: number; y: number });
+    const gates = nodes.map((n) => ({
+      ...(positions.get(n.id) as { x: number; y: number }),
+      ...nodeSize(n.op, s.getState().view.values.get(n.id) as Tensor | undefined),
+    }));
     for (let a = 0; a < gates.length; a++) {
       for (let b = a + 1; b < gates.length; b++) {
-        const apart =
-          Math.abs(gates[a].x - gates[b].x) >= 68 || Math.abs(gates[a].y - gates[b].y) >= 52;
+        const [p, q] = gates[a].x <= gates[b].x ? [gates[a], gates[b]] : [gates[b], gates[a]];
+        const [u, v] = gates[a].y <= gates[b].y ? [gates[a], gates[b]] : [gates[b], gates[a]];
+        const apart = q.x >= p.x + p.width || v.y >= u.y + u.height;
         expect(apart, `${nodes[a].id} and ${nodes[b].id}`).toBe(true);
       }
     }

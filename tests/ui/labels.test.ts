@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { LABEL_ROOM, labelBox, placeLabels, wirePoint } from '../../src/ui/canvas/labels';
+import {
+  CANDIDATES,
+  LABEL_ROOM,
+  labelBox,
+  placeLabels,
+  wirePoint,
+} from '../../src/ui/canvas/labels';
 
 describe('wire labels', () => {
   it('follows the drawn curve: ends at the handles, middle halfway', () => {
@@ -60,7 +66,7 @@ describe('wire labels among many nodes', () => {
       let best = 0.5;
       let bestBox = box(wirePoint(w, 0.5));
       let bestHits = Number.POSITIVE_INFINITY;
-      for (const t of [0.5, 0.38, 0.62, 0.28, 0.72, 0.2, 0.8]) {
+      for (const t of CANDIDATES) {
         const b = box(wirePoint(w, t));
         const hits = placed.filter((q) => hit(b, q)).length;
         if (hits < bestHits) {

@@ -45,6 +45,15 @@ export const WireEdge = memo(function WireEdge({
     return `${s.cursor}:${step.kind}`;
   });
   const duration = useApp((s) => Math.round((STEP_MS * 0.75) / s.speed));
+  // A wire into an entry gate (`W[1,2]`) takes one number out of a tensor: it does not repeat
+  // the tensor's shape (every wire from W to its entry gates would carry the same `2×3` and
+  // `∂ 2×3`, stacked). The entry gate says which entry it takes, the wire out of it carries
+  // that number, and the tensor's own node or wire in shows its shape.
+  const intoEntry = useApp((s) => {
+    const slot = s.program.slot(target);
+    const op = slot >= 0 ? s.program.ops[slot]?.name : undefined;
+    return op === 'index' || op === 'index2';
+  });
   // Below this zoom the labels are too small to read: skip them (they are most of the DOM).
   const readable = useStore((s) => s.transform[2] >= LABEL_MIN_ZOOM);
   // A tensor's preview beside its shape, from the zoom where its cells are 2 px and more.
@@ -81,7 +90,7 @@ export const WireEdge = memo(function WireEdge({
       {active && !reduced && (
         <Pulse key={`pulse ${activity}`} path={path} direction={direction} duration={duration} />
       )}
-      {readable && typeof value === 'object' && (
+      {readable && !intoEntry && typeof value === 'object' && (
         <TensorLabel
           key={active && direction === 'forward' && !reduced ? `value ${activity}` : 'value'}
           x={labelX}
@@ -93,7 +102,7 @@ export const WireEdge = memo(function WireEdge({
           preview={previews}
         />
       )}
-      {readable && typeof grad === 'object' && (
+      {readable && !intoEntry && typeof grad === 'object' && (
         <TensorLabel
           key={active && direction === 'backward' && !reduced ? `grad ${activity}` : 'grad'}
           x={labelX}

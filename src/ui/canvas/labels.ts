@@ -14,8 +14,16 @@ export interface WireEnds {
   readonly ty: number;
 }
 
-/** Where along the wire (0 = source, 1 = target) to try, best first. */
-const CANDIDATES = [0.5, 0.38, 0.62, 0.28, 0.72, 0.2, 0.8];
+/**
+ * Where along the wire (0 = source, 1 = target) to try, best first: the middle, then ever
+ * further out either side in small steps, so that where many wires cross (an expanded matrix
+ * product's entry gates fanning out to their products) each finds a free spot near its middle.
+ */
+export const CANDIDATES: readonly number[] = (() => {
+  const list = [0.5];
+  for (let k = 1; k <= 21; k++) list.push(0.5 - k * 0.02, 0.5 + k * 0.02);
+  return list;
+})();
 /**
  * The room a typical wire's labels take round the point (here the numbers are not known): the
  * value above, the gradient below, about six characters wide. Smaller than the room the
