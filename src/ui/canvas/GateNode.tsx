@@ -78,7 +78,7 @@ export const GateNode = memo(function GateNode({ id, data, selected }: NodeProps
   return (
     <div
       ref={root}
-      className={`gate${isOutput ? ' gate--output' : ''}${problem ? ' gate--problem' : ''}${selected ? ' is-selected' : ''}${active ? ' is-active-step' : ''}${hasLiterals ? ' gate--literal' : ''}${wiredPorts.length > 1 ? ' gate--ports' : ''}`}
+      className={`gate${isOutput ? ' gate--output' : ''}${problem ? ' gate--problem' : ''}${selected ? ' is-selected' : ''}${active ? ' is-active-step' : ''}${hasLiterals ? ' gate--literal' : ''}${wiredPorts.length > 1 ? ' gate--ports' : ''}${wiredPorts.length > 2 ? ' gate--many-ports' : ''}`}
       {...attrs}
       data-op={data.op}
       title={title}
