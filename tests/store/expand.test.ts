@@ -187,6 +187,35 @@ describe('Expand', () => {
     }
   });
 
+  it('puts each entry gate beside the products it feeds, and the assembled D centred on its entries with a port every 16 px', () => {
+    const s = store(PROGRAM);
+    s.getState().expandGate('D');
+    const { positions, nodes, wires } = s.getState().doc;
+    const y = (id: string) =>
+      (positions.get(id)?.y ?? 0) +
+      nodeSize(nodes.find((n) => n.id === id)?.op ?? 'add').height / 2;
+    // W[i][k] feeds the products of row i; X[k][j] those of column j: both kinds interleave,
+    // each entry gate no further than two rows (86 px each) from the mean of its products.
+    const entries = nodes.filter((n) => n.op === 'index2').map((n) => n.id);
+    expect(entries).toHaveLength(12);
+    for (const e of entries) {
+      const readers = wires.filter((w) => w.from === e).map((w) => y(w.to));
+      const mean = readers.reduce((a, b) => a + b, 0) / readers.length;
+      expect(Math.abs(y(e) - mean), e).toBeLessThanOrEqual(2 * 86);
+    }
+    const byHeight = [...entries].sort((a, b) => y(a) - y(b));
+    expect(byHeight.slice(0, 6).some((e) => e.startsWith('X'))).toBe(true);
+    // The assembled D: tall enough for its four ports, its middle at the mean of its entries.
+    expect(nodeSize('matrix2x2').height).toBe(16 * 5);
+    expect(nodeSize('matrix3x3').height).toBe(16 * 10);
+    expect(nodeSize('vector3').height).toBe(16 * 4);
+    // An entry gate's indices are literals, never wired: it keeps a gate's size.
+    expect(nodeSize('index2')).toEqual(nodeSize('mul'));
+    const sums = wires.filter((w) => w.to === 'D').map((w) => y(w.from));
+    expect(sums).toHaveLength(4);
+    expect(Math.abs(y('D') - sums.reduce((a, b) => a + b, 0) / 4)).toBeLessThan(1);
+  });
+
   it('refuses a larger product, naming both shapes', () => {
     const s = store('W = randn(5, 10)\nX = randn(10, 3)\nD = W @ X');
     const doc = s.getState().doc;
