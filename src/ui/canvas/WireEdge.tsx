@@ -56,8 +56,10 @@ export const WireEdge = memo(function WireEdge({
   });
   // Below this zoom the labels are too small to read: skip them (they are most of the DOM).
   const readable = useStore((s) => s.transform[2] >= LABEL_MIN_ZOOM);
-  // A tensor's preview beside its shape, from the zoom where its cells are 2 px and more.
-  const previews = useStore((s) => s.transform[2] >= PREVIEW_MIN_ZOOM);
+  // A tensor's preview beside its shape, from the zoom where its cells are 2 px and more. A
+  // wire carrying a number has none, so it never re-renders when the zoom crosses that line.
+  const carriesTensor = value !== undefined && typeof value !== 'number';
+  const previews = useStore((s) => carriesTensor && s.transform[2] >= PREVIEW_MIN_ZOOM);
   // One media query for the whole app (motion.ts): a wire only joins its list of readers.
   const reduced = useReducedMotion();
   const [path, midX, midY] = getBezierPath({
