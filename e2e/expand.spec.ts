@@ -131,12 +131,32 @@ async function wireEnds(page: Page, id: string) {
   }, id);
 }
 
-/** Expands product `id` and fits the view; then checks the picture is readable. */
-async function expandAndCheck(page: Page, id: string, products: number, assembled: string) {
+/**
+ * Expands product `id` (and, with `tidy`, tidies the layout up after) and fits the view; then
+ * checks the picture is readable.
+ */
+async function expandAndCheck(
+  page: Page,
+  id: string,
+  products: number,
+  assembled: string,
+  tidy = false,
+) {
   await node(page, id).click();
   await page.keyboard.press('x');
   await expect(node(page, id)).toHaveAttribute('data-op', assembled);
   await page.keyboard.press('Escape');
+  if (tidy) {
+    const before = await node(page, id).boundingBox();
+    // Drag the assembled D away first, so that Tidy up has something to put back.
+    if (!before) throw new Error(`${id} is not on screen`);
+    await page.mouse.move(before.x + before.width / 2, before.y + 8);
+    await page.mouse.down();
+    await page.mouse.move(before.x + before.width / 2 + 60, before.y + 120, { steps: 4 });
+    await page.mouse.up();
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('t');
+  }
   // Fit to view (down to fit's floor), as a user would to see the whole expansion.
   await page.getByRole('button', { name: 'Fit View' }).click();
   const boxes = await settledBoxes(page);
@@ -145,7 +165,8 @@ async function expandAndCheck(page: Page, id: string, products: number, assemble
   // Every number is drawn at least 12 px tall.
   const texts = boxes.labels.filter((b) => b.what.startsWith('label'));
   const smallest = Math.min(...texts.map((b) => b.height));
-  expect(smallest, `smallest wire label ${smallest.toFixed(1)}px`).toBeGreaterThanOrEqual(12);
+  // (12 px is fit's floor, 0.5, times the 24 px labels are laid out for: allow its rounding)
+  expect(smallest, `smallest wire label ${smallest.toFixed(1)}px`).toBeGreaterThanOrEqual(11.99);
   // The wires into the entry gates do not repeat the matrices' shapes; the wire out of the
   // assembled matrix carries its shape, and every wire out of an entry gate its numbers.
   const entryLabels = texts.filter((b) => /of [A-Z]_\d_\d:x$/.test(b.what));
@@ -178,7 +199,7 @@ for (const size of [
     await expect(node(page, 'D')).toHaveAttribute('data-op', 'matmul');
     // 2·3·2 products, each with two wires in.
     await expandAndCheck(page, 'D', 12, 'matrix2x2');
-    // Collapse puts the product back, and the picture is the one before.
+    // Collapse puts the product back.
     await node(page, 'D').click();
     await page.keyboard.press('Shift+X');
     await expect(node(page, 'D')).toHaveAttribute('data-op', 'matmul');
@@ -199,5 +220,16 @@ test('an expanded 3×3 · 3×3 product is readable at 1280×720 (a pan away in p
   await field.press('Enter');
   await expect(node(page, 'C')).toHaveAttribute('data-op', 'matmul');
   await expandAndCheck(page, 'C', 27, 'matrix3x3');
+  expect(errors).toEqual([]);
+});
+
+test('Tidy up after Expand keeps the expansion readable: nothing overlapping at 1280×720', async ({
+  page,
+}) => {
+  const errors = watchErrors(page);
+  await page.goto('./');
+  await page.getByLabel('Example').selectOption('matmul');
+  await expect(node(page, 'D')).toHaveAttribute('data-op', 'matmul');
+  await expandAndCheck(page, 'D', 12, 'matrix2x2', true);
   expect(errors).toEqual([]);
 });

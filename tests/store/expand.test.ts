@@ -315,6 +315,57 @@ describe('Collapse', () => {
   });
 });
 
+describe('Tidy up', () => {
+  it('lays an expanded product out as Expand places it, keeping every id, wherever its gates were dragged', () => {
+    const s = store(PROGRAM);
+    s.getState().expandGate('D');
+    const expanded = s.getState().doc;
+    const placedByExpand = new Map(expanded.positions);
+    s.getState().tidyUp();
+    const tidied = new Map(s.getState().doc.positions);
+    // Drag one entry gate far away and tidy again: the same picture.
+    s.getState().moveNodes(new Map([['W_0_0', { x: -900, y: 2000 }]]));
+    s.getState().tidyUp();
+    const { doc } = s.getState();
+    expect(doc.nodes).toEqual(expanded.nodes);
+    expect(doc.wires).toEqual(expanded.wires);
+    for (const n of doc.nodes) expect(doc.positions.get(n.id), n.id).toEqual(tidied.get(n.id));
+    // Inside the expansion, every gate sits where Expand put it relative to the assembled D
+    const offset = (positions: ReadonlyMap<string, { x: number; y: number }>, id: string) => {
+      const p = positions.get(id) as { x: number; y: number };
+      const d = positions.get('D') as { x: number; y: number };
+      return { x: p.x - d.x, y: p.y - d.y };
+    };
+    const found = findExpanded(doc, 'D', shapesOf(s.getState));
+    const inside = doc.nodes.filter((n) => found?.members.has(n.id));
+    expect(inside.length).toBeGreaterThan(10);
+    for (const n of inside) {
+      // (to a pixel: positions are rounded where they land)
+      const now = offset(doc.positions, n.id);
+      const then = offset(placedByExpand, n.id);
+      expect(Math.abs(now.x - then.x), n.id).toBeLessThanOrEqual(1);
+      expect(Math.abs(now.y - then.y), n.id).toBeLessThanOrEqual(1);
+    }
+    // And it collapses back into one product.
+    expect(s.getState().collapseGate('D')).toBeUndefined();
+    expect(s.getState().doc.nodes.find((n) => n.id === 'D')?.op).toBe('matmul');
+  });
+
+  it('falls back to the general layout for an expansion typed in another order than Expand writes', () => {
+    // D[0,0] written as the second term plus the first: still recognised, not Expand's shape.
+    const s = store(
+      'a = [[1, 2]]\nb = [[3], [4]]\nD = [[a[0, 1] * b[1, 0] + a[0, 0] * b[0, 0]]]\nf = sum(D)',
+    );
+    s.getState().tidyUp();
+    const { doc } = s.getState();
+    for (const n of doc.nodes) expect(doc.positions.has(n.id), n.id).toBe(true);
+    const xs = new Set(
+      doc.nodes.map((n) => `${doc.positions.get(n.id)?.x},${doc.positions.get(n.id)?.y}`),
+    );
+    expect(xs.size).toBe(doc.nodes.length);
+  });
+});
+
 describe('names are data', () => {
   it('expands and collapses operands called __proto__ and constructor', () => {
     const program =

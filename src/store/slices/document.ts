@@ -36,6 +36,7 @@ import {
   wireKey,
   withEntry,
 } from '../document';
+import { tidyPositions } from '../expandTidy';
 import {
   clampPosition,
   freeSpot,
@@ -46,6 +47,7 @@ import {
 } from '../layout';
 import { fanOutMessage, limitProblem, valueProblem } from '../limits';
 import type { Prepared } from './evaluation';
+import { shapesOf } from './expand';
 import type { GetState, SetState, SliceContext } from './types';
 
 export interface LoadOptions {
@@ -449,7 +451,9 @@ export function createDocumentSlice(
     tidyUp() {
       // The label boxes are sized by the numbers on screen now.
       const { doc, liveView } = get();
-      const positions = layoutCircuit(doc.nodes, doc.wires, doc.values, liveView);
+      const positions = tidyPositions(doc, shapesOf(get), (d) =>
+        layoutCircuit(d.nodes, d.wires, d.values, liveView),
+      );
       commit({ ...doc, positions }, undefined, {
         fitRequest: get().fitRequest + 1,
       });

@@ -43,7 +43,10 @@ export function createExpandSlice(_set: SetState, get: GetState, ctx: SliceConte
       get().notify(`${what === 'Expand' ? 'Not expanded' : 'Not collapsed'}: ${problem}.`);
       return problem;
     }
-    ctx.commit(next as Exclude<typeof next, string>);
+    // The circuit grew (or shrank) round the product: show the whole of it again.
+    ctx.commit(next as Exclude<typeof next, string>, undefined, {
+      fitRequest: get().fitRequest + 1,
+    });
     return undefined;
   };
   return {
