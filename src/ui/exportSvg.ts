@@ -26,7 +26,7 @@ import {
   readoutSize,
 } from '../store/layout';
 import type { View } from '../store/view';
-import { type Box, labelBox, placeLabels, wirePoint } from './canvas/labels';
+import { type Box, hidesTensorLabel, labelBox, placeLabels, wirePoint } from './canvas/labels';
 import { heatGlyph, largest } from './canvas/MatrixView';
 import { exactNumber, formatCell, formatNumber, formatSigned, formatValue } from './format';
 import { type NameOf, stepLabel, stepParams } from './playback/describe';
@@ -315,13 +315,18 @@ export function circuitSvg(state: PictureState, options: SvgOptions): SvgPicture
     grow({ x: b.x - 8, y: b.y - 12, width: b.width + 16, height: b.height + 24 });
 
   // Wires, with their labels: drawn first, under the nodes, as on the canvas.
+  const opOf = new Map<string, string>(doc.nodes.map((n) => [n.id, n.op]));
   const wireParts: string[] = [];
   const labelLift = f.wire / 2;
   for (const w of wires) {
     const at = wirePoint(w, labelAt.get(w.id) ?? 0.5);
     grow(labelBox(at));
-    const value = view.values.get(w.wire.from);
-    const grad = view.wireGrads.get(w.id);
+    // As on the canvas, a wire into an entry gate shows no tensor (`hidesTensorLabel`).
+    const hidden = hidesTensorLabel(opOf.get(w.wire.to));
+    const rawValue = view.values.get(w.wire.from);
+    const rawGrad = view.wireGrads.get(w.id);
+    const value = hidden && typeof rawValue === 'object' ? undefined : rawValue;
+    const grad = hidden && typeof rawGrad === 'object' ? undefined : rawGrad;
     const isActive = step !== undefined && step.kind !== 'seed' && step.node === w.wire.to;
     const stroke = isActive ? (step.kind === 'backward' ? c.grad : c.value) : c.wire;
     const [path] = getBezierPath({

@@ -156,6 +156,26 @@ describe('exported picture of a matrix circuit', () => {
     expect(svg).toContain('class="wire-preview wire-preview--value"');
     expect(svg).toContain('∂ 2×3');
   });
+
+  it('draws the wires into entry gates without their tensor, as the canvas does', () => {
+    const entries = 'W = [[1, -2.5, 0], [0.25, 3, -1]]\nf = W[0, 1] * W[1, 2]';
+    const store = createAppStore();
+    expect(store.getState().tryLoadCircuit(parse(entries).circuit, { expression: entries })).toBe(
+      undefined,
+    );
+    const { svg } = circuitSvg(store.getState(), { palette: LIGHT_PALETTE });
+    const wires = svg.slice(svg.indexOf('<g id="wires">'), svg.indexOf('<g id="nodes">'));
+    expect(wires.length).toBeGreaterThan(100);
+    // The two wires out of W go into entry gates: no `2×3` and no preview on them (W's own
+    // node still names its shape).
+    expect(wires).not.toContain('2×3');
+    expect(wires).not.toContain('wire-preview');
+    expect(svg).toContain('>2×3<');
+    // The wires out of the entry gates carry their numbers, −2.5 and −1, and below them the
+    // gradients f sends back (the other factor: −1 and −2.5).
+    expect(wires.match(new RegExp(`>${M}2\\.5<`, 'g'))?.length).toBe(2);
+    expect(wires.match(new RegExp(`>${M}1<`, 'g'))?.length).toBe(2);
+  });
 });
 
 describe('fit takes in a tensor readout', () => {

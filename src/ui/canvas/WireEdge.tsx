@@ -7,7 +7,7 @@ import { formatValue, fullText } from '../format';
 import { useReducedMotion } from '../motion';
 import { Pulse } from '../playback/Pulse';
 import { useApp } from '../StoreContext';
-import { wirePoint } from './labels';
+import { hidesTensorLabel, wirePoint } from './labels';
 import { heatClass, largest } from './MatrixView';
 import { gradLevel, gradSign, magnitude } from './useNodeNumbers';
 
@@ -45,14 +45,10 @@ export const WireEdge = memo(function WireEdge({
     return `${s.cursor}:${step.kind}`;
   });
   const duration = useApp((s) => Math.round((STEP_MS * 0.75) / s.speed));
-  // A wire into an entry gate (`W[1,2]`) takes one number out of a tensor: it does not repeat
-  // the tensor's shape (every wire from W to its entry gates would carry the same `2×3` and
-  // `∂ 2×3`, stacked). The entry gate says which entry it takes, the wire out of it carries
-  // that number, and the tensor's own node or wire in shows its shape.
+  // A wire into an entry gate does not repeat its tensor's shape (see `hidesTensorLabel`).
   const intoEntry = useApp((s) => {
     const slot = s.program.slot(target);
-    const op = slot >= 0 ? s.program.ops[slot]?.name : undefined;
-    return op === 'index' || op === 'index2';
+    return hidesTensorLabel(slot >= 0 ? s.program.ops[slot]?.name : undefined);
   });
   // Below this zoom the labels are too small to read: skip them (they are most of the DOM).
   const readable = useStore((s) => s.transform[2] >= LABEL_MIN_ZOOM);

@@ -144,3 +144,14 @@ export function placeLabels(
   }
   return result;
 }
+
+/**
+ * Whether a wire into a gate of this op is drawn without its tensor's shape and preview: a
+ * wire into an entry gate (`W[1,2]`) takes one number out of a tensor, and every wire from W
+ * to its entry gates would carry the same `2×3` and `∂ 2×3`, stacked. The entry gate says
+ * which entry it takes, the wire out of it carries that number, and the tensor's own node or
+ * wire in shows its shape. The canvas and the exported picture both follow this.
+ */
+export function hidesTensorLabel(targetOp: string | undefined): boolean {
+  return targetOp === 'index' || targetOp === 'index2';
+}
