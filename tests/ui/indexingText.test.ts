@@ -39,6 +39,8 @@ describe('an entry gate', () => {
       'An entry gate routes: da goes back to entry [1][2] of W, the one it took, and every other entry of W gets 0; dW is 2 by 3, the shape of W.',
     );
     expect(t.worked).toBe('\\text{dW[1][2]} = \\text{da} = 7');
+    // The formula keeps a space before its words: dW = da at [1][2].
+    expect(t.formula).toBe('\\text{dW} = \\text{da} \\ \\text{at [1][2]}');
   });
 
   it('works out another entry as 0', () => {

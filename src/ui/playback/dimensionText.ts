@@ -65,6 +65,8 @@ function tokenTex(token: string): string {
   if (/^[0-9]+$/.test(token)) return token;
   if (token === '1ᵀ') return '\\mathbf{1}^{\\top}';
   if (token === '1') return '\\mathbf{1}';
+  // A token of words (`at [0][2]`) follows a name: TeX drops the space between them.
+  if (/^[a-z]+ /.test(token)) return `\\ ${texText(token)}`;
   return texText(token);
 }
 
