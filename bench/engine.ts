@@ -4,7 +4,7 @@
  *   node --expose-gc --import tsx bench/engine.ts
  *
  * Prints readable tables, then one JSON summary line (starts with `{"bench":"engine"`).
- * Budgets (DESIGN.md, "Budgets"): engine ≤ 2× the fused loop; compile + run ≤ 8× one fused
+ * Budgets (README.md, "Performance"): engine ≤ 2× the fused loop; compile + run ≤ 8× one fused
  * run; under 1 GB at 10⁶ gates; the 256×256 · 256×64 matrix product's forward + dW + dX
  * within 1.2× of 10 ms.
  *

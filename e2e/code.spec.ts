@@ -2,25 +2,20 @@
  * The Code panel on the staged example: it follows playback (the current step's lines are
  * highlighted), a click on a line seeks to its step, and playback visits the gates in the
  * program's order: forward as the statements read, backward in reverse. Screenshots of the
- * panel beside the staged example go to /work/notes/s4/d when SHOTS_DIR is set.
+ * panel beside the staged example go to the folder SHOTS_DIR names, when it is set.
  */
 import { expect, type Page, test } from '@playwright/test';
+import { EXAMPLE_SOURCES } from '../src/examples/sources';
 import { watchErrors } from './helpers';
 
 const FORWARD = ['sigy', 'num', 'sigx', 'xpy', 'xpysqr', 'den', 'invden', 'f'];
 const SHOTS = process.env.SHOTS_DIR;
-const STAGED = [
-  'x = 3',
-  'y = 4',
-  'sigy = sigmoid(y)',
-  'num = x + sigy',
-  'sigx = sigmoid(x)',
-  'xpy = x + y',
-  'xpysqr = xpy^2',
-  'den = sigx + xpysqr',
-  'invden = 1 / den',
-  'f = num * invden',
-].join('\n');
+/** The gallery's staged example, as its program. */
+const STAGED = (() => {
+  const staged = EXAMPLE_SOURCES.find((e) => e.id === 'staged');
+  if (!staged) throw new Error('the gallery has no staged example');
+  return staged.program;
+})();
 
 async function openStaged(page: Page) {
   await page.goto('./');

@@ -1,7 +1,7 @@
 import { expect, type Page } from '@playwright/test';
 import { HOSTILE_NAMES } from '../tests/hostileNames';
 
-/** The element that carries a node's numbers (DESIGN.md: stable test attributes). */
+/** The element that carries a node's numbers (its stable test attributes: see docs/ARCHITECTURE.md). */
 export const node = (page: Page, id: string) => page.locator(`[data-node-id="${id}"]`);
 
 export async function expectNumbers(

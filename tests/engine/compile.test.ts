@@ -1,5 +1,5 @@
 /**
- * compile and run: the semantics DESIGN.md says tests rely on, and every kind of bad input
+ * compile and run: the semantics the README's engine API section promises, and every kind of bad input
  * (with the message it gets).
  */
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * The expression language (DESIGN.md, "The expression language"). Each program is parsed,
+ * The expression language (README.md, "The expression language"). Each program is parsed,
  * compiled and run; values and gradients are checked against numbers derived by hand, and
  * every error against its message and its line and column.
  */
@@ -108,7 +108,7 @@ describe('the reference circuits', () => {
     expect(ev.program.ids).toHaveLength(27);
   });
 
-  it('the one-line form from DESIGN.md gives the same f', () => {
+  it('the one-line form (statements joined by ;) gives the same f', () => {
     const ev = run('x = 3\ny = 4\nsigy = sigmoid(y)\nf = (x + sigy) / (sigmoid(x) + (x + y)^2)');
     expect(num(ev.value('f'))).toBeCloseTo(0.07971588771237584, 15);
   });

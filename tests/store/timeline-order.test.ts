@@ -9,20 +9,15 @@ import { compile } from '../../src/engine/compile';
 import { parse } from '../../src/engine/parse';
 import { statementOrder } from '../../src/engine/steps';
 import type { Circuit } from '../../src/engine/types';
+import { EXAMPLE_SOURCES } from '../../src/examples/sources';
 import { buildTimeline, gradientSteps } from '../../src/store/timeline';
 
-const STAGED = [
-  'x = 3',
-  'y = 4',
-  'sigy = sigmoid(y)',
-  'num = x + sigy',
-  'sigx = sigmoid(x)',
-  'xpy = x + y',
-  'xpysqr = xpy^2',
-  'den = sigx + xpysqr',
-  'invden = 1 / den',
-  'f = num * invden',
-].join('\n');
+/** The gallery's staged example, as its program. */
+const STAGED = (() => {
+  const staged = EXAMPLE_SOURCES.find((e) => e.id === 'staged');
+  if (!staged) throw new Error('the gallery has no staged example');
+  return staged.program;
+})();
 const STATEMENTS = ['sigy', 'num', 'sigx', 'xpy', 'xpysqr', 'den', 'invden', 'f'];
 
 describe('playback order', () => {

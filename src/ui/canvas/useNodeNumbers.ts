@@ -6,7 +6,7 @@ import { useApp } from '../StoreContext';
 export interface NodeNumbers {
   readonly value: Value | undefined;
   readonly grad: Value | undefined;
-  /** The stable test attributes of DESIGN.md, for the node's root element. */
+  /** The stable test attributes (see docs/ARCHITECTURE.md, "Tests and benchmarks"), for the node's root element. */
   readonly attrs: {
     'data-node-id': string;
     'data-value': string;
