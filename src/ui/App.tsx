@@ -100,10 +100,19 @@ function Workspace() {
     [store, flow, fitView, toggleTheme, drawer, focusFirstGate],
   );
 
+  // Whether the gate drawer is open, for the key handler (set below, at each render).
+  const drawerOpenRef = useRef(false);
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       if (event.defaultPrevented) return;
       if (document.querySelector('dialog[open]')) return;
+      // Escape closes the gate drawer wherever the focus is: just after the drawer opens, the
+      // focus may not have reached it yet.
+      if (event.key === 'Escape' && drawerOpenRef.current) {
+        event.preventDefault();
+        closeDrawer();
+        return;
+      }
       const typing = isTyping(event.target);
       for (const command of COMMANDS) {
         if (command.keys.length === 0) continue;
@@ -125,10 +134,11 @@ function Workspace() {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [ctx]);
+  }, [ctx, closeDrawer]);
 
   const editing = !mode.embed && !mode.present;
   const drawerOpen = editing && drawer && paletteOpen;
+  drawerOpenRef.current = drawerOpen;
   useKeepSelectionInView(editing);
   return (
     <div
