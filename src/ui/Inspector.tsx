@@ -15,6 +15,7 @@ import { ExpandButton } from './ExpandButton';
 import { exactNumber, formatNumber, formatSigned, formatValue, fullText } from './format';
 import { LiteralField } from './LiteralField';
 import { useNameOf } from './playback/names';
+import { RowsField } from './RowsField';
 import { useApp, useAppStore } from './StoreContext';
 import { Tex } from './Tex';
 import { UpstreamControl } from './UpstreamControl';
@@ -376,52 +377,31 @@ function RenameField({
 
 function MatrixEditor({ id, name, value }: { id: string; name: string; value: Value }) {
   const store = useAppStore();
-  const initial = fullText(value);
-  const [text, setText] = useState(initial);
-  const [error, setError] = useState<string | undefined>();
-  useEffect(() => setText(initial), [initial]);
-  const apply = () => {
+  const apply = (text: string) => {
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
     } catch {
-      setError('write the value as numbers in brackets, e.g. [[1, 2], [3, 4]]');
-      return;
+      return 'write the value as numbers in brackets, e.g. [[1, 2], [3, 4]]';
     }
     const t = fromNested(parsed);
-    if (typeof t === 'string') {
-      setError(t);
-      return;
-    }
+    if (typeof t === 'string') return t;
     if (typeof value !== 'number' && t.shape.join('×') !== value.shape.join('×')) {
-      setError(`${name} is ${value.shape.join('×')}; the new value is ${t.shape.join('×')}`);
-      return;
+      return `${name} is ${value.shape.join('×')}; the new value is ${t.shape.join('×')}`;
     }
-    setError(undefined);
     store.getState().setInputValue(id, t);
+    return undefined;
   };
   return (
     <section>
-      <label className="inspector-subtitle" htmlFor="matrix-field">
-        Value of {name}
-      </label>
-      <textarea
+      <RowsField
         id="matrix-field"
-        className="text-field matrix-field"
-        rows={4}
-        spellCheck={false}
-        value={text}
-        onChange={(e) => setText(e.target.value)}
-        onBlur={apply}
-        onKeyDown={(e) => {
-          if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) apply();
-        }}
+        label={`Value of ${name}`}
+        labelClassName="inspector-subtitle"
+        fieldClassName=""
+        initial={fullText(value)}
+        apply={apply}
       />
-      {error && (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
-      )}
     </section>
   );
 }

@@ -2,6 +2,7 @@ import { useEffect, useId, useMemo, useState } from 'react';
 import type { UpstreamSeed, Value } from '../engine';
 import type { DocSeed } from '../store/document';
 import { attrValue, formatSigned, fullText } from './format';
+import { RowsField } from './RowsField';
 import { useApp, useAppStore } from './StoreContext';
 import './upstream.css';
 
@@ -222,50 +223,29 @@ function ValuesField({
   onApply: (seed: UpstreamSeed) => boolean;
 }) {
   const initial = fullText(seed.values.shape.length === 0 ? seed.values.data[0] : seed.values);
-  const [text, setText] = useState(initial);
-  const [error, setError] = useState<string | undefined>();
-  useEffect(() => setText(initial), [initial]);
-  const apply = () => {
-    if (text === initial) {
-      setError(undefined);
-      return;
-    }
+  const apply = (text: string) => {
+    if (text === initial) return undefined;
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
     } catch {
-      setError('Write dD as rows of numbers in brackets, e.g. [[1, 0], [0, -1]]');
-      return;
+      return 'Write dD as rows of numbers in brackets, e.g. [[1, 0], [0, -1]]. The previous upstream gradient stays.';
     }
-    setError(undefined);
     // The store says what is wrong with it (shape, a non-number), shown by the control.
     onApply({ kind: 'values', values: parsed as never });
+    return undefined;
   };
   return (
     <div>
-      <label className="field-label" htmlFor={id}>
-        dD, as rows (Ctrl+Enter or leave the field to apply)
-      </label>
-      <textarea
+      <RowsField
         id={id}
-        className="text-field matrix-field upstream-values"
-        rows={4}
-        spellCheck={false}
-        value={text}
-        onChange={(e) => setText(e.target.value)}
-        onBlur={apply}
-        onKeyDown={(e) => {
-          if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) apply();
-        }}
+        label="dD, as rows (Ctrl+Enter or leave the field to apply)"
+        labelClassName="field-label"
+        fieldClassName="upstream-values"
+        initial={initial}
+        apply={apply}
+        applyLabel="Apply"
       />
-      <button type="button" className="btn upstream-apply" onClick={apply}>
-        Apply
-      </button>
-      {error && (
-        <p className="field-error" role="alert">
-          {error}. The previous upstream gradient stays.
-        </p>
-      )}
     </div>
   );
 }
