@@ -1,6 +1,8 @@
 import { CircuitError, type Problem } from './errors';
+import type { OpLookup } from './gates/composite';
+import { lookupIn } from './gates/scope';
 import { IdIndex } from './idindex';
-import { type BinaryOp, getOp, type OpDef } from './ops';
+import type { BinaryOp, OpDef } from './ops';
 import type { Params } from './ops/types';
 import { int32Arrays, Program } from './program';
 import { broadcastPartners, broadcastShape, SCALAR, shapeInWords, sizeOf } from './tensor';
@@ -12,6 +14,11 @@ export interface CompileOptions {
    * every node it can and lists the problems in `program.problems`.
    */
   readonly partial?: boolean;
+  /**
+   * How op names are resolved; by default the registry, then the circuit's own gates
+   * (`circuit.gates`). A composite's inside is compiled with the definitions before it only.
+   */
+  readonly lookup?: OpLookup;
 }
 
 const nameOf = (node: CircuitNode, op: OpDef | undefined) =>
@@ -33,7 +40,7 @@ export function compile(circuit: Circuit, options: CompileOptions = {}): Program
   const problems: Problem[] = [];
   const circuitNodes = circuit.nodes;
   const n = circuitNodes.length;
-  const nodes = readNodes(circuitNodes, problems);
+  const nodes = readNodes(circuitNodes, problems, options.lookup ?? lookupIn(circuit.gates));
   const literals = readLiterals(circuitNodes, nodes, problems);
   const portCount = nodes.portStart[n];
   // Working arrays, cut from one allocation (see int32Arrays).
@@ -121,7 +128,11 @@ interface OpTable {
 }
 
 /** Every id into the index (once), every op looked up; problems for ids, ops and values. */
-function readNodes(nodes: readonly CircuitNode[], problems: Problem[]): NodeTable {
+function readNodes(
+  nodes: readonly CircuitNode[],
+  problems: Problem[],
+  lookup: OpLookup,
+): NodeTable {
   const n = nodes.length;
   const ids: NodeId[] = new Array(n);
   const index = new IdIndex(n, ids);
@@ -151,7 +162,7 @@ function readNodes(nodes: readonly CircuitNode[], problems: Problem[]): NodeTabl
     const name = node.op;
     let j = 0;
     while (j < names.length && names[j] !== name) j++;
-    if (j === names.length && !addOp(table, name)) {
+    if (j === names.length && !addOp(table, name, lookup)) {
       problems.push({ message: `${id} uses an unknown op '${name}'`, nodes: [id] });
       broken[i] = 1;
       continue;
@@ -176,8 +187,8 @@ function readNodes(nodes: readonly CircuitNode[], problems: Problem[]): NodeTabl
 }
 
 /** Looks an op name up in the registry and adds it to the table; false if there is none. */
-function addOp(table: OpTable, name: unknown): boolean {
-  const op = typeof name === 'string' ? getOp(name) : undefined;
+function addOp(table: OpTable, name: unknown, lookup: OpLookup): boolean {
+  const op = typeof name === 'string' ? lookup(name) : undefined;
   if (op === undefined) return false;
   table.names.push(name);
   table.ops.push(op);

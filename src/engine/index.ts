@@ -21,6 +21,21 @@ export {
   texLiteral,
   texNumber,
 } from './format';
+export {
+  type CompositeInfo,
+  type CompositeOp,
+  type DerivativeProblem,
+  isComposite,
+} from './gates/composite';
+export { KNOWN_FUNCTIONS, type KnownFunction, recognise } from './gates/known';
+export {
+  gateNameProblem,
+  gateOps,
+  libraryProblems,
+  lookupIn,
+  nameTaken,
+  resolveOp,
+} from './gates/scope';
 export { type GradientCheck, numericalGradient } from './numerical';
 export type {
   BinaryOp,

@@ -454,6 +454,10 @@ export class Program {
       for (let i = 0; i < y.length; i++) {
         out[i] = local(a[broadcastIndex(sa, out0, i)], b[broadcastIndex(sb, out0, i)], y[i]);
       }
+    } else if (op.kind === 'tensor' && op.local) {
+      const inputs: Tensor[] = [];
+      for (let q = 0; q < op.ports.length; q++) inputs.push(this.portView(slot, q, values));
+      return op.local(inputs, port);
     } else {
       return null;
     }

@@ -55,4 +55,38 @@ export interface Circuit {
   readonly wires: readonly Wire[];
   /** The node whose value is f. `null` while a circuit is being built. */
   readonly output: NodeId | null;
+  /**
+   * The circuit's own gates (composites and custom gates), in definition order: a node whose
+   * op is one of these names is one gate computing that definition. A definition may use
+   * only the registry's ops and the definitions before it, so none is recursive.
+   */
+  readonly gates?: readonly GateDef[];
+}
+
+/**
+ * A gate made of other gates: grouped from a circuit, or defined from an expression
+ * (`softplus(x) = log(1 + exp(x))`). Its inside is a circuit of its own whose inputs are the
+ * ports (an input node per port, its id the port's name, its value only a placeholder) and
+ * whose output is the gate's value. Backpropagation inside it gives its local gradients,
+ * unless a hand-written one is given for a port and passes the numerical check.
+ */
+export interface GateDef {
+  /** The name gates use as their op and programs call: an identifier, not an op of the registry. */
+  readonly name: string;
+  readonly ports: readonly PortName[];
+  /** Node ids and positions are kept, so the gates it was grouped from come back as they were. */
+  readonly body: Circuit;
+  /** One entry per port: a hand-written local gradient ∂gate/∂port, or null. */
+  readonly derivatives?: readonly (GateDerivative | null)[];
+  /**
+   * Where the composite was put when it was grouped: a composite expanded at this position
+   * puts every inner gate back exactly where it was (one elsewhere shifts them with it).
+   */
+  readonly anchor?: Position;
+}
+
+/** `d/dx = sigmoid(x)`: the text as written and the circuit it makes (its inputs are the ports). */
+export interface GateDerivative {
+  readonly text: string;
+  readonly body: Circuit;
 }

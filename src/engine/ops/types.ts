@@ -1,6 +1,6 @@
 import type { PortName, Shape, Tensor } from '../types';
 
-export type OpFamily = 'source' | 'arithmetic' | 'function' | 'matrix';
+export type OpFamily = 'source' | 'arithmetic' | 'function' | 'matrix' | 'custom';
 
 /**
  * The literals written inside a gate, keyed by the port they take the place of: `x ** 2` is a
@@ -220,6 +220,12 @@ export interface TensorOp extends OpBase {
   ) => void;
   /** Routing reductions (max/min over a tensor) pass exactly 0 to the entries they skip. */
   readonly branch?: (v: Float64Array, gate: TensorGate) => number;
+  /**
+   * The local gradient of port `port` entrywise (∂out[i]/∂in[i]), for an op that has one as a
+   * number per entry (a composite of elementwise gates); otherwise the step shows only the
+   * contribution.
+   */
+  readonly local?: (inputs: readonly Tensor[], port: number) => Float64Array | null;
 }
 
 export type OpDef = SourceOp | UnaryOp | BinaryOp | TensorOp;
