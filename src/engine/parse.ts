@@ -29,6 +29,7 @@
  */
 import { ParseError } from './errors';
 import { formatNumber } from './format';
+import { gateNameProblem } from './gates/scope';
 import { formatCount, LIMITS, overLimit } from './limits';
 import { getOp, type OpDef, type TensorOp } from './ops';
 import { indexProblem } from './ops/indexing';
@@ -50,9 +51,11 @@ import { fromNested, randn, scalar } from './tensor';
 import {
   type Circuit,
   type CircuitNode,
+  type GateDef,
   type NodeId,
   nodeId,
   type PortName,
+  portName,
   type Tensor,
   type Wire,
 } from './types';
@@ -69,6 +72,8 @@ export interface ParsedProgram extends Circuit {
   readonly inputs: readonly NodeId[];
   /** Every assigned name, in statement order. Each is the id of the node it names. */
   readonly named: readonly NodeId[];
+  /** The gates the program defines (`softplus(x) = …`), in order. */
+  readonly defined: readonly GateDef[];
 }
 
 /** Seed of the first `randn` declaration; the k-th (0-based) uses `RANDN_SEED + k`. */
@@ -455,8 +460,26 @@ interface Binding extends Place {
  *
  * @throws ParseError at the offending token's line and column.
  */
-export function parse(text: string): ParsedProgram {
-  return new Parser(text).program();
+export function parse(text: string, options: ParseOptions = {}): ParsedProgram {
+  return new Parser(text, options).program();
+}
+
+/**
+ * Reads gate definitions alone (`softplus(x) = log(1 + exp(x))`, each optionally followed by
+ * `d/dx = …` lines), as the palette's New gate takes them.
+ *
+ * @throws ParseError at the offending token, as `parse` does.
+ */
+export function parseGates(text: string, options: ParseOptions = {}): readonly GateDef[] {
+  return new Parser(text, options, true).program().defined;
+}
+
+export interface ParseOptions {
+  /**
+   * Gates the program may call without defining them (the document's own). A definition in
+   * the program with the same name replaces one of these.
+   */
+  readonly gates?: readonly GateDef[];
 }
 
 class Parser {
@@ -474,12 +497,22 @@ class Parser {
   /** Current recursion depth, checked against `LIMITS.nesting`. */
   private nesting = 0;
 
-  private readonly nodes: Draft[] = [];
-  private readonly wires: DraftWire[] = [];
-  private readonly assigned = new Map<string, Binding>();
-  private readonly implicit = new Map<string, Binding>();
-  private readonly inputs: number[] = [];
-  private readonly named: string[] = [];
+  private nodes: Draft[] = [];
+  private wires: DraftWire[] = [];
+  private assigned = new Map<string, Binding>();
+  private implicit = new Map<string, Binding>();
+  private inputs: number[] = [];
+  private named: string[] = [];
+  /** The gates a program can call: the document's, then those it defines, by name. */
+  private readonly gateDefs = new Map<string, GateDef>();
+  /** The definitions this program writes, in order. */
+  private readonly defined: GateDef[] = [];
+  /** While reading a definition's inside: its name and ports (names other than ports are errors). */
+  private defining:
+    | { readonly name: string; readonly ports: readonly string[]; readonly derivative?: string }
+    | undefined;
+  /** The definition just read, which `d/dx = …` lines after it belong to. */
+  private lastDefinition: { def: GateDef; line: number } | undefined;
   private randnCount = 0;
   private generated = 0;
   /** Numbers in all values so far (inputs and literals). */
@@ -492,8 +525,13 @@ class Parser {
    */
   private literals: Tensor[] = [];
 
-  constructor(text: string) {
+  /** Read definitions only (`parseGates`). */
+  private readonly gatesOnly: boolean;
+
+  constructor(text: string, options: ParseOptions = {}, gatesOnly = false) {
     this.text = text;
+    this.gatesOnly = gatesOnly;
+    for (const def of options.gates ?? []) this.gateDefs.set(def.name, def);
     if (text.length > LIMITS.programLength) {
       const at = placeOf(text, LIMITS.programLength);
       throw this.error(
@@ -516,13 +554,42 @@ class Parser {
       }
       this.statementAt(t);
     }
-    if (this.named.length === 0) {
+    if (this.named.length === 0 && !this.gatesOnly) {
+      const def = this.defined[this.defined.length - 1];
       throw new ParseError(
-        'there is nothing to compute: write at least one assignment, such as f = x * y',
+        def
+          ? `${def.name} is defined, but nothing uses it yet: add a line such as f = ${def.name}(${def.ports.map(() => '2').join(', ')})`
+          : 'there is nothing to compute: write at least one assignment, such as f = x * y',
         1,
         1,
       );
     }
+    if (this.named.length > 0 && this.gatesOnly) {
+      const first = this.assigned.get(this.named[0]) as Binding;
+      throw this.error(
+        first,
+        `only gate definitions go here (such as softplus(x) = log(1 + exp(x))); ${this.named[0]} = … belongs in the expression`,
+      );
+    }
+    const { nodes, wires } = this.draftCircuit();
+    const gates = this.libraryUsed();
+    const circuit: Circuit = {
+      nodes,
+      wires,
+      output: this.named.length > 0 ? nodeId(this.named[this.named.length - 1]) : null,
+      ...(gates.length > 0 ? { gates } : {}),
+    };
+    return {
+      ...circuit,
+      circuit,
+      defined: this.defined,
+      inputs: this.inputs.map((i) => nodes[i].id),
+      named: this.named.map(nodeId),
+    };
+  }
+
+  /** The drafts so far as nodes and wires. */
+  private draftCircuit(): { nodes: CircuitNode[]; wires: Wire[] } {
     const ids = this.nodes.map((d) => nodeId(d.id as string));
     const nodes: CircuitNode[] = this.nodes.map((d, i) => {
       const node: {
@@ -542,13 +609,213 @@ class Parser {
       to: ids[w.to],
       port: w.port,
     }));
-    const circuit: Circuit = { nodes, wires, output: nodeId(this.named[this.named.length - 1]) };
-    return {
-      ...circuit,
-      circuit,
-      inputs: this.inputs.map((i) => ids[i]),
-      named: this.named.map(nodeId),
+    return { nodes, wires };
+  }
+
+  /** The document's gates (less those the program defines again), then the program's. */
+  private libraryUsed(): GateDef[] {
+    const mine = new Set(this.defined.map((d) => d.name));
+    const kept: GateDef[] = [];
+    for (const def of this.gateDefs.values()) if (!mine.has(def.name)) kept.push(def);
+    return kept.concat(this.defined);
+  }
+
+  // --- gate definitions ---------------------------------------------------------------------
+
+  /** `name(a, b) =` ahead: a definition (a call would not be followed by '='). */
+  private isDefinition(): boolean {
+    let k = this.pos + 2;
+    if (isSymbol(this.at(k), ')')) return isSymbol(this.at(k + 1), '=');
+    for (;;) {
+      if (this.at(k).kind !== 'name') return false;
+      k++;
+      if (isSymbol(this.at(k), ')')) return isSymbol(this.at(k + 1), '=');
+      if (!isSymbol(this.at(k), ',')) return false;
+      k++;
+    }
+  }
+
+  /** `softplus(x) = log(1 + exp(x))`: a gate whose inside is one expression over its ports. */
+  private definition(): void {
+    const nameTok = this.next();
+    const name = nameTok.text;
+    this.next(); // '('
+    const portToks: Token[] = [];
+    while (!isSymbol(this.peek(), ')')) {
+      portToks.push(this.next());
+      if (isSymbol(this.peek(), ',')) this.next();
+    }
+    this.next(); // ')'
+    this.next(); // '='
+    const taken = gateNameProblem(name);
+    if (taken) throw this.error(nameTok, taken);
+    const twice = this.defined.find((d) => d.name === name);
+    if (twice) throw this.error(nameTok, `the gate ${name} is defined twice in this program`);
+    const bound = this.assigned.get(name) ?? this.implicit.get(name);
+    if (bound) {
+      throw this.error(
+        nameTok,
+        `${name} is already a value on line ${bound.line}: give the gate another name`,
+      );
+    }
+    if (portToks.length === 0) {
+      throw this.error(nameTok, `a gate takes at least one input: write ${name}(x) = …`);
+    }
+    const ports: string[] = [];
+    for (const t of portToks) {
+      if (RESERVED_NAMES.has(t.text) || getOp(t.text)) {
+        throw this.error(
+          t,
+          `${t.text} is the name of a function: call the input something else, such as x`,
+        );
+      }
+      if (t.text === name) throw this.error(t, `an input of ${name} cannot be called ${name}`);
+      if (ports.includes(t.text)) throw this.error(t, `${name} has two inputs called ${t.text}`);
+      ports.push(t.text);
+    }
+    const body = this.inside(name, ports, portToks, undefined, nameTok);
+    const def: GateDef = { name, ports: ports.map(portName), body: body.circuit };
+    this.gateDefs.delete(name);
+    this.gateDefs.set(name, def);
+    this.defined.push(def);
+    this.lastDefinition = { def, line: nameTok.line };
+  }
+
+  /** `d/dx = sigmoid(x)` after a definition: the local gradient of its port x, written by hand. */
+  private derivative(): void {
+    const dTok = this.next();
+    this.next(); // '/'
+    const portTok = this.next();
+    const usage =
+      'write a local gradient as d/dx = … on the line right after its gate, such as softplus(x) = log(1 + exp(x))';
+    if (portTok.kind !== 'name' || !portTok.text.startsWith('d') || !isSymbol(this.peek(), '=')) {
+      throw this.error(dTok, usage);
+    }
+    this.next(); // '='
+    const last = this.lastDefinition;
+    if (!last) throw this.error(dTok, `d/${portTok.text} = … has no gate before it: ${usage}`);
+    const { def } = last;
+    const port = portTok.text.slice(1);
+    const p = def.ports.indexOf(port as PortName);
+    if (p < 0) {
+      throw this.error(
+        portTok,
+        `${def.name} has no input ${port || '(none named)'}: its inputs are ${def.ports.join(', ')}, so write d/d${def.ports[0]} = …`,
+      );
+    }
+    if (def.derivatives?.[p]) throw this.error(portTok, `d/d${port} of ${def.name} is given twice`);
+    const start = this.peek();
+    const body = this.inside(def.name, def.ports, [], port, start);
+    const text = this.text.slice(start.start, body.end).trim();
+    const derivatives = def.ports.map((_, q) => def.derivatives?.[q] ?? null);
+    derivatives[p] = { text, body: body.circuit };
+    const next: GateDef = { ...def, derivatives };
+    this.gateDefs.set(def.name, next);
+    this.defined[this.defined.indexOf(def)] = next;
+    this.lastDefinition = { def: next, line: last.line };
+  }
+
+  /**
+   * Reads one expression over `ports` (the right side of a definition or of `d/dx =`) into a
+   * circuit of its own: the program's nodes are set aside meanwhile.
+   */
+  private inside(
+    name: string,
+    ports: readonly string[],
+    portToks: readonly Token[],
+    derivative: string | undefined,
+    at: Place,
+  ): { circuit: Circuit; end: number } {
+    const saved = {
+      nodes: this.nodes,
+      wires: this.wires,
+      assigned: this.assigned,
+      implicit: this.implicit,
+      inputs: this.inputs,
+      named: this.named,
     };
+    this.nodes = [];
+    this.wires = [];
+    this.assigned = new Map();
+    this.implicit = new Map();
+    this.inputs = [];
+    this.named = [];
+    this.defining = derivative === undefined ? { name, ports } : { name, ports, derivative };
+    try {
+      ports.forEach((port, i) => {
+        const place = portToks[i] ?? at;
+        const node = this.addNode(
+          { id: port, op: 'input', value: scalar(0), label: port, readers: 0 },
+          place,
+        );
+        this.assigned.set(port, { node, line: place.line, column: place.column });
+      });
+      this.literals = [];
+      const start = this.peek();
+      let root = this.expression();
+      const end = this.prev.end;
+      this.expectStatementEnd();
+      const what =
+        derivative === undefined ? `the inside of ${name}` : `d/d${derivative} of ${name}`;
+      if (root < 0) {
+        if (derivative === undefined) {
+          throw this.error(
+            start,
+            `${what} is only a number: a gate computes something from its inputs`,
+          );
+        }
+        // A constant local gradient (d/dx = 2) is a gate of literals only.
+        root = this.gate(IDENTITY, [root], start);
+      }
+      if (this.nodes[root].op === 'input') root = this.gate(IDENTITY, [root], start);
+      for (const d of this.nodes) {
+        if (d.id === undefined) d.id = `${d.op}#${++this.generated}`;
+      }
+      const { nodes, wires } = this.draftCircuit();
+      return { circuit: { nodes, wires, output: nodeId(this.nodes[root].id as string) }, end };
+    } finally {
+      this.nodes = saved.nodes;
+      this.wires = saved.wires;
+      this.assigned = saved.assigned;
+      this.implicit = saved.implicit;
+      this.inputs = saved.inputs;
+      this.named = saved.named;
+      this.defining = undefined;
+    }
+  }
+
+  /** A gate of the document or defined above, as inside is; the derivative may call its own gate. */
+  private definingSelf(name: string): GateDef | undefined {
+    return this.defining?.derivative !== undefined && this.defining.name === name
+      ? this.gateDefs.get(name)
+      : undefined;
+  }
+
+  /** `softplus(y)`: one gate of a definition, fed by its arguments in port order. */
+  private callGate(fnTok: Token, def: GateDef): number {
+    const open = this.next();
+    this.brackets++;
+    this.enter(open);
+    const args: Operand[] = [];
+    if (!isSymbol(this.peek(), ')')) {
+      for (;;) {
+        args.push(this.expression());
+        if (!isSymbol(this.peek(), ',')) break;
+        this.next();
+      }
+    }
+    this.leave();
+    this.expectClose(')', open);
+    this.brackets--;
+    if (args.length !== def.ports.length) {
+      const n = def.ports.length;
+      throw this.error(
+        fnTok,
+        `${def.name} takes ${n} input${n === 1 ? '' : 's'} (${def.ports.join(', ')}), got ${args.length}`,
+      );
+    }
+    // The parser needs only an op's name and ports to place a gate.
+    return this.gate({ name: def.name, ports: def.ports } as unknown as OpDef, args, fnTok);
   }
 
   // --- tokens -------------------------------------------------------------------------------
@@ -696,7 +963,16 @@ class Parser {
   private statementAt(first: Token): void {
     const second = this.at(this.pos + 1);
     if (first.kind === 'name' && isSymbol(second, '=')) {
+      this.lastDefinition = undefined;
       this.assignment();
+      return;
+    }
+    if (first.kind === 'name' && isSymbol(second, '(') && this.isDefinition()) {
+      this.definition();
+      return;
+    }
+    if (first.kind === 'name' && first.text === 'd' && isSymbol(second, '/')) {
+      this.derivative();
       return;
     }
     if (isSymbol(first, '=')) throw this.error(first, `expected a name before '='`);
@@ -1039,6 +1315,18 @@ class Parser {
     const name = t.text;
     const opensCall = isSymbol(this.peek(), '(');
     if (name === RANDN) throw this.error(t, RANDN_USAGE);
+    if (this.defining && this.defining.name === name && this.defining.derivative === undefined) {
+      throw this.error(
+        t,
+        `${name} is used in its own definition: a gate cannot be made of itself (write its inside with other gates)`,
+      );
+    }
+    const own = this.gateDefs.get(name) ?? this.definingSelf(name);
+    if (own) {
+      if (!opensCall)
+        throw this.error(t, `${name} is a gate: call it as ${name}(${own.ports.join(', ')})`);
+      return this.callGate(t, own);
+    }
     const fn = FUNCTIONS.get(name);
     if (fn) {
       if (!opensCall) throw this.error(t, `${name} is a function: call it as ${name}(x)`);
@@ -1061,6 +1349,13 @@ class Parser {
   private variable(t: Token): number {
     const bound = this.assigned.get(t.text) ?? this.implicit.get(t.text);
     if (bound) return bound.node;
+    if (this.defining) {
+      const { name, ports } = this.defining;
+      throw this.error(
+        t,
+        `${name}(${ports.join(', ')}) uses '${t.text}', which is not one of its inputs: a gate sees only its ports (write ${name}(${[...ports, t.text].join(', ')}) = … to add one)`,
+      );
+    }
     const node = this.addNode(
       { id: t.text, op: 'input', value: scalar(1), label: t.text, readers: 0 },
       t,

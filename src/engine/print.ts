@@ -17,12 +17,13 @@
 import { compile } from './compile';
 import { CircuitError } from './errors';
 import { formatNumber, literalCode } from './format';
+import { resolveOp } from './gates/scope';
 import { LIMITS } from './limits';
 import { getOp, type OpDef } from './ops';
 import { isAssignableName } from './parse';
 import type { Program } from './program';
 import { PRECEDENCE, printForm } from './syntax';
-import type { Circuit, Tensor } from './types';
+import type { Circuit, GateDef, Tensor } from './types';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -99,7 +100,7 @@ export function toProgram(circuit: Circuit, compiled?: Program): string | null {
   for (const slot of statementOrder(circuit, program)) {
     const id = program.ids[slot];
     const node = byId.get(id);
-    const op = getOp(node?.op ?? '');
+    const op = resolveOp(node?.op ?? '', circuit.gates);
     if (!node || !op) return null;
     if (op.kind === 'source') {
       const value = node.value ? literalCode(node.value) : null;
@@ -135,7 +136,83 @@ export function toProgram(circuit: Circuit, compiled?: Program): string | null {
     else lines.push(`${nameOf(id)} = ${expression.text}`);
   }
   lines.push(outputLine);
-  return lines.join('\n');
+  const definitions: string[] = [];
+  for (const def of circuit.gates ?? []) {
+    const written = printDefinition(def, circuit.gates ?? []);
+    if (written === null) return null;
+    definitions.push(...written);
+  }
+  return definitions.concat(lines).join('\n');
+}
+
+/**
+ * A gate's definition as the language writes it: `softplus(x) = log(1 + exp(x))`, then a
+ * `d/dx = …` line for each hand-written local gradient. The inside is written as one
+ * expression: a value it uses twice is written twice. Null when a gate inside has no spelling.
+ */
+export function printDefinition(def: GateDef, gates: readonly GateDef[]): string[] | null {
+  const inside = printInside(def.body, gates);
+  if (inside === null) return null;
+  const lines = [`${def.name}(${def.ports.join(', ')}) = ${inside}`];
+  def.derivatives?.forEach((d, p) => {
+    if (d) lines.push(`d/d${def.ports[p]} = ${d.text}`);
+  });
+  return lines;
+}
+
+/** A definition's inside as one expression over its ports (every gate written inline). */
+function printInside(body: Circuit, gates: readonly GateDef[]): string | null {
+  const byId = new Map(body.nodes.map((n) => [n.id as string, n]));
+  const into = new Map<string, Map<string, string>>();
+  const indegree = new Map<string, number>();
+  const readers = new Map<string, string[]>();
+  for (const n of body.nodes) indegree.set(n.id, 0);
+  for (const w of body.wires) {
+    const ports = into.get(w.to) ?? new Map<string, string>();
+    ports.set(w.port, w.from);
+    into.set(w.to, ports);
+    indegree.set(w.to, (indegree.get(w.to) ?? 0) + 1);
+    const r = readers.get(w.from) ?? [];
+    r.push(w.to);
+    readers.set(w.from, r);
+  }
+  const queue = body.nodes.filter((n) => indegree.get(n.id) === 0).map((n) => n.id as string);
+  const printed = new Map<string, Printed>();
+  for (let head = 0; head < queue.length; head++) {
+    const id = queue[head];
+    const node = byId.get(id);
+    if (!node) return null;
+    if (node.op === 'input') {
+      printed.set(id, { text: id, strength: PRECEDENCE.atom, nesting: 0 });
+    } else {
+      const op = resolveOp(node.op, gates);
+      if (!op) return null;
+      const args: Printed[] = [];
+      for (const port of op.ports) {
+        const from = into.get(id)?.get(port);
+        if (from !== undefined) {
+          const arg = printed.get(from);
+          if (!arg) return null;
+          args.push(arg);
+          continue;
+        }
+        const literal = node.params?.[port];
+        const text = literal ? literalCode(literal) : null;
+        if (!literal || text === null) return null;
+        args.push(literalOf(literal, text));
+      }
+      const expression = printGate(op, args);
+      if (expression === null) return null;
+      printed.set(id, expression);
+    }
+    for (const r of readers.get(id) ?? []) {
+      const left = (indegree.get(r) ?? 0) - 1;
+      indegree.set(r, left);
+      if (left === 0) queue.push(r);
+    }
+  }
+  const out = body.output === null ? undefined : printed.get(body.output);
+  return out ? out.text : null;
 }
 
 /**
