@@ -29,16 +29,22 @@
  * Each record (node, wire) is described by one table of fields. The same table writes the
  * record and reads it back, so the two directions cannot drift apart.
  */
+import { ParseError } from '../engine/errors';
+import { libraryProblems } from '../engine/gates/scope';
 import { formatCount, LIMITS, overLimit } from '../engine/limits';
 import { getOp, isSource } from '../engine/ops';
 import type { Params } from '../engine/ops/types';
+import { parseGates } from '../engine/parse';
 import type { UpstreamSeed } from '../engine/seed';
 import { SCALAR } from '../engine/tensor';
 import {
   type Circuit,
   type CircuitNode,
+  type GateDef,
+  type GateDerivative,
   type NodeId,
   nodeId,
+  type PortName,
   type Position,
   portName,
   type Tensor,
@@ -89,6 +95,24 @@ export interface CircuitFile {
   output: string | null;
   /** The upstream gradient at the output; absent for ones. */
   seed?: FileSeed;
+  /** The circuit's own gates (composites and custom gates), in definition order; absent for none. */
+  gates?: FileGate[];
+}
+
+/**
+ * A gate definition in a file: its name, its ports, and its inside as a small circuit (its
+ * `input` nodes are the ports, by id), with each hand-written local gradient as the text
+ * typed (`sigmoid(x)`), read again with the expression language.
+ */
+export interface FileGate {
+  name: string;
+  ports: string[];
+  nodes: FileNode[];
+  wires: FileWire[];
+  output: string | null;
+  /** One per port: the written ∂gate/∂port, or null. */
+  derivatives?: (string | null)[];
+  anchor?: { x: number; y: number };
 }
 
 /** An upstream gradient as a file writes it (ones is no field at all). */
@@ -140,7 +164,25 @@ export function toFileObject(circuit: Circuit): CircuitFile {
     wires: current.wires.map((wire) => writeFields(WIRE_FIELDS, wire)),
     output: current.output,
     ...(seed === undefined ? {} : { seed }),
+    ...(circuit.gates && circuit.gates.length > 0 ? { gates: circuit.gates.map(encodeGate) } : {}),
   };
+}
+
+function encodeGate(def: GateDef): FileGate {
+  const gate: FileGate = {
+    name: def.name,
+    ports: [...def.ports],
+    nodes: def.body.nodes.map((node) => writeFields(NODE_FIELDS, node)),
+    wires: def.body.wires.map((wire) => writeFields(WIRE_FIELDS, wire)),
+    output: def.body.output,
+  };
+  if (def.derivatives?.some((d) => d !== null)) {
+    gate.derivatives = def.derivatives.map((d) => (d ? d.text : null));
+  }
+  if (def.anchor && Number.isFinite(def.anchor.x) && Number.isFinite(def.anchor.y)) {
+    gate.anchor = { x: def.anchor.x, y: def.anchor.y };
+  }
+  return gate;
 }
 
 /** An upstream gradient in file form; undefined for ones (and for anything that is not one). */
@@ -352,6 +394,112 @@ export function decodeAsWritten(
 /** Reads a file by the rules of `version` (what its nodes may hold). */
 function readVersion(file: object, version: number): Decoded {
   const warnings: string[] = [];
+  const gates = readGates(own(file, 'gates'), version, warnings);
+  if (typeof gates === 'string') return failure(gates);
+  const read = readCircuitPart(file, version, gates.names, warnings);
+  if (!read.ok) return read;
+  if (gates.defs.length === 0) return read;
+  return { ok: true, circuit: { ...read.circuit, gates: gates.defs }, warnings };
+}
+
+/**
+ * The `gates` of a file: each gate's inside is read as a circuit is (it may use the gates
+ * before it), then its written gradients are parsed, then the whole list is checked.
+ */
+function readGates(
+  raw: unknown,
+  version: number,
+  warnings: string[],
+): { defs: GateDef[]; names: ReadonlyMap<string, readonly PortName[]> } | string {
+  const names = new Map<string, readonly PortName[]>();
+  const defs: GateDef[] = [];
+  if (raw === undefined) return { defs, names };
+  if (!Array.isArray(raw)) return `"gates" must be an array, got ${kindOf(raw)}`;
+  if (raw.length > LIMITS.gates)
+    return overLimit('the circuit', raw.length, LIMITS.gates, 'gates of its own');
+  for (let i = 0; i < raw.length; i++) {
+    const record = raw[i];
+    const where = `gate ${i + 1}`;
+    if (!isRecord(record)) return `${where}: expected an object, got ${kindOf(record)}`;
+    const name = own(record, 'name');
+    if (typeof name !== 'string' || name.length === 0 || name.length > LIMITS.idLength) {
+      return `${where}: "name" must be a gate name, got ${kindOf(name)}`;
+    }
+    const place = `gate ${quote(name)}`;
+    const rawPorts = own(record, 'ports');
+    if (!Array.isArray(rawPorts) || rawPorts.length === 0 || rawPorts.length > LIMITS.gatePorts) {
+      return `${place}: "ports" must be a list of 1 to ${LIMITS.gatePorts} port names`;
+    }
+    const ports: PortName[] = [];
+    for (const p of rawPorts) {
+      if (typeof p !== 'string' || p.length === 0 || p.length > LIMITS.idLength) {
+        return `${place}: a port name must be text, got ${kindOf(p)}`;
+      }
+      ports.push(portName(p));
+    }
+    const inside = readCircuitPart(record, version, names, warnings, `${place}: `);
+    if (!inside.ok) return inside.error;
+    let anchor: Position | undefined;
+    const rawAnchor = own(record, 'anchor');
+    if (rawAnchor !== undefined) {
+      const read = readPosition(rawAnchor);
+      if (!read.ok) return `${place}: anchor: ${read.error}`;
+      anchor = read.value;
+    }
+    let def: GateDef = { name, ports, body: inside.circuit, ...(anchor ? { anchor } : {}) };
+    const rawDerivatives = own(record, 'derivatives');
+    if (rawDerivatives !== undefined) {
+      if (!Array.isArray(rawDerivatives) || rawDerivatives.length !== ports.length) {
+        return `${place}: "derivatives" must have one entry per port (text or null)`;
+      }
+      const derivatives: (GateDerivative | null)[] = [];
+      for (let p = 0; p < ports.length; p++) {
+        const text = rawDerivatives[p];
+        if (text === null) {
+          derivatives.push(null);
+          continue;
+        }
+        if (typeof text !== 'string' || text.length > LIMITS.programLength) {
+          return `${place}: the local gradient of ${ports[p]} must be text, got ${kindOf(text)}`;
+        }
+        const body = readDerivative(def, defs, text);
+        if (typeof body === 'string') return `${place}: d/d${ports[p]} = ${text}: ${body}`;
+        derivatives.push({ text, body });
+      }
+      def = { ...def, derivatives };
+    }
+    defs.push(def);
+    names.set(name, ports);
+  }
+  const problems = libraryProblems(defs);
+  if (problems.length > 0) return problems[0];
+  return { defs, names };
+}
+
+/** A written gradient's circuit: the text read as the inside of a gate with the same ports. */
+function readDerivative(def: GateDef, before: readonly GateDef[], text: string): Circuit | string {
+  let name = 'd_';
+  while (before.some((g) => g.name === name) || name === def.name) name += '_';
+  try {
+    const [read] = parseGates(`${name}(${def.ports.join(', ')}) = ${text}`, {
+      gates: [...before, def],
+    });
+    return read.body;
+  } catch (e) {
+    if (e instanceof ParseError) return e.message.replace(/^line \d+, column \d+: /, '');
+    throw e;
+  }
+}
+
+/** The nodes, wires and output of a file or of a gate's inside. */
+function readCircuitPart(
+  file: object,
+  version: number,
+  gates: ReadonlyMap<string, readonly PortName[]>,
+  warnings: string[],
+  prefix = '',
+): Decoded {
+  const failure = (message: string): Decoded => ({ ok: false, error: `${prefix}${message}` });
 
   const rawNodes = own(file, 'nodes');
   if (!Array.isArray(rawNodes)) {
@@ -385,7 +533,7 @@ function readVersion(file: object, version: number): Decoded {
   // Keyed by untrusted ids, so a Map: an id such as "__proto__" is just another key.
   const byId = new Map<string, { node: CircuitNode; index: number }>();
   for (let i = 0; i < rawNodes.length; i++) {
-    const read = readRecord(NODE_FIELDS, rawNodes[i], { byId, version }, warnings, (draft) =>
+    const read = readRecord(NODE_FIELDS, rawNodes[i], { byId, version, gates }, warnings, (draft) =>
       nodePlace(i + 1, draft.id),
     );
     if (typeof read === 'string') return failure(read);
@@ -400,7 +548,7 @@ function readVersion(file: object, version: number): Decoded {
     const read = readRecord(
       WIRE_FIELDS,
       rawWires[i],
-      { byId, version },
+      { byId, version, gates },
       warnings,
       () => `wire ${i + 1}`,
     );
@@ -469,6 +617,21 @@ interface ReadContext {
   readonly byId: ReadonlyMap<string, { readonly node: CircuitNode; readonly index: number }>;
   /** The file's format version: what its records may hold. */
   readonly version: number;
+  /** The gates defined so far, with their ports (a node's op may be one). */
+  readonly gates: ReadonlyMap<string, readonly PortName[]>;
+}
+
+/** The op a node names, as far as reading needs it: the registry's, or a gate of the file. */
+function opIn(
+  name: string,
+  { gates }: ReadContext,
+):
+  | { readonly name: string; readonly kind: string; readonly ports: readonly PortName[] }
+  | undefined {
+  const op = getOp(name);
+  if (op) return op;
+  const ports = gates.get(name);
+  return ports === undefined ? undefined : { name, kind: 'tensor', ports };
 }
 
 interface Field<M, F, K extends keyof M & keyof F> {
@@ -498,9 +661,9 @@ const NODE_FIELDS: FieldTable<CircuitNode, FileNode> = {
   },
   op: {
     write: (node) => node.op,
-    read(raw, { version }) {
+    read(raw, { version, gates }) {
       if (typeof raw !== 'string') return fail(`op must be a string, got ${kindOf(raw)}`);
-      if (!getOp(raw)) return fail(`unknown op ${quote(raw)}`);
+      if (!getOp(raw) && !gates.has(raw)) return fail(`unknown op ${quote(raw)}`);
       if (raw === 'const' && version >= PARAMS_VERSION) {
         return fail(
           `op 'const' belongs to format version 1, but this file is version ${version}, ` +
@@ -570,9 +733,10 @@ function encodeParams(opName: string, params: Params): Record<string, FileValue>
  */
 function readParams(
   raw: unknown,
-  { version }: ReadContext,
+  context: ReadContext,
   draft: Draft<CircuitNode>,
 ): Outcome<Params> {
+  const { version } = context;
   if (raw === undefined) return keep(undefined);
   if (version < PARAMS_VERSION) {
     return fail(
@@ -580,7 +744,7 @@ function readParams(
         "where a number a gate reads is a 'const' node wired into it",
     );
   }
-  const op = draft.op === undefined ? undefined : getOp(draft.op);
+  const op = draft.op === undefined ? undefined : opIn(draft.op, context);
   if (!op) return fail('params need an op'); // `op` is read first
   if (op.kind === 'source') {
     return fail(
@@ -618,9 +782,9 @@ const WIRE_FIELDS: FieldTable<Wire, FileWire> = {
   },
   port: {
     write: (wire) => wire.port,
-    read(raw, { byId }, draft) {
-      const target = draft.to === undefined ? undefined : byId.get(draft.to)?.node;
-      const op = target && getOp(target.op);
+    read(raw, context, draft) {
+      const target = draft.to === undefined ? undefined : context.byId.get(draft.to)?.node;
+      const op = target && opIn(target.op, context);
       if (!target || !op) return fail('port needs a target node'); // `to` is read first
       if (typeof raw !== 'string') return fail(`port must be a string, got ${kindOf(raw)}`);
       const where = `node ${quote(target.id)} (${op.name})`;

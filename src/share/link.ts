@@ -55,6 +55,7 @@ import {
   encodeSeed,
   FILE_FORMAT,
   FILE_VERSION,
+  type FileGate,
   type FileNode,
   type FileWire,
   readSeed,
@@ -530,6 +531,7 @@ function readPayload(
     nodes: draft.nodes as unknown as FileNode[],
     wires: draft.wires as unknown as FileWire[],
     output: draft.output as string | null,
+    ...(draft.gates === undefined ? {} : { gates: draft.gates as FileGate[] }),
   };
   const decoded = decodeCircuitObject(file);
   if (!decoded.ok) return failure(`the link's circuit is not valid: ${decoded.error}`);
@@ -689,6 +691,8 @@ interface PayloadDraft {
   output: unknown;
   expression?: string;
   view: ViewState;
+  /** The gates as the file format writes them (checked by the file codec). */
+  gates?: unknown;
 }
 
 /**
@@ -808,6 +812,14 @@ interface PayloadField {
 
 /** The payload object, in reading order: nodes before the wires and output that name them. */
 const PAYLOAD_TABLE: Readonly<Record<string, PayloadField>> = {
+  /** The circuit's own gates, in the file format's form (few, and small: no columns). */
+  gates: {
+    write: (source) => source.file.gates,
+    read(raw, draft) {
+      if (raw !== undefined) draft.gates = raw;
+      return undefined;
+    },
+  },
   nodes: {
     write: (source) => writeColumns(NODE_COLUMNS, source.file.nodes, source),
     read(raw, draft, warnings) {
