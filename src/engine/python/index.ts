@@ -5,10 +5,12 @@
  * language line for line. Python is recognised by cues the app's language never has: import
  * lines, attributes (`math.exp`, `X.T`), augmented assignments, `print(`, strings, Python's
  * keywords, and a backward pass (`dden = … * dinvden`). Text without such a cue is the app's
- * language, read as before.
+ * language, read as before. A Python function (`def softplus(x): return np.log(1 + np.exp(x))`)
+ * becomes a gate definition of the app's language (`softplus(x) = log(1 + exp(x))`), and
+ * `def dsoftplus_dx(x): return …` after it the gate's hand-written local gradient (`d/dx = …`).
  */
 import { ParseError } from '../errors';
-import { type ParsedProgram, parse } from '../parse';
+import { type ParsedProgram, type ParseOptions, parse } from '../parse';
 import { type LoweredPython, lowerPython } from './lower';
 import { readStatements, tokenize } from './read';
 
@@ -19,6 +21,7 @@ export type {
   BackwardValue,
   ForwardStatement,
   LoweredPython,
+  LowerOptions,
 } from './lower';
 
 export type ProgramRead =
@@ -71,16 +74,23 @@ export function looksLikePython(text: string): boolean {
   return CUES.some((cue) => cue.test(code)) || hasBackwardPass(code);
 }
 
-/** Parses Python (see `lowerPython`) into a circuit; throws a ParseError at the pasted line. */
-export function parsePython(text: string): ProgramRead & { kind: 'python' } {
-  const python = lowerPython(readStatements(tokenize(text)), text);
+/**
+ * Parses Python (see `lowerPython`) into a circuit; throws a ParseError at the pasted line.
+ * `options.gates` are the gates it may call without defining them (the document's).
+ */
+export function parsePython(
+  text: string,
+  options: ParseOptions = {},
+): ProgramRead & { kind: 'python' } {
+  const python = lowerPython(readStatements(tokenize(text)), text, options);
   let parsed: ParsedProgram;
   try {
-    parsed = parse(python.program);
+    parsed = parse(python.program, options);
   } catch (error) {
     if (!(error instanceof ParseError)) throw error;
     const message = error.message.replace(/^line \d+, column \d+: /, '');
-    throw new ParseError(message, error.line, python.sourceColumn(error.line, error.column));
+    const at = python.sourcePlace(error.line, error.column);
+    throw new ParseError(message, at.line, at.column);
   }
   return { kind: 'python', parsed, python, notes: python.notes };
 }
@@ -89,14 +99,14 @@ export function parsePython(text: string): ProgramRead & { kind: 'python' } {
  * Reads a program: Python when it looks like Python, else the app's language. Python that
  * fails but reads as the app's language is the app's language. Throws a ParseError.
  */
-export function readProgram(text: string): ProgramRead {
-  if (!looksLikePython(text)) return { kind: 'app', parsed: parse(text), notes: [] };
+export function readProgram(text: string, options: ParseOptions = {}): ProgramRead {
+  if (!looksLikePython(text)) return { kind: 'app', parsed: parse(text, options), notes: [] };
   try {
-    return parsePython(text);
+    return parsePython(text, options);
   } catch (error) {
     if (!(error instanceof ParseError)) throw error;
     try {
-      return { kind: 'app', parsed: parse(text), notes: [] };
+      return { kind: 'app', parsed: parse(text, options), notes: [] };
     } catch {
       throw error;
     }

@@ -8,14 +8,28 @@
  * is a new version: the last one keeps the name, the earlier ones are `c_1`, `c_2`, ….
  */
 import { ParseError } from '../errors';
+import { nameTaken } from '../gates/scope';
 import { PRECEDENCE } from '../ops/types';
 import { FUNCTIONS, RANDN, RESERVED_NAMES } from '../syntax';
-import { type AssignOp, dotted, type Expr, type Place, type Statement } from './read';
+import type { GateDef } from '../types';
+import {
+  type AssignOp,
+  type DefStatement,
+  dotted,
+  type Expr,
+  type Place,
+  type Statement,
+} from './read';
 
-/** A piece of lowered text and the source column it came from (for mapping errors back). */
+/**
+ * A piece of lowered text and the source column it came from (for mapping errors back); a
+ * piece written on another line than the pasted line it came from (a function's body is
+ * written as one definition) carries its own line.
+ */
 interface Segment {
   readonly text: string;
   readonly column: number;
+  readonly line?: number;
 }
 
 /** A lowered expression: its pieces, and how tightly it binds (PRECEDENCE). */
@@ -82,6 +96,13 @@ export interface LoweredPython {
   readonly upstream?: 'random' | 'ones';
   /** Maps an error at (line, column) of `program` back to the column of the pasted text. */
   sourceColumn(line: number, column: number): number;
+  /** Maps an error at (line, column) of `program` back to the pasted line and column. */
+  sourcePlace(line: number, column: number): Place;
+}
+
+export interface LowerOptions {
+  /** Gates the paste may call without defining them (the document's own). */
+  readonly gates?: readonly GateDef[];
 }
 
 const fail = (at: Place, message: string): never => {
@@ -187,8 +208,28 @@ function textOf(parts: readonly Segment[]): string {
   return parts.map((p) => p.text).join('');
 }
 
-/** How one name reads in an expression: its lowered text, or a message saying why not. */
-type Resolve = (name: string, at: Place) => string;
+/**
+ * How one name reads in an expression: its lowered text (or, for a function's local, the
+ * lowered expression it stands for), or a message saying why not.
+ */
+type Resolve = (name: string, at: Place) => string | Lowered;
+
+/** A function the paste defines (or a gate the document has), as a call reads it. */
+interface Callable {
+  /** The name the paste calls it by. */
+  readonly python: string;
+  /** The gate's name in the app's language. */
+  readonly name: string;
+  /** Its parameters as the paste names them, in order. */
+  readonly params: readonly string[];
+}
+
+/**
+ * The function a bare call names, if the paste defines one (or the document has the gate);
+ * undefined for the app's and Python's own functions. Throws at the call for one that cannot
+ * be called there (itself, or one defined further down).
+ */
+type Calls = (name: string, at: Place) => Callable | undefined;
 
 /** A number's text as the app reads it (Python's `1_000`, `0x10` written plainly). */
 function numberText(text: string, at: Place): string {
@@ -230,9 +271,9 @@ function axisOf(e: Expr | undefined, fn: string): number | undefined {
   return axis;
 }
 
-/** Lowers one expression, reading names through `resolve`. */
-function lowerExpr(e: Expr, resolve: Resolve): Lowered {
-  const go = (x: Expr) => lowerExpr(x, resolve);
+/** Lowers one expression, reading names through `resolve` and functions through `calls`. */
+function lowerExpr(e: Expr, resolve: Resolve, calls?: Calls): Lowered {
+  const go = (x: Expr) => lowerExpr(x, resolve, calls);
   switch (e.k) {
     case 'num':
       return atom([seg(numberText(e.text, e.at), e.at)]);
@@ -254,7 +295,8 @@ function lowerExpr(e: Expr, resolve: Resolve): Lowered {
           `${e.name} is a module: call one of its functions, as in ${e.name}.exp(x)`,
         );
       }
-      return atom([seg(resolve(e.name, e.at), e.at)]);
+      const read = resolve(e.name, e.at);
+      return typeof read === 'string' ? atom([seg(read, e.at)]) : read;
     }
     case 'neg': {
       const x = go(e.x);
@@ -324,13 +366,13 @@ function lowerExpr(e: Expr, resolve: Resolve): Lowered {
       );
     }
     case 'call':
-      return lowerCall(e, resolve);
+      return lowerCall(e, resolve, calls);
   }
 }
 
 /** A call: a module function, a method, or a bare function. */
-function lowerCall(e: Expr & { k: 'call' }, resolve: Resolve): Lowered {
-  const go = (x: Expr) => lowerExpr(x, resolve);
+function lowerCall(e: Expr & { k: 'call' }, resolve: Resolve, calls?: Calls): Lowered {
+  const go = (x: Expr) => lowerExpr(x, resolve, calls);
   const call = (name: string, args: readonly Expr[], at: Place, extra = ''): Lowered => {
     const parts: Segment[] = [seg(`${name}(`, at)];
     args.forEach((a, i) => {
@@ -479,6 +521,8 @@ function lowerCall(e: Expr & { k: 'call' }, resolve: Resolve): Lowered {
 
   if (e.fn.k === 'name') {
     const name = e.fn.name;
+    const own = calls?.(name, e.at);
+    if (own !== undefined) return call(own.name, gateArguments(e, own), e.at);
     noKeywords(name);
     if (name === 'Value') {
       // micrograd's Value(x) is x.
@@ -499,6 +543,23 @@ function lowerCall(e: Expr & { k: 'call' }, resolve: Resolve): Lowered {
     );
   }
   return fail(e.at, 'only a function or a method can be called, as in math.exp(x) or W.dot(X)');
+}
+
+/** The arguments of a call of a defined function, in parameter order (keywords placed). */
+function gateArguments(e: Expr & { k: 'call' }, own: Callable): Expr[] {
+  const n = own.params.length;
+  const takes = `${own.python} takes ${n === 1 ? '1 argument' : `${n} arguments`} (${own.params.join(', ')})`;
+  const given = e.args.length + e.kwargs.size;
+  if (given !== n) fail(e.at, `${takes}, but this call gives ${given}`);
+  const args: (Expr | undefined)[] = [...e.args];
+  for (const [key, value] of e.kwargs) {
+    const i = own.params.indexOf(key);
+    if (i < 0) fail(value.at, `${own.python} has no parameter ${key}: ${takes}`);
+    if (args[i] !== undefined)
+      fail(value.at, `${key} is given twice in this call of ${own.python}`);
+    args[i] = value;
+  }
+  return args as Expr[];
 }
 
 /**
@@ -582,7 +643,11 @@ function linesText(lines: readonly number[]): string {
  * Lowers the statements of pasted Python (see `readStatements`). `source` is the pasted text,
  * for quoting lines back. Throws a ParseError at the first line it cannot take.
  */
-export function lowerPython(statements: readonly Statement[], source: string): LoweredPython {
+export function lowerPython(
+  statements: readonly Statement[],
+  source: string,
+  options: LowerOptions = {},
+): LoweredPython {
   const sourceLines = source.split('\n');
   const assigns = statements.filter((s): s is Statement & { k: 'assign' } => s.k === 'assign');
   const everyName = new Set<string>();
@@ -639,12 +704,238 @@ export function lowerPython(statements: readonly Statement[], source: string): L
   const sourceOf = (at: Place): string =>
     (sourceLines[at.line - 1] ?? '').replace(/#.*$/, '').replace(/\s+/g, ' ').trim();
 
+  // Functions: the gates the paste defines, by the name it calls them, and the hand-written
+  // derivatives (`def dsoftplus_dx`), which are not gates of their own.
+  const defs = statements.filter((s): s is DefStatement => s.k === 'def');
+  const defLine = new Map<string, number>();
+  for (const d of defs) {
+    const before = defLine.get(d.name);
+    if (before !== undefined) {
+      fail(
+        d.nameAt,
+        `${d.name} is defined twice (lines ${before} and ${d.nameAt.line}): give one of them another name`,
+      );
+    }
+    defLine.set(d.name, d.nameAt.line);
+    const value = assigns.find((a) => a.target === d.name);
+    if (value !== undefined) {
+      fail(
+        d.nameAt,
+        `${d.name} is both a function (line ${d.nameAt.line}) and a value (line ${value.at.line}): give one of them another name`,
+      );
+    }
+    taken.add(d.name);
+  }
+  const gates = new Map<string, GateInfo>();
+  for (const g of options.gates ?? []) {
+    gates.set(g.name, { python: g.name, name: g.name, params: [...g.ports], ports: [...g.ports] });
+  }
+  const derivativeOf = new Map<string, { gate: GateInfo; port: string }>();
+  const defNotes: string[] = [];
+  const calls =
+    (inside?: string, self?: string): Calls =>
+    (name, at) => {
+      if (name === inside) {
+        return fail(
+          at,
+          `${name} calls itself: a gate cannot be made of itself (recursion), write its expression without the call`,
+        );
+      }
+      const gate = gates.get(name);
+      if (gate !== undefined && (gate.line === undefined || gate.line < at.line || name === self)) {
+        return gate;
+      }
+      const d = derivativeOf.get(name);
+      if (d !== undefined) {
+        return fail(
+          at,
+          `${name} is the hand-written d/d${d.port} of ${d.gate.python}, which the app uses as its local gradient: call ${d.gate.python} instead`,
+        );
+      }
+      const line = defLine.get(name);
+      if (line !== undefined) {
+        return fail(
+          at,
+          `${name} is called on line ${at.line} before it is defined on line ${line}: put def ${name} above its first use`,
+        );
+      }
+      return undefined;
+    };
+
+  /** Writes `def` as a gate definition (or as `d/dx = …` of an earlier gate) on its line. */
+  function lowerDef(d: DefStatement): void {
+    if (d.params.length === 0) {
+      fail(
+        d.nameAt,
+        `def ${d.name}() has no parameters: a gate takes at least one input, as in def ${d.name}(x):`,
+      );
+    }
+    const derivative = derivativeFor(d);
+    const ports = new Map<string, string>();
+    if (derivative !== undefined) {
+      const { gate } = derivative;
+      for (const p of d.params) {
+        const i = gate.params.indexOf(p.name);
+        if (i < 0) {
+          fail(
+            p.at,
+            `${d.name} is the d/d${derivative.port} of ${gate.python}, so its parameters are ${gate.python}'s (${gate.params.join(', ')}), not ${p.name}`,
+          );
+        }
+        ports.set(p.name, gate.ports[i]);
+      }
+    } else {
+      const used = new Set(d.params.map((p) => p.name));
+      for (const p of d.params) {
+        let port = p.name;
+        if (RESERVED_NAMES.has(port) || nameTaken(port)) {
+          for (let k = 1; used.has(port) || RESERVED_NAMES.has(port) || nameTaken(port); k++) {
+            port = `${p.name}${'_'.repeat(k)}`;
+          }
+          used.add(port);
+        }
+        ports.set(p.name, port);
+      }
+    }
+    const what = `def ${d.name}`;
+    const params = d.params.map((p) => p.name);
+    const paramsText = params.length === 0 ? 'none' : params.join(', ');
+    const locals = new Map<string, Lowered>();
+    const resolve: Resolve = (name, at) => {
+      const local = locals.get(name);
+      if (local !== undefined) return local;
+      const port = ports.get(name);
+      if (port !== undefined) return port;
+      const later = d.body.find((b) => b.k === 'assign' && b.target === name);
+      if (later !== undefined) {
+        return fail(
+          at,
+          `${name} is used on line ${at.line} before it is assigned on line ${later.at.line} in ${what}`,
+        );
+      }
+      if (assignedCount.has(name) || defLine.has(name)) {
+        return fail(
+          at,
+          `${name} is not a parameter of ${d.name}: a gate reads only its parameters (${paramsText}) and the names it assigns; add ${name} as a parameter and pass it at each call`,
+        );
+      }
+      return fail(
+        at,
+        `${name} is not defined in ${what}: a gate reads only its parameters (${paramsText}) and the names it assigns`,
+      );
+    };
+    const inner = calls(d.name, derivative?.gate.python);
+    // Each piece keeps the pasted line it came from, so a message about the definition
+    // points at the line of the body that wrote it.
+    const onLine = (x: Lowered, line: number): Lowered => ({
+      parts: x.parts.map((p) => (p.line === undefined ? { ...p, line } : p)),
+      prec: x.prec,
+    });
+    let result: { value: Lowered; at: Place } | undefined;
+    for (const b of d.body) {
+      if (result !== undefined) {
+        fail(
+          b.at,
+          `line ${b.at.line} comes after the return of ${d.name} (line ${result.at.line}), so it never runs: move it above the return or delete it`,
+        );
+      }
+      if (b.k === 'return') {
+        result = { value: onLine(lowerExpr(b.value, resolve, inner), b.at.line), at: b.at };
+        continue;
+      }
+      let value = b.value;
+      if (b.op !== '=') {
+        if (!locals.has(b.target) && !ports.has(b.target)) {
+          fail(
+            b.at,
+            `${b.target} ${b.op}= … needs a value of ${b.target} first: write ${b.target} = … before it`,
+          );
+        }
+        value = {
+          k: 'bin',
+          op: OP_TEXT[b.op],
+          a: { k: 'name', name: b.target, at: b.at },
+          b: b.value,
+          at: b.at,
+        };
+      }
+      locals.set(b.target, onLine(lowerExpr(value, resolve, inner), b.at.line));
+    }
+    const returned =
+      result ??
+      fail(
+        d.nameAt,
+        `${what} has no return: end it with return and what it computes, as in return np.log(1 + np.exp(x))`,
+      );
+    const header: Segment = {
+      text:
+        derivative === undefined
+          ? `${gateNameOf(d)}(${[...ports.values()].join(', ')}) = `
+          : `d/d${ports.get(derivative.port) ?? derivative.port} = `,
+      column: d.nameAt.column,
+      line: d.nameAt.line,
+    };
+    if (derivative === undefined) {
+      const info: GateInfo = {
+        python: d.name,
+        name: header.text.slice(0, header.text.indexOf('(')),
+        params,
+        ports: [...ports.values()],
+        line: d.nameAt.line,
+        derivatives: new Map(),
+      };
+      gates.set(d.name, info);
+      const line = lines[d.at.line - 1];
+      if (line.length > 0) line.push({ ...header, text: '; ' });
+      line.push(header);
+      append(line, returned.value.parts);
+      return;
+    }
+    // `d/dx = …` goes right after the gate's definition, on the definition's line.
+    const { gate, port } = derivative;
+    const given = gate.derivatives?.get(port);
+    if (given !== undefined) {
+      fail(d.nameAt, `d/d${port} of ${gate.python} is already written on line ${given}`);
+    }
+    gate.derivatives?.set(port, d.nameAt.line);
+    derivativeOf.set(d.name, derivative);
+    const line = lines[(gate.line as number) - 1];
+    line.push({ ...header, text: '; ' }, header);
+    append(line, returned.value.parts);
+  }
+
+  /** `def dsoftplus_dx` after `def softplus(x)`: the gate and port it is the derivative of. */
+  function derivativeFor(d: DefStatement): { gate: GateInfo; port: string } | undefined {
+    for (const gate of gates.values()) {
+      if (gate.derivatives === undefined) continue;
+      const prefix = `d${gate.python}_d`;
+      if (!d.name.startsWith(prefix)) continue;
+      const port = d.name.slice(prefix.length);
+      if (gate.params.includes(port)) return { gate, port };
+    }
+    return undefined;
+  }
+
+  /** The gate's name in the app: the function's, unless the app already has a gate of that name. */
+  function gateNameOf(d: DefStatement): string {
+    if (!nameTaken(d.name) && !RESERVED_NAMES.has(d.name)) return d.name;
+    const name = fresh(`my_${d.name}`);
+    defNotes.push(
+      `def ${d.name} (line ${d.nameAt.line}) is the gate ${name}: the app already has a gate called ${d.name}.`,
+    );
+    return name;
+  }
+
   for (const s of statements) {
     if (s.k === 'import') continue;
     if (s.k === 'ignored') {
       const list = ignored.get(s.what) ?? [];
       list.push(s.at.line);
       ignored.set(s.what, list);
+      continue;
+    }
+    if (s.k === 'def') {
+      lowerDef(s);
       continue;
     }
     if (isBackward.get(s)) {
@@ -685,7 +976,7 @@ export function lowerPython(statements: readonly Statement[], source: string): L
         at: s.at,
       };
     }
-    const rhs = lowerExpr(value, resolve);
+    const rhs = lowerExpr(value, resolve, calls());
     const k = (versionIndex.get(s.target) ?? 0) + 1;
     versionIndex.set(s.target, k);
     const total = assignedCount.get(s.target) as number;
@@ -747,6 +1038,14 @@ export function lowerPython(statements: readonly Statement[], source: string): L
 
   if (forward.length === 0) {
     const at = statements[0]?.at ?? { line: 1, column: 1 };
+    const def = defs.find((d) => !derivativeOf.has(d.name));
+    if (def !== undefined && backward.length === 0) {
+      const name = gates.get(def.name)?.python ?? def.name;
+      fail(
+        def.nameAt,
+        `${name} is defined, but nothing uses it yet: add a line such as y = ${name}(${def.params.map(() => '2').join(', ')})`,
+      );
+    }
     fail(
       at,
       backward.length > 0
@@ -755,7 +1054,7 @@ export function lowerPython(statements: readonly Statement[], source: string): L
     );
   }
 
-  const notes: string[] = [];
+  const notes: string[] = [...defNotes];
   const last = forward[forward.length - 1];
   if (backward.length > 0) {
     notes.push(
@@ -797,14 +1096,28 @@ export function lowerPython(statements: readonly Statement[], source: string): L
     backward,
     notes,
     sourceColumn(line, column) {
+      return this.sourcePlace(line, column).column;
+    },
+    sourcePlace(line, column) {
       const parts = lines[line - 1];
-      if (parts === undefined || parts.length === 0) return column;
+      if (parts === undefined || parts.length === 0) return { line, column };
       let start = 0;
       for (const p of parts) {
-        if (column - 1 < start + p.text.length) return p.column;
+        if (column - 1 < start + p.text.length) return { line: p.line ?? line, column: p.column };
         start += p.text.length;
       }
-      return parts[parts.length - 1].column;
+      const p = parts[parts.length - 1];
+      return { line: p.line ?? line, column: p.column };
     },
   };
+}
+
+/** A function of the paste (or a gate of the document) as the lowering keeps it. */
+interface GateInfo extends Callable {
+  /** Its ports in the app's language, one per parameter. */
+  readonly ports: readonly string[];
+  /** The line of its `def` (none for a gate of the document). */
+  readonly line?: number;
+  /** The ports given a hand-written derivative, and the line of its `def`. */
+  readonly derivatives?: Map<string, number>;
 }

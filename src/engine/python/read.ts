@@ -1,9 +1,11 @@
 /**
  * Reading pasted Python: a tokenizer and a parser for the small part of Python that the notes'
  * staged code uses (assignments of arithmetic, calls, attributes, indexing and lists), into a
- * list of statements with their lines. What falls outside that part (loops, `if`, `def`,
- * classes, comparisons, strings outside `print(…)`) is refused here with a `ParseError` at its
- * line and column that names the construct and says what to write instead.
+ * list of statements with their lines, and functions (`def softplus(x): return …`, on one line
+ * or as an indented block of assignments ending in `return`). What falls outside that part
+ * (loops, `if`, classes, comparisons, strings outside `print(…)` and docstrings) is refused here
+ * with a `ParseError` at its line and column that names the construct and says what to write
+ * instead.
  *
  * Nothing here knows the app's language: `lower.ts` turns the statements into it.
  */
@@ -267,7 +269,28 @@ export type Statement =
   /** `import math`, `from math import exp`: accepted without a word. */
   | { readonly k: 'import'; readonly at: Place }
   /** A line the app leaves out and says so: `print(…)`, `g.backward()`, `np.random.seed(0)`. */
-  | { readonly k: 'ignored'; readonly what: string; readonly at: Place };
+  | { readonly k: 'ignored'; readonly what: string; readonly at: Place }
+  | DefStatement;
+
+/** An assignment, at the top level or inside a function. */
+export type AssignStatement = Statement & { readonly k: 'assign' };
+
+/** A statement inside a function: an assignment to a local, or its `return`. */
+export type BodyStatement =
+  | AssignStatement
+  | { readonly k: 'return'; readonly value: Expr; readonly at: Place };
+
+/** `def name(params): body`; docstrings and comments in the body are left out. */
+export interface DefStatement {
+  readonly k: 'def';
+  readonly name: string;
+  /** Where the function's name is written. */
+  readonly nameAt: Place;
+  readonly params: readonly { readonly name: string; readonly at: Place }[];
+  readonly body: readonly BodyStatement[];
+  /** Where `def` is written. */
+  readonly at: Place;
+}
 
 /** Python's keywords that start a statement the app does not take, and what to write. */
 const STATEMENT_KEYWORDS: ReadonlyMap<string, string> = new Map([
@@ -276,15 +299,15 @@ const STATEMENT_KEYWORDS: ReadonlyMap<string, string> = new Map([
   ['if', 'if statements are not supported: write the branch you want as plain assignments'],
   ['elif', 'if statements are not supported: write the branch you want as plain assignments'],
   ['else', 'if statements are not supported: write the branch you want as plain assignments'],
-  [
-    'def',
-    'function definitions (def) are not supported yet: write the function body as assignments, with the arguments as inputs',
-  ],
+  ['def', 'def starts a function on a line of its own, as in def softplus(x): return …'],
   [
     'class',
     'classes are not supported: write the computation as assignments of numbers and expressions',
   ],
-  ['return', 'return is not supported outside a function: assign the value to a name instead'],
+  [
+    'return',
+    'return is only allowed inside a function (def): indent it under its def, or assign the value to a name instead',
+  ],
   ['lambda', 'lambda is not supported: write the expression itself'],
   ['with', 'with blocks are not supported: write the assignments on their own'],
   ['try', 'try blocks are not supported: write the assignments on their own'],
@@ -394,20 +417,24 @@ class Reader {
       }
       const s = this.statement();
       if (s) out.push(s);
-      const after = this.peek();
-      if (!this.endsStatement(after)) {
-        if (this.isOp(after, ':')) {
-          fail(after, "unexpected ':': blocks (if, for, def …) are not supported");
-        }
-        if (this.isOp(after, '=')) {
-          fail(after, "unexpected '=': a statement assigns one name, as in f = x * y");
-        }
-        fail(
-          after,
-          `unexpected ${tokenText(after)}: expected an operator (such as * to multiply) or the end of the statement`,
-        );
-      }
+      this.expectEnd();
     }
+  }
+
+  /** Refuses what follows a statement on its line, unless it is `;` or the line's end. */
+  private expectEnd(): void {
+    const after = this.peek();
+    if (this.endsStatement(after)) return;
+    if (this.isOp(after, ':')) {
+      fail(after, "unexpected ':': blocks (if, for, while …) are not supported");
+    }
+    if (this.isOp(after, '=')) {
+      fail(after, "unexpected '=': a statement assigns one name, as in f = x * y");
+    }
+    fail(
+      after,
+      `unexpected ${tokenText(after)}: expected an operator (such as * to multiply) or the end of the statement`,
+    );
   }
 
   private statement(): Statement | undefined {
@@ -415,6 +442,7 @@ class Reader {
     const at: Place = first;
     if (first.kind === 'name') {
       if (first.text === 'import' || first.text === 'from') return this.importStatement();
+      if (first.text === 'def') return this.defStatement();
       const keyword = STATEMENT_KEYWORDS.get(first.text);
       if (keyword !== undefined) fail(first, keyword);
       // `print(…)`: skipped, strings and all.
@@ -426,25 +454,7 @@ class Reader {
     if (first.kind === 'op' && /^[@]$/.test(first.text)) {
       fail(first, 'decorators (@…) are not supported: write plain assignments');
     }
-    if (first.kind === 'name' && this.isAssignment(this.peek(1))) {
-      const target = this.next();
-      const opTok = this.next();
-      const op = opTok.text === '=' ? '=' : AUGMENTED.get(opTok.text);
-      if (op === undefined) {
-        fail(
-          opTok,
-          `the augmented assignment ${opTok.text} is not supported: write ${target.text} = ${target.text} ${opTok.text.slice(0, -1)} … as plain arithmetic if the app has the operator`,
-        );
-      }
-      const value = this.expression();
-      if (this.isOp(this.peek(), '=')) {
-        fail(
-          this.peek(),
-          `chained assignment (a = b = …) is not supported: write one assignment per name`,
-        );
-      }
-      return { k: 'assign', target: target.text, op: op as AssignOp, value, at };
-    }
+    if (first.kind === 'name' && this.isAssignment(this.peek(1))) return this.assignment();
     // Not `name = …`: an expression statement, or an assignment to something else.
     const expr = this.expression();
     const after = this.peek();
@@ -479,6 +489,173 @@ class Reader {
     return fail(
       first,
       `this expression is not assigned to a name: write f = … to compute it (the last assignment of the forward pass is the output)`,
+    );
+  }
+
+  /** `name = …` or `name += …` (the next token is the name). */
+  private assignment(): AssignStatement {
+    const target = this.next();
+    const at: Place = target;
+    const opTok = this.next();
+    const op = opTok.text === '=' ? '=' : AUGMENTED.get(opTok.text);
+    if (op === undefined) {
+      fail(
+        opTok,
+        `the augmented assignment ${opTok.text} is not supported: write ${target.text} = ${target.text} ${opTok.text.slice(0, -1)} … as plain arithmetic if the app has the operator`,
+      );
+    }
+    const value = this.expression();
+    if (this.isOp(this.peek(), '=')) {
+      fail(
+        this.peek(),
+        `chained assignment (a = b = …) is not supported: write one assignment per name`,
+      );
+    }
+    return { k: 'assign', target: target.text, op: op as AssignOp, value, at };
+  }
+
+  /**
+   * `def name(a, b): …`: the body on the same line (statements separated by `;`) or on the
+   * lines below it, indented further than `def`, up to the first line that is not.
+   */
+  private defStatement(): DefStatement {
+    const def = this.next();
+    const nameTok = this.next();
+    if (nameTok.kind !== 'name' || isKeyword(nameTok.text)) {
+      fail(nameTok, `expected the function's name after def, as in def softplus(x):`);
+    }
+    const name = nameTok.text;
+    const open = this.next();
+    if (!this.isOp(open, '(')) {
+      fail(open, `expected '(' and the parameters after def ${name}, as in def ${name}(x):`);
+    }
+    const params: { name: string; at: Place }[] = [];
+    while (!this.isOp(this.peek(), ')')) {
+      const p = this.next();
+      if (this.isOp(p, '*') || this.isOp(p, '**')) {
+        fail(
+          p,
+          `*args and **kwargs are not supported in def ${name}: name each parameter, as in def ${name}(x, y):`,
+        );
+      }
+      if (p.kind !== 'name' || isKeyword(p.text)) {
+        fail(p, `expected a parameter's name in def ${name}(…), found ${tokenText(p)}`);
+      }
+      if (params.some((q) => q.name === p.text)) {
+        fail(p, `the parameter ${p.text} is named twice in def ${name}(…)`);
+      }
+      const after = this.peek();
+      if (this.isOp(after, '=')) {
+        fail(
+          after,
+          `default values (${p.text}=…) are not supported: every parameter of ${name} is a port, given at each call`,
+        );
+      }
+      if (this.isOp(after, ':')) {
+        fail(
+          after,
+          `type annotations (${p.text}: float) are not supported: write the parameter's name alone`,
+        );
+      }
+      params.push({ name: p.text, at: p });
+      if (!this.isOp(this.peek(), ',')) break;
+      this.next();
+    }
+    this.close(')', open);
+    if (this.isOp(this.peek(), '->')) {
+      fail(this.peek(), 'return annotations (-> float) are not supported: leave them out');
+    }
+    const colon = this.peek();
+    if (!this.isOp(colon, ':')) {
+      fail(colon, `expected ':' after def ${name}(…), found ${tokenText(colon)}`);
+    }
+    this.next();
+    const body: BodyStatement[] = [];
+    const lineOf = () => {
+      for (;;) {
+        const s = this.bodyStatement(name);
+        if (s) body.push(s);
+        this.expectEnd();
+        if (!this.isOp(this.peek(), ';')) return;
+        this.next();
+        if (this.peek().kind === 'newline' || this.peek().kind === 'end') return;
+      }
+    };
+    const rest = this.peek();
+    if (rest.kind !== 'newline' && rest.kind !== 'end') {
+      // One line: def softplus(x): return np.log(1 + np.exp(x))
+      lineOf();
+    } else {
+      // A block: the lines indented further than `def`, all at the same column.
+      let column: number | undefined;
+      for (;;) {
+        let ahead = 0;
+        while (this.peek(ahead).kind === 'newline') ahead++;
+        const t = this.peek(ahead);
+        if (t.kind === 'end' || t.column <= def.column) break;
+        if (column === undefined) column = t.column;
+        else if (t.column !== column) {
+          fail(
+            t,
+            `this line is indented differently from the lines above it in def ${name} (column ${column}): line them up`,
+          );
+        }
+        for (let i = 0; i < ahead; i++) this.next();
+        lineOf();
+      }
+      if (column === undefined) {
+        fail(
+          nameTok,
+          `def ${name}(…): has no body: indent its lines under it, ending with return …`,
+        );
+      }
+    }
+    return { k: 'def', name, nameAt: nameTok, params, body, at: def };
+  }
+
+  /** One statement inside `def fn`: an assignment, `return …`, or a docstring (left out). */
+  private bodyStatement(fn: string): BodyStatement | undefined {
+    const t = this.peek();
+    if (t.kind === 'string') {
+      this.next();
+      return undefined;
+    }
+    if (t.kind === 'name') {
+      if (t.text === 'return') {
+        this.next();
+        if (this.endsStatement(this.peek())) {
+          fail(t, `return needs a value: return what ${fn} computes, as in return x * y`);
+        }
+        const value = this.expression();
+        if (this.isOp(this.peek(), ',')) {
+          fail(this.peek(), `${fn} returns several values: a gate has one output, return one`);
+        }
+        return { k: 'return', value, at: t };
+      }
+      if (t.text === 'def') {
+        fail(
+          t,
+          `a def inside def ${fn} is not supported: define it at the top level, before ${fn}`,
+        );
+      }
+      if (t.text === 'import' || t.text === 'from') {
+        fail(t, `import inside def ${fn} is not supported: import at the top of the paste`);
+      }
+      if (t.text === 'print' && this.isOp(this.peek(1), '(')) {
+        fail(
+          t,
+          `print(…) inside def ${fn} is not supported: leave it out (the numbers are on the canvas)`,
+        );
+      }
+      const keyword = STATEMENT_KEYWORDS.get(t.text);
+      if (keyword !== undefined) {
+        fail(t, `${keyword} (inside def ${fn}, a line assigns a name or returns the result)`);
+      }
+      if (this.isAssignment(this.peek(1))) return this.assignment();
+    }
+    return fail(
+      t,
+      `inside def ${fn}, a line assigns a name (e = np.exp(x)) or returns the result (return …)`,
     );
   }
 
@@ -776,6 +953,16 @@ class Reader {
       `expected '${text}' to close '${open.text}' opened at line ${open.line}, column ${open.column}, found ${tokenText(t)}`,
     );
   }
+}
+
+function isKeyword(name: string): boolean {
+  return (
+    STATEMENT_KEYWORDS.has(name) ||
+    EXPRESSION_KEYWORDS.has(name) ||
+    name === 'import' ||
+    name === 'from' ||
+    name === 'as'
+  );
 }
 
 /** A token as a message names it. */
