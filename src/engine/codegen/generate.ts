@@ -9,13 +9,25 @@
  * Every line knows the playback step it belongs to (the forward step of its gate, the seed,
  * or the backward step of its gate), so the Code panel can follow playback.
  */
+import { isComposite } from '../gates/composite';
 import type { Evaluation, Program } from '../program';
 import type { UpstreamSeed } from '../seed';
 import { statementOrder } from '../steps';
 import { sizeOf } from '../tensor';
-import type { NodeId, Shape, Value } from '../types';
+import type { NodeId, Value } from '../types';
+import { functionLines, GateFunctions, nonFiniteInside, torchFunctionLines } from './functions';
 import { NameTable } from './names';
-import { type Dialect, type Language, type MathFunction, opCode, usesEntry } from './ops';
+import { type Language, opCode, usesEntry } from './ops';
+import {
+  backwardStmts,
+  countContributions,
+  describeGate,
+  forwardStmt,
+  type Scope,
+  type Style,
+  stmtText,
+} from './staged';
+import { arrayText, asData, dialect, nestedText, numberText } from './text';
 
 export type { Language } from './ops';
 
@@ -74,172 +86,38 @@ const FILENAMES: Record<Language, string> = {
 };
 
 // ---------------------------------------------------------------------------------------------
-// Numbers
-
-function pyNumber(x: number, nan: string, inf: string): string {
-  if (Number.isNaN(x)) return nan;
-  if (x === Number.POSITIVE_INFINITY) return inf;
-  if (x === Number.NEGATIVE_INFINITY) return `-${inf}`;
-  if (Object.is(x, -0)) return '-0.0';
-  const s = String(x);
-  return /[.e]/.test(s) ? s : `${s}.0`;
-}
-
-function tsNumber(x: number): string {
-  if (Object.is(x, -0)) return '-0';
-  return String(x);
-}
-
-/** A number as the language writes it, bare (inside an array) or as an atom. */
-function numberText(language: Language, x: number): string {
-  switch (language) {
-    case 'python':
-      return pyNumber(x, 'math.nan', 'math.inf');
-    case 'numpy':
-      return pyNumber(x, 'np.nan', 'np.inf');
-    case 'pytorch':
-      return pyNumber(x, 'math.nan', 'math.inf');
-    case 'typescript':
-      return tsNumber(x);
-  }
-}
-
-const atomNumber = (language: Language, x: number) => {
-  const s = numberText(language, x);
-  return s.startsWith('-') ? `(${s})` : s;
-};
-
-/** Nested lists of a tensor's entries: `[[1.0, 2.0], [3.0, 4.0]]`. */
-function nestedText(language: Language, t: { shape: Shape; data: ArrayLike<number> }): string {
-  const n = (i: number) => numberText(language, t.data[i]);
-  if (t.shape.length === 0) return n(0);
-  if (t.shape.length === 1)
-    return `[${Array.from({ length: t.shape[0] }, (_, i) => n(i)).join(', ')}]`;
-  const [rows, cols] = t.shape;
-  const out: string[] = [];
-  for (let i = 0; i < rows; i++) {
-    out.push(`[${Array.from({ length: cols }, (_, j) => n(i * cols + j)).join(', ')}]`);
-  }
-  return `[${out.join(', ')}]`;
-}
-
-function arrayText(language: Language, t: { shape: Shape; data: ArrayLike<number> }): string {
-  if (t.shape.length === 0) {
-    // PyTorch's maximum and minimum take tensors only.
-    return language === 'pytorch'
-      ? `T(${numberText(language, t.data[0])})`
-      : atomNumber(language, t.data[0]);
-  }
-  if (language === 'numpy') return `np.array(${nestedText(language, t)})`;
-  if (language === 'pytorch') return `T(${nestedText(language, t)})`;
-  return nestedText(language, t);
-}
-
-const asData = (v: Value, shape: Shape) =>
-  typeof v === 'number' ? { shape, data: [v] } : { shape: v.shape, data: v.data };
-
-// ---------------------------------------------------------------------------------------------
-// Dialects
-
-const PY_FUNCTIONS: Record<MathFunction, string> = {
-  exp: 'math.exp',
-  log: 'math.log',
-  sqrt: 'math.sqrt',
-  tanh: 'math.tanh',
-  sin: 'math.sin',
-  cos: 'math.cos',
-  abs: 'abs',
-  maximum: 'max',
-  minimum: 'min',
-};
-
-function dialect(language: Language): Dialect {
-  const num = (x: number) => atomNumber(language, x);
-  switch (language) {
-    case 'python':
-      return {
-        language,
-        num,
-        fn: (name, ...args) => `${PY_FUNCTIONS[name]}(${args.join(', ')})`,
-        where: (c, a, b) => `(${a} if ${c} else ${b})`,
-        and: (a, b) => `${a} and ${b}`,
-      };
-    case 'numpy':
-      return {
-        language,
-        num,
-        fn: (name, ...args) => `np.${name}(${args.join(', ')})`,
-        where: (c, a, b) => `np.where(${c}, ${a}, ${b})`,
-        and: (a, b) => `(${a}) & (${b})`,
-      };
-    case 'pytorch':
-      return {
-        language,
-        num: (x) => `T(${numberText(language, x)})`,
-        fn: (name, ...args) => `torch.${name}(${args.join(', ')})`,
-        where: (c, a, b) => `torch.where(${c}, ${a}, ${b})`,
-        and: (a, b) => `(${a}) & (${b})`,
-      };
-    case 'typescript':
-      return {
-        language,
-        num,
-        fn: (name, ...args) =>
-          `Math.${name === 'maximum' ? 'max' : name === 'minimum' ? 'min' : name}(${args.join(', ')})`,
-        where: (c, a, b) => `(${c} ? ${a} : ${b})`,
-        and: (a, b) => `${a} && ${b}`,
-      };
-  }
-}
-
-const isAtom = (s: string) => /^[A-Za-z_][A-Za-z0-9_]*$|^[0-9.]+$|^\(.*\)$/.test(s) && balanced(s);
-
-/** Whether a text in parentheses is one parenthesized group (not `(a) * (b)`). */
-function balanced(s: string): boolean {
-  if (!s.startsWith('(')) return true;
-  let depth = 0;
-  for (let i = 0; i < s.length; i++) {
-    if (s[i] === '(') depth++;
-    else if (s[i] === ')') {
-      depth--;
-      if (depth === 0 && i < s.length - 1) return false;
-    }
-  }
-  return true;
-}
-
-const paren = (s: string) => (isAtom(s) ? s : `(${s})`);
-
-/** Sums an elementwise contribution of the gate's shape down to its port's (broadcasting). */
-function reduceTo(expr: string, port: Shape, out: Shape): string {
-  if (port.length === out.length && port.every((d, i) => d === out[i])) return expr;
-  if (port.length === 0) return `np.sum(${expr})`;
-  if (port.length === 2 && out.length === 2) {
-    const axes: number[] = [];
-    for (let i = 0; i < 2; i++) if (port[i] === 1 && out[i] !== 1) axes.push(i);
-    if (axes.length === 1) return `np.sum(${expr}, axis=${axes[0]}, keepdims=True)`;
-    return `np.sum(${expr}, keepdims=True)`;
-  }
-  return `np.sum(${expr})`;
-}
-
-// ---------------------------------------------------------------------------------------------
 // The generator
 
-/** Why scalar Python or TypeScript cannot write this circuit, or undefined when they can. */
-function scalarProblem(p: Program, names: NameTable, lists: Uint8Array): string | undefined {
+/**
+ * Why scalar Python or TypeScript cannot write this program, or undefined when they can.
+ * `name` gives a slot's variable; `where` says which program it is (`inside sigma, `).
+ */
+function scalarProblem(
+  p: Program,
+  name: (slot: number) => string,
+  lists: Uint8Array,
+  where = '',
+): string | undefined {
   for (let s = 0; s < p.ids.length; s++) {
     if (lists[s] || (p.ops[s].name === 'index' && lists[p.portSource[p.portStart[s]]])) continue;
     const shape = p.shapes[s];
     if (shape.length > 0) {
-      return `${names.value(p.ids[s])} is ${shape.length === 1 ? `a vector of ${shape[0]}` : `a ${shape.join('×')} matrix`}; this version works on plain numbers only: see NumPy or PyTorch`;
+      return `${where}${name(s)} is ${shape.length === 1 ? `a vector of ${shape[0]}` : `a ${shape.join('×')} matrix`}; this version works on plain numbers only: see NumPy or PyTorch`;
     }
     const code = opCode(p.ops[s].name);
     if (code?.kind === 'tensor') {
-      return `${names.value(p.ids[s])} is a ${p.ops[s].title}, an operation on arrays; this version works on plain numbers only: see NumPy or PyTorch`;
+      return `${where}${name(s)} is a ${p.ops[s].title}, an operation on arrays; this version works on plain numbers only: see NumPy or PyTorch`;
     }
   }
   return undefined;
+}
+
+/** The first gate of a program whose op has no code (a composite has its functions). */
+function withoutCode(p: Program): number {
+  for (let s = 0; s < p.ids.length; s++) {
+    if (!opCode(p.ops[s].name) && !isComposite(p.ops[s])) return s;
+  }
+  return -1;
 }
 
 /**
@@ -311,13 +189,26 @@ export function generateCode(
   if (p.problems.length > 0) {
     return unavailable(`the circuit does not compute yet: ${p.problems[0].message}`);
   }
-  for (let s = 0; s < p.ids.length; s++) {
-    if (!opCode(p.ops[s].name)) {
-      return unavailable(`the ${p.ops[s].title} gate has no code in ${language} yet`);
+  const missing = withoutCode(p);
+  if (missing >= 0) {
+    return unavailable(`the ${p.ops[missing].title} gate has no code in ${language} yet`);
+  }
+
+  // The composite gates, each written as functions, those it uses first.
+  const fns = new GateFunctions();
+  fns.collect(p);
+  if (fns.problem) return unavailable(fns.problem);
+  for (const { program, where } of fns.programs()) {
+    const bad = withoutCode(program);
+    if (bad >= 0) {
+      return unavailable(
+        `the ${program.ops[bad].title} gate (${where}) has no code in ${language} yet`,
+      );
     }
   }
 
-  // Names: the inputs and constants first (in the circuit's order), then the gates in order.
+  // Names: the inputs and constants first (in the circuit's order), then the gates in order,
+  // then the composites' functions.
   const order = statementOrder(p);
   const labels = new Map<string, string>();
   for (const node of p.circuit.nodes) labels.set(node.id, node.label ?? node.id);
@@ -329,24 +220,31 @@ export function generateCode(
   }
   for (const s of sources) names.add(p.ids[s], labels.get(p.ids[s]) ?? p.ids[s]);
   for (const s of order.forward) names.add(p.ids[s], labels.get(p.ids[s]) ?? p.ids[s]);
+  fns.name(names, language === 'pytorch');
 
   const lists =
     language === 'python' || language === 'typescript'
       ? listSources(p)
       : new Uint8Array(p.ids.length);
-  /** The entry an index gate reads, from its literal. */
-  const indexOf = (slot: number) => Number(evaluation.literal(slot, 1));
-  const readsList = (slot: number) =>
-    p.ops[slot].name === 'index' && lists[p.portSource[p.portStart[slot]]] === 1;
   if (language === 'python' || language === 'typescript') {
-    const problem = scalarProblem(p, names, lists);
+    const problem = scalarProblem(p, (s) => names.value(p.ids[s]), lists);
     if (problem) return unavailable(problem);
+    for (const { program, where } of fns.programs()) {
+      const inner = scalarProblem(
+        program,
+        (s) => program.ids[s],
+        new Uint8Array(program.ids.length),
+        `${where}, `,
+      );
+      if (inner) return unavailable(inner);
+    }
   }
   if (language === 'python') {
     const bad = nonFinite(evaluation);
-    if (bad >= 0) {
+    const inside = bad >= 0 ? undefined : nonFiniteInside(evaluation);
+    if (bad >= 0 || inside) {
       return unavailable(
-        `some numbers of this circuit are NaN or infinite (at ${names.value(p.ids[bad])}), where Python's math module raises an error instead: see NumPy`,
+        `some numbers of this circuit are NaN or infinite (at ${bad >= 0 ? names.value(p.ids[bad]) : inside}), where Python's math module raises an error instead: see NumPy`,
       );
     }
   }
@@ -355,41 +253,25 @@ export function generateCode(
   const py = language !== 'typescript';
   const comment = (text: string) => (py ? `# ${text}` : `// ${text}`);
   const end = py ? '' : ';';
+  const st: Style = { language, d, py, end, comment };
   const lines: CodeLine[] = [];
   const line = (text: string, step: LineStep | null = null) => lines.push({ text, step });
   const inputs = p.inputs;
   const gradients = inputs.map((s) => ({ node: p.ids[s], variable: names.grad(p.ids[s]) }));
-
-  // The atoms a gate reads: its sources' variables, or its literals written in place.
-  const atomsOf = (slot: number): string[] => {
-    const ports = p.ops[slot].ports;
-    const out: string[] = [];
-    for (let port = 0; port < ports.length; port++) {
-      const src = p.portSource[p.portStart[slot] + port];
-      if (src >= 0) out.push(names.value(p.ids[src]));
-      else {
-        const lit = evaluation.literal(slot, port) as Value;
-        out.push(arrayText(language, asData(lit, p.portShape(slot, port))));
-      }
-    }
-    return out;
-  };
-  const forwardExpr = (slot: number): string => {
-    const code = opCode(p.ops[slot].name);
-    const x = atomsOf(slot);
-    const shapes = p.ops[slot].ports.map((_, port) => p.portShape(slot, port));
-    if (readsList(slot)) return `${x[0]}[${indexOf(slot)}]`;
-    if (code?.kind === 'elementwise') {
-      return language === 'pytorch' && code.torch ? code.torch(x) : code.forward(d, x);
-    }
-    if (code?.kind === 'tensor')
-      return language === 'pytorch' ? code.torch(x, shapes) : code.numpy(x, shapes);
-    return '';
-  };
   const stage = new Map<number, number>();
   order.forward.forEach((s, k) => {
     stage.set(s, k + 1);
   });
+  const sc: Scope = {
+    p,
+    value: p.ids.map((id) => names.value(id)),
+    literal: (slot, port) => evaluation.literal(slot, port) as Value,
+    lists,
+    fresh: (wanted) => names.fresh(wanted),
+    cache: new Map(),
+    valuesOnly: false,
+    stage: (slot) => `  (${stage.get(slot)})`,
+  };
 
   // Header
   const title = {
@@ -402,7 +284,8 @@ export function generateCode(
   if (language === 'python') line('import math');
   if (language === 'numpy') {
     line('import numpy as np');
-    if (p.ops.some((op) => usesEntry(op.name))) {
+    const programs = [p, ...fns.programs().map((x) => x.program)];
+    if (programs.some((q) => q.ops.some((op) => usesEntry(op.name)))) {
       line('');
       line('');
       line('def entry(like, index, grad):');
@@ -430,6 +313,23 @@ export function generateCode(
   }
   line('');
 
+  // The composite gates' functions
+  if (fns.list.length > 0) {
+    if (py) line('');
+    line(
+      comment(
+        language === 'pytorch'
+          ? 'the gates made of gates, as functions'
+          : 'gates made of gates: a forward function (the value, and what the backward needs) and a backward function (the gradient of each input)',
+      ),
+    );
+    for (const text of language === 'pytorch'
+      ? torchFunctionLines(st, fns)
+      : functionLines(st, fns)) {
+      line(text);
+    }
+  }
+
   // Inputs and constants
   line(comment(language === 'pytorch' ? 'inputs (leaves that collect gradients)' : 'inputs'));
   for (const s of sources) {
@@ -452,9 +352,11 @@ export function generateCode(
   // Forward pass
   line(comment('forward pass'));
   for (const s of order.forward) {
-    const name = names.value(p.ids[s]);
-    const text = `${py ? '' : 'const '}${name} = ${forwardExpr(s)}${end}  ${comment(`(${stage.get(s)})`)}`;
-    line(text, { kind: 'forward', node: p.ids[s] });
+    const stmt = forwardStmt(st, sc, fns, s);
+    line(stmtText(st, { code: stmt.code, note: `(${stage.get(s)})` }), {
+      kind: 'forward',
+      node: p.ids[s],
+    });
   }
   line('');
 
@@ -511,62 +413,23 @@ export function generateCode(
     }
   }
 
-  // How many contributions each slot receives, to write `=` first and `+=` after.
-  const received = new Int32Array(p.ids.length);
-  const total = new Int32Array(p.ids.length);
-  for (const s of order.backward) {
-    for (let cell = p.portStart[s]; cell < p.portStart[s + 1]; cell++) {
-      if (p.portSource[cell] >= 0) total[p.portSource[cell]]++;
-    }
-  }
+  const counts = countContributions(p, order.backward);
   for (let s = 0; s < p.ids.length; s++) {
     if (!lists[s] || p.ops[s].name !== 'input') continue;
     const zeros = Array.from({ length: p.shapes[s][0] ?? 0 }, () => numberText(language, 0));
     line(
       `${py ? '' : 'const '}${grad(s)} = [${zeros.join(', ')}]${end}  ${comment(`${names.value(p.ids[s])} is a list: its gradient adds up entry by entry`)}`,
     );
-    received[s] = 1;
+    counts.received[s] = 1;
   }
   for (const s of order.backward) {
-    const op = p.ops[s];
-    const code = opCode(op.name);
     const step: LineStep = { kind: 'backward', node: p.ids[s] };
-    const name = names.value(p.ids[s]);
-    const x = atomsOf(s);
-    const shapes = op.ports.map((_, port) => p.portShape(s, port));
-    line(comment(`backprop ${name} = ${forwardExpr(s)}`), step);
-    for (let port = 0; port < op.ports.length; port++) {
-      const src = p.portSource[p.portStart[s] + port];
-      if (src < 0) continue;
-      if (readsList(s) && code?.kind === 'tensor') {
-        line(
-          `${grad(src)}[${indexOf(s)}] += ${grad(s)}${end}  ${comment(`${code.pattern}  (${stage.get(s)})`)}`,
-          step,
-        );
-        continue;
-      }
-      let expr: string;
-      if (code?.kind === 'elementwise') {
-        const local = code.local(d, port, x, name);
-        expr = `${paren(local)} * ${grad(s)}`;
-        if (language === 'numpy') expr = reduceTo(expr, p.shapes[src], p.shapes[s]);
-      } else if (code?.kind === 'tensor') {
-        expr = code.backward(port, grad(s), x, name, shapes);
-      } else continue;
-      const first = received[src] === 0;
-      received[src]++;
-      const target = grad(src);
-      const srcName = names.value(p.ids[src]);
-      const fork = total[src] > 1 ? `; ${srcName} forks: its gradients add up` : '';
-      const stmt = first
-        ? `${py ? '' : 'let '}${target} = ${expr}${end}`
-        : `${target} += ${expr}${end}`;
-      line(`${stmt}  ${comment(`${code.pattern}${first ? '' : fork}  (${stage.get(s)})`)}`, step);
-    }
+    line(comment(`backprop ${names.value(p.ids[s])} = ${describeGate(st, sc, fns, s)}`), step);
+    for (const stmt of backwardStmts(st, sc, fns, s, counts)) line(stmtText(st, stmt), step);
   }
 
   // Inputs the output does not depend on still get a gradient: 0.
-  const unreached = inputs.filter((s) => received[s] === 0 && s !== out);
+  const unreached = inputs.filter((s) => counts.received[s] === 0 && s !== out);
   if (unreached.length > 0) {
     line('');
     for (const s of unreached) {

@@ -128,6 +128,13 @@ const RESERVED = new Set([
   'out',
   'like',
   'index',
+  // What composite gates' functions use
+  'cache',
+  'ctx',
+  'self',
+  'staticmethod',
+  'leaves',
+  'backprop',
 ]);
 
 /**
@@ -169,6 +176,26 @@ export class NameTable {
     this.taken.add(`d${base}`);
     this.values.set(id, base);
     return base;
+  }
+
+  /**
+   * A variable tied to no node (a cache, a function, a partial gradient), unique among the
+   * others. With `suffixes`, the stem returned is one for which every `stem + suffix` is free
+   * too, and those are taken (`sigma` for `sigma_forward` and `sigma_backward`).
+   */
+  fresh(wanted: string, suffixes: readonly string[] = []): string {
+    const base = identifier(wanted);
+    const free = (c: string) =>
+      [c, ...suffixes.map((s) => `${c}${s}`)].every(
+        (n) => !this.taken.has(n) && !this.taken.has(`d${n}`),
+      );
+    let candidate = base;
+    for (let k = 2; !free(candidate); k++) candidate = `${base}_${k}`;
+    for (const n of [candidate, ...suffixes.map((s) => `${candidate}${s}`)]) {
+      this.taken.add(n);
+      this.taken.add(`d${n}`);
+    }
+    return candidate;
   }
 
   value(id: string): string {
