@@ -213,6 +213,43 @@ ${NEURON.replace('f = 1.0 / (1 + math.exp(-dot))', 'f = sigmoid(dot)')}`;
     expect(findings.map((x) => x.status)).toEqual(['correct', 'correct', 'correct']);
   });
 
+  it('a backward line may call the functions: each call computes its expression', () => {
+    const text = `${NP}def softplus(x): return np.log(1 + np.exp(x))
+def dsoftplus_dx(x):
+    e = np.exp(-x)
+    return 1 / (1 + e)
+w = 2
+x = -1.5
+z = w * x
+y = softplus(z)
+dz = dsoftplus_dx(z)
+dw = x * dz
+dx = w * softplus(z)`;
+    const r = read(text);
+    expect(r.parsed.circuit.output).toBe('y');
+    const ev = compile(r.parsed.circuit).run();
+    const findings = checkBackward(r.python, ev);
+    expect(findings.map((f) => [f.line, f.status])).toEqual([
+      [10, 'correct'],
+      [11, 'correct'],
+      [12, 'wrong'],
+    ]);
+    // What dx should be: w · σ(z), computed here.
+    expect(findings[2].expected?.data[0]).toBeCloseTo(2 * sigma(-3), 12);
+  });
+
+  it('says which def is a hand-written gradient, and which came too early to be one', () => {
+    const r = read(`${NP}def dsp_dx(x): return 2 * x
+def sp(x): return x * x
+def dsp_dx2(x): return 2 * x
+y = sp(1)`);
+    expect(r.parsed.defined.map((d) => d.name)).toEqual(['dsp_dx', 'sp', 'dsp_dx2']);
+    expect(r.notes.join(' ')).toMatch(/def dsp_dx \(line 2\) comes before def sp \(line 3\)/);
+    const s = read(`${NP}def sp(x): return 2 * x\ndef dsp_dx(x): return 2\ny = sp(1)`);
+    expect(s.notes.join(' ')).toMatch(/def dsp_dx \(line 3\) is sp's local gradient d\/dx/);
+    expect(s.parsed.defined.map((d) => d.name)).toEqual(['sp']);
+  });
+
   it('names from Object.prototype are ordinary names for functions and parameters', () => {
     const before = Object.getOwnPropertyNames(Object.prototype).sort();
     const r = read(

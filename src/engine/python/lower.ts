@@ -222,6 +222,8 @@ interface Callable {
   readonly name: string;
   /** Its parameters as the paste names them, in order. */
   readonly params: readonly string[];
+  /** Writes the call as the function's own expression instead of a gate (backward lines). */
+  readonly inline?: (args: readonly Lowered[]) => Lowered;
 }
 
 /**
@@ -522,6 +524,7 @@ function lowerCall(e: Expr & { k: 'call' }, resolve: Resolve, calls?: Calls): Lo
   if (e.fn.k === 'name') {
     const name = e.fn.name;
     const own = calls?.(name, e.at);
+    if (own?.inline !== undefined) return own.inline(gateArguments(e, own).map(go));
     if (own !== undefined) return call(own.name, gateArguments(e, own), e.at);
     noKeywords(name);
     if (name === 'Value') {
@@ -731,6 +734,8 @@ export function lowerPython(
     gates.set(g.name, { python: g.name, name: g.name, params: [...g.ports], ports: [...g.ports] });
   }
   const derivativeOf = new Map<string, { gate: GateInfo; port: string }>();
+  /** The functions lowered so far, by the name the paste calls them. */
+  const lowered = new Map<string, DefStatement>();
   const defNotes: string[] = [];
   const calls =
     (inside?: string, self?: string): Calls =>
@@ -797,76 +802,14 @@ export function lowerPython(
         ports.set(p.name, port);
       }
     }
-    const what = `def ${d.name}`;
     const params = d.params.map((p) => p.name);
-    const paramsText = params.length === 0 ? 'none' : params.join(', ');
-    const locals = new Map<string, Lowered>();
-    const resolve: Resolve = (name, at) => {
-      const local = locals.get(name);
-      if (local !== undefined) return local;
-      const port = ports.get(name);
-      if (port !== undefined) return port;
-      const later = d.body.find((b) => b.k === 'assign' && b.target === name);
-      if (later !== undefined) {
-        return fail(
-          at,
-          `${name} is used on line ${at.line} before it is assigned on line ${later.at.line} in ${what}`,
-        );
-      }
-      if (assignedCount.has(name) || defLine.has(name)) {
-        return fail(
-          at,
-          `${name} is not a parameter of ${d.name}: a gate reads only its parameters (${paramsText}) and the names it assigns; add ${name} as a parameter and pass it at each call`,
-        );
-      }
-      return fail(
-        at,
-        `${name} is not defined in ${what}: a gate reads only its parameters (${paramsText}) and the names it assigns`,
-      );
-    };
     const inner = calls(d.name, derivative?.gate.python);
-    // Each piece keeps the pasted line it came from, so a message about the definition
-    // points at the line of the body that wrote it.
-    const onLine = (x: Lowered, line: number): Lowered => ({
-      parts: x.parts.map((p) => (p.line === undefined ? { ...p, line } : p)),
-      prec: x.prec,
-    });
-    let result: { value: Lowered; at: Place } | undefined;
-    for (const b of d.body) {
-      if (result !== undefined) {
-        fail(
-          b.at,
-          `line ${b.at.line} comes after the return of ${d.name} (line ${result.at.line}), so it never runs: move it above the return or delete it`,
-        );
-      }
-      if (b.k === 'return') {
-        result = { value: onLine(lowerExpr(b.value, resolve, inner), b.at.line), at: b.at };
-        continue;
-      }
-      let value = b.value;
-      if (b.op !== '=') {
-        if (!locals.has(b.target) && !ports.has(b.target)) {
-          fail(
-            b.at,
-            `${b.target} ${b.op}= … needs a value of ${b.target} first: write ${b.target} = … before it`,
-          );
-        }
-        value = {
-          k: 'bin',
-          op: OP_TEXT[b.op],
-          a: { k: 'name', name: b.target, at: b.at },
-          b: b.value,
-          at: b.at,
-        };
-      }
-      locals.set(b.target, onLine(lowerExpr(value, resolve, inner), b.at.line));
-    }
-    const returned =
-      result ??
-      fail(
-        d.nameAt,
-        `${what} has no return: end it with return and what it computes, as in return np.log(1 + np.exp(x))`,
-      );
+    const value = lowerBody(
+      d,
+      ports,
+      inner,
+      (name) => assignedCount.has(name) || defLine.has(name),
+    );
     const header: Segment = {
       text:
         derivative === undefined
@@ -888,7 +831,16 @@ export function lowerPython(
       const line = lines[d.at.line - 1];
       if (line.length > 0) line.push({ ...header, text: '; ' });
       line.push(header);
-      append(line, returned.value.parts);
+      append(line, value.parts);
+      lowered.set(d.name, d);
+      const early = defs.find(
+        (e) => e.nameAt.line < d.nameAt.line && e.name.startsWith(`d${d.name}_d`),
+      );
+      if (early !== undefined && params.includes(early.name.slice(d.name.length + 3))) {
+        defNotes.push(
+          `def ${early.name} (line ${early.nameAt.line}) comes before def ${d.name} (line ${d.nameAt.line}), so it is a gate of its own, not ${d.name}'s local gradient: put it below def ${d.name} to make it one.`,
+        );
+      }
       return;
     }
     // `d/dx = …` goes right after the gate's definition, on the definition's line.
@@ -901,8 +853,43 @@ export function lowerPython(
     derivativeOf.set(d.name, derivative);
     const line = lines[(gate.line as number) - 1];
     line.push({ ...header, text: '; ' }, header);
-    append(line, returned.value.parts);
+    append(line, value.parts);
+    lowered.set(d.name, d);
+    defNotes.push(
+      `def ${d.name} (line ${d.nameAt.line}) is ${gate.python}'s local gradient d/d${port}, written by hand: it is checked against numerical differences, and the gate says so if they disagree.`,
+    );
   }
+
+  /**
+   * A call in a backward line (`dx = dsoftplus_dx(x) * dy`): the function's expression with
+   * the arguments in place of its parameters, so the line computes a number without gates.
+   */
+  const inlineCalls: Calls = (name, at) => {
+    const d = lowered.get(name);
+    if (d === undefined) {
+      const line = defLine.get(name);
+      if (line !== undefined) {
+        fail(
+          at,
+          `${name} is called on line ${at.line} before it is defined on line ${line}: put def ${name} above its first use`,
+        );
+      }
+      return undefined;
+    }
+    const params = d.params.map((p) => p.name);
+    return {
+      python: d.name,
+      name: d.name,
+      params,
+      inline: (args) =>
+        lowerBody(
+          d,
+          new Map(params.map((p, i) => [p, args[i]])),
+          inlineCalls,
+          (n) => assignedCount.has(n) || defLine.has(n),
+        ),
+    };
+  };
 
   /** `def dsoftplus_dx` after `def softplus(x)`: the gate and port it is the derivative of. */
   function derivativeFor(d: DefStatement): { gate: GateInfo; port: string } | undefined {
@@ -1014,7 +1001,7 @@ export function lowerPython(
         return placeholder;
       };
       try {
-        return { text: textOf(lowerExpr(entry, resolve).parts), names };
+        return { text: textOf(lowerExpr(entry, resolve, inlineCalls).parts), names };
       } catch (error) {
         if (!(error instanceof ParseError)) throw error;
         return { problem: error.message.replace(/^line \d+, column \d+: /, ''), names };
@@ -1110,6 +1097,87 @@ export function lowerPython(
       return { line: p.line ?? line, column: p.column };
     },
   };
+}
+
+/**
+ * A function's body as one expression: each local is the lowered expression it was assigned
+ * (substituted where it is read, parenthesised as precedence needs), the parameters read
+ * through `bound` (a port's name, or an argument's expression when a call is inlined).
+ * `outer(name)` says whether the paste defines the name outside the function.
+ */
+function lowerBody(
+  d: DefStatement,
+  bound: ReadonlyMap<string, string | Lowered>,
+  inner: Calls,
+  outer: (name: string) => boolean,
+): Lowered {
+  const what = `def ${d.name}`;
+  const paramsText = d.params.map((p) => p.name).join(', ');
+  const locals = new Map<string, Lowered>();
+  const resolve: Resolve = (name, at) => {
+    const local = locals.get(name) ?? bound.get(name);
+    if (local !== undefined) return local;
+    const later = d.body.find((b) => b.k === 'assign' && b.target === name);
+    if (later !== undefined) {
+      return fail(
+        at,
+        `${name} is used on line ${at.line} before it is assigned on line ${later.at.line} in ${what}`,
+      );
+    }
+    if (outer(name)) {
+      return fail(
+        at,
+        `${name} is not a parameter of ${d.name}: a gate reads only its parameters (${paramsText}) and the names it assigns; add ${name} as a parameter and pass it at each call`,
+      );
+    }
+    return fail(
+      at,
+      `${name} is not defined in ${what}: a gate reads only its parameters (${paramsText}) and the names it assigns`,
+    );
+  };
+  // Each piece keeps the pasted line it came from, so a message about the definition
+  // points at the line of the body that wrote it.
+  const onLine = (x: Lowered, line: number): Lowered => ({
+    parts: x.parts.map((p) => (p.line === undefined ? { ...p, line } : p)),
+    prec: x.prec,
+  });
+  let result: { value: Lowered; at: Place } | undefined;
+  for (const b of d.body) {
+    if (result !== undefined) {
+      fail(
+        b.at,
+        `line ${b.at.line} comes after the return of ${d.name} (line ${result.at.line}), so it never runs: move it above the return or delete it`,
+      );
+    }
+    if (b.k === 'return') {
+      result = { value: onLine(lowerExpr(b.value, resolve, inner), b.at.line), at: b.at };
+      continue;
+    }
+    let value = b.value;
+    if (b.op !== '=') {
+      if (!locals.has(b.target) && !bound.has(b.target)) {
+        fail(
+          b.at,
+          `${b.target} ${b.op}= … needs a value of ${b.target} first: write ${b.target} = … before it`,
+        );
+      }
+      value = {
+        k: 'bin',
+        op: OP_TEXT[b.op],
+        a: { k: 'name', name: b.target, at: b.at },
+        b: b.value,
+        at: b.at,
+      };
+    }
+    locals.set(b.target, onLine(lowerExpr(value, resolve, inner), b.at.line));
+  }
+  return (
+    result?.value ??
+    fail(
+      d.nameAt,
+      `${what} has no return: end it with return and what it computes, as in return np.log(1 + np.exp(x))`,
+    )
+  );
 }
 
 /** A function of the paste (or a gate of the document) as the lowering keeps it. */
