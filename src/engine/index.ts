@@ -53,7 +53,7 @@ export type {
   UnaryOp,
 } from './ops';
 export { ALL_OPS, getOp, isSource } from './ops';
-export { type ParsedProgram, parse } from './parse';
+export { type ParsedProgram, type ParseOptions, parse, parseGates } from './parse';
 export { toProgram } from './print';
 export {
   Evaluation,

@@ -1012,6 +1012,12 @@ class Parser {
         `${name} is the name of a function and cannot be assigned: choose another name, such as ${name}_`,
       );
     }
+    if (this.gateDefs.has(name)) {
+      throw this.error(
+        nameTok,
+        `${name} is the name of a gate: choose another name for the value, such as ${name}_out`,
+      );
+    }
     const earlier = this.assigned.get(name);
     if (earlier) {
       const [a, b] = placePair(earlier, nameTok);

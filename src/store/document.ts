@@ -1,5 +1,6 @@
 import type {
   Circuit,
+  GateDef,
   NodeId,
   Params,
   PortName,
@@ -8,7 +9,7 @@ import type {
   UpstreamSeed,
   Wire,
 } from '../engine';
-import { fromNested, getOp } from '../engine';
+import { fromNested, resolveOp } from '../engine';
 import type { SeededCircuit } from '../share/file';
 
 /** A node as the editor keeps it: what it is. Where it is and its value live beside it. */
@@ -48,6 +49,25 @@ export interface Doc {
    * `DocSeed`); absent means ones (the gradient of `sum`, and 1 for a scalar output).
    */
   readonly seed?: DocSeed;
+  /**
+   * The circuit's own gates (composites and custom gates), in definition order: the palette
+   * lists them, and a node whose op is one of their names is one of them. A new list is a
+   * change of structure.
+   */
+  readonly gates?: readonly GateDef[];
+  /**
+   * Composites opened in place (Expand): the gates they were made of are on the canvas, drawn
+   * inside a frame, and Collapse folds them back into one gate of the same definition.
+   */
+  readonly opened?: readonly OpenedGate[];
+}
+
+/** A composite opened in place: its gate's name, its id, and the gates now standing for it. */
+export interface OpenedGate {
+  /** The composite's id, which its output gate has while it is open. */
+  readonly id: NodeId;
+  readonly gate: string;
+  readonly members: readonly NodeId[];
 }
 
 /**
@@ -92,6 +112,7 @@ export function docFromCircuit(circuit: Circuit, expression: string | null = nul
     params,
     expression,
     ...(seed ? { seed } : {}),
+    ...(circuit.gates && circuit.gates.length > 0 ? { gates: circuit.gates } : {}),
   };
 }
 
@@ -134,6 +155,7 @@ export function docToCircuit(doc: Doc): SeededCircuit {
     wires: doc.wires,
     output: doc.output,
     ...(doc.seed ? { seed: doc.seed } : {}),
+    ...(doc.gates && doc.gates.length > 0 ? { gates: doc.gates } : {}),
   };
 }
 
@@ -280,7 +302,7 @@ export function connectionProblem(
   const target = doc.nodes.find((n) => n.id === to);
   const source = doc.nodes.find((n) => n.id === from);
   if (!target || !source) return 'that node no longer exists';
-  const op = getOp(target.op);
+  const op = resolveOp(target.op, doc.gates);
   if (!op?.ports.includes(port as PortName)) {
     return `${to} has no input port '${port}'`;
   }
@@ -295,5 +317,5 @@ export function connectionProblem(
 
 /** True if only positions differ: nothing to recompute. */
 export function sameStructure(a: Doc, b: Doc): boolean {
-  return a.nodes === b.nodes && a.wires === b.wires && a.output === b.output;
+  return a.nodes === b.nodes && a.wires === b.wires && a.output === b.output && a.gates === b.gates;
 }

@@ -16,11 +16,13 @@
  */
 import {
   getOp,
+  isComposite,
   type NodeId,
   nodeId,
   type Params,
   type PortName,
   portName,
+  resolveOp,
   type Shape,
   scalar,
   type Wire,
@@ -29,6 +31,7 @@ import { LIMITS } from '../engine/limits';
 import { assembleOpName, entryPort } from '../engine/ops/indexing';
 import { type Doc, type DocNode, literalRecord } from './document';
 import { collapsedPositions, type ExpandedColumns, expandedPositions } from './expandPlacement';
+import { openedOf } from './group';
 
 /** The shape of a node's value in the current run, or undefined when it is not computed. */
 export type ShapeOf = (id: string) => Shape | undefined;
@@ -556,6 +559,9 @@ export function expandAction(
 ): { readonly kind: 'expand' | 'collapse'; readonly name: string } | undefined {
   const node = doc.nodes.find((n) => n.id === id);
   if (!node) return undefined;
+  if (isComposite(resolveOp(node.op, doc.gates))) return { kind: 'expand', name: node.op };
+  const frame = openedOf(doc, id);
+  if (frame) return { kind: 'collapse', name: frame.gate };
   if (node.op === 'matmul') {
     return expandProblem(doc, id, shapeOf) === undefined
       ? { kind: 'expand', name: node.label ?? node.id }

@@ -24,6 +24,7 @@ import {
   evaluationSlice,
 } from './slices/evaluation';
 import { createExpandSlice, type ExpandSlice } from './slices/expand';
+import { createGatesSlice, type GatesSlice } from './slices/gates';
 import { createUiSlice, type UiSlice } from './slices/interface';
 import { createPlaybackSlice, type PlaybackSlice, playbackAfterRun } from './slices/playback';
 import type { SetState, SliceContext } from './slices/types';
@@ -39,7 +40,8 @@ export interface AppState
     EvaluationSlice,
     PlaybackSlice,
     UiSlice,
-    ExpandSlice {}
+    ExpandSlice,
+    GatesSlice {}
 
 export type AppStore = ReturnType<typeof createAppStore>;
 
@@ -78,6 +80,7 @@ export function createAppStore(initial: Doc = EMPTY_DOC) {
             ...createPlaybackSlice(setState, get),
             ...createUiSlice(setState, get),
             ...createExpandSlice(setState, get, ctx),
+            ...createGatesSlice(setState, get, ctx),
           };
         },
         {

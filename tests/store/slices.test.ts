@@ -7,6 +7,7 @@ import { parse, scalar } from '../../src/engine';
 import { docFromCircuit } from '../../src/store/document';
 import { createDocumentSlice } from '../../src/store/slices/document';
 import { createExpandSlice } from '../../src/store/slices/expand';
+import { createGatesSlice } from '../../src/store/slices/gates';
 import { createUiSlice } from '../../src/store/slices/interface';
 import { createPlaybackSlice } from '../../src/store/slices/playback';
 import { createAppStore } from '../../src/store/store';
@@ -45,6 +46,16 @@ describe('the slices', () => {
       createExpandSlice(noop, get, { commit: noop, gesture: { active: false, recorded: false } }),
     );
     expect(expand).toEqual(['collapseGate', 'expandGate']);
+    const gates = actionsOf(
+      createGatesSlice(noop, get, { commit: noop, gesture: { active: false, recorded: false } }),
+    );
+    expect(gates).toEqual([
+      'closeComposite',
+      'defineGates',
+      'deleteGate',
+      'groupSelection',
+      'openComposite',
+    ]);
     expect(doc).toEqual(
       [
         'addNode',
@@ -96,7 +107,7 @@ describe('the slices', () => {
       ].sort(),
     );
     // The store holds them all, each once.
-    const all = [...doc, ...playback, ...ui, ...expand];
+    const all = [...doc, ...playback, ...ui, ...expand, ...gates];
     expect(new Set(all).size).toBe(all.length);
     expect(actionsOf(storeWith().getState()).sort()).toEqual(all.sort());
   });

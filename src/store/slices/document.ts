@@ -14,6 +14,7 @@ import {
   ParseError,
   type Position,
   portName,
+  resolveOp,
   scalar,
   seedValues,
   shapeEquals,
@@ -188,7 +189,7 @@ export function createDocumentSlice(
     applyExpression(text) {
       let read: ProgramRead;
       try {
-        read = readProgram(text);
+        read = readProgram(text, { gates: get().doc.gates ?? [] });
       } catch (error) {
         set({
           expressionError:
@@ -291,9 +292,9 @@ export function createDocumentSlice(
     },
 
     addNode(op, position, params) {
-      const def = getOp(op);
-      if (!def) return null;
       const { doc } = get();
+      const def = resolveOp(op, doc.gates);
+      if (!def) return null;
       if (doc.nodes.length + 1 > LIMITS.nodes) {
         get().notify(
           `Not added: ${overLimit('the circuit', doc.nodes.length + 1, LIMITS.nodes, 'nodes')}.`,
@@ -421,6 +422,7 @@ export function createDocumentSlice(
         return overLimit('the name', trimmed.length, LIMITS.idLength, 'characters');
       }
       if (getOp(trimmed) && !isSource(trimmed)) return `'${trimmed}' is the name of an op`;
+      if (doc.gates?.some((g) => g.name === trimmed)) return `'${trimmed}' is the name of a gate`;
       if (doc.nodes.some((n) => n.id === trimmed)) return `'${trimmed}' is already taken`;
       if (!doc.nodes.some((n) => n.id === id)) return `there is no node '${id}'`;
       const to = trimmed as NodeId;
@@ -435,6 +437,15 @@ export function createDocumentSlice(
           values: renameKey(doc.values, id, to),
           params: renameKey(doc.params, id, to),
           expression: null,
+          ...(doc.opened
+            ? {
+                opened: doc.opened.map((o) => ({
+                  ...o,
+                  id: swap(o.id),
+                  members: o.members.map(swap),
+                })),
+              }
+            : {}),
         },
         undefined,
         { selectedNodes: get().selectedNodes.map((s) => (s === id ? trimmed : s)) },

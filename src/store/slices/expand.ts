@@ -2,9 +2,10 @@
  * Expand and Collapse as store actions: each is one edit of the document (one undo step),
  * refused with a notice saying why when it cannot be done.
  */
-import type { Shape } from '../../engine';
+import { isComposite, resolveOp, type Shape } from '../../engine';
 import { numbersOf } from '../document';
 import { collapseProduct, expandAction, expandProduct, type ShapeOf } from '../expand';
+import { openedOf } from '../group';
 import { limitProblem } from '../limits';
 import type { GetState, SetState, SliceContext } from './types';
 
@@ -49,9 +50,17 @@ export function createExpandSlice(_set: SetState, get: GetState, ctx: SliceConte
     });
     return undefined;
   };
+  const isCompositeNode = (id: string) => {
+    const { doc } = get();
+    const node = doc.nodes.find((n) => n.id === id);
+    return node !== undefined && isComposite(resolveOp(node.op, doc.gates));
+  };
   return {
-    expandGate: (id) => run(id, 'Expand'),
-    collapseGate: (id) => run(id, 'Collapse'),
+    // A composite opens in place; a matrix product is taken apart into its entries.
+    expandGate: (id) => (isCompositeNode(id) ? get().openComposite(id) : run(id, 'Expand')),
+    // Inside an opened composite, Collapse folds it back; else it looks for a product.
+    collapseGate: (id) =>
+      openedOf(get().doc, id) ? get().closeComposite(id) : run(id, 'Collapse'),
   };
 }
 
