@@ -91,6 +91,22 @@ y = softplus(x)`;
     }
   });
 
+  it('a paste indented as a whole keeps its function body apart from what follows', () => {
+    const r = read(`    import numpy as np
+    def softplus(x):
+        return np.log(1 + np.exp(x))
+    y = softplus(-0.5)`);
+    expect(r.python.program).toBe('\nsoftplus(x) = log(1 + exp(x))\n\ny = softplus(-0.5)');
+    expect(num(compile(r.parsed.circuit).run().value('y'))).toBeCloseTo(softplus(-0.5), 12);
+  });
+
+  it('a definition in the app’s own language is still the app’s language', () => {
+    const text = 'softplus(x) = log(1 + exp(x))\nd/dx = sigmoid(x)\ny = softplus(2)';
+    const r = readProgram(text);
+    expect(r.kind).toBe('app');
+    expect(r.parsed.defined.map((d) => d.name)).toEqual(['softplus']);
+  });
+
   it('several parameters, math and NumPy calls, keyword arguments at the call', () => {
     const r = read(
       `import math\nimport numpy as np\ndef f(a, b): return math.exp(a) * np.tanh(b)\np = 0.5\nq = -1\ny = f(b=q, a=p)`,
@@ -331,6 +347,7 @@ describe('what a function may not do, at its line and column', () => {
     ],
     [`${NP}def f(x): return x\nf = f(2)`, 2, 5, /f is both a function \(line 2\) and a value/],
     [`${NP}def f(x): return x * 2`, 2, 5, /f is defined, but nothing uses it yet/],
+    [`${NP}def f(): return 2\ny = f()`, 2, 5, /def f\(\) has no parameters/],
     [
       `${NP}def f(x):\n    e = np.log10(x)\n    return e\ny = f(1)`,
       3,
@@ -345,6 +362,17 @@ describe('what a function may not do, at its line and column', () => {
       expect([e.line, e.column]).toEqual([line, column]);
     });
   }
+
+  it('locals that each use the one before twice cannot blow the expression up', () => {
+    const body = Array.from({ length: 40 }, (_, i) => `    a${i + 1} = a${i} * a${i}`).join('\n');
+    const e = errorOf(`${NP}def f(a0):\n${body}\n    return a40\ny = f(1)`);
+    expect(e.message).toMatch(
+      /the expression of f, with each use of a local written out, has .* characters; the limit is 1,400,000: use each local fewer times/,
+    );
+    // The first line whose uses go over: 2^k copies of a0 pass 1,400,000 characters near k = 18.
+    expect(e.line).toBeGreaterThan(10);
+    expect(e.line).toBeLessThan(30);
+  });
 
   it('an error the app parser finds in a function points at the pasted line and column', () => {
     // The inside is only a number: the app's parser says so at the return's value.

@@ -9,6 +9,7 @@
  */
 import { ParseError } from '../errors';
 import { nameTaken } from '../gates/scope';
+import { LIMITS, overLimit } from '../limits';
 import { PRECEDENCE } from '../ops/types';
 import { FUNCTIONS, RANDN, RESERVED_NAMES } from '../syntax';
 import type { GateDef } from '../types';
@@ -736,6 +737,8 @@ export function lowerPython(
   const derivativeOf = new Map<string, { gate: GateInfo; port: string }>();
   /** The functions lowered so far, by the name the paste calls them. */
   const lowered = new Map<string, DefStatement>();
+  /** Characters that writing locals out (and inlining calls) may still add. */
+  const budget = { left: LIMITS.programLength };
   const defNotes: string[] = [];
   const calls =
     (inside?: string, self?: string): Calls =>
@@ -809,6 +812,7 @@ export function lowerPython(
       ports,
       inner,
       (name) => assignedCount.has(name) || defLine.has(name),
+      budget,
     );
     const header: Segment = {
       text:
@@ -887,6 +891,7 @@ export function lowerPython(
           new Map(params.map((p, i) => [p, args[i]])),
           inlineCalls,
           (n) => assignedCount.has(n) || defLine.has(n),
+          budget,
         ),
     };
   };
@@ -1103,20 +1108,35 @@ export function lowerPython(
  * A function's body as one expression: each local is the lowered expression it was assigned
  * (substituted where it is read, parenthesised as precedence needs), the parameters read
  * through `bound` (a port's name, or an argument's expression when a call is inlined).
- * `outer(name)` says whether the paste defines the name outside the function.
+ * `outer(name)` says whether the paste defines the name outside the function. Each use of a
+ * local writes its expression out again, so `budget` bounds the characters written that way
+ * in the whole paste (locals that each use the one before twice would double at every line).
  */
 function lowerBody(
   d: DefStatement,
   bound: ReadonlyMap<string, string | Lowered>,
   inner: Calls,
   outer: (name: string) => boolean,
+  budget: { left: number },
 ): Lowered {
   const what = `def ${d.name}`;
   const paramsText = d.params.map((p) => p.name).join(', ');
   const locals = new Map<string, Lowered>();
   const resolve: Resolve = (name, at) => {
     const local = locals.get(name) ?? bound.get(name);
-    if (local !== undefined) return local;
+    if (typeof local === 'string') return local;
+    if (local !== undefined) {
+      let length = 0;
+      for (const p of local.parts) length += p.text.length;
+      budget.left -= length;
+      if (budget.left < 0) {
+        fail(
+          at,
+          `${overLimit(`the expression of ${d.name}, with each use of a local written out,`, LIMITS.programLength - budget.left, LIMITS.programLength, 'characters')}: use each local fewer times, or split the function into smaller ones`,
+        );
+      }
+      return local;
+    }
     const later = d.body.find((b) => b.k === 'assign' && b.target === name);
     if (later !== undefined) {
       return fail(
