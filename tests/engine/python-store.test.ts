@@ -101,3 +101,47 @@ describe('saved and read back', () => {
     expect(num(store.getState().evaluation.value('f'))).toBeCloseTo(stagedF(3, -4), 12);
   });
 });
+
+describe('a pasted def, through the store', () => {
+  const SOFTPLUS = `import numpy as np
+def softplus(x):
+    return np.log(1 + np.exp(x))
+def dsoftplus_dx(x):
+    return 1 / (1 + np.exp(-x))
+x = 2
+y = softplus(x)`;
+
+  it('builds one softplus gate with its written gradient, and the file and the link bring it back', () => {
+    const store = createAppStore();
+    expect(store.getState().applyExpression(SOFTPLUS)).toBe(true);
+    const { doc } = store.getState();
+    expect((doc.gates ?? []).map((g) => g.name)).toEqual(['softplus']);
+    expect(doc.gates?.[0].derivatives?.[0]?.text).toBe('1 / (1 + exp(-x))');
+    expect(num(store.getState().evaluation.value('y'))).toBeCloseTo(Math.log(1 + Math.exp(2)), 12);
+    expect(num(store.getState().evaluation.grad('x'))).toBeCloseTo(sigma(2), 12);
+
+    const read = parseCircuitFile(serializeCircuit(docToCircuit(doc)));
+    if (!read.ok) throw new Error(read.error);
+    expect((read.circuit.gates ?? []).map((g) => g.name)).toEqual(['softplus']);
+
+    const opened = openHash(`#${encodeExprLink(SOFTPLUS)}`);
+    if (opened.kind !== 'circuit') throw new Error(`not opened: ${JSON.stringify(opened)}`);
+    const again = createAppStore();
+    expect(
+      again.getState().loadCircuit(opened.circuit, { expression: opened.expression ?? undefined }),
+    ).toBe(true);
+    expect(num(again.getState().evaluation.grad('x'))).toBeCloseTo(sigma(2), 12);
+  });
+
+  it('a later paste may call the gate the document already has', () => {
+    const store = createAppStore();
+    store.getState().applyExpression(SOFTPLUS);
+    expect(
+      store.getState().applyExpression('import numpy as np\nt = -1\nu = softplus(t) * 2'),
+    ).toBe(true);
+    expect(num(store.getState().evaluation.value('u'))).toBeCloseTo(
+      2 * Math.log(1 + Math.exp(-1)),
+      12,
+    );
+  });
+});
