@@ -38,15 +38,15 @@ export const LIMITS = {
    * and so of the operands of a matrix product that Expand takes apart into scalar gates.
    */
   assembleSide: 3,
+  /** Gates a circuit may define (composites and custom gates), and ports one gate may have. */
+  gates: 200,
+  gatePorts: 26,
   /**
    * Suggested groupings (`gates/suggest.ts`): a circuit of more nodes than this is not
    * searched for gates that compute a known function, and a suggested set holds at most
    * `suggestGates` gates. They bound the search, which runs at every edit.
    */
   suggestNodes: 400,
-  /** Gates a circuit may define (composites and custom gates), and ports one gate may have. */
-  gates: 200,
-  gatePorts: 26,
   suggestGates: 12,
   /** How far from the origin a node may be placed, in canvas units. */
   position: 1_000_000,
