@@ -6,6 +6,11 @@
  * pass (assignments to `d<name>` of a forward name, `dx += …`, and what reads them), which is
  * kept for the backward check. A name assigned again (`c += c + 1`, `h = np.maximum(0, h)`)
  * is a new version: the last one keeps the name, the earlier ones are `c_1`, `c_2`, ….
+ *
+ * A function (`def softplus(x): …`) is written as a gate definition on its `def` line, its
+ * locals substituted into the returned expression; `def dsoftplus_dx(x): …` after it is
+ * written as `d/dx = …` right after that definition. Calls of a function are calls of its gate,
+ * except in backward lines, where the call is written out as the function's expression.
  */
 import { ParseError } from '../errors';
 import { nameTaken } from '../gates/scope';
