@@ -436,10 +436,92 @@ describe('random programs', () => {
           expect(Math.abs(got - s.known.f(x))).toBeLessThanOrEqual(1e-12);
         }
       }
+      // A selection of exactly one suggestion's gates finds it.
+      for (const s of found) expect(suggestGroupings(c, { within: s.ids })).toEqual([s]);
       suggested += found.length;
       expectSameGradients(c, groupAll(c, found));
     }
     // The forms were picked so that some rounds have known functions to find.
     expect(suggested).toBeGreaterThan(20);
+  });
+
+  /**
+   * Every set of gates of a small circuit, tried one by one: the ones that can be grouped,
+   * read one value and compute a known function (compared with its formula at points of
+   * this test's own, to 1e-9), a sigmoid gate's own sigmoid aside.
+   */
+  function everyMatch(c: Circuit): { ids: Set<string>; known: KnownFunction }[] {
+    const gates = gatesOf(c);
+    const points = [-2.3, -0.9, 0.35, 1.4, 2.6];
+    const out: { ids: Set<string>; known: KnownFunction }[] = [];
+    for (let mask = 1; mask < 1 << gates.length; mask++) {
+      const ids = gates.filter((_, i) => mask & (1 << i));
+      if (ids.length < 2) continue;
+      const shape = groupShape(c, ids);
+      if ('error' in shape || shape.sources.length !== 1) continue;
+      const one = groupGates(c, ids, 'g');
+      if ('error' in one) continue;
+      const ys = points.map((x) => {
+        const body = compile({
+          ...one.def.body,
+          nodes: one.def.body.nodes.map((n) => (n.op === 'input' ? { ...n, value: scalar(x) } : n)),
+        });
+        return body.run().value(shape.output) as number;
+      });
+      for (const k of KNOWN_FUNCTIONS) {
+        const fits = points.every(
+          (x, i) => Math.abs(ys[i] - k.f(x)) <= 1e-9 * Math.max(1, Math.abs(k.f(x))),
+        );
+        const alone = ids.some((id) => c.nodes.find((n) => n.id === id)?.op === k.name);
+        if (fits && !alone) out.push({ ids: new Set(ids), known: k });
+      }
+    }
+    return out;
+  }
+
+  it('agrees with trying every set of gates of small circuits', () => {
+    const random = mulberry32(5);
+    let compared = 0;
+    for (let round = 0; round < 30; round++) {
+      const lines = ['a = 0.7', 'b = -1.2'];
+      const names = ['a', 'b'];
+      let gates = 0;
+      for (let i = 0; gates < 7; i++) {
+        const pick = () => names[Math.floor(random() * names.length)];
+        const form = forms[Math.floor(random() * forms.length)];
+        lines.push(`v${i} = ${form(pick(), pick())}`);
+        names.push(`v${i}`);
+        gates = gatesOf(circuitOf(lines.join('\n'))).length;
+      }
+      if (gates > 11) continue;
+      lines.push(`f = ${names.slice(2).join(' * ')}`);
+      const c = circuitOf(lines.join('\n'));
+      const found = suggestGroupings(c);
+      const all = everyMatch(c);
+      const same = (a: ReadonlySet<string>, b: readonly string[]) =>
+        a.size === b.length && b.every((id) => a.has(id));
+      for (const s of found) {
+        // Each suggestion is one of the sets that match, and no larger matching set holds it
+        expect(all.some((m) => m.known === s.known && same(m.ids, s.ids))).toBe(true);
+        // (A larger one may overlap another suggestion, which was kept before it.)
+        const others = found.filter((o) => o !== s).flatMap((o) => o.ids);
+        const larger = all.filter(
+          (m) =>
+            m.ids.size > s.ids.length &&
+            s.ids.every((id) => m.ids.has(id)) &&
+            !others.some((id) => m.ids.has(id)),
+        );
+        expect(larger).toEqual([]);
+      }
+      // Every matching set shares a gate with a suggestion: none was missed.
+      for (const m of all) {
+        expect(
+          found.some((s) => s.ids.some((id) => m.ids.has(id))),
+          [...m.ids].join(' '),
+        ).toBe(true);
+      }
+      compared += all.length;
+    }
+    expect(compared).toBeGreaterThan(10);
   });
 });
