@@ -379,3 +379,65 @@ describe('PyTorch with a hand-written gradient in a gate of two ports', () => {
 
   reproduces('mixed written and backprop', () => ev);
 });
+
+describe('a wrong written gradient is not used', () => {
+  const g = grouped(parse(NEURON).circuit, SIGMOID_GATES, 'sigma');
+  const def: GateDef = {
+    ...g.def,
+    derivatives: [{ text: 'exp(x)', body: parse('x = 0\nlocal = exp(x)').circuit }],
+  };
+  const circuit: Circuit = { ...g.circuit, gates: [def] };
+  const ev = run(circuit);
+
+  it('the backward says so and backprops inside', () => {
+    const c = code(ev, 'python');
+    expect(c.text).toContain(
+      '# the d/dx written by hand disagrees with numerical differences (see the app): backprop inside is used instead',
+    );
+    expect(c.text).not.toContain('written by hand (it passed');
+    expect(c.text).toMatch(/^ {4}dx = \(-1\.0\) \* dmul_4/m);
+  });
+
+  reproduces('wrong written gradient', () => ev);
+});
+
+describe('a port the inside never reads, and numbers Python cannot hold', () => {
+  // first(a, b) = a * 2, with exp(b) computed but not used: b gets a zero gradient.
+  const body = parse('a = 0\nb = 0\ndead = exp(b)\nq = a * 2').circuit;
+  const def: GateDef = { name: 'first', ports: [portName('a'), portName('b')], body };
+  const circuit = (x: number, y = 3): Circuit => ({
+    nodes: [
+      { id: nodeId('x'), op: 'input', value: scalar(x) },
+      { id: nodeId('y'), op: 'input', value: scalar(y) },
+      { id: nodeId('q'), op: 'first' },
+      { id: nodeId('f'), op: 'sigmoid' },
+    ],
+    wires: [
+      { from: nodeId('x'), to: nodeId('q'), port: portName('a') },
+      { from: nodeId('y'), to: nodeId('q'), port: portName('b') },
+      { from: nodeId('q'), to: nodeId('f'), port: portName('x') },
+    ],
+    output: nodeId('f'),
+    gates: [def],
+  });
+  const ev = run(circuit(0.4));
+
+  it('writes the unread port’s gradient as zero', () => {
+    expect(ev.grad('y')).toBe(0);
+    const c = code(ev, 'python');
+    expect(c.text).toMatch(/^ {4}db = 0\.0 {2}# first's value does not depend on b$/m);
+    expect(code(ev, 'numpy').text).toMatch(/^ {4}db = np\.zeros_like\(b\)/m);
+  });
+  reproduces('unread port', () => ev);
+
+  it('scalar Python refuses a circuit whose inside overflows (math.exp raises there)', () => {
+    // exp(1000) inside first is infinite, though nothing the output needs is.
+    const e = run(circuit(0.4, 1000));
+    expect(Number.isFinite(e.grad('x') as number)).toBe(true);
+    const c = generateCode(e, 'python');
+    expect(c.available ? '' : c.reason).toMatch(
+      /NaN or infinite \(at dead inside first\).*see NumPy/,
+    );
+    expect(generateCode(e, 'numpy').available).toBe(true);
+  });
+});

@@ -284,6 +284,14 @@ export function functionLines(st: Style, all: GateFunctions): string[] {
       }
     }
     const outShape = p.shapes[p.output];
+    const derivatives = op.composite.def.derivatives ?? [];
+    const refused = op.ports.filter((_, k) => derivatives[k] && !fn.written[k]);
+    if (refused.length > 0) {
+      backward.unshift({
+        code: '',
+        note: `the d/d${refused.join(', d/d')} written by hand disagree${refused.length === 1 ? 's' : ''} with numerical differences (see the app): backprop inside is used instead`,
+      });
+    }
     fn.written.forEach((w, k) => {
       if (!w) return;
       const text = commentText(op.composite.def.derivatives?.[k]?.text ?? '');
