@@ -1,6 +1,23 @@
-import { forwardRef, memo, useCallback, useEffect, useRef, useState } from 'react';
-import { ALL_OPS, getOp, type OpDef, type Params, scalar, type Tensor } from '../engine';
-import { useAppStore } from './StoreContext';
+import { forwardRef, memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import {
+  ALL_OPS,
+  type DerivativeProblem,
+  formatShort,
+  type GateDef,
+  getOp,
+  isComposite,
+  type KnownFunction,
+  type OpDef,
+  type Params,
+  resolveOp,
+  scalar,
+  type Tensor,
+} from '../engine';
+import { printDefinition } from '../engine/print';
+import { gateUses } from '../store/group';
+import { DeleteGateDialog, GateDialog } from './GateDialog';
+import { useApp, useAppStore } from './StoreContext';
+import './gates-palette.css';
 
 const GROUPS: { title: string; families: OpDef['family'][] }[] = [
   { title: 'Values', families: ['source'] },
@@ -50,6 +67,9 @@ export function readPaletteData(data: string): PaletteItem | undefined {
     return undefined;
   }
   if (typeof parsed !== 'object' || parsed === null) return undefined;
+  // One of the document's own gates, by name (adding it refuses a name the document lacks).
+  const { gate } = parsed as { gate?: unknown };
+  if (typeof gate === 'string' && Object.keys(parsed).length === 1) return { op: gate };
   const { op, params } = parsed as { op?: unknown; params?: unknown };
   if (typeof op !== 'string') return undefined;
   const def = getOp(op);
@@ -209,23 +229,201 @@ export const Palette = memo(
               </div>
             </section>
           ))}
-          {more && (
-            // A pointer's affordance only: the keyboard reaches every gate with Tab anyway.
-            <button
-              type="button"
-              className="palette-more"
-              tabIndex={-1}
-              aria-hidden="true"
-              onClick={() => {
-                const el = own.current;
-                el?.scrollBy({ top: el.clientHeight * 0.7, behavior: 'smooth' });
-              }}
-            >
-              ▾ more gates
-            </button>
-          )}
+          <YourGates onAdded={onAdded} />
+          {/*
+            A pointer's affordance only: the keyboard reaches every gate with Tab anyway. It stays
+            in the layout when hidden, so reaching the bottom (which hides it) moves no gate from
+            under the pointer.
+          */}
+          <button
+            type="button"
+            className={`palette-more${more ? '' : ' palette-more--hidden'}`}
+            tabIndex={-1}
+            aria-hidden="true"
+            onClick={() => {
+              const el = own.current;
+              el?.scrollBy({ top: el.clientHeight * 0.7, behavior: 'smooth' });
+            }}
+          >
+            ▾ more gates
+          </button>
         </nav>
       );
     },
   ),
 );
+
+/** What a drag of one of the document's own gates carries (see `readPaletteData`). */
+export function gateData(name: string): string {
+  return JSON.stringify({ gate: name });
+}
+
+/** One of the document's gates as the palette shows it. */
+interface GateEntry {
+  readonly name: string;
+  /** `softplus(x)` */
+  readonly signature: string;
+  readonly known: KnownFunction | undefined;
+  /** The ports whose hand-written gradient failed the check, and each failure in words. */
+  readonly flagged: readonly string[];
+  readonly problems: readonly string[];
+  readonly title: string;
+}
+
+/** A failed check of a hand-written gradient, in words: the two numbers and where. */
+export function problemText(def: GateDef, problem: DerivativeProblem): string {
+  const at = def.ports.map((p, i) => `${p} = ${formatShort(problem.at[i])}`).join(', ');
+  const index = def.ports.indexOf(problem.port);
+  const written = index >= 0 ? def.derivatives?.[index]?.text : undefined;
+  return `d/d${problem.port}${written ? ` = ${written}` : ''} is wrong: at ${at} it gives ${formatShort(problem.written)}, numerical differences give ${formatShort(problem.numerical)}; backpropagation inside the gate is used instead`;
+}
+
+function gateEntries(gates: readonly GateDef[]): GateEntry[] {
+  return gates.map((def) => {
+    const op = resolveOp(def.name, gates);
+    const info = isComposite(op) ? op.composite : undefined;
+    const known = info?.known;
+    const failed = info?.derivativeProblems ?? [];
+    const problems = failed.map((p) => problemText(def, p));
+    const lines = printDefinition(def, gates) ?? [`${def.name}(${def.ports.join(', ')})`];
+    const notes = [
+      ...(known ? [`This is ${known.description}.`] : []),
+      ...problems.map((p) => `⚠ ${p}.`),
+    ];
+    return {
+      name: def.name,
+      signature: `${def.name}(${def.ports.join(', ')})`,
+      known,
+      flagged: [...new Set(failed.map((p) => p.port as string))],
+      problems,
+      title: [...lines, ...notes].join('\n'),
+    };
+  });
+}
+
+/**
+ * The document's own gates: each added like any gate (click, or drag onto the canvas), with a
+ * delete button, and New gate to define more. Deleting a gate the canvas uses asks first.
+ */
+function YourGates({ onAdded }: { onAdded?: () => void }) {
+  const store = useAppStore();
+  const gates = useApp((s) => s.doc.gates);
+  const entries = useMemo(() => gateEntries(gates ?? []), [gates]);
+  const [defining, setDefining] = useState(false);
+  const [draft, setDraft] = useState('');
+  const [deleting, setDeleting] = useState<{ name: string; uses: number } | undefined>();
+  const list = useRef<HTMLUListElement>(null);
+  const newButton = useRef<HTMLButtonElement>(null);
+  const [justDefined, setJustDefined] = useState(0);
+
+  // After a definition, the gates (the last one defined last) are scrolled into view.
+  useEffect(() => {
+    if (justDefined === 0) return;
+    const items = list.current?.querySelectorAll('li');
+    items?.[items.length - 1]?.scrollIntoView({ block: 'nearest' });
+  }, [justDefined]);
+
+  const remove = (name: string) => {
+    const state = store.getState();
+    const uses = gateUses(state.doc, name);
+    // Used inside another gate: the store refuses and says why (a notice).
+    if (uses.nodes > 0 && uses.gates.length === 0) setDeleting({ name, uses: uses.nodes });
+    else state.deleteGate(name);
+  };
+
+  return (
+    <section className="palette-group palette-gates" aria-labelledby="palette-your-gates">
+      <h2 className="palette-title" id="palette-your-gates">
+        Your gates
+      </h2>
+      {entries.length === 0 && (
+        <p className="palette-gates-empty">Define a gate from an expression.</p>
+      )}
+      {entries.length > 0 && (
+        <ul className="palette-gates-list" ref={list}>
+          {entries.map((entry) => (
+            <li key={entry.name} className="palette-gate">
+              <button
+                type="button"
+                className={`palette-item palette-item--gate${entry.problems.length > 0 ? ' palette-item--flagged' : ''}`}
+                data-op={entry.name}
+                data-known={entry.known?.name}
+                data-flagged={entry.problems.length > 0 ? 'true' : undefined}
+                title={entry.title}
+                draggable
+                onDragStart={(e) => {
+                  e.dataTransfer.setData(PALETTE_MIME, gateData(entry.name));
+                  e.dataTransfer.effectAllowed = 'copy';
+                }}
+                onClick={() => {
+                  if (store.getState().addNode(entry.name) !== null) onAdded?.();
+                }}
+              >
+                <span className="visually-hidden">Add </span>
+                <span className="palette-gate-signature">{entry.signature}</span>
+                {entry.known && (
+                  <span className="palette-gate-known">
+                    {entry.known.name === entry.name ? 'known' : `= ${entry.known.name}`}
+                    <span className="visually-hidden">
+                      {entry.known.name === entry.name ? ` function ${entry.known.name}` : ''}
+                    </span>
+                  </span>
+                )}
+                {entry.problems.length > 0 && (
+                  <span className="palette-gate-warning">
+                    <span aria-hidden="true">⚠</span>{' '}
+                    {entry.flagged.map((port) => `d/d${port}`).join(', ')} wrong
+                    <span className="visually-hidden">: {entry.problems.join('; ')}</span>
+                  </span>
+                )}
+              </button>
+              <button
+                type="button"
+                className="palette-gate-delete"
+                aria-label={`Delete gate ${entry.name}`}
+                title={`Delete gate ${entry.name}`}
+                onClick={() => remove(entry.name)}
+              >
+                <span aria-hidden="true">×</span>
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      <button
+        ref={newButton}
+        type="button"
+        className="btn palette-new-gate"
+        aria-haspopup="dialog"
+        onClick={() => setDefining(true)}
+      >
+        <span aria-hidden="true">+ </span>New gate
+      </button>
+      <GateDialog
+        open={defining}
+        text={draft}
+        onText={setDraft}
+        onClose={() => {
+          setDefining(false);
+          newButton.current?.focus();
+        }}
+        onDefined={() => {
+          setDefining(false);
+          setDraft('');
+          setJustDefined((n) => n + 1);
+          newButton.current?.focus();
+        }}
+      />
+      <DeleteGateDialog
+        name={deleting?.name}
+        uses={deleting?.uses ?? 0}
+        onCancel={() => setDeleting(undefined)}
+        onConfirm={() => {
+          if (deleting) store.getState().deleteGate(deleting.name);
+          setDeleting(undefined);
+          newButton.current?.focus();
+        }}
+      />
+    </section>
+  );
+}
