@@ -441,3 +441,62 @@ describe('a port the inside never reads, and numbers Python cannot hold', () => 
     expect(generateCode(e, 'numpy').available).toBe(true);
   });
 });
+
+describe('composites on arrays: a layer with a product and a bias, one gate at two shapes', () => {
+  // layer(a, b, c) = relu(a @ b + c), with c a column added to every column (broadcast).
+  const layerSource = parse(
+    'W = [[0.2, -0.4, 1], [1.5, 0.1, -0.3]]\nX = [[1, -2], [0.5, 0.3], [2, -1]]\nb = [[0.5], [-1]]\nH = relu(W @ X + b)\nf = sum(H * H)',
+  ).circuit;
+  const layer = grouped(layerSource, ['matmul#1', 'add#2', 'H'], 'layer');
+  const layerEv = run(layer.circuit);
+
+  it('writes the layer as the notes do: dW = dD.dot(X.T), db summed over the columns', () => {
+    const c = code(layerEv, 'numpy');
+    expect(c.text).toMatch(/^def layer_forward\(a, b, c\):$/m);
+    expect(c.text).toMatch(/^ {4}da = dmatmul_1\.dot\(b\.T\)/m);
+    expect(c.text).toMatch(/^ {4}dc = np\.sum\(.*, axis=1, keepdims=True\)/m);
+    expect(c.text).toContain('dW, dX, db = layer_backward(dH, layer_cache)');
+  });
+  reproduces('layer', () => layerEv, false);
+
+  // The sigmoid grouped twice: once over a 2×2, once over a number.
+  const twoShapes = parse(
+    'X = [[1, -2], [0.5, 0.3]]\nt = 0.7\nS = 1 / (1 + exp(X * -1))\ns = 1 / (1 + exp(t * -1))\nf = sum(S) * s',
+  ).circuit;
+  const once = grouped(twoShapes, ['mul#1', 'exp#2', 'add#3', 'S'], 'sigma');
+  const both = grouped(once.circuit, ['mul#4', 'exp#5', 'add#6', 's'], 'sigma', once.def);
+  const bothEv = run(both.circuit);
+
+  it('a definition used at two shapes gets a pair for each', () => {
+    const c = code(bothEv, 'numpy');
+    expect(c.text).toContain('S, sigma_cache = sigma_forward(X)');
+    expect(c.text).toContain('s, sigma_2_cache = sigma_2_forward(t)');
+  });
+  reproduces('one gate at two shapes', () => bothEv, false);
+
+  // A composite as the output of a matrix circuit, from a random upstream gradient.
+  const outSource = parse('X = [[1, -2, 0.5], [0.3, 2, -1]]\nS = 1 / (1 + exp(X * -1))').circuit;
+  const outGrouped = grouped(outSource, ['mul#1', 'exp#2', 'add#3', 'S'], 'sigma');
+  const seed = { kind: 'random', seed: 7 } as const;
+  const outEv = compile(outGrouped.circuit).run(undefined, { seed });
+  it.skipIf(!NUMPY)('the output a composite, a random upstream gradient: NumPy', () => {
+    expect(checkLanguage(outEv, 'numpy', seed)).toBeNull();
+  });
+  it.skipIf(!TORCH)('the output a composite, a random upstream gradient: PyTorch', () => {
+    expect(checkLanguage(outEv, 'pytorch', seed)).toBeNull();
+  });
+});
+
+describe("the notes' neuron with lists, its sigmoid grouped", () => {
+  const source = parse(
+    'w = [2, -3, -3]\nx = [-1, -2]\ndot = w[0]*x[0] + w[1]*x[1] + w[2]\nf = 1.0 / (1 + exp(-dot))',
+  ).circuit;
+  const g = grouped(source, ['neg#9', 'exp#10', 'add#11', 'f'], 'sigma');
+  const ev = run(g.circuit);
+  it('Python keeps the lists and calls sigma on dot', () => {
+    const c = code(ev, 'python');
+    expect(c.text).toContain('dw = [0.0, 0.0, 0.0]');
+    expect(c.text).toContain('f, sigma_cache = sigma_forward(dot)');
+  });
+  reproduces('lists', () => ev);
+});
