@@ -54,7 +54,7 @@ export type {
 } from './ops';
 export { ALL_OPS, getOp, isSource } from './ops';
 export { type ParsedProgram, type ParseOptions, parse, parseGates } from './parse';
-export { toProgram } from './print';
+export { printDefinition, toProgram } from './print';
 export {
   Evaluation,
   type InputValues,

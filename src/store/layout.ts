@@ -223,6 +223,8 @@ export function nodeSize(
  * not count. The canvas spreads the handles evenly over the height, as `portShift` does here.
  */
 export const PORT_PITCH = 16;
+/** A composite gate, drawn with its name (`softplus`). */
+export const COMPOSITE_SIZE = { width: 104, height: 56 } as const;
 const MANY_PORTS_WIDTH = 96;
 const gateSizes = new Map<string, { width: number; height: number }>();
 
@@ -230,7 +232,8 @@ function gateSize(op: string): { width: number; height: number } {
   const known = gateSizes.get(op);
   if (known) return known;
   const def = getOp(op);
-  if (!def) return NODE_SIZE.gate;
+  // A gate of the circuit's own (a composite): its name is a word, so it is wider.
+  if (!def) return COMPOSITE_SIZE;
   const wired = op === 'index' || op === 'index2' ? 1 : def.ports.length;
   const size =
     wired < 3

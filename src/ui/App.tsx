@@ -9,6 +9,7 @@ import { CodePanel } from './code/CodePanel';
 import { COMMANDS, type CommandContext, commandTitle, isTyping, matches } from './commands';
 import { ErrorBoundary } from './ErrorBoundary';
 import { ExpressionBar } from './ExpressionBar';
+import { GroupDialog } from './GroupDialog';
 import { HelpDialog } from './HelpDialog';
 import { Inspector } from './Inspector';
 import { Notices } from './Notices';
@@ -16,6 +17,7 @@ import { Palette } from './Palette';
 import { PlaybackBar } from './playback/PlaybackBar';
 import { ShareDialog } from './ShareDialog';
 import { useApp, useAppStore } from './StoreContext';
+import { Suggestions } from './Suggestions';
 import { Toolbar } from './Toolbar';
 import { useTheme } from './theme';
 
@@ -44,6 +46,7 @@ function Workspace() {
   const [shareOpen, setShareOpen] = useState(false);
   const [helpOpen, setHelpOpen] = useState(false);
   const [connectOpen, setConnectOpen] = useState(false);
+  const [groupOpen, setGroupOpen] = useState(false);
   // The inspector shows beside the canvas when a gate is selected; pinned, it stays open.
   const [inspectorOpen, setInspectorOpen] = useState(false);
   const [paletteOpen, setPaletteOpen] = useState(!drawer);
@@ -87,6 +90,7 @@ function Workspace() {
       toggleTheme,
       openConnect: () => setConnectOpen(true),
       openShare: () => setShareOpen(true),
+      openGroup: () => setGroupOpen(true),
       focusExpression: () => expressionRef.current?.focus(),
       focusPalette: () => {
         setPaletteOpen(true);
@@ -185,7 +189,10 @@ function Workspace() {
           )}
         </header>
       )}
-      <Notices />
+      <div className="strips">
+        <Notices />
+        {editing && <Suggestions ctx={ctx} />}
+      </div>
       <main className="workspace">
         {mode.embed && <h1 className="visually-hidden">Backprop Circuits</h1>}
         {editing && paletteOpen && !drawer && <Palette id="palette" ref={paletteRef} />}
@@ -238,6 +245,7 @@ function Workspace() {
       <PlaybackBar />
       <HelpDialog open={helpOpen} onClose={() => setHelpOpen(false)} />
       <ConnectDialog open={connectOpen} onClose={() => setConnectOpen(false)} />
+      <GroupDialog open={groupOpen} onClose={() => setGroupOpen(false)} />
       <ShareDialog open={shareOpen} onClose={() => setShareOpen(false)} theme={theme} />
     </div>
   );

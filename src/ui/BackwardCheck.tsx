@@ -23,11 +23,12 @@ function backwardSource(
   nodes: Doc['nodes'],
   wires: Doc['wires'],
   expression: string | null,
+  gates: Doc['gates'],
 ): LoweredPython | null {
   if (pasted && pasted.nodes === nodes && pasted.wires === wires) return pasted.python;
   if (expression === null || !looksLikePython(expression)) return null;
   try {
-    const read = readProgram(expression);
+    const read = readProgram(expression, { gates: gates ?? [] });
     return read.kind === 'python' ? read.python : null;
   } catch {
     return null;
@@ -59,10 +60,11 @@ export function BackwardCheck() {
   const nodes = useApp((s) => s.doc.nodes);
   const wires = useApp((s) => s.doc.wires);
   const expression = useApp((s) => s.doc.expression);
+  const gates = useApp((s) => s.doc.gates);
   const evaluation = useApp((s) => s.evaluation);
   const python = useMemo(
-    () => backwardSource(pasted, nodes, wires, expression),
-    [pasted, nodes, wires, expression],
+    () => backwardSource(pasted, nodes, wires, expression, gates),
+    [pasted, nodes, wires, expression, gates],
   );
   // A new circuit is checked at once; a scrub of its inputs once the numbers settle.
   const settled = useSettled(evaluation, (a, b) => a.program !== b.program);

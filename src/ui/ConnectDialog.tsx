@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import { getOp, type Tensor } from '../engine';
+import { resolveOp, type Tensor } from '../engine';
 import { connectionProblem, wireKey } from '../store/document';
 import { Dialog } from './Dialog';
 import { literalText } from './LiteralField';
@@ -29,7 +29,7 @@ function ConnectForm({ onClose }: { onClose: () => void }) {
   const targets = useMemo(() => {
     const list: { key: string; node: string; port: string; label: string }[] = [];
     for (const node of doc.nodes) {
-      const op = getOp(node.op);
+      const op = resolveOp(node.op, doc.gates);
       for (const port of op?.ports ?? []) {
         if (connectionProblem(doc, source, node.id, port)) continue;
         list.push({
@@ -63,7 +63,7 @@ function ConnectForm({ onClose }: { onClose: () => void }) {
       >
         {doc.nodes.map((n) => (
           <option key={n.id} value={n.id}>
-            {n.label ?? n.id} ({getOp(n.op)?.title ?? n.op})
+            {n.label ?? n.id} ({resolveOp(n.op, doc.gates)?.title ?? n.op})
           </option>
         ))}
       </select>

@@ -17,18 +17,20 @@ export function ExpandButton() {
   const nodes = useApp((s) => s.doc.nodes);
   const wires = useApp((s) => s.doc.wires);
   const params = useApp((s) => s.doc.params);
+  const gates = useApp((s) => s.doc.gates);
+  const opened = useApp((s) => s.doc.opened);
   const program = useApp((s) => s.program);
   const embed = useApp((s) => s.mode.embed);
   const action = useMemo(() => {
     if (id === undefined) return undefined;
     // Structure only: values and positions do not change what can be expanded.
-    const doc = { ...store.getState().doc, nodes, wires, params } as Doc;
+    const doc = { ...store.getState().doc, nodes, wires, params, gates, opened } as Doc;
     return expandAction(
       doc,
       id,
       shapesOf(() => ({ ...store.getState(), program })),
     );
-  }, [id, nodes, wires, params, program, store]);
+  }, [id, nodes, wires, params, gates, opened, program, store]);
   if (!action || id === undefined || embed) return null;
   const command = action.kind;
   return (

@@ -3,7 +3,7 @@ import { useShallow } from 'zustand/react/shallow';
 import {
   fromNested,
   type GradientCheck,
-  getOp,
+  isComposite,
   numericalGradient,
   type OpDef,
   type Params,
@@ -11,6 +11,7 @@ import {
   type Value,
 } from '../engine';
 import { matrixShape } from '../store/layout';
+import { CompositeDetails } from './CompositeDetails';
 import { ExpandButton } from './ExpandButton';
 import { exactNumber, formatNumber, formatSigned, formatValue, fullText } from './format';
 import { LiteralField } from './LiteralField';
@@ -19,6 +20,7 @@ import { RowsField } from './RowsField';
 import { useApp, useAppStore } from './StoreContext';
 import { Tex } from './Tex';
 import { UpstreamControl } from './UpstreamControl';
+import { useOp } from './useOp';
 import { useSettled } from './useProgramText';
 
 /**
@@ -116,8 +118,8 @@ function NodeDetails({ id, renameRef }: { id: string; renameRef: React.Ref<HTMLI
   const nonFinite = useApp((s) => s.view.nonFinite.get(id));
   const isOutput = useApp((s) => s.doc.output === id);
   const params = useApp((s) => s.doc.params.get(id));
+  const op = useOp(node?.op);
   if (!node) return null;
-  const op = getOp(node.op);
   const name = node.label ?? node.id;
   const formulas = op && op.kind !== 'source' ? gateFormulas(op, params) : undefined;
   const literalPorts = op && params ? op.ports.filter((port) => Object.hasOwn(params, port)) : [];
@@ -152,6 +154,7 @@ function NodeDetails({ id, renameRef }: { id: string; renameRef: React.Ref<HTMLI
           {op.pattern && <p className="inspector-pattern">{op.pattern}</p>}
         </section>
       )}
+      {isComposite(op) && <CompositeDetails op={op} />}
       <section>
         <h3 className="inspector-subtitle">Numbers</h3>
         <dl className="numbers">

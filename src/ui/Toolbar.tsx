@@ -37,6 +37,7 @@ export const Toolbar = memo(function Toolbar({
   const toggleCode = () => command('code').perform(ctx);
   const canUndo = useTemporal((t) => t.pastStates.length > 0);
   const canRedo = useTemporal((t) => t.futureStates.length > 0);
+  const canGroup = useApp((s) => s.selectedNodes.length >= 2 && !s.mode.embed);
   const expression = useApp((s) => s.doc.expression);
   const current = GALLERY.find((g) => g.program === expression)?.id ?? '';
   const run = (id: string) => () => {
@@ -79,7 +80,7 @@ export const Toolbar = memo(function Toolbar({
   );
 
   if (screen !== 'desktop') {
-    const editEntries: MenuEntry[] = [entry('new')];
+    const editEntries: MenuEntry[] = [entry('new'), entry('group', { disabled: !canGroup })];
     if (screen === 'phone') {
       editEntries.push(
         entry('undo', { disabled: !canUndo }),
@@ -149,6 +150,7 @@ export const Toolbar = memo(function Toolbar({
         {button('undo', { disabled: !canUndo })}
         {button('redo', { disabled: !canRedo })}
       </div>
+      {button('group', { disabled: !canGroup })}
       <button
         type="button"
         className={`btn btn-code${panels.code ? ' is-on' : ''}`}

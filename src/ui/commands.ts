@@ -25,6 +25,8 @@ export interface CommandContext {
   focusPalette(): void;
   focusRename(): void;
   openShare(): void;
+  /** Opens the Group dialog for the selected gates. */
+  openGroup(): void;
 }
 
 /**
@@ -52,7 +54,7 @@ function onSelected(ctx: CommandContext, what: string, action: (id: string) => v
   const { selectedNodes, notify } = ctx.store.getState();
   if (selectedNodes.length !== 1) {
     notify(
-      `${what} works on one gate: select ${what === 'Expand' ? 'a matrix product (an @ gate)' : 'a gate of an expanded product'} first.`,
+      `${what} works on one gate: select ${what === 'Expand' ? 'a composite gate or a matrix product (an @ gate)' : 'a gate of an opened composite or an expanded product'} first.`,
     );
     return;
   }
@@ -162,17 +164,36 @@ export const COMMANDS: readonly Command[] = [
     perform: (ctx) => ctx.focusExpression(),
   },
   {
+    id: 'group',
+    label: 'Group the selected gates into one composite gate',
+    menuLabel: 'Group',
+    group: 'Build',
+    keys: [{ key: 'g', mod: true }],
+    perform: (ctx) => {
+      const { selectedNodes, notify } = ctx.store.getState();
+      if (selectedNodes.length < 2) {
+        notify(
+          'Group works on a selection: select the gates to group first (Shift+click, or drag a box).',
+        );
+        return;
+      }
+      ctx.openGroup();
+    },
+  },
+  {
     id: 'expand',
-    label: 'Expand the selected matrix product (up to 3×3 · 3×3) into its scalar gates',
-    menuLabel: 'Expand into scalar gates',
+    label:
+      'Expand the selected gate: a composite opens in place, a matrix product (up to 3×3 · 3×3) comes apart into its scalar gates',
+    menuLabel: 'Expand',
     group: 'Build',
     keys: [{ key: 'x' }],
     perform: (ctx) => onSelected(ctx, 'Expand', (id) => ctx.store.getState().expandGate(id)),
   },
   {
     id: 'collapse',
-    label: 'Collapse an expanded product (select any of its gates) back into one @ gate',
-    menuLabel: 'Collapse into one product',
+    label:
+      'Collapse an opened composite or an expanded product (select any of its gates) back into one gate',
+    menuLabel: 'Collapse',
     group: 'Build',
     keys: [{ key: 'x', shift: true }],
     perform: (ctx) => onSelected(ctx, 'Collapse', (id) => ctx.store.getState().collapseGate(id)),

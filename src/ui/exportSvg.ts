@@ -10,7 +10,14 @@
  * of elements are spelled with `xmlId`, which keeps only letters, digits and `_`.
  */
 import { getBezierPath, Position as Side } from '@xyflow/react';
-import { getOp, type Params, type PlaybackStep, type Tensor, type Value } from '../engine';
+import {
+  type OpDef,
+  type Params,
+  type PlaybackStep,
+  resolveOp,
+  type Tensor,
+  type Value,
+} from '../engine';
 import { type Doc, wireKey } from '../store/document';
 import {
   LABEL_ABOVE,
@@ -211,6 +218,8 @@ interface PlacedNode {
   /** Wired input ports (those without a literal), top to bottom, with their y. */
   readonly ports: readonly { readonly name: string; readonly y: number }[];
   readonly params: Params | undefined;
+  /** The node's op, resolved with the document's own gates. */
+  readonly def: OpDef | undefined;
 }
 
 /** The gate of the current step, and whether it is computing (forward) or sending back. */
@@ -256,12 +265,16 @@ export function circuitSvg(state: PictureState, options: SvgOptions): SvgPicture
     const size = nodeSize(node.op, doc.values.get(node.id));
     const border = node.id === doc.output ? OUTPUT_BORDER : BORDER;
     const params = doc.params.get(node.id);
-    const all = node.op === 'input' || node.op === 'const' ? [] : (getOp(node.op)?.ports ?? []);
+    const all =
+      node.op === 'input' || node.op === 'const'
+        ? []
+        : (resolveOp(node.op, doc.gates)?.ports ?? []);
     const wired = all.filter((p) => !(params && Object.hasOwn(params, p)));
     const inner = size.height - 2 * border;
     placed.set(node.id, {
       id: node.id,
       op: node.op,
+      def: resolveOp(node.op, doc.gates),
       ...(node.label === undefined ? {} : { label: node.label }),
       x: at.x,
       y: at.y,
@@ -661,7 +674,7 @@ export function circuitSvg(state: PictureState, options: SvgOptions): SvgPicture
 type Fonts = ReturnType<typeof fonts>;
 
 function gateNode(p: PlacedNode, name: string, problem: string | undefined, c: Palette, f: Fonts) {
-  const op = getOp(p.op);
+  const op = p.def;
   const hasLiterals = p.params !== undefined && Object.keys(p.params).length > 0;
   const label = op ? (hasLiterals && p.params ? op.paramLabel(p.params) : op.symbol) : '?';
   const chars = [...label].length;

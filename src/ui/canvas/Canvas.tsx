@@ -21,13 +21,14 @@ import {
 } from '@xyflow/react';
 import { type CSSProperties, useCallback, useEffect, useMemo, useRef } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { getOp, type Position } from '../../engine';
+import { type GateDef, type Position, resolveOp } from '../../engine';
 import { wireKey } from '../../store/document';
 import { nodeSize } from '../../store/layout';
 import type { AppState } from '../../store/store';
 import { prefersReducedMotion } from '../motion';
 import { PALETTE_MIME, readPaletteData } from '../Palette';
 import { useApp, useAppStore } from '../StoreContext';
+import { OpenedFrames } from './OpenedFrames';
 import './canvas.css';
 import { ConstNode } from './ConstNode';
 import { FIT_MIN_ZOOM, nodeRect, useFitCircuit } from './fit';
@@ -90,12 +91,13 @@ function handlesOf(
   size: { width: number; height: number },
   border: number,
   literals = '',
+  gates?: readonly GateDef[],
 ) {
-  const key = `${op} ${size.width} ${size.height} ${border} ${literals}`;
+  const all = op === 'input' || op === 'const' ? [] : (resolveOp(op, gates)?.ports ?? []);
+  const key = `${op}(${all.join(',')}) ${size.width} ${size.height} ${border} ${literals}`;
   const cached = handleCache.get(key);
   if (cached) return cached;
   const taken = new Set(literals.split(','));
-  const all = op === 'input' || op === 'const' ? [] : (getOp(op)?.ports ?? []);
   const ports = all.filter((port) => !taken.has(port));
   const inner = size.height - 2 * border;
   const handles: NodeHandle[] = ports.map((port, i) => ({
@@ -285,6 +287,7 @@ export function Canvas({
   const selectedWires = useApp((s) => s.selectedWires);
   const fitRequest = useApp((s) => s.fitRequest);
   const output = useApp((s) => s.doc.output);
+  const gates = useApp((s) => s.doc.gates);
   const { screenToFlowPosition } = useReactFlow();
   // Fit to view with a floor (see fit.ts): a large circuit is shown from its output end at a
   // readable zoom instead of whole at a zoom where nothing can be read.
@@ -319,6 +322,7 @@ export function Canvas({
         size,
         node.id === output ? OUTPUT_BORDER : BORDER,
         literalsOf.get(node.id),
+        gates,
       );
       const selected = chosen.has(node.id);
       const old = before.get(node.id);
@@ -359,7 +363,7 @@ export function Canvas({
     });
     nodeCache.current = after;
     return list;
-  }, [docNodes, positions, dragPositions, selectedNodes, matrixInputs, output, literalsOf]);
+  }, [docNodes, positions, dragPositions, selectedNodes, matrixInputs, output, literalsOf, gates]);
 
   // Each node's box and ports at its settled position (not recomputed mid-drag).
   const placed = useMemo(() => {
@@ -375,11 +379,12 @@ export function Canvas({
           size,
           n.id === output ? OUTPUT_BORDER : BORDER,
           literalsOf.get(n.id),
+          gates,
         ),
       });
     }
     return out;
-  }, [docNodes, positions, matrixInputs, output, literalsOf]);
+  }, [docNodes, positions, matrixInputs, output, literalsOf, gates]);
 
   // Where labels sit along their wires.
   const labelAt = useMemo(() => {
@@ -631,6 +636,7 @@ export function Canvas({
         </ControlButton>
       </Controls>
       <FollowCamera userMoved={userMoved} />
+      <OpenedFrames />
       <RefitOnResize mayRefit={mayRefit} />
       {far && (
         <Panel position="top-right" className="flow-key" aria-label="Colours when zoomed out">

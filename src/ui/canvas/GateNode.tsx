@@ -1,10 +1,11 @@
 import { Handle, type Node, type NodeProps, Position } from '@xyflow/react';
 import { memo, useEffect, useRef, useState } from 'react';
-import { getOp, type Params } from '../../engine';
+import { isComposite, type Params } from '../../engine';
 import { readoutSize } from '../../store/layout';
 import { formatSigned, formatValue, fullText } from '../format';
 import { LiteralField, literalText } from '../LiteralField';
 import { useApp } from '../StoreContext';
+import { useOp } from '../useOp';
 import { MatrixPair } from './MatrixView';
 import { accessibleName, useNodeNumbers, useWrapperLabel } from './useNodeNumbers';
 
@@ -12,6 +13,18 @@ export type GateNodeData = { op: string; label?: string };
 export type GateNodeType = Node<GateNodeData, 'gate'>;
 
 const NO_PARAMS: Params = Object.freeze(Object.create(null));
+
+/** A failed check of a hand-written local gradient, in words with both numbers. */
+export function derivativeText(
+  gate: string,
+  p: { port: string; at: readonly number[]; written: number; numerical: number },
+): string {
+  if (p.at.length === 0) {
+    return `The written d/d${p.port} of ${gate} could not be checked (no point where it and the gate are finite): backprop inside is used instead.`;
+  }
+  const at = p.at.map((x) => x.toPrecision(4)).join(', ');
+  return `The written d/d${p.port} of ${gate} gives ${Number.isFinite(p.written) ? p.written.toPrecision(6) : 'no number'} at ${at}, but numerical differences give ${p.numerical.toPrecision(6)}: backprop inside is used instead.`;
+}
 
 /** How long a gate's label may be before it is set smaller to fit the gate. */
 function labelSize(label: string): string {
@@ -28,7 +41,10 @@ function labelSize(label: string): string {
  * gate) opens a field to change it.
  */
 export const GateNode = memo(function GateNode({ id, data, selected }: NodeProps<GateNodeType>) {
-  const op = getOp(data.op);
+  const op = useOp(data.op);
+  const composite = isComposite(op) ? op.composite : undefined;
+  // A hand-written local gradient that disagrees with numerical differences is flagged here.
+  const wrongGradient = composite?.derivativeProblems[0];
   const numbers = useNodeNumbers(id);
   const { value, grad, attrs, active, partial } = numbers;
   const problem = useApp((s) => s.view.nodeProblems.get(id) ?? s.view.nonFinite.get(id));
@@ -53,7 +69,7 @@ export const GateNode = memo(function GateNode({ id, data, selected }: NodeProps
   const title = op
     ? `${name}: ${hasLiterals ? op.paramSpeech(params) : op.title}${problem ? ` — ${problem}` : ''}`
     : id;
-  const what = `${op ? op.title : data.op} gate ${name}${hasLiterals && op ? ` (${op.paramSpeech(params)})` : ''}${isOutput ? ', the output' : ''}`;
+  const what = `${op ? op.title : data.op}${composite?.known ? ` (${composite.known.name})` : ''} gate ${name}${hasLiterals && op ? ` (${op.paramSpeech(params)})` : ''}${isOutput ? ', the output' : ''}`;
   useWrapperLabel(root, accessibleName(what, numbers, problem));
 
   // Enter on the focused gate (React Flow's node wrapper) opens the literal's field.
@@ -78,7 +94,7 @@ export const GateNode = memo(function GateNode({ id, data, selected }: NodeProps
   return (
     <div
       ref={root}
-      className={`gate${isOutput ? ' gate--output' : ''}${problem ? ' gate--problem' : ''}${selected ? ' is-selected' : ''}${active ? ' is-active-step' : ''}${hasLiterals ? ' gate--literal' : ''}${wiredPorts.length > 1 ? ' gate--ports' : ''}${wiredPorts.length > 2 ? ' gate--many-ports' : ''}`}
+      className={`gate${isOutput ? ' gate--output' : ''}${problem ? ' gate--problem' : ''}${selected ? ' is-selected' : ''}${active ? ' is-active-step' : ''}${hasLiterals ? ' gate--literal' : ''}${wiredPorts.length > 1 ? ' gate--ports' : ''}${wiredPorts.length > 2 ? ' gate--many-ports' : ''}${composite ? ' gate--composite' : ''}`}
       {...attrs}
       data-op={data.op}
       title={title}
@@ -120,6 +136,16 @@ export const GateNode = memo(function GateNode({ id, data, selected }: NodeProps
         <span className={`gate-symbol${labelSize(label)}`}>{label}</span>
       )}
       {data.label && <span className="gate-name">{data.label}</span>}
+      {wrongGradient && (
+        <span
+          className="gate-gradient-flag"
+          role="img"
+          aria-label={`the written d/d${wrongGradient.port} of ${data.op} is wrong: backprop inside is used instead`}
+          title={derivativeText(data.op, wrongGradient)}
+        >
+          ∂?
+        </span>
+      )}
       {editing && hasLiterals && !embed && (
         <span className="literal-editor">
           {literalPorts.map((port, i) => (

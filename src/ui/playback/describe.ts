@@ -1,6 +1,7 @@
 import {
   formatLiteral,
   getOp,
+  isComposite,
   type OpDef,
   type Params,
   type PlaybackStep,
@@ -214,9 +215,16 @@ export function stepSentence(
       `The backward pass starts at the output: the gradient of ${outputName} with respect to itself is 1.`
     );
   }
-  const speech = step.op.paramSpeech(stepParams(step.params));
+  const known = isComposite(step.op) ? step.op.composite.known : undefined;
+  const speech = `${step.op.paramSpeech(stepParams(step.params))}${known ? `, which computes the ${known.name}` : ''}`;
+  const closed = closedForm(step);
   const parts = step.terms.map((t) => {
-    const local = t.localGrad === null ? 'its Jacobian' : num(t.localGrad);
+    const local =
+      t.localGrad === null
+        ? 'its Jacobian'
+        : closed
+          ? `${closed.text} = ${num(t.localGrad)}`
+          : num(t.localGrad);
     const fork = isZero(t.before)
       ? ''
       : `, added to ${num(t.before)} from another branch gives ${num(t.after)}`;
@@ -284,7 +292,29 @@ export function stepTex(
       : `\\quad\\Rightarrow\\quad ${texValue(t.before)} + ${wrapNegative(texValue(t.contribution))} = ${texValue(t.after)}`;
     return `${target} \\mathrel{+}= ${product} = ${texValue(t.contribution)}${sum}`;
   });
-  return [...local, ...lines];
+  const closed = closedForm(step);
+  const worked =
+    closed && step.terms.length === 1 && typeof step.terms[0].localGrad === 'number'
+      ? [`\\text{local} = ${closed.tex} = ${texNumber(step.terms[0].localGrad)}`]
+      : [];
+  return [...local, ...worked, ...lines];
+}
+
+/**
+ * A composite the app recognises (a grouped sigmoid) has a local gradient it can write in
+ * one line from its own output: `(1 − 0.7311)·0.7311`. Undefined for anything else.
+ */
+export function closedForm(step: PlaybackStep): { text: string; tex: string } | undefined {
+  if (step.kind !== 'backward' || !isComposite(step.op)) return undefined;
+  const known = step.op.composite.known;
+  if (!known || typeof step.output !== 'number') return undefined;
+  const y = step.output;
+  const x = step.terms[0]?.from;
+  if (x === undefined) return undefined;
+  return {
+    text: known.localText('x', formatValue(y)),
+    tex: known.localTexAt('x', texNumber(y)),
+  };
 }
 
 function wrapNegative(tex: string): string {

@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { getOp } from '../../engine';
+import { resolveOp } from '../../engine';
 import type { Doc } from '../../store/document';
 import { formatValue } from '../format';
 import { useApp } from '../StoreContext';
@@ -22,7 +22,7 @@ const SHORT_FORM = 6;
  * would read the same. Never by its whole sub-expression. A constant node of an older
  * circuit is named by its value.
  */
-export function makeNameOf(doc: Pick<Doc, 'nodes' | 'values' | 'params'>): NameOf {
+export function makeNameOf(doc: Pick<Doc, 'nodes' | 'values' | 'params' | 'gates'>): NameOf {
   const names = new Map<string, string>();
   const unnamed = new Map<string, string>();
   const uses = new Map<string, number>();
@@ -35,7 +35,7 @@ export function makeNameOf(doc: Pick<Doc, 'nodes' | 'values' | 'params'>): NameO
     } else if (!node.id.includes('#')) {
       names.set(node.id, node.id);
     } else {
-      const op = getOp(node.op);
+      const op = resolveOp(node.op, doc.gates);
       const params = doc.params.get(node.id);
       const form = op && params ? op.paramLabel(params) : '';
       const short = form !== '' && [...form].length <= SHORT_FORM ? form : op?.symbol;
@@ -58,15 +58,19 @@ const NO_VALUES: Doc['values'] = new Map();
  * Only a constant node of an older circuit is named by its value.
  */
 export function useNameOf(): NameOf {
-  const { nodes, params, values } = useApp(
+  const { nodes, params, values, gates } = useApp(
     useShallow((s) => {
       const hasConstants = s.doc.nodes.some((n) => n.op === 'const');
       return {
         nodes: s.doc.nodes,
         params: s.doc.params,
         values: hasConstants ? s.doc.values : NO_VALUES,
+        gates: s.doc.gates,
       };
     }),
   );
-  return useMemo(() => makeNameOf({ nodes, params, values }), [nodes, params, values]);
+  return useMemo(
+    () => makeNameOf({ nodes, params, values, gates }),
+    [nodes, params, values, gates],
+  );
 }
