@@ -12,6 +12,7 @@ import { groupGates } from '../../src/engine/gates/group';
 import { resolveOp } from '../../src/engine/gates/scope';
 import { parse } from '../../src/engine/parse';
 import type { Evaluation } from '../../src/engine/program';
+import { mulberry32 } from '../../src/engine/random';
 import { scalar } from '../../src/engine/tensor';
 import type { Circuit, GateDef, PortName } from '../../src/engine/types';
 import { nodeId, portName } from '../../src/engine/types';
@@ -499,4 +500,83 @@ describe("the notes' neuron with lists, its sigmoid grouped", () => {
     expect(c.text).toContain('f, sigma_cache = sigma_forward(dot)');
   });
   reproduces('lists', () => ev);
+});
+
+/** A random scalar program: forks, literals and most elementwise ops. */
+function randomProgram(seed: number): string {
+  const rand = mulberry32(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
+  const lines = ['a = 0.7', 'b = -1.3', 'c = 2.1'];
+  const names = ['a', 'b', 'c'];
+  for (let i = 0; i < 9; i++) {
+    const x = pick(names);
+    const y = pick(names);
+    lines.push(
+      `t${i} = ${pick([
+        `${x} + ${y}`,
+        `${x} * ${y}`,
+        `${x} - ${y} * 2`,
+        `tanh(${x})`,
+        `exp(${x} * -0.5)`,
+        `${x} / (1 + ${y} * ${y})`,
+        `max(${x}, ${y})`,
+        `sigmoid(${x}) * ${y}`,
+        `${x} ** 2`,
+      ])}`,
+    );
+    names.push(`t${i}`);
+  }
+  lines.push(`f = ${names.slice(-3).join(' + ')}`);
+  return lines.join('\n');
+}
+
+/** Groups random connected sets of gates (two rounds, so some composites nest). */
+function randomlyGrouped(seed: number): Circuit {
+  const rand = mulberry32(seed * 7919);
+  let circuit = parse(randomProgram(seed)).circuit;
+  for (let round = 0; round < 2; round++) {
+    for (let attempt = 0; attempt < 40; attempt++) {
+      const gates = circuit.nodes.filter((n) => n.op !== 'input');
+      const start = gates[Math.floor(rand() * gates.length)];
+      const chosen = new Set([start.id as string]);
+      const size = 2 + Math.floor(rand() * 3);
+      for (let k = 0; k < 10 && chosen.size < size; k++) {
+        const next = circuit.wires.filter(
+          (w) =>
+            (chosen.has(w.to) && !chosen.has(w.from)) || (chosen.has(w.from) && !chosen.has(w.to)),
+        );
+        if (next.length === 0) break;
+        const w = next[Math.floor(rand() * next.length)];
+        const id = chosen.has(w.to) ? w.from : w.to;
+        if (circuit.nodes.find((n) => n.id === id)?.op !== 'input') chosen.add(id);
+      }
+      const out = groupGates(circuit, [...chosen], `g${round}`);
+      if ('error' in out) continue;
+      circuit = out.circuit;
+      break;
+    }
+  }
+  return circuit;
+}
+
+describe('random circuits with random groupings', () => {
+  it('some composites nest (a group taken in a later one)', () => {
+    const nested = [1, 2, 3, 4, 5].filter((seed) => {
+      const gates = randomlyGrouped(seed).gates ?? [];
+      return gates.some((def) => def.body.nodes.some((n) => gates.some((g) => g.name === n.op)));
+    });
+    expect(nested.length).toBeGreaterThan(0);
+  });
+  for (let seed = 1; seed <= 5; seed++) {
+    const circuit = randomlyGrouped(seed);
+    const ev = run(circuit);
+    it(`circuit ${seed} has composites, and the same gradients as before grouping`, () => {
+      expect(circuit.gates?.length ?? 0).toBeGreaterThan(0);
+      const plain = appGradients(run(parse(randomProgram(seed)).circuit));
+      for (const [id, g] of appGradients(ev)) {
+        expect(Math.abs((g as number) - (plain.get(id) as number))).toBeLessThan(1e-9);
+      }
+    });
+    reproduces(`random grouped circuit ${seed}`, () => ev);
+  }
 });
