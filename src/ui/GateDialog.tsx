@@ -111,7 +111,7 @@ function PaletteDialog(props: {
   return (
     // biome-ignore lint/a11y/noStaticElementInteractions: only keeps Escape inside the dialog
     <div
-      className="gate-dialog-scope"
+      className="gate-def-scope"
       onKeyDown={(event) => {
         if (event.key === 'Escape') event.stopPropagation();
       }}
@@ -140,7 +140,7 @@ export function GateDialog({
   onDefined: () => void;
 }) {
   return (
-    <PaletteDialog title="New gate" open={open} onClose={onClose} className="gate-dialog">
+    <PaletteDialog title="New gate" open={open} onClose={onClose} className="gate-def-dialog">
       {open && <GateForm text={text} onText={onText} onDefined={onDefined} onClose={onClose} />}
     </PaletteDialog>
   );
@@ -194,13 +194,13 @@ function GateForm({
 
   return (
     <form
-      className="gate-form"
+      className="gate-def-form"
       onSubmit={(e) => {
         e.preventDefault();
         apply();
       }}
     >
-      <p className="gate-help" id={`${id}-help`}>
+      <p className="gate-def-help" id={`${id}-help`}>
         A gate made from an expression over its inputs. Write one line per gate:{' '}
         <code>name(inputs) = expression</code>. Its local gradient comes from backpropagation inside
         it, unless you write one yourself on the next line (<code>d/dx = …</code>): that one is
@@ -214,7 +214,7 @@ function GateForm({
       <textarea
         ref={field}
         id={`${id}-text`}
-        className="text-field gate-text"
+        className="text-field gate-def-text"
         rows={4}
         spellCheck={false}
         autoCapitalize="off"
@@ -235,11 +235,11 @@ function GateForm({
           }
         }}
       />
-      <p className="gate-problem" id={`${id}-problem`} role="alert">
+      <p className="gate-def-problem" id={`${id}-problem`} role="alert">
         {problem?.message ?? ''}
       </p>
       <div className="dialog-actions">
-        <span className="gate-keys">Ctrl+Enter defines</span>
+        <span className="gate-def-keys">Ctrl+Enter defines</span>
         <button type="button" className="btn" onClick={onClose}>
           Cancel
         </button>
@@ -270,7 +270,7 @@ export function DeleteGateDialog({
   return (
     <PaletteDialog title={`Delete ${name ?? 'gate'}?`} open={open} onClose={onCancel}>
       {open && (
-        <div className="gate-delete">
+        <div className="gate-def-delete">
           <p>
             {uses === 1 ? '1 gate' : `${uses} gates`} on the canvas {uses === 1 ? 'uses' : 'use'}{' '}
             <strong>{name}</strong>. Deleting it expands {uses === 1 ? 'that gate' : 'each of them'}{' '}

@@ -319,8 +319,15 @@ function YourGates({ onAdded }: { onAdded?: () => void }) {
   // After a definition, the gates (the last one defined last) are scrolled into view.
   useEffect(() => {
     if (justDefined === 0) return;
-    const items = list.current?.querySelectorAll('li');
-    items?.[items.length - 1]?.scrollIntoView({ block: 'nearest' });
+    // Only the palette scrolls (scrollIntoView would also scroll the page's hidden overflow).
+    const item = list.current?.lastElementChild;
+    const scroller = list.current?.closest('.palette');
+    if (!(item instanceof HTMLElement) || !(scroller instanceof HTMLElement)) return;
+    const box = item.getBoundingClientRect();
+    const view = scroller.getBoundingClientRect();
+    // The "more gates" bar (up to 40 px) may cover the bottom of the palette.
+    if (box.bottom > view.bottom - 40) scroller.scrollTop += box.bottom - view.bottom + 40;
+    else if (box.top < view.top) scroller.scrollTop -= view.top - box.top;
   }, [justDefined]);
 
   const remove = (name: string) => {
