@@ -68,6 +68,19 @@ test('New gate defines softplus: it is in the palette, a click adds it, programs
   expect(errors).toEqual([]);
 });
 
+test('a gate of your own is dragged from the palette onto the canvas', async ({ page }) => {
+  await page.goto('./');
+  await expect(gatesOnCanvas(page).first()).toBeVisible();
+  await define(page, 'softplus(x) = log(1 + exp(x))');
+  const before = await gatesOnCanvas(page).count();
+  const pane = page.locator('.react-flow__pane');
+  const box = await pane.boundingBox();
+  await palette(page)
+    .locator('button[data-op="softplus"]')
+    .dragTo(pane, { targetPosition: { x: (box?.width ?? 400) / 2, y: (box?.height ?? 300) - 60 } });
+  await expect(gatesOnCanvas(page)).toHaveCount(before + 1);
+});
+
 test('a definition that reads an unknown name is refused at its place and keeps the text; a gate not in use is deleted at once', async ({
   page,
 }) => {
