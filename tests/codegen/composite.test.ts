@@ -84,7 +84,7 @@ describe('the neuron with its sigmoid grouped into one gate', () => {
     expect(lines).toContain('    exp_5, add_6 = cache');
     expect(lines).toContain('    dmul_4 = exp_5 * dexp_5  # exp gate: its own output');
     // The closed form of the known function, as a comment.
-    expect(c.text).toMatch(/# sigma is the sigmoid .*: its local gradient is \(1 − f\)·f/);
+    expect(c.text).toMatch(/# sigma computes the sigmoid .*: its local gradient is \(1 − f\)·f/);
     // The functions come before the circuit that calls them.
     expect(lines.indexOf('def sigma_forward(x):')).toBeLessThan(lines.indexOf('# inputs'));
   });
@@ -257,7 +257,14 @@ describe('a composite on a matrix: the sigmoid of a 2×3, entry by entry', () =>
 });
 
 describe('a composite with a hand-written local gradient', () => {
-  const softplusBody = parse('x = 0\nsp = log(1 + exp(x))').circuit;
+  // As a typed definition makes it: the output has an id of its own (log#3), no name.
+  const named = parse('x = 0\nsp = log(1 + exp(x))').circuit;
+  const auto = (id: string) => nodeId(id === 'sp' ? 'log#3' : id);
+  const softplusBody: Circuit = {
+    nodes: named.nodes.map(({ label: _, ...n }) => ({ ...n, id: auto(n.id) })),
+    wires: named.wires.map((w) => ({ ...w, from: auto(w.from), to: auto(w.to) })),
+    output: nodeId('log#3'),
+  };
   const softplus = (formula: string): GateDef => ({
     name: 'softplus',
     ports: [portName('x')],
@@ -294,11 +301,13 @@ describe('a composite with a hand-written local gradient', () => {
       "# d/dx = sigmoid(x): written by hand (it passed the app's check), used instead of backprop inside",
     );
     expect(backward).toMatch(/^ {4}local = 1\.0 \/ \(1\.0 \+ math\.exp\(-x\)\)$/m);
-    expect(backward).toMatch(/^ {4}dx = local \* dsp$/m);
+    // The inside's output, unnamed, is out, and its gradient dout.
+    expect(backward).toContain('def softplus_backward(dout, cache):');
+    expect(backward).toMatch(/^ {4}dx = local \* dout$/m);
     expect(backward).not.toContain('# backprop');
     // The known function's closed form is given too.
     expect(backward).toMatch(
-      /softplus is the softplus log\(1 \+ e\^x\): its local gradient is σ\(x\)/,
+      /softplus computes the softplus log\(1 \+ e\^x\): its local gradient is σ\(x\)/,
     );
     const torch = code(ev, 'pytorch').text;
     expect(torch).toContain('class softplus_fn(torch.autograd.Function):');

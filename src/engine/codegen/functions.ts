@@ -161,6 +161,15 @@ function insideNames(fn: GateFunction, all: GateFunctions) {
       if (value[s] === '')
         value[s] = table.add(`${prefix}${p.ids[s]}`, labels.get(p.ids[s]) ?? p.ids[s]);
     };
+    // An inside's output with no name of its own (a typed definition's) is `out`, its
+    // gradient `dout`, as the notes write a gate's backward.
+    const output = p.output;
+    if (prefix === 'b:' && output >= 0 && value[output] === '') {
+      const node = p.circuit.nodes.find((n) => n.id === p.ids[output]);
+      if (node && node.label === undefined && /#\d+$/.test(node.id)) {
+        value[output] = table.claim(`${prefix}${node.id}`, 'out');
+      }
+    }
     for (let s = 0; s < p.ids.length; s++) if (p.ops[s].kind === 'source') add(s);
     for (const s of statementOrder(p).forward) add(s);
     for (let s = 0; s < p.ids.length; s++) add(s);
@@ -361,7 +370,7 @@ export function functionLines(st: Style, all: GateFunctions): string[] {
     );
     if (known) {
       lines.push(
-        `${indent}${c(`${title} is ${known.description}: its local gradient is ${known.localText(ports[0], outVar)}${fn.written[0] ? '' : ', the same as backprop inside gives'}`)}`,
+        `${indent}${c(`${title} computes ${known.description}: its local gradient is ${known.localText(ports[0], outVar)}${fn.written[0] ? '' : ', the same as backprop inside gives'}`)}`,
       );
     }
     if (cached.length > 0) {

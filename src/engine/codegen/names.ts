@@ -198,6 +198,24 @@ export class NameTable {
     return candidate;
   }
 
+  /**
+   * Gives node `id` exactly `name` (a name of the code's own choosing, such as `out`) when it
+   * and its gradient variable are free, else a name made as `add` makes one.
+   */
+  claim(id: string, name: string): string {
+    if (
+      /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) &&
+      !this.taken.has(name) &&
+      !this.taken.has(`d${name}`)
+    ) {
+      this.taken.add(name);
+      this.taken.add(`d${name}`);
+      this.values.set(id, name);
+      return name;
+    }
+    return this.add(id, name);
+  }
+
   value(id: string): string {
     const name = this.values.get(id);
     if (name === undefined) throw new Error(`code generation: no variable for node '${id}'`);
