@@ -25,10 +25,13 @@ export function Suggestions({ ctx }: { ctx: CommandContext }) {
   );
   const nameOf = useNameOf();
   const [dismissed, setDismissed] = useState<string | null>(null);
+  const opened = useApp((s) => s.doc.opened);
   const suggestion = useMemo(() => {
     if (doc.nodes.length === 0) return undefined;
-    return suggestGroupings(docToCircuit(doc))[0];
-  }, [doc]);
+    // The gates of a composite opened in place are already one gate: Collapse folds them.
+    const inside = new Set<string>((opened ?? []).flatMap((o) => o.members));
+    return suggestGroupings(docToCircuit(doc)).find((s) => !s.ids.some((id) => inside.has(id)));
+  }, [doc, opened]);
   const key = suggestion ? suggestion.ids.join('\u0000') : null;
   useEffect(() => {
     if (key === null) setDismissed(null);

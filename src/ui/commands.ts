@@ -1,3 +1,4 @@
+import { openedOf } from '../store/group';
 import type { AppStore } from '../store/store';
 import { CODE_COMMANDS } from './code/commands';
 import { copyStepImageCommand } from './exportImage';
@@ -196,7 +197,16 @@ export const COMMANDS: readonly Command[] = [
     menuLabel: 'Collapse',
     group: 'Build',
     keys: [{ key: 'x', shift: true }],
-    perform: (ctx) => onSelected(ctx, 'Collapse', (id) => ctx.store.getState().collapseGate(id)),
+    perform: (ctx) => {
+      // The gates of an opened composite (selected as Expand leaves them) fold back together.
+      const { doc, selectedNodes, closeComposite } = ctx.store.getState();
+      const frame = selectedNodes.length > 0 ? openedOf(doc, selectedNodes[0]) : undefined;
+      if (frame && selectedNodes.every((id) => openedOf(doc, id) === frame)) {
+        closeComposite(frame.id);
+        return;
+      }
+      onSelected(ctx, 'Collapse', (id) => ctx.store.getState().collapseGate(id));
+    },
   },
   {
     id: 'tidy',

@@ -52,6 +52,7 @@ export function createGatesSlice(_set: SetState, get: GetState, ctx: SliceContex
       ctx.commit(made.doc, undefined, { selectedNodes: [made.id], selectedWires: [] });
       get().notify(
         `Grouped into one ${made.def.name} gate: ${removed} fewer gate${removed === 1 ? '' : 's'}, the same numbers everywhere else.`,
+        'info',
       );
       return undefined;
     },
@@ -86,6 +87,7 @@ export function createGatesSlice(_set: SetState, get: GetState, ctx: SliceContex
         ctx.commit(defined.doc);
         get().notify(
           `Added to the palette: ${defined.names.join(', ')}. Use ${defined.names.length === 1 ? 'it' : 'them'} in a program by name.`,
+          'info',
         );
         return undefined;
       } catch (e) {
@@ -103,6 +105,7 @@ export function createGatesSlice(_set: SetState, get: GetState, ctx: SliceContex
         uses > 0
           ? `Deleted ${name}: its ${uses} gate${uses === 1 ? ' was' : 's were'} expanded into the gates ${uses === 1 ? 'it was' : 'they were'} made of.`
           : `Deleted ${name} from the palette.`,
+        'info',
       );
       return undefined;
     },

@@ -151,6 +151,9 @@ function wireEnds(from: Placed, to: Placed, port: string) {
  * selected or in the current playback step, stay ordinary wires.
  */
 const BUNDLE_FAN_OUT = 32;
+/** Keys that add a clicked gate to the selection. */
+const MULTI_SELECT = ['Shift', 'Meta', 'Control'];
+
 const PASSING_STYLE: CSSProperties = {
   position: 'absolute',
   left: 0,
@@ -620,6 +623,8 @@ export function Canvas({
       maxZoom={3}
       onlyRenderVisibleElements={docNodes.length > VIRTUALIZE_ABOVE}
       aria-label="Circuit canvas"
+      // Shift+click adds a gate to the selection (as Ctrl or ⌘ does); Shift+drag draws a box.
+      multiSelectionKeyCode={MULTI_SELECT}
     >
       <Background gap={24} />
       {/* React Flow's own Fit button would fit without the floor: this one keeps it. */}

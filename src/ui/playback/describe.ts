@@ -223,13 +223,16 @@ export function stepSentence(
       t.localGrad === null
         ? 'its Jacobian'
         : closed
-          ? `${closed.text} = ${num(t.localGrad)}`
+          ? `the local gradient ${num(t.localGrad)} = ${closed.text}`
           : num(t.localGrad);
     const fork = isZero(t.before)
       ? ''
       : `, added to ${num(t.before)} from another branch gives ${num(t.after)}`;
     const done = t.complete ? ' (complete)' : ' (more to come)';
-    return `${nameOf(t.from)} receives ${num(step.upstreamGrad)} times ${local} = ${num(t.contribution)}${fork}${done}`;
+    const product = closed
+      ? `${num(step.upstreamGrad)} times ${local}, giving ${num(t.contribution)}`
+      : `${num(step.upstreamGrad)} times ${local} = ${num(t.contribution)}`;
+    return `${nameOf(t.from)} receives ${product}${fork}${done}`;
   });
   return `Backward through ${nameOf(step.node)} (${speech}): upstream gradient ${num(step.upstreamGrad)}. ${parts.join('; ')}.`;
 }
@@ -295,7 +298,7 @@ export function stepTex(
   const closed = closedForm(step);
   const worked =
     closed && step.terms.length === 1 && typeof step.terms[0].localGrad === 'number'
-      ? [`\\text{local} = ${closed.tex} = ${texNumber(step.terms[0].localGrad)}`]
+      ? [`\\text{local} = ${texNumber(step.terms[0].localGrad)} = ${closed.tex}`]
       : [];
   return [...local, ...worked, ...lines];
 }
