@@ -107,6 +107,40 @@ test('a definition that reads an unknown name is refused at its place and keeps 
   await expect(palette(page).locator('button[data-op="g"]')).toHaveCount(0);
 });
 
+test('a gate used inside another is not deleted, saying why; hostile names are ordinary names', async ({
+  page,
+}) => {
+  const errors = watchErrors(page);
+  await page.goto('./');
+  await define(page, '__proto__(x) = exp(x)');
+  await define(page, 'constructor(x) = __proto__(x) + 1');
+  await expect(palette(page).locator('button[data-op="constructor"]')).toContainText(
+    'constructor(x)',
+  );
+  await palette(page).getByRole('button', { name: 'Delete gate __proto__' }).click();
+  await expect(page.getByRole('dialog')).toHaveCount(0);
+  await expect(page.getByRole('region', { name: 'Messages' })).toContainText(
+    '__proto__ is used inside constructor',
+  );
+  await expect(palette(page).locator('button[data-op="__proto__"]')).toBeVisible();
+
+  // Dragged onto the canvas and clicked, each adds its gate.
+  const before = await gatesOnCanvas(page).count();
+  await palette(page).locator('button[data-op="constructor"]').click();
+  await palette(page)
+    .locator('button[data-op="__proto__"]')
+    .dragTo(page.locator('.react-flow__pane'));
+  await expect(gatesOnCanvas(page)).toHaveCount(before + 2);
+  // Not in use inside another gate once constructor is gone (its canvas gate is expanded).
+  await palette(page).getByRole('button', { name: 'Delete gate constructor' }).click();
+  await page
+    .getByRole('dialog', { name: 'Delete constructor?' })
+    .getByRole('button', { name: 'Delete and expand' })
+    .click();
+  await expect(palette(page).locator('button[data-op="constructor"]')).toHaveCount(0);
+  expect(errors).toEqual([]);
+});
+
 test('a wrong hand-written gradient is flagged in the palette with the two numbers', async ({
   page,
 }) => {
