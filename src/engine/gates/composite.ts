@@ -204,8 +204,10 @@ export function compositeOp(def: GateDef, lookup: OpLookup): CompositeOp {
   let lastGate: TensorGate | undefined;
   let lastPort = -1;
 
-  const bodyOf = (gate: TensorGate): Body => {
-    const body = bodyFor(gate.shapes);
+  // The forward pass needs no written gradients (so checking them, which runs the gate
+  // forward, never waits on the check itself); the backward pass uses them.
+  const bodyOf = (gate: TensorGate, useWritten: boolean): Body => {
+    const body = bodyFor(gate.shapes, useWritten);
     if (typeof body === 'string') throw new Error(`engine: ${body}`);
     return body;
   };
@@ -373,18 +375,18 @@ export function compositeOp(def: GateDef, lookup: OpLookup): CompositeOp {
     presets: [],
     composite: info,
     inferShape: (shapes) => {
-      const body = bodyFor(shapes);
+      const body = bodyFor(shapes, false);
       if (typeof body === 'string') return body;
       return body.program.shapes[body.program.output];
     },
     forward: (v, gate) => {
-      const body = bodyOf(gate);
+      const body = bodyOf(gate, false);
       load(body, v, gate.inputs);
       v.set(body.values.subarray(body.outAt, body.outAt + body.outSize), gate.out);
       lastGate = undefined;
     },
     vjp: (v, g, gate, port, acc, at) => {
-      const body = bodyOf(gate);
+      const body = bodyOf(gate, true);
       const size = body.portSize[port];
       const up = g.subarray(gate.out, gate.out + body.outSize);
       const d = body.derivatives[port];

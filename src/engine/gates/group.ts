@@ -118,15 +118,6 @@ export function groupShape(
   if (circuit.output !== null && members.has(circuit.output) && !outputs.has(circuit.output)) {
     outputs.set(circuit.output, ['the output']);
   }
-  if (outputs.size === 0) {
-    return { error: `nothing outside the group reads ${list(members)}: a group needs one output` };
-  }
-  if (outputs.size > 1) {
-    const named = [...outputs].map(([id, readers]) => `${id} (read by ${list(readers, 2)})`);
-    return {
-      error: `the group has ${outputs.size} outputs: ${list(named, 3)}; a gate has one output, so select the gates up to one value`,
-    };
-  }
   // Connected, ignoring the direction of the wires.
   const first = members.values().next().value as string;
   const reached = new Set([first]);
@@ -144,6 +135,15 @@ export function groupShape(
     const apart = [...members].filter((id) => !reached.has(id));
     return {
       error: `these gates are not connected: ${list(apart)} ${apart.length === 1 ? 'is' : 'are'} not wired to ${list(reached)}; group gates that form one piece`,
+    };
+  }
+  if (outputs.size === 0) {
+    return { error: `nothing outside the group reads ${list(members)}: a group needs one output` };
+  }
+  if (outputs.size > 1) {
+    const named = [...outputs].map(([id, readers]) => `${id} (read by ${list(readers, 2)})`);
+    return {
+      error: `the group has ${outputs.size} outputs: ${list(named, 3)}; a gate has one output, so select the gates up to one value`,
     };
   }
   if (sources.length === 0) {
