@@ -175,3 +175,30 @@ test('a wrong hand-written local gradient is flagged on the gate with both numbe
   await expect(flag).toBeVisible();
   await expect(flag).toHaveAttribute('title', /numerical differences give/);
 });
+
+test('the right-click menu on a selection offers Group, and on a composite Expand', async ({
+  page,
+}) => {
+  await page.goto('./');
+  await page.getByLabel('Example').selectOption('neuron-primitive');
+  await selectGates(page, SIGMOID_GATES);
+  await node(page, 'exp#5').click({ button: 'right' });
+  const menu = page.getByRole('menu', { name: /Actions for/ });
+  await menu.getByRole('menuitem', { name: /Group/ }).click();
+  const dialog = page.getByRole('dialog', { name: 'Group into one gate' });
+  await dialog.getByLabel('Name of the gate').fill('logistic');
+  await dialog.getByLabel('Name of the gate').press('Enter');
+  await expect(node(page, 'f')).toHaveAttribute('data-op', 'logistic');
+  await node(page, 'f').click({ button: 'right', position: { x: 4, y: 4 } });
+  await page
+    .getByRole('menu')
+    .getByRole('menuitem', { name: /Expand/ })
+    .click();
+  await expect(node(page, 'f')).toHaveAttribute('data-op', 'div');
+  await expect(page.locator('[data-opened="logistic"]')).toBeVisible();
+  // Escape closes the menu without doing anything.
+  await node(page, 'f').click({ button: 'right', position: { x: 4, y: 4 } });
+  await expect(page.getByRole('menu')).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(page.getByRole('menu')).toHaveCount(0);
+});

@@ -221,7 +221,7 @@ function Workspace() {
         )}
         <div className="canvas-wrap">
           <ErrorBoundary part="the canvas">
-            <Canvas colorMode={theme} readOnly={mode.embed} />
+            <Canvas colorMode={theme} readOnly={mode.embed} ctx={ctx} />
           </ErrorBoundary>
           {!mode.embed && <Legend />}
           {mode.embed && <OpenFull />}

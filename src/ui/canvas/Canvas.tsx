@@ -19,15 +19,17 @@ import {
   useStoreApi,
   ViewportPortal,
 } from '@xyflow/react';
-import { type CSSProperties, useCallback, useEffect, useMemo, useRef } from 'react';
+import { type CSSProperties, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { type GateDef, type Position, resolveOp } from '../../engine';
 import { wireKey } from '../../store/document';
 import { nodeSize } from '../../store/layout';
 import type { AppState } from '../../store/store';
+import type { CommandContext } from '../commands';
 import { prefersReducedMotion } from '../motion';
 import { PALETTE_MIME, readPaletteData } from '../Palette';
 import { useApp, useAppStore } from '../StoreContext';
+import { ContextMenu, type MenuAt } from './ContextMenu';
 import { OpenedFrames } from './OpenedFrames';
 import './canvas.css';
 import { ConstNode } from './ConstNode';
@@ -258,9 +260,12 @@ function currentStepNode(s: AppState): string {
 export function Canvas({
   colorMode,
   readOnly = false,
+  ctx,
 }: {
   colorMode: 'light' | 'dark';
   readOnly?: boolean;
+  /** For the right-click menu's commands. */
+  ctx?: CommandContext;
 }) {
   const store = useAppStore();
   const {
@@ -593,6 +598,30 @@ export function Canvas({
     [store, screenToFlowPosition],
   );
 
+  // The right-click menu: on a gate outside the selection, that gate alone is selected first.
+  const [menu, setMenu] = useState<MenuAt | null>(null);
+  const closeMenu = useCallback(() => setMenu(null), []);
+  const place = useCallback((event: React.MouseEvent | MouseEvent, node: string) => {
+    const box = (event.target as Element).closest('.react-flow')?.getBoundingClientRect();
+    setMenu({ x: event.clientX - (box?.left ?? 0), y: event.clientY - (box?.top ?? 0), node });
+  }, []);
+  const openMenu = useCallback(
+    (event: React.MouseEvent, n: { id: string }) => {
+      event.preventDefault();
+      const state = store.getState();
+      if (!state.selectedNodes.includes(n.id)) state.select([n.id], []);
+      place(event, n.id);
+    },
+    [store, place],
+  );
+  const openSelectionMenu = useCallback(
+    (event: React.MouseEvent, picked: { id: string }[]) => {
+      event.preventDefault();
+      place(event, picked.map((n) => n.id).join(', '));
+    },
+    [place],
+  );
+
   return (
     <ReactFlow
       nodes={nodes}
@@ -625,6 +654,8 @@ export function Canvas({
       aria-label="Circuit canvas"
       // Shift+click adds a gate to the selection (as Ctrl or ⌘ does); Shift+drag draws a box.
       multiSelectionKeyCode={MULTI_SELECT}
+      onNodeContextMenu={readOnly || !ctx ? undefined : openMenu}
+      onSelectionContextMenu={readOnly || !ctx ? undefined : openSelectionMenu}
     >
       <Background gap={24} />
       {/* React Flow's own Fit button would fit without the floor: this one keeps it. */}
@@ -642,6 +673,7 @@ export function Canvas({
       </Controls>
       <FollowCamera userMoved={userMoved} />
       <OpenedFrames />
+      {menu && ctx && <ContextMenu at={menu} ctx={ctx} onClose={closeMenu} />}
       <RefitOnResize mayRefit={mayRefit} />
       {far && (
         <Panel position="top-right" className="flow-key" aria-label="Colours when zoomed out">
