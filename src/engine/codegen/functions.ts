@@ -99,10 +99,10 @@ export class GateFunctions implements GateCalls {
   programs(): { program: Program; where: string }[] {
     const out: { program: Program; where: string }[] = [];
     for (const fn of this.list) {
-      const where = `inside ${fn.call.title || fn.op.name}`;
-      out.push({ program: fn.body.program, where });
+      const gate = identifier(fn.op.name);
+      out.push({ program: fn.body.program, where: `inside ${gate}` });
       fn.written.forEach((w, k) => {
-        if (w) out.push({ program: w, where: `in ${where.slice(7)}'s d/d${fn.op.ports[k]}` });
+        if (w) out.push({ program: w, where: `in ${gate}'s d/d${fn.op.ports[k]}` });
       });
     }
     return out;
