@@ -49,17 +49,19 @@ export function useProgramText(): string | null {
       output: s.doc.output,
       values: s.doc.values,
       params: s.doc.params,
+      gates: s.doc.gates,
       // The store compiles on every change of structure; a value edit only re-runs it.
       program: s.program,
     })),
   );
-  const { expression, nodes, wires, output, values, params, program } = useSettled(
+  const { expression, nodes, wires, output, values, params, gates, program } = useSettled(
     live,
     (a, b) =>
       a.expression !== b.expression ||
       a.nodes !== b.nodes ||
       a.wires !== b.wires ||
       a.output !== b.output ||
+      a.gates !== b.gates ||
       a.program !== b.program,
   );
   return useMemo(() => {
@@ -74,8 +76,9 @@ export function useProgramText(): string | null {
         params,
         positions: NO_POSITIONS,
         expression: null,
+        ...(gates ? { gates } : {}),
       }),
       program,
     );
-  }, [expression, nodes, wires, output, values, params, program]);
+  }, [expression, nodes, wires, output, values, params, gates, program]);
 }
