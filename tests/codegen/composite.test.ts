@@ -589,3 +589,31 @@ describe('random circuits with random groupings', () => {
     reproduces(`random grouped circuit ${seed}`, () => ev);
   }
 });
+
+describe('one value into both ports of a composite', () => {
+  // mix(x, x) = x * x + exp(x): dx gets both ports' gradients.
+  const body = parse('a = 0\nb = 0\nab = a * b\neb = exp(b)\nq = ab + eb').circuit;
+  const def: GateDef = { name: 'mix', ports: [portName('a'), portName('b')], body };
+  const circuit: Circuit = {
+    nodes: [
+      { id: nodeId('x'), op: 'input', value: scalar(0.75) },
+      { id: nodeId('m'), op: 'mix' },
+    ],
+    wires: [
+      { from: nodeId('x'), to: nodeId('m'), port: portName('a') },
+      { from: nodeId('x'), to: nodeId('m'), port: portName('b') },
+    ],
+    output: nodeId('m'),
+    gates: [def],
+  };
+  const ev = run(circuit);
+  it('adds the second port’s share with +=', () => {
+    // d/dx (x² + eˣ) = 2x + eˣ
+    expect(ev.grad('x')).toBeCloseTo(1.5 + Math.exp(0.75), 12);
+    const c = code(ev, 'python').text;
+    expect(c).toContain('dx_from_m, dx_from_m_2 = mix_backward(dm, mix_cache)');
+    expect(c).toMatch(/^dx = dx_from_m {2}#/m);
+    expect(c).toMatch(/^dx \+= dx_from_m_2 {2}# .*x forks: its gradients add up/m);
+  });
+  reproduces('one value into both ports', () => ev);
+});
