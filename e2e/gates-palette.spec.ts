@@ -155,8 +155,19 @@ test('a wrong hand-written gradient is flagged in the palette with the two numbe
     /d\/dx = 3 \* x is wrong: at x = .* it gives .*, numerical differences give /,
   );
 
-  // A right one is not flagged.
+  // A right one is not flagged; a known function is marked.
   await define(page, 'k(x) = x * x\nd/dx = 2 * x');
+  await define(page, 'sig(x) = 1 / (1 + exp(-x))');
+  await expect(palette(page).locator('button[data-op="sig"]')).toContainText('= sigmoid');
+  // The marks are readable (contrast) and named, in light and dark mode.
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    const violations = (await new AxeBuilder({ page }).include('.palette-gates').analyze())
+      .violations;
+    expect(
+      violations.map((v) => `${scheme} ${v.id}: ${v.nodes.map((n) => n.target).join(' ')}`),
+    ).toEqual([]);
+  }
   await expect(palette(page).locator('button[data-op="k"]')).toBeVisible();
   await expect(palette(page).locator('button[data-op="k"]')).not.toHaveAttribute(
     'data-flagged',
