@@ -38,7 +38,7 @@ async function dragWire(page: Page, from: string, to: string, port: string) {
 async function startEmpty(page: Page) {
   await page.goto('./');
   await expect(node(page, 'f')).toBeVisible();
-  await page.getByRole('button', { name: 'New' }).click();
+  await page.getByRole('button', { name: 'New', exact: true }).click();
   await expect(page.locator('[data-node-id]')).toHaveCount(0);
 }
 

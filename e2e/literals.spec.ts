@@ -235,7 +235,7 @@ test('a literal is edited in place: f follows, Undo restores it, bad text keeps 
 test('the palette adds a ×2 gate with its literal inside', async ({ page }) => {
   const errors = watchErrors(page);
   await openEmpty(page);
-  await page.getByRole('button', { name: 'New' }).click();
+  await page.getByRole('button', { name: 'New', exact: true }).click();
   await expect(page.locator('[data-node-id]')).toHaveCount(0);
   await page.getByRole('button', { name: 'Add times 2', exact: true }).click();
   const gate = page.locator('[data-node-id][data-op="mul"]');
@@ -267,7 +267,7 @@ test('a preset dragged from the palette keeps its literal, and its literal port 
 }) => {
   const errors = watchErrors(page);
   await openEmpty(page);
-  await page.getByRole('button', { name: 'New' }).click();
+  await page.getByRole('button', { name: 'New', exact: true }).click();
   await expect(page.locator('[data-node-id]')).toHaveCount(0);
   await page
     .getByRole('button', { name: 'Add times 2', exact: true })

@@ -392,7 +392,7 @@ for (const mode of MODES) {
 test('a gate dropped on an empty canvas stays where it was dropped', async ({ page }) => {
   await page.goto('./');
   await expect(page.locator('.react-flow .react-flow__node').first()).toBeVisible();
-  await page.getByRole('button', { name: 'New' }).click();
+  await page.getByRole('button', { name: 'New', exact: true }).click();
   await expect(page.locator('.react-flow .react-flow__node')).toHaveCount(0);
   const pane = page.locator('.react-flow__pane');
   const box = await pane.boundingBox();

@@ -80,7 +80,7 @@ export const Toolbar = memo(function Toolbar({
   );
 
   if (screen !== 'desktop') {
-    const editEntries: MenuEntry[] = [entry('new'), entry('group', { disabled: !canGroup })];
+    const editEntries: MenuEntry[] = [entry('new'), entry('group-gates', { disabled: !canGroup })];
     if (screen === 'phone') {
       editEntries.push(
         entry('undo', { disabled: !canUndo }),
@@ -150,7 +150,7 @@ export const Toolbar = memo(function Toolbar({
         {button('undo', { disabled: !canUndo })}
         {button('redo', { disabled: !canRedo })}
       </div>
-      {button('group', { disabled: !canGroup })}
+      {button('group-gates', { disabled: !canGroup })}
       <button
         type="button"
         className={`btn btn-code${panels.code ? ' is-on' : ''}`}

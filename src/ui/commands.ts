@@ -165,7 +165,7 @@ export const COMMANDS: readonly Command[] = [
     perform: (ctx) => ctx.focusExpression(),
   },
   {
-    id: 'group',
+    id: 'group-gates',
     label: 'Group the selected gates into one composite gate',
     menuLabel: 'Group',
     group: 'Build',

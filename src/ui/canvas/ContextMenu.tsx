@@ -29,7 +29,7 @@ export function ContextMenu({
   const state = ctx.store.getState();
   const selected = state.selectedNodes;
   const ids: string[] = [];
-  if (selected.length >= 2) ids.push('group');
+  if (selected.length >= 2) ids.push('group-gates');
   const action =
     selected.length === 1
       ? expandAction(state.doc, selected[0], shapesOf(ctx.store.getState))
