@@ -274,3 +274,15 @@ describe('hand-written local gradients', () => {
     expect(compile(p.circuit).run().grad('y')).toBeCloseTo(sigma(0.4) * (1 - sigma(0.4)), 15);
   });
 });
+
+describe('a written local gradient on a broadcast port', () => {
+  it('is left to backprop inside, which sums over the repeated axis', () => {
+    // c (2×1) is repeated along the 3 columns: its gradient is 3·3 = 9 per row, not one entry's.
+    const p = parse(
+      'addc(a, c) = a + c * 3\nd/da = 1\nd/dc = 3\nA = [[1, 2, 3], [4, 5, 6]]\nC = [[1], [2]]\nf = sum(addc(A, C))',
+    );
+    const run = compile(p.circuit).run();
+    expect(entries(run.grad('C'))).toEqual([9, 9]);
+    expect(entries(run.grad('A'))).toEqual([1, 1, 1, 1, 1, 1]);
+  });
+});

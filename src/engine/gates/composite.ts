@@ -138,19 +138,17 @@ export function compositeOp(def: GateDef, lookup: OpLookup): CompositeOp {
       const outSlot = program.output;
       const outAt = program.offsets[outSlot];
       const outShape = program.shapes[outSlot];
-      const derivatives: (DerivativeBody | null)[] = ports.map((port, p) => {
+      const derivatives: (DerivativeBody | null)[] = ports.map((_, p) => {
         const written = derivativeDefs[p];
         if (!written || !useWritten || !info.written[p]) return null;
+        // A written gradient is entrywise: it is used for a port of the output's shape or a
+        // scalar port (whose gradient is the sum over the entries); a port broadcast along
+        // one axis, or a formula of another shape, is left to backprop inside.
+        const portSize = sizeOf(shapes[p]);
+        if (portSize !== sizeOf(outShape) && portSize !== 1) return null;
         const d = compileDerivative(written.body, shapes);
         const dShape = d.shapes[d.output];
-        if (!shapeEquals(dShape, outShape) && sizeOf(dShape) !== 1) {
-          throw new CircuitError([
-            {
-              message: `the written d/d${port} has shape ${dShape.join('×') || 'scalar'}, but the gate's value has ${outShape.join('×') || 'none (a scalar)'}`,
-              nodes: [],
-            },
-          ]);
-        }
+        if (!shapeEquals(dShape, outShape) && sizeOf(dShape) !== 1) return null;
         return {
           program: d,
           values: d.initialArray(),
