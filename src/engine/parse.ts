@@ -558,7 +558,7 @@ class Parser {
       const def = this.defined[this.defined.length - 1];
       throw new ParseError(
         def
-          ? `${def.name} is defined, but nothing uses it yet: add a line such as f = ${def.name}(${def.ports.map(() => '2').join(', ')})`
+          ? `${def.name} is defined, but nothing uses it yet: add a line such as ${def.name === 'y' ? 'z' : 'y'} = ${def.name}(${def.ports.map(() => '2').join(', ')})`
           : 'there is nothing to compute: write at least one assignment, such as f = x * y',
         1,
         1,

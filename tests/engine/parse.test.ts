@@ -510,7 +510,12 @@ describe('errors name the problem and the place', () => {
     ['x = 1\n  x + 2', 'write f = x + 2', 2, 3],
     ['= 3', "expected a name before '='", 1, 1],
     ['2 = x', "expected a name before '='", 1, 1],
-    ['f(x) = x^2', "expected a name before '='", 1, 1],
+    ['f(x) = x^2', 'f is defined, but nothing uses it yet: add a line such as y = f(2)', 1, 1],
+    ['f(x) = x^2\nf = f(3)', 'f is the name of a gate', 2, 1],
+    ['g(x) = x * k\ny = g(1)', "g(x) uses 'k', which is not one of its inputs", 1, 12],
+    ['g(x) = g(x) + 1\ny = g(1)', 'g is used in its own definition', 1, 8],
+    ['g(x, y) = x * y\nz = g(1)', 'g takes 2 inputs (x, y), got 1', 2, 5],
+    ['d/dx = 2\ny = 1', 'has no gate before it', 1, 1],
     [
       'f = (x + 1',
       "expected ')' to close '(' opened at column 5, found the end of the input",

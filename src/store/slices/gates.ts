@@ -49,7 +49,11 @@ export function createGatesSlice(_set: SetState, get: GetState, ctx: SliceContex
       const made = groupDoc(doc, selectedNodes, name);
       if (typeof made === 'string') return refuse('Not grouped', made);
       const removed = doc.nodes.length - made.doc.nodes.length;
-      ctx.commit(made.doc, undefined, { selectedNodes: [made.id], selectedWires: [] });
+      ctx.commit(made.doc, undefined, {
+        selectedNodes: [made.id],
+        selectedWires: [],
+        fitRequest: get().fitRequest + 1,
+      });
       get().notify(
         `Grouped into one ${made.def.name} gate: ${removed} fewer gate${removed === 1 ? '' : 's'}, the same numbers everywhere else.`,
         'info',
