@@ -791,14 +791,19 @@ class Parser {
       : undefined;
   }
 
-  /** `softplus(y)`: one gate of a definition, fed by its arguments in port order. */
-  private callGate(fnTok: Token, def: GateDef): number {
+  /**
+   * The arguments of a call, from its `(` through the `)`, and where each starts (for a
+   * message about one of them).
+   */
+  private callArguments(): { args: Operand[]; starts: Token[] } {
     const open = this.next();
     this.brackets++;
     this.enter(open);
     const args: Operand[] = [];
+    const starts: Token[] = [];
     if (!isSymbol(this.peek(), ')')) {
       for (;;) {
+        starts.push(this.peek());
         args.push(this.expression());
         if (!isSymbol(this.peek(), ',')) break;
         this.next();
@@ -807,6 +812,12 @@ class Parser {
     this.leave();
     this.expectClose(')', open);
     this.brackets--;
+    return { args, starts };
+  }
+
+  /** `softplus(y)`: one gate of a definition, fed by its arguments in port order. */
+  private callGate(fnTok: Token, def: GateDef): number {
+    const { args } = this.callArguments();
     if (args.length !== def.ports.length) {
       const n = def.ports.length;
       throw this.error(
@@ -1372,23 +1383,7 @@ class Parser {
   }
 
   private call(fnTok: Token, fn: FunctionEntry): number {
-    const open = this.next();
-    this.brackets++;
-    this.enter(open);
-    const args: Operand[] = [];
-    // Where each argument starts, for a message about the axis.
-    const starts: Token[] = [];
-    if (!isSymbol(this.peek(), ')')) {
-      for (;;) {
-        starts.push(this.peek());
-        args.push(this.expression());
-        if (!isSymbol(this.peek(), ',')) break;
-        this.next();
-      }
-    }
-    this.leave();
-    this.expectClose(')', open);
-    this.brackets--;
+    const { args, starts } = this.callArguments();
     const byAxis = AXIS_FUNCTIONS.get(fnTok.text);
     if (byAxis && !fn.has(args.length) && args.length === 2) {
       return this.gate(this.axisOp(fnTok.text, byAxis, args[1], starts[1]), [args[0]], fnTok);

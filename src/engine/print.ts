@@ -23,7 +23,7 @@ import { getOp, type OpDef } from './ops';
 import { isAssignableName } from './parse';
 import type { Program } from './program';
 import { PRECEDENCE, printForm } from './syntax';
-import type { Circuit, GateDef, Tensor } from './types';
+import type { Circuit, CircuitNode, GateDef, Tensor } from './types';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -120,11 +120,9 @@ export function toProgram(circuit: Circuit, compiled?: Program): string | null {
         );
         continue;
       }
-      const port = op.ports[k - program.portStart[slot]];
-      const literal = node.params?.[port];
-      const text = literal ? literalCode(literal) : null;
-      if (!literal || text === null) return null;
-      args.push(literalOf(literal, text));
+      const literal = literalArgument(node, op.ports[k - program.portStart[slot]]);
+      if (literal === null) return null;
+      args.push(literal);
     }
     const expression = printGate(op, args);
     if (expression === null) return null;
@@ -196,10 +194,9 @@ function printInside(body: Circuit, gates: readonly GateDef[]): string | null {
           args.push(arg);
           continue;
         }
-        const literal = node.params?.[port];
-        const text = literal ? literalCode(literal) : null;
-        if (!literal || text === null) return null;
-        args.push(literalOf(literal, text));
+        const literal = literalArgument(node, port);
+        if (literal === null) return null;
+        args.push(literal);
       }
       const expression = printGate(op, args);
       if (expression === null) return null;
@@ -318,6 +315,13 @@ function printGate(op: OpDef, args: readonly Printed[]): Printed | null {
 /** `p` as an operand that must bind at least `atLeast`: in parentheses if it binds less. */
 function wrap(p: Printed, atLeast: number): { readonly text: string; readonly nesting: number } {
   return p.strength >= atLeast ? p : { text: `(${p.text})`, nesting: p.nesting + 1 };
+}
+
+/** The literal a gate holds in `port`, written out; null when it has none or it has no spelling. */
+function literalArgument(node: CircuitNode, port: string): Printed | null {
+  const literal = node.params?.[port];
+  const text = literal ? literalCode(literal) : null;
+  return literal && text !== null ? literalOf(literal, text) : null;
 }
 
 /**
