@@ -634,6 +634,27 @@ const OP_TEXT: Readonly<Record<Exclude<AssignOp, '='>, '+' | '-' | '*' | '/' | '
   '@': '@',
 };
 
+/**
+ * What an assignment gives its target: its value, or for `x += v` (and the other augmented
+ * forms) `x + v`, refused when x has no value yet (`known`).
+ */
+function assignedValue(s: Extract<Statement, { k: 'assign' }>, known: boolean): Expr {
+  if (s.op === '=') return s.value;
+  if (!known) {
+    fail(
+      s.at,
+      `${s.target} ${s.op}= … needs a value of ${s.target} first: write ${s.target} = … before it`,
+    );
+  }
+  return {
+    k: 'bin',
+    op: OP_TEXT[s.op],
+    a: { k: 'name', name: s.target, at: s.at },
+    b: s.value,
+    at: s.at,
+  };
+}
+
 /** "line 4" or "lines 15–33" */
 function lineRange(lines: readonly number[]): string {
   const first = Math.min(...lines);
@@ -957,22 +978,7 @@ export function lowerPython(
       }
       return fail(at, `${name} is not defined: assign it first, as in ${name} = 1`);
     };
-    let value = s.value;
-    if (s.op !== '=') {
-      if (!current.has(s.target)) {
-        fail(
-          s.at,
-          `${s.target} ${s.op}= … needs a value of ${s.target} first: write ${s.target} = … before it`,
-        );
-      }
-      value = {
-        k: 'bin',
-        op: OP_TEXT[s.op],
-        a: { k: 'name', name: s.target, at: s.at },
-        b: s.value,
-        at: s.at,
-      };
-    }
+    const value = assignedValue(s, current.has(s.target));
     const rhs = lowerExpr(value, resolve, calls());
     const k = (versionIndex.get(s.target) ?? 0) + 1;
     versionIndex.set(s.target, k);
@@ -1178,22 +1184,7 @@ function lowerBody(
       result = { value: onLine(lowerExpr(b.value, resolve, inner), b.at.line), at: b.at };
       continue;
     }
-    let value = b.value;
-    if (b.op !== '=') {
-      if (!locals.has(b.target) && !bound.has(b.target)) {
-        fail(
-          b.at,
-          `${b.target} ${b.op}= … needs a value of ${b.target} first: write ${b.target} = … before it`,
-        );
-      }
-      value = {
-        k: 'bin',
-        op: OP_TEXT[b.op],
-        a: { k: 'name', name: b.target, at: b.at },
-        b: b.value,
-        at: b.at,
-      };
-    }
+    const value = assignedValue(b, locals.has(b.target) || bound.has(b.target));
     locals.set(b.target, onLine(lowerExpr(value, resolve, inner), b.at.line));
   }
   return (
