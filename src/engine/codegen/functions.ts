@@ -242,20 +242,34 @@ function writtenLines(
 const joinTuple = (py: boolean, vars: readonly string[]) =>
   py ? (vars.length === 1 ? `(${vars[0]},)` : `(${vars.join(', ')})`) : `[${vars.join(', ')}]`;
 
+/** A composite's inside as both writers read it: its program, names and output variable. */
+function insideOf(fn: GateFunctions['list'][number], all: GateFunctions) {
+  const { op, body } = fn;
+  const p = body.program;
+  const { table, ports, scopeNames } = insideNames(fn, all);
+  const value = scopeNames(p, 'b:');
+  const sc = scopeOf(p, value, table, false);
+  return {
+    op,
+    p,
+    table,
+    ports,
+    scopeNames,
+    value,
+    sc,
+    title: fn.call.title,
+    outVar: value[p.output],
+  };
+}
+
 /** The lines of every composite's functions (Python, NumPy, TypeScript), at the top of the file. */
 export function functionLines(st: Style, all: GateFunctions): string[] {
   const lines: string[] = [];
   const { py, end } = st;
   const c = (text: string) => st.comment(text);
   for (const fn of all.list) {
-    const { op, body } = fn;
-    const p = body.program;
-    const { table, ports, scopeNames } = insideNames(fn, all);
-    const value = scopeNames(p, 'b:');
-    const sc = scopeOf(p, value, table, false);
+    const { op, p, table, ports, scopeNames, value, sc, title, outVar } = insideOf(fn, all);
     const order = statementOrder(p);
-    const title = fn.call.title;
-    const outVar = value[p.output];
     const shapeNote = fn.shapes.some((s) => s.length > 0)
       ? ` (ports of shape ${fn.shapes.map((s) => (s.length === 0 ? 'scalar' : s.join('×'))).join(', ')})`
       : '';
@@ -399,13 +413,7 @@ export function torchFunctionLines(st: Style, all: GateFunctions): string[] {
   const lines: string[] = [];
   const c = (text: string) => st.comment(text);
   for (const fn of all.list) {
-    const { op, body } = fn;
-    const p = body.program;
-    const { table, ports, scopeNames } = insideNames(fn, all);
-    const value = scopeNames(p, 'b:');
-    const sc = scopeOf(p, value, table, false);
-    const title = fn.call.title;
-    const outVar = value[p.output];
+    const { op, p, table, ports, scopeNames, sc, title, outVar } = insideOf(fn, all);
     const args = ports.join(', ');
     lines.push(`def ${fn.plain}(${args}):`);
     lines.push(
