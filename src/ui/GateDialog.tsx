@@ -22,48 +22,16 @@ const PLACE = /^line \d+, column \d+: /;
  * …` for a hand-written local gradient) as the app's language, one line per pasted line, with
  * a map from a place in that text back to the pasted one. Throws a ParseError at the pasted
  * line.
- *
- * The Python reader wants a program that uses what it defines; definitions alone (what this
- * dialog takes) are read by adding one call of the first gate after the paste and leaving its
- * line out of the result.
  */
 function lowerDefinitions(
   text: string,
   gates: readonly GateDef[],
 ): { program: string; place: (line: number, column: number) => { line: number; column: number } } {
-  const lower = (source: string) =>
-    lowerPython(readStatements(tokenize(source)), source, { gates });
-  try {
-    const lowered = lower(text);
-    return { program: lowered.program, place: (l, c) => lowered.sourcePlace(l, c) };
-  } catch (error) {
-    if (!(error instanceof ParseError) || !error.message.includes('nothing uses it yet')) {
-      throw error;
-    }
-    const gate = firstGate(text);
-    if (gate === undefined) throw error;
-    const lines = text.replace(/\s+$/, '').split('\n');
-    const use = `${gate.name}(${gate.params.map(() => '2').join(', ')})`;
-    const lowered = lower(`${lines.join('\n')}\n_gate_dialog_use = ${use}\n`);
-    const program = lowered.program.split('\n').slice(0, lines.length).join('\n');
-    return { program, place: (l, c) => lowered.sourcePlace(l, c) };
-  }
-}
-
-/** The first `def` that is not another def's hand-written gradient (`dsoftplus_dx`). */
-function firstGate(text: string): { name: string; params: string[] } | undefined {
-  const defs = [...text.matchAll(/^[ \t]*def[ \t]+([A-Za-z_]\w*)[ \t]*\(([^)]*)\)/gm)].map((m) => ({
-    name: m[1],
-    params: m[2]
-      .split(',')
-      .map((p) => p.trim())
-      .filter((p) => p !== ''),
-  }));
-  const names = new Set(defs.map((d) => d.name));
-  return defs.find((d) => {
-    const m = /^d([A-Za-z_]\w*)_d[A-Za-z_]\w*$/.exec(d.name);
-    return !(m && names.has(m[1]));
+  const lowered = lowerPython(readStatements(tokenize(text)), text, {
+    gates,
+    definitionsOnly: true,
   });
+  return { program: lowered.program, place: (l, c) => lowered.sourcePlace(l, c) };
 }
 
 /**

@@ -8,8 +8,11 @@ import { compile } from '../../src/engine/compile';
 import { ParseError } from '../../src/engine/errors';
 import { isComposite } from '../../src/engine/gates/composite';
 import { resolveOp } from '../../src/engine/gates/scope';
+import { parseGates } from '../../src/engine/parse';
 import type { Evaluation } from '../../src/engine/program';
 import { checkBackward, type ProgramRead, readProgram } from '../../src/engine/python';
+import { lowerPython } from '../../src/engine/python/lower';
+import { readStatements, tokenize } from '../../src/engine/python/read';
 import type { Circuit } from '../../src/engine/types';
 import { num } from './helpers';
 import { NEURON } from './python-programs';
@@ -383,5 +386,28 @@ describe('what a function may not do, at its line and column', () => {
     // definition is written on the def's line.
     const local = errorOf(`${NP}def f(x):\n    e = pow(x)\n    return e + 1\ny = f(1)`);
     expect([local.line, local.column]).toEqual([3, 9]);
+  });
+});
+
+describe('definitions alone (the palette’s New gate)', () => {
+  const lowerDefs = (text: string) =>
+    lowerPython(readStatements(tokenize(text)), text, { definitionsOnly: true });
+
+  it('lower without a use, and read as gates', () => {
+    const text =
+      'def softplus(x):\n    return np.log(1 + np.exp(x))\ndef dsoftplus_dx(x): return 1 / (1 + np.exp(-x))';
+    const [def] = parseGates(lowerDefs(text).program);
+    expect(def.name).toBe('softplus');
+    const op = resolveOp('softplus', [def]);
+    if (!isComposite(op)) throw new Error('not a composite');
+    expect(op.composite.written).toEqual([true]);
+    expect(op.composite.evaluate([2])).toBeCloseTo(softplus(2), 14);
+  });
+
+  it('a program that is not definitions is refused when read as gates, at its line', () => {
+    const lowered = lowerDefs('x = 3\nf = x * 2');
+    expect(() => parseGates(lowered.program)).toThrow(
+      /line 1, column 1: only gate definitions go here/,
+    );
   });
 });

@@ -109,6 +109,8 @@ export interface LoweredPython {
 export interface LowerOptions {
   /** Gates the paste may call without defining them (the document's own). */
   readonly gates?: readonly GateDef[];
+  /** The paste holds definitions only (the palette's New gate): nothing need use them. */
+  readonly definitionsOnly?: boolean;
 }
 
 const fail = (at: Place, message: string): never => {
@@ -1039,7 +1041,9 @@ export function lowerPython(
     };
   }
 
-  if (forward.length === 0) {
+  const onlyDefinitions =
+    options.definitionsOnly === true && defs.length > 0 && backward.length === 0;
+  if (forward.length === 0 && !onlyDefinitions) {
     const at = statements[0]?.at ?? { line: 1, column: 1 };
     const def = defs.find((d) => !derivativeOf.has(d.name));
     if (def !== undefined && backward.length === 0) {
