@@ -234,6 +234,17 @@ const GALLERY: { id: string; check: Record<string, { value?: number; grad?: numb
     },
   },
   {
+    id: 'neuron-gate',
+    check: {
+      f: { value: 0.7310585786300049 },
+      x0: { grad: 0.3932238664829637 },
+      x1: { grad: -0.5898357997244456 },
+      w0: { grad: -0.19661193324148185 },
+      w1: { grad: -0.3932238664829637 },
+      w2: { grad: 0.19661193324148185 },
+    },
+  },
+  {
     id: 'patterns',
     check: { f: { value: -20 }, x: { grad: -8 }, y: { grad: 6 }, z: { grad: 2 }, w: { grad: 0 } },
   },

@@ -4,6 +4,7 @@ import addMultiply from './add-multiply.json';
 import layer from './layer.json';
 import matmul from './matmul.json';
 import neuron from './neuron.json';
+import neuronGate from './neuron-gate.json';
 import neuronPrimitive from './neuron-primitive.json';
 import notesProduct from './notes-product.json';
 import patterns from './patterns.json';
@@ -15,6 +16,7 @@ const FILES: Record<string, unknown> = {
   'add-multiply': addMultiply,
   neuron,
   'neuron-primitive': neuronPrimitive,
+  'neuron-gate': neuronGate,
   patterns,
   staged,
   matmul,

@@ -38,6 +38,23 @@ export const EXAMPLE_SOURCES: readonly ExampleSource[] = [
       'w0 = 2\nx0 = -1\nw1 = -3\nx1 = -2\nw2 = -3\ndot = w0 * x0 + w1 * x1 + w2\nf = 1 / (1 + exp(dot * -1))',
   },
   {
+    id: 'neuron-gate',
+    title: '2-D neuron, σ as a gate of your own',
+    description:
+      'The same neuron with σ defined as a gate from primitive gates, σ(x) = 1 / (1 + exp(−x)), and its local gradient written by hand as (1 − σ)·σ, which the app checks against numerical differences. Select the σ gate and press X to open it and play its inside.',
+    program: [
+      'sigma(x) = 1 / (1 + exp(-x))',
+      'd/dx = (1 - sigma(x)) * sigma(x)',
+      'w0 = 2',
+      'x0 = -1',
+      'w1 = -3',
+      'x1 = -2',
+      'w2 = -3',
+      'dot = w0 * x0 + w1 * x1 + w2',
+      'f = sigma(dot)',
+    ].join('\n'),
+  },
+  {
     id: 'patterns',
     title: 'Patterns: add, max, multiply',
     description:
