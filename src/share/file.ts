@@ -97,6 +97,8 @@ export interface CircuitFile {
   seed?: FileSeed;
   /** The circuit's own gates (composites and custom gates), in definition order; absent for none. */
   gates?: FileGate[];
+  /** Composites opened in place: `{ id, gate, members }`; absent for none. */
+  opened?: { id: string; gate: string; members: string[] }[];
 }
 
 /**
@@ -122,7 +124,18 @@ export type FileSeed =
   | { kind: 'values'; values: FileValue };
 
 /** A circuit with the upstream gradient beside it, as files and links carry it. */
-export type SeededCircuit = Circuit & { readonly seed?: UpstreamSeed };
+export type SeededCircuit = Circuit & {
+  readonly seed?: UpstreamSeed;
+  /** Composites opened in place (the editor's frames), kept so Collapse still works after a reload. */
+  readonly opened?: readonly OpenedFrame[];
+};
+
+/** A composite opened in place: its id, its gate, and the gates standing for it. */
+export interface OpenedFrame {
+  readonly id: NodeId;
+  readonly gate: string;
+  readonly members: readonly NodeId[];
+}
 
 /** A file of any version this app reads: older ones have the same fields, fewer of them. */
 export interface AnyCircuitFile extends Omit<CircuitFile, 'version'> {
@@ -157,6 +170,7 @@ export type Decoded =
 export function toFileObject(circuit: Circuit): CircuitFile {
   const current = constantsToParams(circuit);
   const seed = encodeSeed((circuit as SeededCircuit).seed);
+  const opened = (circuit as SeededCircuit).opened;
   return {
     format: FILE_FORMAT,
     version: FILE_VERSION,
@@ -165,6 +179,9 @@ export function toFileObject(circuit: Circuit): CircuitFile {
     output: current.output,
     ...(seed === undefined ? {} : { seed }),
     ...(circuit.gates && circuit.gates.length > 0 ? { gates: circuit.gates.map(encodeGate) } : {}),
+    ...(opened && opened.length > 0
+      ? { opened: opened.map((o) => ({ id: o.id, gate: o.gate, members: [...o.members] })) }
+      : {}),
   };
 }
 
@@ -370,7 +387,47 @@ function decode(data: unknown): Decoded {
     else if (!('kind' in seed.seed && seed.seed.kind === 'ones'))
       circuit = withSeed(circuit, seed.seed);
   }
+  const rawOpened = own(data, 'opened');
+  if (rawOpened !== undefined) {
+    const opened = readOpened(rawOpened, circuit, read.warnings);
+    if (opened.length > 0) circuit = { ...circuit, opened } as SeededCircuit;
+  }
   return { ok: true, circuit, warnings: read.warnings };
+}
+
+/**
+ * The composites a file says are opened in place. One that names a node or a gate the
+ * circuit does not have is left out with a warning: its gates stay on the canvas as they are.
+ */
+function readOpened(raw: unknown, circuit: Circuit, warnings: string[]): OpenedFrame[] {
+  if (!Array.isArray(raw) || raw.length > LIMITS.gates) {
+    warnings.push('"opened" is not a list of opened gates; the gates stay as they are');
+    return [];
+  }
+  const nodes = new Set<string>(circuit.nodes.map((n) => n.id));
+  const gates = new Set((circuit.gates ?? []).map((g) => g.name));
+  const out: OpenedFrame[] = [];
+  for (const record of raw) {
+    const id = isRecord(record) ? own(record, 'id') : undefined;
+    const gate = isRecord(record) ? own(record, 'gate') : undefined;
+    const members = isRecord(record) ? own(record, 'members') : undefined;
+    const fits =
+      typeof id === 'string' &&
+      nodes.has(id) &&
+      typeof gate === 'string' &&
+      gates.has(gate) &&
+      Array.isArray(members) &&
+      members.length <= LIMITS.nodes &&
+      members.every((m) => typeof m === 'string' && nodes.has(m));
+    if (!fits) {
+      warnings.push(
+        `an opened gate${typeof gate === 'string' ? ` ${quote(gate)}` : ''} names a node or gate this circuit does not have; its gates stay as they are`,
+      );
+      continue;
+    }
+    out.push({ id: nodeId(id), gate, members: (members as string[]).map(nodeId) });
+  }
+  return out;
 }
 
 /**

@@ -532,6 +532,7 @@ function readPayload(
     wires: draft.wires as unknown as FileWire[],
     output: draft.output as string | null,
     ...(draft.gates === undefined ? {} : { gates: draft.gates as FileGate[] }),
+    ...(draft.opened === undefined ? {} : { opened: draft.opened as CircuitFile['opened'] }),
   };
   const decoded = decodeCircuitObject(file);
   if (!decoded.ok) return failure(`the link's circuit is not valid: ${decoded.error}`);
@@ -693,6 +694,8 @@ interface PayloadDraft {
   view: ViewState;
   /** The gates as the file format writes them (checked by the file codec). */
   gates?: unknown;
+  /** Composites opened in place, as the file format writes them. */
+  opened?: unknown;
 }
 
 /**
@@ -817,6 +820,14 @@ const PAYLOAD_TABLE: Readonly<Record<string, PayloadField>> = {
     write: (source) => source.file.gates,
     read(raw, draft) {
       if (raw !== undefined) draft.gates = raw;
+      return undefined;
+    },
+  },
+  /** Composites opened in place (checked by the file codec, which names what it drops). */
+  opened: {
+    write: (source) => source.file.opened,
+    read(raw, draft) {
+      if (raw !== undefined) draft.opened = raw;
       return undefined;
     },
   },

@@ -113,6 +113,9 @@ export function docFromCircuit(circuit: Circuit, expression: string | null = nul
     expression,
     ...(seed ? { seed } : {}),
     ...(circuit.gates && circuit.gates.length > 0 ? { gates: circuit.gates } : {}),
+    ...((circuit as SeededCircuit).opened?.length
+      ? { opened: (circuit as SeededCircuit).opened }
+      : {}),
   };
 }
 
@@ -156,6 +159,7 @@ export function docToCircuit(doc: Doc): SeededCircuit {
     output: doc.output,
     ...(doc.seed ? { seed: doc.seed } : {}),
     ...(doc.gates && doc.gates.length > 0 ? { gates: doc.gates } : {}),
+    ...(doc.opened && doc.opened.length > 0 ? { opened: doc.opened } : {}),
   };
 }
 
