@@ -206,6 +206,16 @@ test('editing a value re-evaluates at once, and undo restores it', async ({ page
   await expect(node(page, 'f')).toHaveAttribute('data-value', '-12');
 });
 
+/** The notes' neuron, whichever way its sigmoid is built: the same numbers. */
+const NEURON = {
+  f: { value: 0.7310585786300049 },
+  x0: { grad: 0.3932238664829637 },
+  x1: { grad: -0.5898357997244456 },
+  w0: { grad: -0.19661193324148185 },
+  w1: { grad: -0.3932238664829637 },
+  w2: { grad: 0.19661193324148185 },
+};
+
 const GALLERY: { id: string; check: Record<string, { value?: number; grad?: number }> }[] = [
   {
     id: 'add-multiply',
@@ -213,36 +223,15 @@ const GALLERY: { id: string; check: Record<string, { value?: number; grad?: numb
   },
   {
     id: 'neuron',
-    check: {
-      f: { value: 0.7310585786300049 },
-      x0: { grad: 0.3932238664829637 },
-      x1: { grad: -0.5898357997244456 },
-      w0: { grad: -0.19661193324148185 },
-      w1: { grad: -0.3932238664829637 },
-      w2: { grad: 0.19661193324148185 },
-    },
+    check: NEURON,
   },
   {
     id: 'neuron-primitive',
-    check: {
-      f: { value: 0.7310585786300049 },
-      x0: { grad: 0.3932238664829637 },
-      x1: { grad: -0.5898357997244456 },
-      w0: { grad: -0.19661193324148185 },
-      w1: { grad: -0.3932238664829637 },
-      w2: { grad: 0.19661193324148185 },
-    },
+    check: NEURON,
   },
   {
     id: 'neuron-gate',
-    check: {
-      f: { value: 0.7310585786300049 },
-      x0: { grad: 0.3932238664829637 },
-      x1: { grad: -0.5898357997244456 },
-      w0: { grad: -0.19661193324148185 },
-      w1: { grad: -0.3932238664829637 },
-      w2: { grad: 0.19661193324148185 },
-    },
+    check: NEURON,
   },
   {
     id: 'patterns',

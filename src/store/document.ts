@@ -10,7 +10,7 @@ import type {
   Wire,
 } from '../engine';
 import { fromNested, resolveOp } from '../engine';
-import type { SeededCircuit } from '../share/file';
+import type { OpenedFrame, SeededCircuit } from '../share/file';
 
 /** A node as the editor keeps it: what it is. Where it is and its value live beside it. */
 export interface DocNode {
@@ -62,13 +62,11 @@ export interface Doc {
   readonly opened?: readonly OpenedGate[];
 }
 
-/** A composite opened in place: its gate's name, its id, and the gates now standing for it. */
-export interface OpenedGate {
-  /** The composite's id, which its output gate has while it is open. */
-  readonly id: NodeId;
-  readonly gate: string;
-  readonly members: readonly NodeId[];
-}
+/**
+ * A composite opened in place: its id (which its output gate has while it is open), its
+ * gate's name, and the gates now standing for it; files and links carry the same form.
+ */
+export type OpenedGate = OpenedFrame;
 
 /**
  * An upstream gradient as the document keeps it: never `ones` (that is no seed at all), and

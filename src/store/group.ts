@@ -11,7 +11,7 @@ import {
   parseGates,
   resolveOp,
 } from '../engine';
-import { expandGate, groupGates, groupShape } from '../engine/gates/group';
+import { expandGate, groupGates } from '../engine/gates/group';
 import { type Doc, docFromCircuit, docToCircuit, type OpenedGate } from './document';
 
 /** The document with a new circuit in place of its nodes, wires and gates. */
@@ -40,11 +40,7 @@ export function groupPreview(
 ):
   | { readonly error: string }
   | { readonly known?: KnownFunction; readonly suggested: string; readonly ports: number } {
-  const circuit = docToCircuit(doc);
-  const gates = groupableIds(doc, ids);
-  const shape = groupShape(circuit, gates);
-  if ('error' in shape) return shape;
-  const probe = groupGates(circuit, gates, freeName(doc, 'probe'));
+  const probe = groupGates(docToCircuit(doc), groupableIds(doc, ids), freeName(doc, 'probe'));
   if ('error' in probe) return probe;
   const op = resolveOp(probe.def.name, probe.circuit.gates);
   const known = isComposite(op) ? op.composite.known : undefined;

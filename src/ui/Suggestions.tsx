@@ -40,8 +40,8 @@ export function Suggestions({ ctx }: { ctx: CommandContext }) {
   const count = suggestion.ids.length;
   const name = freeName(doc, suggestion.known.suggestedName);
   return (
-    <section className="suggestion" aria-label="Suggested grouping">
-      <span className="suggestion-text">
+    <section className="notice suggestion" aria-label="Suggested grouping">
+      <span className="notice-text">
         {count} gates compute the {suggestion.known.name} of {nameOf(suggestion.input)}: as one gate
         its local gradient is{' '}
         {suggestion.known.localText(

@@ -16,17 +16,11 @@ import { mulberry32 } from '../../src/engine/random';
 import { scalar } from '../../src/engine/tensor';
 import type { Circuit, GateDef, PortName } from '../../src/engine/types';
 import { nodeId, portName } from '../../src/engine/types';
+import { EXAMPLE_SOURCES, type ExampleSource } from '../../src/examples/sources';
 import { appGradients, checkLanguage, NUMPY, PYTHON, TORCH } from './run';
 
-const NEURON = [
-  'w0 = 2',
-  'x0 = -1',
-  'w1 = -3',
-  'x1 = -2',
-  'w2 = -3',
-  'dot = w0 * x0 + w1 * x1 + w2',
-  'f = 1 / (1 + exp(dot * -1))',
-].join('\n');
+/** The gallery's primitive neuron: its sigmoid spelled out as ×−1, exp, +1, 1/x. */
+const NEURON = (EXAMPLE_SOURCES.find((e) => e.id === 'neuron-primitive') as ExampleSource).program;
 const SIGMOID_GATES = ['mul#4', 'exp#5', 'add#6', 'f'];
 
 function grouped(circuit: Circuit, ids: readonly string[], name: string, reuse?: GateDef) {

@@ -11,6 +11,7 @@ import { expandGate, groupGates, groupShape } from '../../src/engine/gates/group
 import { resolveOp } from '../../src/engine/gates/scope';
 import { parse } from '../../src/engine/parse';
 import type { Circuit, CircuitNode } from '../../src/engine/types';
+import { EXAMPLE_SOURCES, type ExampleSource } from '../../src/examples/sources';
 import { circuit, entries, gate, input, lit, type Part, rng, sigma } from './helpers';
 
 const SAFE_UNARY = ['sigmoid', 'tanh', 'sin', 'cos', 'square', 'neg'];
@@ -142,8 +143,8 @@ describe('Group on random circuits and random selections', () => {
   });
 });
 
-const NEURON =
-  'w0 = 2\nx0 = -1\nw1 = -3\nx1 = -2\nw2 = -3\ndot = w0 * x0 + w1 * x1 + w2\nf = 1 / (1 + exp(dot * -1))';
+/** The gallery's primitive neuron: its sigmoid spelled out as ×−1, exp, +1, 1/x. */
+const NEURON = (EXAMPLE_SOURCES.find((e) => e.id === 'neuron-primitive') as ExampleSource).program;
 const SIGMOID = ['mul#4', 'exp#5', 'add#6', 'f'];
 
 describe('a grouped sigmoid', () => {

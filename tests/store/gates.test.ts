@@ -5,13 +5,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parse } from '../../src/engine';
+import { EXAMPLE_SOURCES, type ExampleSource } from '../../src/examples/sources';
 import { parseCircuitFile, serializeCircuit } from '../../src/share/file';
 import { decodeHash, encodeFullLink } from '../../src/share/link';
 import { docFromCircuit, docToCircuit } from '../../src/store/document';
 import { createAppStore } from '../../src/store/store';
 
-const NEURON =
-  'w0 = 2\nx0 = -1\nw1 = -3\nx1 = -2\nw2 = -3\ndot = w0 * x0 + w1 * x1 + w2\nf = 1 / (1 + exp(dot * -1))';
+/** The gallery's primitive neuron: its sigmoid spelled out as ×−1, exp, +1, 1/x. */
+const NEURON = (EXAMPLE_SOURCES.find((e) => e.id === 'neuron-primitive') as ExampleSource).program;
 const SIGMOID = ['mul#4', 'exp#5', 'add#6', 'f'];
 const sigma = (x: number) => 1 / (1 + Math.exp(-x));
 

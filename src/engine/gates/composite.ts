@@ -14,7 +14,7 @@ import type { OpDef, TensorGate, TensorOp } from '../ops';
 import type { Program } from '../program';
 import { mulberry32 } from '../random';
 import { SCALAR, shapeEquals, sizeOf, zeros } from '../tensor';
-import type { Circuit, GateDef, NodeId, PortName, Shape, Tensor } from '../types';
+import type { Circuit, GateDef, PortName, Shape, Tensor } from '../types';
 import { type KnownFunction, recognise } from './known';
 
 /** Looks an op up by name: the registry's, then the definitions before this one. */
@@ -449,9 +449,4 @@ function escapeText(text: string): string {
 
 function literalText(t: Tensor): string {
   return t.data.length === 1 ? String(t.data[0]) : `[${t.shape.join('×')}]`;
-}
-
-/** The node ids of a definition's port inputs, as node ids. */
-export function portNodes(def: GateDef): NodeId[] {
-  return def.ports.map((p) => p as string as NodeId);
 }

@@ -24,14 +24,11 @@ import { nodeId, portName } from '../types';
 import { isComposite } from './composite';
 import { gateNameProblem, resolveOp } from './scope';
 
-/** A definition made by grouping (it remembers where its composite was put, `anchor`). */
-export type GroupedDef = GateDef;
-
 export interface Grouped {
   readonly circuit: Circuit;
   /** The composite gate (it has the output gate's id). */
   readonly id: NodeId;
-  readonly def: GroupedDef;
+  readonly def: GateDef;
 }
 
 export type GroupOutcome = Grouped | { readonly error: string };
@@ -271,7 +268,7 @@ export function groupGates(
   }));
   const body: Circuit = { nodes: [...portInputs, ...inside], wires: bodyWires, output };
   const position = options.position ?? middleOf(inside);
-  let def: GroupedDef;
+  let def: GateDef;
   if (reuse !== undefined) {
     if (!sameInside(reuse.body, body)) {
       return { error: `these gates no longer compute ${reuse.name}: their inside was changed` };
@@ -369,7 +366,7 @@ export function expandGate(circuit: Circuit, id: string): Expanded | { readonly 
       error: `${id} is a ${getOp(node.op)?.title ?? node.op} gate, not a composite: there is nothing inside to expand`,
     };
   }
-  const def = op.composite.def as GroupedDef;
+  const def = op.composite.def;
   const ports = new Set<string>(def.ports);
   const taken = new Set<string>(circuit.nodes.map((n) => n.id));
   taken.delete(id);
@@ -442,7 +439,7 @@ export function expandGate(circuit: Circuit, id: string): Expanded | { readonly 
  * an inside without positions (a typed definition), in columns by depth around the composite.
  */
 function placement(
-  def: GroupedDef,
+  def: GateDef,
   at: Position | undefined,
 ): (inner: CircuitNode) => Position | undefined {
   const anchor = def.anchor;
@@ -477,9 +474,4 @@ function placement(
     rows.set(d, row + 1);
     return { x: at.x + (d - deepest) * 150, y: at.y + row * 90 };
   };
-}
-
-/** Whether a node's op is a composite of this circuit. */
-export function isCompositeNode(circuit: Circuit, node: CircuitNode): boolean {
-  return isComposite(resolveOp(node.op, circuit.gates));
 }

@@ -5,16 +5,7 @@
  */
 import { ParseError } from '../../engine';
 import { numbersOf } from '../document';
-import {
-  closeDoc,
-  defineDoc,
-  deleteGateDoc,
-  gateUses,
-  groupDoc,
-  groupPreview,
-  openDoc,
-  openedOf,
-} from '../group';
+import { closeDoc, defineDoc, deleteGateDoc, gateUses, groupDoc, openDoc } from '../group';
 import { limitProblem } from '../limits';
 import type { GetState, SetState, SliceContext } from './types';
 
@@ -115,5 +106,3 @@ export function createGatesSlice(_set: SetState, get: GetState, ctx: SliceContex
     },
   };
 }
-
-export { groupPreview, openedOf };
